@@ -1,0 +1,106 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ConfigError, MIN_KEY_LENGTH, type Config } from '../config'
+
+interface DerivedKey {
+  id: string
+  aes: Buffer
+  mac: Buffer
+}
+
+function derive(secret: string): DerivedKey {
+  const ikm = Buffer.from(secret, 'utf8')
+  const aes = Buffer.from(hkdfSync('sha256', ikm, 'hatchery', 'aes-256-gcm', 32))
+  const mac = Buffer.from(hkdfSync('sha256', ikm, 'hatchery', 'hmac-sha256', 32))
+  const id = createHash('sha256').update(aes).digest('hex').slice(0, 8)
+  return { id, aes, mac }
+}
+
+/** The ciphertext could not be opened: wrong key, unknown key id, or tampered data. */
+export class DecryptError extends Error {}
+
+/**
+ * Encryption and keyed hashing under `APP_ENCRYPTION_KEY`. The first key encrypts and signs;
+ * every listed key decrypts and verifies, so a key can be rotated by prepending the new one.
+ * Ciphertexts look like `v1:<key id>:<base64url(iv | data | tag)>`.
+ * @example
+ * const box = new Secrets(['a-32-character-or-longer-secret-value'])
+ * box.decrypt(box.encrypt('smtp password')) // 'smtp password'
+ */
+export class Secrets {
+  private readonly keys: DerivedKey[]
+
+  constructor(secrets: string[]) {
+    if (secrets.length === 0) throw new Error('Secrets needs at least one key')
+    this.keys = secrets.map(derive)
+  }
+
+  encrypt(plain: string): string {
+    const key = this.keys[0]
+    const iv = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', key.aes, iv)
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+    return `v1:${key.id}:${Buffer.concat([iv, data, cipher.getAuthTag()]).toString('base64url')}`
+  }
+
+  decrypt(box: string): string {
+    const [version, id, payload] = box.split(':')
+    const key = this.keys.find((k) => k.id === id)
+    if (version !== 'v1' || !key || !payload) throw new DecryptError('unknown ciphertext format or key')
+    const raw = Buffer.from(payload, 'base64url')
+    if (raw.length < 28) throw new DecryptError('ciphertext too short')
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key.aes, raw.subarray(0, 12))
+      decipher.setAuthTag(raw.subarray(raw.length - 16))
+      return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8')
+    } catch {
+      throw new DecryptError('ciphertext failed authentication')
+    }
+  }
+
+  /** Keyed hash (hex) of a high-entropy value under the current key. */
+  hmac(value: string): string {
+    return createHmac('sha256', this.keys[0].mac).update(value).digest('hex')
+  }
+
+  /** Constant-time check of `value` against a stored `hmac()` digest, under any configured key. */
+  verifyHmac(value: string, digest: string): boolean {
+    const expected = Buffer.from(digest, 'hex')
+    let ok = false
+    for (const key of this.keys) {
+      const actual = createHmac('sha256', key.mac).update(value).digest()
+      if (actual.length === expected.length && timingSafeEqual(actual, expected)) ok = true
+    }
+    return ok
+  }
+
+  /** A 32-byte key derived for one purpose (e.g. signing checkpoint tokens). */
+  subkey(purpose: string): Uint8Array {
+    return new Uint8Array(hkdfSync('sha256', this.keys[0].mac, 'hatchery', purpose, 32))
+  }
+}
+
+/**
+ * Fills `config.encryptionKeys`. With an embedded database and no key, a key is generated into
+ * `DATA_DIR/encryption.key` (mode 0600) on first boot and reused; with `DATABASE_URL` a key is
+ * required because every panel process must share it.
+ */
+export function ensureEncryptionKey(config: Config): void {
+  if (config.encryptionKeys.length > 0) return
+  if (config.databaseUrl) {
+    throw new ConfigError('APP_ENCRYPTION_KEY', 'required with DATABASE_URL (every panel process must share the same key)')
+  }
+  const file = join(config.dataDir, 'encryption.key')
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim()
+    if (key.length < MIN_KEY_LENGTH) throw new ConfigError('APP_ENCRYPTION_KEY', `${file} holds a key that is too short`)
+    config.encryptionKeys = [key]
+    return
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const key = randomBytes(32).toString('base64url')
+  writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' })
+  chmodSync(file, 0o600)
+  config.encryptionKeys = [key]
+}
