@@ -1,0 +1,129 @@
+/**
+ * Typed errors. Services throw them; the kernel's single error handler turns them into
+ * `{"errors":[...]}` with the right status through the negotiated encoder.
+ * @example throw new NotFound('api key not found')
+ */
+export class HttpError extends Error {
+  readonly status: number
+  readonly messages: string[]
+  headers?: Record<string, string>
+
+  constructor(status: number, messages: string | string[], headers?: Record<string, string>) {
+    const list = Array.isArray(messages) ? messages : [messages]
+    super(list.join('; '))
+    this.status = status
+    this.messages = list
+    this.headers = headers
+  }
+}
+
+export class BadRequest extends HttpError {
+  constructor(messages: string | string[]) {
+    super(400, messages)
+  }
+}
+/** Input failed validation; messages read `field: problem`. */
+export class Validation extends BadRequest {}
+export class Unauthorized extends HttpError {
+  constructor(message = 'missing authorization') {
+    super(401, message)
+  }
+}
+export class Forbidden extends HttpError {
+  constructor(message = 'forbidden') {
+    super(403, message)
+  }
+}
+export class NotFound extends HttpError {
+  constructor(message = 'not found') {
+    super(404, message)
+  }
+}
+export class MethodNotAllowed extends HttpError {
+  constructor(allow: string[]) {
+    super(405, 'method not allowed', { allow: allow.join(', ') })
+  }
+}
+export class Conflict extends HttpError {
+  constructor(message: string) {
+    super(409, message)
+  }
+}
+export class PayloadTooLarge extends HttpError {
+  constructor(limit: number) {
+    super(413, `payload too large: the limit is ${limit} bytes`)
+  }
+}
+/** A business limit was reached (417), e.g. `maximum number of api keys reached`. */
+export class LimitExceeded extends HttpError {
+  constructor(message: string) {
+    super(417, message)
+  }
+}
+export class TooManyRequests extends HttpError {
+  constructor(retryAfter: number, limit: number, resetAt: number) {
+    super(429, `you are ratelimited, retry in ${retryAfter}s`, {
+      'retry-after': String(retryAfter),
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(resetAt),
+    })
+  }
+}
+
+interface PgErrorLike {
+  code: string
+  detail?: string
+  column?: string
+  column_name?: string
+  table?: string
+  table_name?: string
+  constraint?: string
+  constraint_name?: string
+}
+
+/** Finds the PostgreSQL error inside a driver or Drizzle wrapper, if any. */
+export function pgError(error: unknown): PgErrorLike | null {
+  let e: any = error
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e
+    e = e.cause
+  }
+  return null
+}
+
+/** True for a unique violation, optionally of one named constraint. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const pg = pgError(error)
+  if (!pg || pg.code !== '23505') return false
+  return !constraint || (pg.constraint ?? pg.constraint_name) === constraint
+}
+
+const humanTable = (t: string | undefined) => (t ?? 'resource').replace(/_/g, ' ').replace(/s$/, '')
+
+/** Maps PostgreSQL errors that are the caller's fault to typed errors; null for anything else. */
+export function fromPgError(error: unknown): HttpError | null {
+  const pg = pgError(error)
+  if (!pg) return null
+  const detail = pg.detail ?? ''
+  switch (pg.code) {
+    case '23505':
+      return new Conflict(`${humanTable(pg.table ?? pg.table_name)} already exists`)
+    case '23503': {
+      const ref = /table "([^"]+)"/.exec(detail)?.[1]
+      if (detail.includes('is not present')) return new NotFound(`${humanTable(ref)} not found`)
+      return new BadRequest(`${humanTable(pg.table ?? pg.table_name)} is still referenced by ${humanTable(ref)}`)
+    }
+    case '23502':
+      return new Validation(`${pg.column ?? pg.column_name ?? 'value'}: required`)
+    case '22001':
+      return new Validation('value too long')
+    case '22P02':
+    case '22007':
+    case '22008':
+    case '22003':
+      return new Validation('invalid value')
+    default:
+      return null
+  }
+}
