@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { sql } from 'drizzle-orm'
+import { rowsOf, type Database } from './client'
+
+/** A folder of `.sql` migrations owned by the kernel (`core`) or one plugin. */
+export interface MigrationSource {
+  owner: string
+  dir: string
+}
+
+export interface Migration {
+  owner: string
+  name: string
+  checksum: string
+  statements: string[]
+}
+
+/** Boot must stop: a migration failed, or an applied one was edited. */
+export class MigrationError extends Error {}
+
+const BREAKPOINT = /^\s*-->\s*statement-breakpoint\s*$/m
+
+/** Reads a source folder: `*.sql` files in name order, split on drizzle-kit breakpoints. */
+export function readMigrations(source: MigrationSource): Migration[] {
+  if (!existsSync(source.dir) || !statSync(source.dir).isDirectory()) return []
+  return readdirSync(source.dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((name) => {
+      const text = readFileSync(join(source.dir, name), 'utf8').replace(/\r\n/g, '\n')
+      return {
+        owner: source.owner,
+        name,
+        checksum: createHash('sha256').update(text).digest('hex'),
+        statements: text.split(BREAKPOINT).map((s) => s.trim()).filter((s) => s && !/^(--[^\n]*\n?)*$/.test(s)),
+      }
+    })
+}
+
+const LOCK_ID = 0x4a7c4e1 // any constant shared by every panel process
+
+/**
+ * Applies pending migrations of every source exactly once, recorded by (owner, name, checksum)
+ * in `hatchery_migrations`, so folders from several plugins never collide whatever their
+ * dates. Everything pending runs in one transaction under an advisory lock, so concurrent
+ * panel processes serialise and a failure leaves the schema untouched.
+ * @returns the `owner/name` of each migration applied now
+ */
+export async function migrate(database: Database, sources: MigrationSource[]): Promise<string[]> {
+  const all = sources.flatMap(readMigrations)
+  const applied: string[] = []
+  await database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_ID})`)
+    await tx.execute(sql`create table if not exists hatchery_migrations (
+      owner varchar(128) not null,
+      name varchar(255) not null,
+      checksum char(64) not null,
+      applied_at timestamptz not null default now(),
+      primary key (owner, name)
+    )`)
+    const done = rowsOf<{ owner: string; name: string; checksum: string }>(
+      await tx.execute(sql`select owner, name, checksum from hatchery_migrations`),
+    )
+    const known = new Map(done.map((r) => [`${r.owner}/${r.name}`, r.checksum]))
+    for (const m of all) {
+      const id = `${m.owner}/${m.name}`
+      const checksum = known.get(id)
+      if (checksum !== undefined) {
+        if (checksum !== m.checksum) {
+          throw new MigrationError(`migration ${id} was edited after it was applied (checksum mismatch); add a new migration instead`)
+        }
+        continue
+      }
+      for (const statement of m.statements) {
+        try {
+          await tx.execute(sql.raw(statement))
+        } catch (e) {
+          const cause = (e as any)?.cause?.message ?? (e as Error).message
+          throw new MigrationError(`migration ${id} failed: ${cause}`)
+        }
+      }
+      await tx.execute(sql`insert into hatchery_migrations (owner, name, checksum) values (${m.owner}, ${m.name}, ${m.checksum})`)
+      applied.push(id)
+    }
+  })
+  return applied
+}
+
+/** Status of every known migration, for `panel migrate --status` and health checks. */
+export async function migrationStatus(database: Database, sources: MigrationSource[]) {
+  const all = sources.flatMap(readMigrations)
+  let done: { owner: string; name: string }[] = []
+  try {
+    done = await database.query(sql`select owner, name from hatchery_migrations`)
+  } catch {}
+  const set = new Set(done.map((r) => `${r.owner}/${r.name}`))
+  return all.map((m) => ({ owner: m.owner, name: m.name, applied: set.has(`${m.owner}/${m.name}`) }))
+}
