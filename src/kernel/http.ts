@@ -1,0 +1,189 @@
+import { Elysia } from 'elysia'
+import { BadRequest, HttpError, MethodNotAllowed, NotFound, PayloadTooLarge, Validation, fromPgError } from './errors'
+import { negotiate, type Format } from './negotiate'
+import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, PayloadError } from './wire'
+import { coerceXml } from './coerce'
+import { validationMessages, schemaOfValidator } from './validation'
+import { resolveClientIp, type Cidr } from './net'
+import type { Logger } from './logger'
+import type { RouteRegistry } from './routes'
+
+/** Largest request body the JSON/MessagePack/XML parsers accept (2 MiB). */
+export const BODY_LIMIT = 2 * 1024 * 1024
+
+/** What the kernel knows about the request in flight. */
+export interface RequestMeta {
+  id: string
+  /** Client address after the trusted-proxy walk. */
+  ip: string
+  start: number
+  format: Format
+}
+
+const metas = new WeakMap<Request, RequestMeta>()
+const peers = new WeakMap<Request, string>()
+
+/** Records the TCP peer of a request (the server does this; tests pick any address). */
+export function setPeer(request: Request, address: string): void {
+  peers.set(request, address)
+}
+
+/** The kernel's metadata of a request; only valid once the request entered the app. */
+export function requestMeta(request: Request): RequestMeta {
+  const meta = metas.get(request)
+  if (!meta) throw new Error('request did not pass through the kernel')
+  return meta
+}
+
+const REQUEST_ID = /^[\w.:@-]{1,128}$/
+
+export interface HttpOptions {
+  log: Logger
+  debug: boolean
+  trustedProxies: Cidr[]
+  routes: RouteRegistry
+  /** Called for every request before routing (namespace rate limits). */
+  onRequest?: (request: Request, meta: RequestMeta, path: string) => Promise<void> | void
+}
+
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const length = Number(request.headers.get('content-length') ?? NaN)
+  if (length > limit) throw new PayloadTooLarge(limit)
+  if (!request.body) return new Uint8Array(0)
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new PayloadTooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+}
+
+/**
+ * Reads a raw request body (routes declared with `rawBody`) up to `limit` bytes; 413 beyond.
+ * @example const bytes = await readRawBody(request, 2 * 1024 * 1024)
+ */
+export const readRawBody = readLimited
+
+const ALLOWED_MEDIA = new Set(['application/json', 'application/msgpack', 'application/x-msgpack', 'text/xml', 'application/xml'])
+
+function mediaType(contentType: string | null): string | null {
+  if (!contentType) return null
+  return contentType.split(';', 1)[0].trim().toLowerCase()
+}
+
+function decodeBody(media: string, contentType: string, bytes: Uint8Array, schema: unknown): unknown {
+  try {
+    switch (media) {
+      case 'application/json': {
+        const charset = /charset\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase()
+        if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new PayloadError(`unsupported charset ${charset}`)
+        return decodeJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+      }
+      case 'application/msgpack':
+      case 'application/x-msgpack':
+        return decodeMsgpack(bytes)
+      default:
+        return coerceXml(schema, decodeXml(new TextDecoder('utf-8', { fatal: true }).decode(bytes)))
+    }
+  } catch (e) {
+    if (e instanceof PayloadError) throw new BadRequest(`invalid payload: ${e.message}`)
+    if (e instanceof TypeError) throw new BadRequest('invalid payload: body is not valid UTF-8')
+    throw e
+  }
+}
+
+const RAW_BODY = Object.freeze({})
+
+/**
+ * The global half of the kernel: request ids, client IP, body parsing (JSON, MessagePack, XML;
+ * 2 MiB; nothing else accepted), the one error handler, response encoding per `Accept`.
+ */
+export function httpKernel(opts: HttpOptions) {
+  const { log, routes } = opts
+
+  function toHttpError(code: string | number, error: unknown, request: Request): HttpError {
+    let e: any = error
+    if (code === 'PARSE' && e?.cause) e = e.cause
+    if (e instanceof HttpError) return e
+    if (code === 'NOT_FOUND') {
+      const path = new URL(request.url).pathname
+      const allow = routes.allowedMethods(path)
+      return allow.length > 0 ? new MethodNotAllowed(allow) : new NotFound('route not found')
+    }
+    if (code === 'VALIDATION') {
+      const schema = schemaOfValidator(e.validator)
+      return new Validation(schema ? validationMessages(schema, e.value) : ['body: invalid value'])
+    }
+    if (code === 'PARSE') return new BadRequest('invalid payload: malformed body')
+    if (code === 'INVALID_COOKIE_SIGNATURE') return new BadRequest('invalid cookie')
+    const pg = fromPgError(e)
+    if (pg) return pg
+    return new HttpError(500, opts.debug ? String(e?.message ?? e) : 'internal server error')
+  }
+
+  return new Elysia({ name: 'hatchery.http' })
+    .onRequest(async ({ request, set, server }) => {
+      const peer = peers.get(request) ?? server?.requestIP(request)?.address ?? '127.0.0.1'
+      const ip = resolveClientIp(peer, request.headers, opts.trustedProxies)
+      const forwardedId = ip !== peer ? request.headers.get('x-request-id') : null
+      const meta: RequestMeta = {
+        id: forwardedId && REQUEST_ID.test(forwardedId) ? forwardedId : crypto.randomUUID(),
+        ip,
+        start: performance.now(),
+        format: negotiate(request.headers.get('accept')),
+      }
+      metas.set(request, meta)
+      set.headers['x-request-id'] = meta.id
+      set.headers['vary'] = 'Accept'
+      const length = Number(request.headers.get('content-length') ?? NaN)
+      if (length > routes.maxBodyLimit) throw new PayloadTooLarge(BODY_LIMIT)
+      if (opts.onRequest) {
+        const url = request.url
+        const start = url.indexOf('/', url.indexOf('//') + 2)
+        const q = url.indexOf('?', start)
+        await opts.onRequest(request, meta, q === -1 ? url.slice(start) : url.slice(start, q))
+      }
+    })
+    .onParse({ as: 'global' }, async ({ request, contentType, route }) => {
+      const info = routes.get(request.method, route)
+      if (info?.rawBody) return RAW_BODY
+      const bytes = await readLimited(request, BODY_LIMIT)
+      const media = mediaType(contentType)
+      if (bytes.length === 0 && !media) return {}
+      if (!media) throw new BadRequest('invalid payload: missing content type header')
+      if (!ALLOWED_MEDIA.has(media)) throw new BadRequest('invalid payload: unsupported content type')
+      return decodeBody(media, contentType, bytes, info?.bodySchema)
+    })
+    .onTransform({ as: 'global' }, ({ request, route }) => {
+      // Routes that ignore their body skip parsing; still refuse form posts and the like.
+      const media = mediaType(request.headers.get('content-type'))
+      if (media && !ALLOWED_MEDIA.has(media) && request.method !== 'GET' && request.method !== 'HEAD' && !routes.get(request.method, route)?.rawBody) {
+        throw new BadRequest('invalid payload: unsupported content type')
+      }
+    })
+    .onError({ as: 'global' }, ({ code, error, set, request }) => {
+      const http = toHttpError(code as string, error, request)
+      const meta = metas.get(request)
+      if (http.status >= 500) {
+        log.error('request failed', { request_id: meta?.id, method: request.method, path: new URL(request.url).pathname, error: error as Error })
+      }
+      set.status = http.status
+      if (http.headers) Object.assign(set.headers, http.headers)
+      return { errors: http.messages }
+    })
+    .mapResponse({ as: 'global' }, ({ responseValue, set, request }) => {
+      if (responseValue instanceof Response) return responseValue
+      const format = metas.get(request)?.format ?? 'json'
+      const { body, type } = encode(toWire(responseValue ?? {}), format)
+      set.headers['content-type'] = type
+      return new Response(body, { status: typeof set.status === 'number' ? set.status : 200, headers: set.headers as Record<string, string> })
+    })
+}

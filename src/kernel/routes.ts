@@ -1,0 +1,85 @@
+import { Memoirist } from 'memoirist'
+import type { TSchema } from '@sinclair/typebox'
+
+/** Route flags the kernel's macros record in a route's `detail`. */
+export const FLAG_PUBLIC = 'x-hatchery-public'
+export const FLAG_EXEMPT = 'x-hatchery-exempt'
+export const FLAG_RAW_BODY = 'x-hatchery-raw-body'
+export const FLAG_PERMISSION = 'x-permission'
+
+/** Gates of the guard that a route may be exempt from (account pages a blocked user still needs). */
+export type Gate = 'suspended' | 'two-factor'
+
+export interface RouteInfo {
+  method: string
+  path: string
+  public: boolean
+  exempt: ReadonlySet<Gate>
+  rawBody: boolean
+  bodySchema?: TSchema
+  permissions: string[]
+}
+
+interface ElysiaRoute {
+  method: string
+  path: string
+  hooks?: { detail?: Record<string, unknown>; body?: unknown }
+}
+
+/** `/users/:id/keys/:key` and `/users/:user/keys/:k` are the same route to a router. */
+export function routeShape(path: string): string {
+  return path.replace(/:[^/]+/g, ':').replace(/\/+$/, '') || '/'
+}
+
+/**
+ * Everything the kernel needs to know per mounted route, read once from the built app:
+ * public / exempt / raw-body flags set by macros, body schemas (XML coercion), and the
+ * methods each path accepts (to answer 405 instead of 404).
+ */
+export class RouteRegistry {
+  private byKey = new Map<string, RouteInfo>()
+  private methods = new Memoirist<Set<string>>()
+  private shapes = new Map<string, Set<string>>()
+  readonly maxBodyLimit = 2 * 1024 * 1024
+
+  load(routes: ElysiaRoute[]): void {
+    for (const r of routes) {
+      const detail = r.hooks?.detail ?? {}
+      const body = r.hooks?.body
+      const info: RouteInfo = {
+        method: r.method,
+        path: r.path,
+        public: detail[FLAG_PUBLIC] === true,
+        exempt: new Set((detail[FLAG_EXEMPT] as Gate[] | undefined) ?? []),
+        rawBody: detail[FLAG_RAW_BODY] === true,
+        bodySchema: body && typeof body === 'object' ? (body as TSchema) : undefined,
+        permissions: (detail[FLAG_PERMISSION] as string[] | undefined) ?? [],
+      }
+      this.byKey.set(`${r.method} ${r.path}`, info)
+      if (r.method === 'ALL' || r.method === 'WS') continue
+      const shape = routeShape(r.path)
+      let set = this.shapes.get(shape)
+      if (!set) {
+        set = new Set()
+        this.shapes.set(shape, set)
+        this.methods.add('ANY', shape.replace(/:/g, (_m, i) => `:p${i}`), set)
+      }
+      set.add(r.method)
+    }
+  }
+
+  get(method: string, route: string | undefined): RouteInfo | undefined {
+    return route ? this.byKey.get(`${method} ${route}`) : undefined
+  }
+
+  all(): RouteInfo[] {
+    return [...this.byKey.values()]
+  }
+
+  /** Methods registered for a concrete request path (empty when the path is unknown). */
+  allowedMethods(path: string): string[] {
+    const trimmed = path.length > 1 ? path.replace(/\/$/, '') : path
+    const hit = this.methods.find('ANY', trimmed)
+    return hit ? [...hit.store].sort() : []
+  }
+}
