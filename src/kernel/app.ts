@@ -1,0 +1,309 @@
+import { Elysia, type AnyElysia } from 'elysia'
+import type Redis from 'ioredis'
+import { join } from 'node:path'
+import type { Config } from '../config'
+import { openDatabase, type Database } from '../db/client'
+import { migrate, type MigrationSource } from '../db/migrate'
+import { createLogger, type Logger } from './logger'
+import { ensureEncryptionKey, Secrets } from './secrets'
+import { SettingsService } from './settings/service'
+import { coreSettings } from './settings/core'
+import { RateLimitSchema } from './settings/core'
+import { RateLimiter } from './ratelimit'
+import { PermissionCatalog } from './permissions'
+import { JobScheduler } from './jobs'
+import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState } from './guard'
+import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
+import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
+import { httpKernel, requestMeta, setPeer } from './http'
+import { RouteRegistry, routeShape } from './routes'
+import { docsRoutes } from './openapi'
+
+/** The kernel without HTTP: what the server, the CLI and tests share. */
+export interface Kernel {
+  config: Config
+  database: Database
+  log: Logger
+  secrets: Secrets
+  settings: SettingsService
+  limiter: RateLimiter
+  catalog: PermissionCatalog
+  jobs: JobScheduler
+  guardState: GuardState
+  guard: Guard
+  plugins: LoadedPlugin[]
+  contexts: Map<string, PluginContext>
+  redis?: Redis
+  /** Migrations applied at this boot (`owner/name`). */
+  migrated: string[]
+  migrationSources: MigrationSource[]
+  close(): Promise<void>
+}
+
+export interface KernelOptions {
+  /** An open database to use instead of opening one from the config (tests). */
+  database?: Database
+  log?: Logger
+  /** Pre-discovered plugins (tests pass a subset); default: discover bundled + PLUGINS_DIR. */
+  plugins?: LoadedPlugin[]
+  /** Close the injected database on close() (default: only a database the kernel opened). */
+  ownsDatabase?: boolean
+}
+
+export const CORE_MIGRATIONS = join(ROOT, 'migrations/core')
+
+let nextId = 0
+
+/**
+ * Boots everything but HTTP: encryption key, plugins, database and migrations, settings,
+ * permissions, rate limiter, jobs, and each plugin's `setup` in dependency order.
+ * @example const kernel = await createKernel(loadConfig()); …; await kernel.close()
+ */
+export async function createKernel(config: Config, opts: KernelOptions = {}): Promise<Kernel> {
+  ensureEncryptionKey(config)
+  const log = opts.log ?? createLogger({ level: config.logLevel })
+  const plugins = opts.plugins ?? (await discoverPlugins({ externalDir: config.pluginsDir }))
+  const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+  const ownsDatabase = opts.ownsDatabase ?? !opts.database
+  const cleanup: (() => Promise<void>)[] = []
+  if (ownsDatabase) cleanup.push(() => database.close())
+  try {
+    const migrationSources: MigrationSource[] = [
+      { owner: 'core', dir: CORE_MIGRATIONS },
+      ...plugins.filter((p) => p.migrationsDir).map((p) => ({ owner: p.descriptor.name, dir: p.migrationsDir! })),
+    ]
+    const migrated = config.migrate ? await migrate(database, migrationSources) : []
+    if (migrated.length > 0) log.info('migrations applied', { migrations: migrated })
+
+    const secrets = new Secrets(config.encryptionKeys)
+    const settings = new SettingsService(database, secrets)
+    settings.define(coreSettings({ dataDir: config.dataDir, appUrl: config.appUrl }), 'core')
+    const catalog = new PermissionCatalog()
+    for (const p of plugins) {
+      const d = p.descriptor
+      try {
+        if (d.settings) settings.define(d.settings, d.name)
+        if (d.rateLimits) {
+          settings.define(
+            Object.fromEntries(Object.entries(d.rateLimits).map(([k, rule]) => [`ratelimits.${k}`, { schema: RateLimitSchema, default: rule }])),
+            d.name,
+          )
+        }
+        for (const [c, groups] of Object.entries(d.permissions ?? {})) catalog.add(c as 'user', groups!, d.name)
+      } catch (e) {
+        throw new PluginError(p.file, (e as Error).message)
+      }
+    }
+
+    let redis: Redis | undefined
+    if (config.redisUrl) {
+      const { default: IORedis } = await import('ioredis')
+      redis = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
+      let warned = false
+      redis.on('error', (e) => {
+        if (!warned) log.warn('redis unavailable, rate limits fall back to this process', { error: e.message })
+        warned = true
+      })
+      redis.on('ready', () => (warned = false))
+      await redis.connect().catch(() => {})
+      const r = redis
+      cleanup.push(async () => void (await r.quit().catch(() => r.disconnect())))
+    }
+    const limiter = new RateLimiter(redis, config.redisPrefix)
+    const jobs = new JobScheduler(database, log.child({ component: 'jobs' }))
+    const guardState: GuardState = { id: `hatchery-${process.pid}-${nextId++}`, catalog }
+    const guard = createGuard(guardState)
+    const hooks = kernelHooks(guardState)
+    const apis = new Map<string, unknown>()
+    const contexts = new Map<string, PluginContext>()
+
+    for (const p of plugins) {
+      const d = p.descriptor
+      const deps = new Set(d.dependsOn ?? [])
+      const ctx: PluginContext = {
+        plugin: d.name,
+        db: database.db,
+        database,
+        settings,
+        log: log.child({ plugin: d.name }),
+        secrets,
+        limiter,
+        rateLimit: async (bucket, subject) => limiter.consume(bucket, subject, await settings.get(`ratelimits.${bucket}`)),
+        permissions: catalog,
+        jobs,
+        guard,
+        kernel: hooks,
+        appUrl: config.appUrl,
+        dataDir: config.dataDir,
+        debug: config.debug,
+        api<A>(other: PluginDescriptor<A>): A {
+          if (other.name !== d.name && !deps.has(other.name)) throw new Error(`${d.name} uses plugin ${other.name} without dependsOn`)
+          if (!apis.has(other.name)) throw new Error(`plugin ${other.name} has no API (not installed, or no setup)`)
+          return apis.get(other.name) as A
+        },
+      }
+      contexts.set(d.name, ctx)
+      try {
+        if (d.setup) apis.set(d.name, await d.setup(ctx))
+        for (const [name, job] of Object.entries(d.jobs ?? {})) jobs.register(`${d.name}:${name}`, job, ctx)
+      } catch (e) {
+        throw new PluginError(p.file, (e as Error).message)
+      }
+    }
+
+    let closed = false
+    return {
+      config,
+      database,
+      log,
+      secrets,
+      settings,
+      limiter,
+      catalog,
+      jobs,
+      guardState,
+      guard,
+      plugins,
+      contexts,
+      redis,
+      migrated,
+      migrationSources,
+      async close() {
+        if (closed) return
+        closed = true
+        await jobs.stop()
+        for (const p of [...plugins].reverse()) {
+          try {
+            await p.descriptor.onShutdown?.(contexts.get(p.descriptor.name)!)
+          } catch (e) {
+            log.error('plugin shutdown failed', { plugin: p.descriptor.name, error: e as Error })
+          }
+        }
+        for (const fn of cleanup.reverse()) await fn()
+      },
+    }
+  } catch (e) {
+    for (const fn of cleanup.reverse()) await fn().catch(() => {})
+    throw e
+  }
+}
+
+/** A built panel: the Elysia app plus the kernel it runs on. */
+export interface Panel {
+  app: AnyElysia
+  kernel: Kernel
+  routes: RouteRegistry
+  /** Handles a request in-process as if it came from `ip` (default 127.0.0.1). */
+  handle(request: Request, opts?: { ip?: string }): Promise<Response>
+  /** `Bun.serve` fetch handler: peer address from the socket, one log line per request. */
+  fetch(request: Request, server: { requestIP(r: Request): { address: string } | null }): Promise<Response>
+  close(): Promise<void>
+}
+
+const BUCKETS: [string, string][] = [
+  ['/api/client', 'client'],
+  ['/api/admin', 'admin'],
+  ['/api/remote', 'remote'],
+]
+
+function bucketOf(path: string): string | null {
+  for (const [prefix, bucket] of BUCKETS) {
+    if (path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/')) return bucket
+  }
+  return null
+}
+
+/**
+ * Builds the HTTP app: the kernel's global hooks, the five namespaces with every plugin's route
+ * groups mounted (a method and path claimed twice stops boot), `/openapi.json` and `/api`.
+ * Never listens; `src/main.ts` does.
+ * @example const panel = await createApp(loadConfig()); const res = await panel.handle(new Request('http://localhost/api/settings'))
+ */
+export async function createApp(config: Config, opts: KernelOptions = {}): Promise<Panel> {
+  const kernel = await createKernel(config, opts)
+  try {
+    const routes = new RouteRegistry()
+    const { settings, limiter, guard, guardState } = kernel
+    const app = new Elysia({ name: 'hatchery' }).use(
+      httpKernel({
+        log: kernel.log,
+        debug: config.debug,
+        trustedProxies: config.trustedProxies,
+        routes,
+        async onRequest(_request, meta, path) {
+          const bucket = bucketOf(path)
+          if (!bucket) return
+          const rule = (await settings.snapshot()).get<{ hits: number; window_seconds: number }>(`ratelimits.${bucket}`)
+          await limiter.consume(bucket, meta.ip, rule)
+        },
+      }),
+    )
+
+    const namespaces: Record<Namespace, AnyElysia> = {
+      public: new Elysia({ prefix: NAMESPACE_PREFIX.public }),
+      auth: new Elysia({ prefix: NAMESPACE_PREFIX.auth }),
+      client: guardedNamespace('client', NAMESPACE_PREFIX.client, guardState, guard, routes),
+      admin: guardedNamespace('admin', NAMESPACE_PREFIX.admin, guardState, guard, routes),
+      remote: new Elysia({ prefix: NAMESPACE_PREFIX.remote }),
+    }
+    const owners = new Map<string, string>()
+    for (const p of kernel.plugins) {
+      for (const [ns, factory] of Object.entries(p.descriptor.routes ?? {}) as [Namespace, (c: PluginContext) => AnyElysia][]) {
+        let group: AnyElysia
+        try {
+          group = factory(kernel.contexts.get(p.descriptor.name)!)
+        } catch (e) {
+          throw new PluginError(p.file, `routes.${ns}: ${(e as Error).message}`)
+        }
+        if (!group || typeof (group as AnyElysia).use !== 'function' || !Array.isArray((group as AnyElysia).routes)) {
+          throw new PluginError(p.file, `routes.${ns} must return an Elysia instance`)
+        }
+        for (const r of group.routes) {
+          const key = `${r.method} ${routeShape(NAMESPACE_PREFIX[ns] + r.path)}`
+          const other = owners.get(key)
+          if (other) throw new PluginError(p.file, `route ${r.method} ${NAMESPACE_PREFIX[ns]}${r.path} is already claimed by ${other}`)
+          owners.set(key, p.file)
+        }
+        namespaces[ns].use(group)
+      }
+    }
+    app.use(docsRoutes(() => app, routes))
+    for (const ns of Object.values(namespaces)) app.use(ns)
+    routes.load(app.routes as never)
+
+    const handle = (request: Request, o: { ip?: string } = {}) => {
+      setPeer(request, o.ip ?? '127.0.0.1')
+      return app.handle(request)
+    }
+    return {
+      app,
+      kernel,
+      routes,
+      handle,
+      async fetch(request, server) {
+        const peer = server.requestIP(request)?.address ?? '127.0.0.1'
+        const response = await handle(request, { ip: peer })
+        let meta: ReturnType<typeof requestMeta> | undefined
+        try {
+          meta = requestMeta(request)
+        } catch {}
+        const url = request.url
+        const pathStart = url.indexOf('/', url.indexOf('//') + 2)
+        const q = url.indexOf('?', pathStart)
+        kernel.log.info('request', {
+          method: request.method,
+          path: q === -1 ? url.slice(pathStart) : url.slice(pathStart, q),
+          status: response.status,
+          duration_ms: meta ? Math.round((performance.now() - meta.start) * 100) / 100 : undefined,
+          request_id: meta?.id ?? response.headers.get('x-request-id'),
+          ip: meta?.ip ?? peer,
+        })
+        return response
+      },
+      close: () => kernel.close(),
+    }
+  } catch (e) {
+    await kernel.close()
+    throw e
+  }
+}

@@ -1,0 +1,138 @@
+import { Elysia } from 'elysia'
+import { Forbidden, Unauthorized } from './errors'
+import {
+  canEnterAdmin,
+  denied,
+  hasAdminPermission,
+  hasServerPermission,
+  hasUserPermission,
+  type PermissionCatalog,
+  type Principal,
+} from './permissions'
+import { FLAG_EXEMPT, FLAG_PERMISSION, FLAG_PUBLIC, FLAG_RAW_BODY, type Gate, type RouteRegistry } from './routes'
+import { requestMeta } from './http'
+
+/** `user:account.email`, `admin:nodes.update`, `server:files.read`. */
+export type PermissionSpec = `${'user' | 'admin' | 'server'}:${string}`
+
+export interface AuthInput {
+  request: Request
+  ip: string
+  method: string
+  /** The matched route template, e.g. `/api/client/account/two-factor`. */
+  route: string
+  namespace: 'client' | 'admin'
+}
+
+/** Checks credentials and returns who is calling; throws `Unauthorized`/`Forbidden`. */
+export type Authenticator = (input: AuthInput) => Promise<Principal>
+
+/** Resolves the caller's rights on the server a route addresses (filled by the servers plugin). */
+export type ServerAccess = (principal: Principal, context: { params: Record<string, string>; request: Request }) => Promise<{ owner: boolean; subuser: string[] }>
+
+/**
+ * Slots a plugin fills. Until an authenticator is provided every guarded route answers 401.
+ * @example ctx.kernel.provideAuthenticator(async ({ request }) => lookup(request))
+ */
+export interface KernelHooks {
+  provideAuthenticator(fn: Authenticator, owner: string): void
+  provideServerAccess(fn: ServerAccess, owner: string): void
+}
+
+export interface GuardState {
+  id: string
+  catalog: PermissionCatalog
+  authenticate?: Authenticator
+  serverAccess?: ServerAccess
+}
+
+export function kernelHooks(state: GuardState): KernelHooks {
+  return {
+    provideAuthenticator(fn, owner) {
+      if (state.authenticate) throw new Error(`${owner}: an authenticator is already provided`)
+      state.authenticate = fn
+    },
+    provideServerAccess(fn, owner) {
+      if (state.serverAccess) throw new Error(`${owner}: server access is already provided`)
+      state.serverAccess = fn
+    },
+  }
+}
+
+async function checkPermissions(state: GuardState, principal: Principal | undefined, specs: PermissionSpec[], ctx: { params: Record<string, string>; request: Request }) {
+  if (!principal) throw new Unauthorized()
+  let access: { owner: boolean; subuser: string[] } | undefined
+  for (const spec of specs) {
+    const colon = spec.indexOf(':')
+    const catalog = spec.slice(0, colon)
+    const permission = spec.slice(colon + 1)
+    let ok: boolean
+    if (catalog === 'user') ok = hasUserPermission(principal, permission)
+    else if (catalog === 'admin') ok = hasAdminPermission(principal, permission)
+    else {
+      if (!state.serverAccess) throw new Error('no plugin provides server access')
+      access ??= await state.serverAccess(principal, ctx)
+      ok = hasServerPermission(principal, permission, access)
+    }
+    if (!ok) throw denied(permission)
+  }
+}
+
+/**
+ * The per-app guard plugin. Use it in a plugin's Elysia instance to get the macros and a typed
+ * `principal`:
+ * - `permission: 'admin:users.read'` (or a list) — 403 unless the caller holds it;
+ * - `public: true` — no authentication inside `/api/client` or `/api/admin`;
+ * - `exempt: ['suspended', 'two-factor']` — reachable by suspended users / users lacking 2FA;
+ * - `rawBody: true` — the body is not parsed; read it with `readRawBody`.
+ * @example new Elysia().use(ctx.guard).get('/me', ({ principal }) => ({ uuid: principal.user.uuid }))
+ */
+export function createGuard(state: GuardState) {
+  return new Elysia({ name: 'hatchery.guard', seed: state.id })
+    .decorate('principal', undefined as unknown as Principal)
+    .macro({
+      public: (on: boolean) => ({ detail: { [FLAG_PUBLIC]: on, security: [] } as Record<string, unknown> }),
+      exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown> }),
+      rawBody: (on: boolean) => ({ detail: { [FLAG_RAW_BODY]: on } as Record<string, unknown> }),
+      permission: (spec: PermissionSpec | PermissionSpec[]) => {
+        const specs = Array.isArray(spec) ? spec : [spec]
+        for (const s of specs) {
+          const [catalog, permission] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)]
+          if (!['user', 'admin', 'server'].includes(catalog) || !state.catalog.has(catalog as 'user', permission)) {
+            throw new Error(`unknown permission "${s}"`)
+          }
+        }
+        return {
+          detail: { [FLAG_PERMISSION]: specs } as Record<string, unknown>,
+          beforeHandle: (ctx: { principal: Principal; params: Record<string, string>; request: Request }) =>
+            checkPermissions(state, ctx.principal, specs, ctx),
+        }
+      },
+    })
+}
+
+export type Guard = ReturnType<typeof createGuard>
+
+/**
+ * A namespace (`/api/client`, `/api/admin`): every route mounted in it is authenticated unless it
+ * is declared `public`; suspended users and users missing required 2FA are stopped unless the
+ * route is exempt; `/api/admin` also needs the admin flag or a role with admin permissions.
+ */
+export function guardedNamespace(kind: 'client' | 'admin', prefix: string, state: GuardState, guard: Guard, routes: RouteRegistry) {
+  return new Elysia({ name: `hatchery.ns.${kind}`, seed: state.id, prefix })
+    .use(guard)
+    .onTransform(async (ctx) => {
+      const { request, route } = ctx
+      const info = routes.get(request.method, route)
+      if (info?.public) return
+      if (!state.authenticate) throw new Unauthorized('missing authorization')
+      const meta = requestMeta(request)
+      const principal = await state.authenticate({ request, ip: meta.ip, method: request.method, route, namespace: kind })
+      if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
+      if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
+        throw new Forbidden('two-factor authentication required')
+      }
+      if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
+      ;(ctx as { principal?: Principal }).principal = principal
+    })
+}

@@ -1,0 +1,23 @@
+/**
+ * The kernel's public surface: what plugins import as `hatchery`.
+ * @example import { definePlugin, NotFound, PaginationQuery, pageParams } from 'hatchery'
+ */
+export { definePlugin, NAMESPACE_PREFIX } from './plugin'
+export type { PluginDescriptor, PluginContext, Namespace, CliCommand, CliIO, CliOption, JobDef } from './plugin'
+export * from './errors'
+export { PaginationQuery, PaginationQueryNoSearch, PageOf, pageParams, toPage, windowTotal, searchFilter, escapeLike, DEFAULT_PER_PAGE } from './pagination'
+export type { Page, PageParams } from './pagination'
+export type { Principal, PrincipalUser, ApiKeyScope, PermissionGroups, CatalogName } from './permissions'
+export { hasAdminPermission, hasUserPermission, hasServerPermission, canEnterAdmin, denied, PermissionCatalog } from './permissions'
+export type { Guard, Authenticator, AuthInput, ServerAccess, KernelHooks, PermissionSpec } from './guard'
+export { requestMeta, readRawBody, BODY_LIMIT } from './http'
+export type { RequestMeta } from './http'
+export type { SettingDef } from './settings/types'
+export type { SettingsService, SettingsSnapshot } from './settings/service'
+export type { RateLimitRule } from './ratelimit'
+export type { Logger } from './logger'
+export type { Secrets } from './secrets'
+export { timestamp } from './wire'
+export { parseCidr, cidrContains, canonicalIp } from './net'
+export type { Db, Tx, Database } from '../db/client'
+export { rowsOf } from '../db/client'

@@ -1,0 +1,120 @@
+import { Cron } from 'croner'
+import { sql } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import type { Logger } from './logger'
+import type { JobDef, PluginContext } from './plugin'
+
+interface Entry {
+  name: string
+  def: JobDef
+  ctx: PluginContext
+  running?: Promise<void>
+}
+
+/**
+ * Runs plugin jobs on their schedules. Each slot (a cron tick or an interval boundary) is
+ * claimed with one conditional upsert in `hatchery_jobs`, so when several panel processes
+ * share a database exactly one of them runs it.
+ */
+export class JobScheduler {
+  private entries = new Map<string, Entry>()
+  private timers: { stop(): void }[] = []
+  private stopped = false
+
+  constructor(private database: Database, private log: Logger) {}
+
+  register(name: string, def: JobDef, ctx: PluginContext): void {
+    if (this.entries.has(name)) throw new Error(`job ${name} is registered twice`)
+    if (typeof def.schedule === 'string') {
+      try {
+        new Cron(def.schedule, { paused: true }).stop()
+      } catch (e) {
+        throw new Error(`job ${name}: invalid cron expression "${def.schedule}": ${(e as Error).message}`)
+      }
+    } else if (!(def.schedule.everySeconds >= 1)) throw new Error(`job ${name}: everySeconds must be at least 1`)
+    this.entries.set(name, { name, def, ctx })
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()]
+  }
+
+  start(): void {
+    for (const entry of this.entries.values()) {
+      const { schedule } = entry.def
+      if (typeof schedule === 'string') {
+        const cron = new Cron(schedule, { protect: true }, (self: Cron) => {
+          const slot = self.currentRun() ?? new Date()
+          void this.tick(entry, slot)
+        })
+        this.timers.push(cron)
+      } else {
+        const ms = schedule.everySeconds * 1000
+        const fire = () => void this.tick(entry, new Date(Math.floor(Date.now() / ms) * ms))
+        const align = setTimeout(() => {
+          fire()
+          const every = setInterval(fire, ms)
+          this.timers.push({ stop: () => clearInterval(every) })
+        }, ms - (Date.now() % ms))
+        this.timers.push({ stop: () => clearTimeout(align) })
+      }
+    }
+  }
+
+  private async claim(name: string, slot: Date): Promise<boolean> {
+    const rows = await this.database.query(sql`insert into hatchery_jobs (name, slot, started) values (${name}, ${slot.toISOString()}::timestamptz, now())
+      on conflict (name) do update set slot = excluded.slot, started = excluded.started
+      where hatchery_jobs.slot < excluded.slot returning name`)
+    return rows.length > 0
+  }
+
+  private async tick(entry: Entry, slot: Date): Promise<void> {
+    if (this.stopped || entry.running) return
+    try {
+      if (!(await this.claim(entry.name, slot))) return
+    } catch (e) {
+      this.log.warn('job claim failed', { job: entry.name, error: e as Error })
+      return
+    }
+    await this.execute(entry)
+  }
+
+  private async execute(entry: Entry): Promise<void> {
+    const started = performance.now()
+    entry.running = (async () => {
+      let error: string | null = null
+      try {
+        await entry.def.run(entry.ctx)
+      } catch (e) {
+        error = (e as Error).message ?? String(e)
+        this.log.error('job failed', { job: entry.name, error: e as Error })
+      }
+      await this.database
+        .query(sql`update hatchery_jobs set finished = now(), last_error = ${error} where name = ${entry.name}`)
+        .catch(() => {})
+      this.log.debug('job finished', { job: entry.name, duration_ms: Math.round(performance.now() - started) })
+    })()
+    try {
+      await entry.running
+    } finally {
+      entry.running = undefined
+    }
+  }
+
+  /** Runs a job immediately in this process (CLI `panel jobs run`, tests). */
+  async runNow(name: string): Promise<void> {
+    const entry = this.entries.get(name)
+    if (!entry) throw new Error(`unknown job ${name}`)
+    await this.database.query(sql`insert into hatchery_jobs (name, slot, started) values (${name}, now(), now())
+      on conflict (name) do update set started = now()`)
+    await this.execute(entry)
+  }
+
+  /** Stops scheduling and waits for jobs in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const t of this.timers) t.stop()
+    this.timers = []
+    await Promise.all([...this.entries.values()].map((e) => e.running?.catch(() => {})))
+  }
+}

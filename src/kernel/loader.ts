@@ -1,0 +1,177 @@
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+import { plugin as bunPlugin } from 'bun'
+import type { PluginDescriptor } from './plugin'
+
+/** Boot must stop: a plugin is malformed, missing a dependency, in a cycle, or clashes. */
+export class PluginError extends Error {
+  constructor(public file: string, reason: string) {
+    super(`${file}: ${reason}`)
+  }
+}
+
+export interface LoadedPlugin {
+  descriptor: PluginDescriptor<any>
+  /** The plugin's index.ts. */
+  file: string
+  dir: string
+  external: boolean
+  /** Absolute migrations folder, if any. */
+  migrationsDir?: string
+}
+
+/** The repository root (holds `plugins/`, `migrations/`, `node_modules/`). */
+export const ROOT = resolve(import.meta.dir, '../..')
+export const BUNDLED_PLUGINS = join(ROOT, 'plugins')
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/
+const VERSION = /^\d+\.\d+\.\d+([-+][\w.-]+)?$/
+const NAMESPACES = new Set(['public', 'auth', 'client', 'admin', 'remote'])
+
+function fail(file: string, reason: string): never {
+  throw new PluginError(file, reason)
+}
+
+/** Checks a descriptor's shape; every problem names the file. */
+export function validateDescriptor(d: unknown, file: string): asserts d is PluginDescriptor {
+  if (!d || typeof d !== 'object') fail(file, 'must default-export definePlugin({...})')
+  const p = d as Record<string, unknown>
+  if (typeof p.name !== 'string' || !NAME.test(p.name)) fail(file, 'name must be kebab-case (a-z, 0-9, -), starting with a letter')
+  if (typeof p.version !== 'string' || !VERSION.test(p.version)) fail(file, 'version must be semver (1.2.3)')
+  if (p.dependsOn !== undefined && (!Array.isArray(p.dependsOn) || p.dependsOn.some((x) => typeof x !== 'string'))) {
+    fail(file, 'dependsOn must be a list of plugin names')
+  }
+  if (p.migrations !== undefined && typeof p.migrations !== 'string') fail(file, 'migrations must be a folder path')
+  if (p.tables !== undefined && (typeof p.tables !== 'object' || p.tables === null)) fail(file, 'tables must be an object')
+  for (const key of ['setup', 'onShutdown'] as const) {
+    if (p[key] !== undefined && typeof p[key] !== 'function') fail(file, `${key} must be a function`)
+  }
+  if (p.routes !== undefined) {
+    if (typeof p.routes !== 'object' || p.routes === null) fail(file, 'routes must be an object of namespace factories')
+    for (const [ns, factory] of Object.entries(p.routes)) {
+      if (!NAMESPACES.has(ns)) fail(file, `routes.${ns}: unknown namespace (use public, auth, client, admin or remote)`)
+      if (typeof factory !== 'function') fail(file, `routes.${ns} must be a function (ctx) => Elysia`)
+    }
+  }
+  for (const key of ['cli', 'jobs', 'settings', 'rateLimits', 'permissions'] as const) {
+    if (p[key] !== undefined && (typeof p[key] !== 'object' || p[key] === null)) fail(file, `${key} must be an object`)
+  }
+  for (const [name, cmd] of Object.entries((p.cli ?? {}) as Record<string, any>)) {
+    if (!/^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$/.test(name)) fail(file, `cli "${name}": command words must be kebab-case`)
+    if (typeof cmd?.run !== 'function' || typeof cmd?.description !== 'string') fail(file, `cli "${name}" needs description and run()`)
+  }
+  for (const [name, job] of Object.entries((p.jobs ?? {}) as Record<string, any>)) {
+    if (typeof job?.run !== 'function' || job.schedule === undefined) fail(file, `job "${name}" needs schedule and run()`)
+  }
+  for (const [name, rule] of Object.entries((p.rateLimits ?? {}) as Record<string, any>)) {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) fail(file, `rate limit "${name}" must be snake_case`)
+    if (!(Number.isInteger(rule?.hits) && rule.hits >= 1 && Number.isInteger(rule?.window_seconds) && rule.window_seconds >= 1)) {
+      fail(file, `rate limit "${name}" needs integer hits ≥ 1 and window_seconds ≥ 1`)
+    }
+  }
+}
+
+let hostResolverInstalled = false
+
+/**
+ * Lets plugins outside the repository import the host's packages (`elysia`, `drizzle-orm`,
+ * `hatchery`, …) without a node_modules of their own: bare imports in their files are resolved
+ * from the host. Nothing is ever installed.
+ */
+export function installHostResolver(externalDir: string): void {
+  if (hostResolverInstalled) return
+  hostResolverInstalled = true
+  const prefix = resolve(externalDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const filter = new RegExp(`^${prefix}/.*\\.[cm]?[jt]sx?$`)
+  const IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\bexport\s*\*\s*from\s*)(['"])([^'"./][^'"]*)\2/g
+  bunPlugin({
+    name: 'hatchery-host-modules',
+    setup(build) {
+      build.onLoad({ filter }, async (args) => {
+        const source = await Bun.file(args.path).text()
+        const contents = source.replace(IMPORT, (whole, pre: string, quote: string, spec: string) => {
+          if (spec.startsWith('node:') || spec.startsWith('bun')) return whole
+          try {
+            return `${pre}${quote}${Bun.resolveSync(spec, ROOT)}${quote}`
+          } catch {
+            return whole
+          }
+        })
+        const ext = args.path.split('.').pop()!
+        return { contents, loader: (ext === 'tsx' || ext === 'jsx' ? ext : ext.endsWith('ts') ? 'ts' : 'js') as 'ts' }
+      })
+    },
+  })
+}
+
+function listPluginDirs(root: string): string[] {
+  if (!existsSync(root)) return []
+  return readdirSync(root)
+    .filter((name) => !name.startsWith('_') && !name.startsWith('.'))
+    .map((name) => join(root, name))
+    .filter((dir) => statSync(dir).isDirectory())
+    .sort()
+}
+
+/**
+ * Discovers `plugins/*\/index.ts` and every folder of `PLUGINS_DIR` (folders starting with `_`
+ * are skipped), imports only each `index.ts`, validates the descriptors and orders them so each
+ * plugin comes after its dependencies.
+ */
+export async function discoverPlugins(opts: { bundledDir?: string; externalDir?: string } = {}): Promise<LoadedPlugin[]> {
+  const found: LoadedPlugin[] = []
+  const sources: [string, boolean][] = [[opts.bundledDir ?? BUNDLED_PLUGINS, false]]
+  if (opts.externalDir) {
+    installHostResolver(opts.externalDir)
+    sources.push([opts.externalDir, true])
+  }
+  for (const [root, external] of sources) {
+    for (const dir of listPluginDirs(root)) {
+      const file = join(dir, 'index.ts')
+      if (!existsSync(file)) fail(dir, 'plugin folder has no index.ts (prefix the folder with _ to skip it)')
+      let mod: { default?: unknown }
+      try {
+        mod = await import(file)
+      } catch (e) {
+        fail(file, `failed to load: ${(e as Error).message}`)
+      }
+      const descriptor = mod.default
+      validateDescriptor(descriptor, file)
+      let migrationsDir: string | undefined
+      if (descriptor.migrations) {
+        migrationsDir = isAbsolute(descriptor.migrations) ? descriptor.migrations : resolve(dir, descriptor.migrations)
+        if (!existsSync(migrationsDir)) fail(file, `migrations folder ${descriptor.migrations} does not exist`)
+      }
+      found.push({ descriptor, file, dir, external, migrationsDir })
+    }
+  }
+  return orderPlugins(found)
+}
+
+/** Topological order by `dependsOn` (ties by name); duplicates, gaps and cycles stop boot. */
+export function orderPlugins(plugins: LoadedPlugin[]): LoadedPlugin[] {
+  const byName = new Map<string, LoadedPlugin>()
+  for (const p of plugins) {
+    const other = byName.get(p.descriptor.name)
+    if (other) fail(p.file, `plugin name "${p.descriptor.name}" is also used by ${other.file}`)
+    byName.set(p.descriptor.name, p)
+  }
+  for (const p of plugins) {
+    for (const dep of p.descriptor.dependsOn ?? []) {
+      if (!byName.has(dep)) fail(p.file, `depends on "${dep}", which is not installed`)
+    }
+  }
+  const ordered: LoadedPlugin[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (p: LoadedPlugin, path: string[]) => {
+    const name = p.descriptor.name
+    if (state.get(name) === 'done') return
+    if (state.get(name) === 'visiting') fail(p.file, `dependency cycle: ${[...path, name].join(' → ')}`)
+    state.set(name, 'visiting')
+    for (const dep of [...(p.descriptor.dependsOn ?? [])].sort()) visit(byName.get(dep)!, [...path, name])
+    state.set(name, 'done')
+    ordered.push(p)
+  }
+  for (const p of [...plugins].sort((a, b) => a.descriptor.name.localeCompare(b.descriptor.name))) visit(p, [])
+  return ordered
+}

@@ -1,0 +1,111 @@
+import { Elysia, type AnyElysia } from 'elysia'
+import { toOpenAPISchema } from '@elysiajs/openapi'
+import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
+import swaggerJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
+import type { RouteRegistry } from './routes'
+import pkg from '../../package.json'
+
+const MEDIA = ['application/json', 'application/msgpack', 'text/xml'] as const
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['errors'],
+  properties: { errors: { type: 'array', items: { type: 'string' }, description: 'Human-readable messages.' } },
+}
+
+const STANDARD_ERRORS: Record<string, string> = {
+  '400': 'Invalid input or payload',
+  '401': 'Missing or invalid credentials',
+  '403': 'Credentials lack the permission',
+  '404': 'Not found',
+  '409': 'Conflicts with existing state',
+  '417': 'A business limit was reached',
+  '429': 'Rate limited',
+  '500': 'Unexpected error',
+}
+
+function errorResponse(description: string) {
+  return { description, content: Object.fromEntries(MEDIA.map((m) => [m, { schema: { $ref: '#/components/schemas/Error' } }])) }
+}
+
+/** Offers every JSON body and response in all three encodings and adds the error responses. */
+function decorate(doc: any, routes: RouteRegistry) {
+  for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries<any>(item)) {
+      if (!op || typeof op !== 'object' || !('responses' in op || 'operationId' in op)) continue
+      const info = routes.get(method.toUpperCase(), path.replace(/\{([^}]+)\}/g, ':$1'))
+      const json = op.requestBody?.content?.['application/json']
+      if (op.requestBody?.content) {
+        const schema = json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema
+        op.requestBody.content = info?.rawBody
+          ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
+          : Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
+      }
+      op.responses ??= {}
+      for (const [status, res] of Object.entries<any>(op.responses)) {
+        const schema = res?.content?.['application/json']?.schema ?? (res?.content && Object.values<any>(res.content)[0]?.schema)
+        if (schema) res.content = Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
+        if (!res.description) res.description = status === '200' ? 'Success' : STANDARD_ERRORS[status] ?? ''
+      }
+      const guarded = path.startsWith('/api/client') || path.startsWith('/api/admin')
+      const codes = ['400', '404', '429', '500']
+      if (guarded && !info?.public) codes.push('401', '403')
+      if (info?.public || !guarded) op.security ??= []
+      for (const code of codes) op.responses[code] ??= errorResponse(STANDARD_ERRORS[code])
+      if (info?.permissions.length) op['x-permission'] = info.permissions
+    }
+  }
+  doc.components ??= {}
+  doc.components.schemas = { ...(doc.components.schemas ?? {}), Error: ERROR_SCHEMA }
+  doc.components.securitySchemes = {
+    session: { type: 'apiKey', in: 'cookie', name: 'hatchery_session', description: 'Session cookie (name from the app.session_cookie setting)' },
+    apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer c7sp_…' },
+  }
+  doc.security = [{ session: [] }, { apiKey: [] }]
+  return doc
+}
+
+const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Hatchery API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/api/docs/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/api/docs/swagger-ui-bundle.js"></script>
+<script src="/api/docs/init.js"></script></body></html>`
+
+const init = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true })`
+
+/**
+ * `GET /openapi.json` (OpenAPI 3.1 built from every mounted route's schemas) and the reference
+ * page `GET /api`, whose assets the panel serves itself so it works offline.
+ */
+export function docsRoutes(getApp: () => AnyElysia, routes: RouteRegistry) {
+  let cached: string | undefined
+  const asset = (file: string, type: string) => () =>
+    new Response(Bun.file(file), { headers: { 'content-type': type, 'cache-control': 'public, max-age=86400' } })
+  return new Elysia({ name: 'hatchery.docs' })
+    .get(
+      '/openapi.json',
+      () => {
+        if (!cached) {
+          const { paths, components } = toOpenAPISchema(getApp(), { paths: [/^\/api\/docs\//, '/openapi.json', '/api'] }, undefined, undefined, '3.1.0')
+          cached = JSON.stringify(
+            decorate(
+              {
+                openapi: '3.1.0',
+                info: { title: 'Hatchery panel API', version: pkg.version, description: 'Calagopus-compatible game-server panel API. Bodies and responses in JSON, MessagePack or XML (by Content-Type / Accept).' },
+                paths,
+                components,
+              },
+              routes,
+            ),
+          )
+        }
+        return new Response(cached, { headers: { 'content-type': 'application/json' } })
+      },
+      { detail: { hide: true } },
+    )
+    .get('/api', () => new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } }), { detail: { hide: true } })
+    .get('/api/docs/init.js', () => new Response(init, { headers: { 'content-type': 'text/javascript' } }), { detail: { hide: true } })
+    .get('/api/docs/swagger-ui.css', asset(swaggerCss, 'text/css'), { detail: { hide: true } })
+    .get('/api/docs/swagger-ui-bundle.js', asset(swaggerJs, 'text/javascript'), { detail: { hide: true } })
+}

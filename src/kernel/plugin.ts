@@ -1,0 +1,117 @@
+import type { AnyElysia } from 'elysia'
+import type { Database, Db } from '../db/client'
+import type { Logger } from './logger'
+import type { Secrets } from './secrets'
+import type { SettingsService } from './settings/service'
+import type { SettingDef } from './settings/types'
+import type { RateLimiter, RateLimitRule } from './ratelimit'
+import type { CatalogName, PermissionCatalog, PermissionGroups } from './permissions'
+import type { Guard, KernelHooks } from './guard'
+import type { JobScheduler } from './jobs'
+
+/** Where a route group mounts: `/api`, `/api/auth`, `/api/client`, `/api/admin`, `/api/remote`. */
+export type Namespace = 'public' | 'auth' | 'client' | 'admin' | 'remote'
+
+export const NAMESPACE_PREFIX: Record<Namespace, string> = {
+  public: '/api',
+  auth: '/api/auth',
+  client: '/api/client',
+  admin: '/api/admin',
+  remote: '/api/remote',
+}
+
+/** What a plugin's factories and services receive. */
+export interface PluginContext {
+  /** This plugin's name. */
+  readonly plugin: string
+  readonly db: Db
+  readonly database: Database
+  readonly settings: SettingsService
+  readonly log: Logger
+  readonly secrets: Secrets
+  readonly limiter: RateLimiter
+  /** Counts one hit on a named bucket (`ratelimits.<bucket>` rule) for `subject`; 429 when spent. */
+  rateLimit(bucket: string, subject: string): Promise<void>
+  readonly permissions: PermissionCatalog
+  readonly jobs: JobScheduler
+  /** Macros (`permission`, `public`, `exempt`, `rawBody`) and the typed `principal`. */
+  readonly guard: Guard
+  /** Slots the kernel lets a plugin fill (authentication, server access). */
+  readonly kernel: KernelHooks
+  /** Public base URL (the `app.url` setting's default) and storage root. */
+  readonly appUrl: string
+  readonly dataDir: string
+  readonly debug: boolean
+  /** Another plugin's public API (what its `setup` returned); it must be in `dependsOn`. */
+  api<A>(plugin: PluginDescriptor<A>): A
+}
+
+/** Options of a plugin CLI command, parsed with `node:util` parseArgs. */
+export interface CliOption {
+  type: 'string' | 'boolean'
+  short?: string
+  description?: string
+  required?: boolean
+}
+
+export interface CliIO {
+  /** Prints the command's result: JSON with `--json`, else `text` (or pretty JSON). */
+  result(value: unknown, text?: string): void
+  /** Logs go to stderr. */
+  log: Logger
+  json: boolean
+}
+
+/**
+ * A `panel` subcommand, named by its words (`'users create'`).
+ * @example { description: 'Greets', options: { name: { type: 'string', required: true } },
+ *            run: async (ctx, { options }, io) => io.result({ hello: options.name }) }
+ */
+export interface CliCommand {
+  description: string
+  options?: Record<string, CliOption>
+  run(ctx: PluginContext, args: { options: Record<string, string | boolean | undefined>; positionals: string[] }, io: CliIO): Promise<number | void>
+}
+
+/** A background job: a cron expression (croner) or a fixed interval. Runs once per slot across all panel processes. */
+export interface JobDef {
+  schedule: string | { everySeconds: number }
+  description?: string
+  run(ctx: PluginContext): Promise<void>
+}
+
+/**
+ * A plugin: one folder under `plugins/` (or `PLUGINS_DIR`) whose `index.ts` default-exports this.
+ * See `plugins/README.md` for a complete example.
+ */
+export interface PluginDescriptor<Api = unknown> {
+  name: string
+  version: string
+  description?: string
+  dependsOn?: string[]
+  /** Drizzle tables this plugin owns (other plugins import them through index.ts for FKs). */
+  tables?: Record<string, unknown>
+  /** Folder of `.sql` migrations, relative to the plugin folder. */
+  migrations?: string
+  /** Permission groups added to the user, admin and server catalogs. */
+  permissions?: Partial<Record<CatalogName, PermissionGroups>>
+  /** Settings keys (dotted) with schemas and defaults. */
+  settings?: Record<string, SettingDef>
+  /** Rate-limit buckets with their default rule; tunable as setting `ratelimits.<name>`. */
+  rateLimits?: Record<string, RateLimitRule>
+  /** Builds the plugin's public API (services) once, in dependency order. */
+  setup?(ctx: PluginContext): Api | Promise<Api>
+  /** Route groups per namespace; each factory returns an Elysia instance. */
+  routes?: Partial<Record<Namespace, (ctx: PluginContext) => AnyElysia>>
+  cli?: Record<string, CliCommand>
+  jobs?: Record<string, JobDef>
+  onShutdown?(ctx: PluginContext): void | Promise<void>
+}
+
+/**
+ * Declares a plugin. The kernel validates the descriptor at boot.
+ * @example export default definePlugin({ name: 'hello', version: '1.0.0', routes: { client: helloRoutes } })
+ */
+export function definePlugin<Api = void>(descriptor: PluginDescriptor<Api>): PluginDescriptor<Api> {
+  return descriptor
+}
