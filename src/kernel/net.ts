@@ -13,12 +13,27 @@ const V4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i
 /** Normalises an address: strips IPv4-mapped IPv6 (`::ffff:1.2.3.4` → `1.2.3.4`) and zone ids. */
 export function normalizeIp(ip: string): string {
   const m = V4_MAPPED.exec(ip)
-  if (m) return m[1]
+  return m ? m[1] : stripZone(ip)
+}
+
+function stripZone(ip: string): string {
   const zone = ip.indexOf('%')
   return zone === -1 ? ip : ip.slice(0, zone)
 }
 
-function ipToBigInt(ip: string): { family: 4 | 6; bits: bigint } | null {
+type Parsed = { family: 4 | 6; bits: bigint }
+
+// `::ffff:a.b.c.d` in any spelling (`::ffff:7f00:1` too) is the IPv4 address it maps.
+function unmap(p: Parsed): Parsed {
+  return p.family === 6 && p.bits >> 32n === 0xffffn ? { family: 4, bits: p.bits & 0xffffffffn } : p
+}
+
+function parseIp(ip: string): Parsed | null {
+  const parsed = ipToBigInt(normalizeIp(ip))
+  return parsed && unmap(parsed)
+}
+
+function ipToBigInt(ip: string): Parsed | null {
   const family = isIP(ip)
   if (family === 4) {
     const parts = ip.split('.').map(Number)
@@ -51,7 +66,7 @@ function ipToBigInt(ip: string): { family: 4 | 6; bits: bigint } | null {
 
 /** Formats an address in its canonical text form (`::1`, `2001:db8::1`, `10.0.0.1`). */
 export function canonicalIp(ip: string): string | null {
-  const parsed = ipToBigInt(normalizeIp(ip))
+  const parsed = parseIp(ip)
   if (!parsed) return null
   return formatIp(parsed.family, parsed.bits)
 }
@@ -80,16 +95,21 @@ function formatIp(family: 4 | 6, bits: bigint): string {
 export function parseCidr(text: string): Cidr | null {
   const slash = text.indexOf('/')
   const addr = slash === -1 ? text : text.slice(0, slash)
-  const parsed = ipToBigInt(normalizeIp(addr.trim()))
+  let parsed = ipToBigInt(stripZone(addr.trim()))
   if (!parsed) return null
-  const max = parsed.family === 4 ? 32 : 128
-  let prefix = max
+  let prefix = parsed.family === 4 ? 32 : 128
   if (slash !== -1) {
     const p = text.slice(slash + 1).trim()
-    if (!/^\d{1,3}$/.test(p)) return null
+    if (!/^\d{1,3}$/.test(p) || Number(p) > prefix) return null
     prefix = Number(p)
-    if (prefix > max) return null
   }
+  // A network inside `::ffff:0:0/96` holds IPv4-mapped addresses, which are matched as IPv4.
+  const mapped = unmap(parsed)
+  if (mapped !== parsed && prefix >= 96) {
+    parsed = mapped
+    prefix -= 96
+  }
+  const max = parsed.family === 4 ? 32 : 128
   const shift = BigInt(max - prefix)
   const bits = (parsed.bits >> shift) << shift
   return { family: parsed.family, bits, prefix, text: `${formatIp(parsed.family, bits)}/${prefix}` }
@@ -97,7 +117,7 @@ export function parseCidr(text: string): Cidr | null {
 
 /** True when `ip` lies inside `cidr` (IPv4 and IPv6 never match each other). */
 export function cidrContains(cidr: Cidr, ip: string): boolean {
-  const parsed = ipToBigInt(normalizeIp(ip))
+  const parsed = parseIp(ip)
   if (!parsed || parsed.family !== cidr.family) return false
   const shift = BigInt((cidr.family === 4 ? 32 : 128) - cidr.prefix)
   return parsed.bits >> shift === cidr.bits >> shift
