@@ -73,11 +73,11 @@ export function parseEncryptionKeys(raw: string | undefined): string[] {
  * @example const config = loadConfig({ PORT: '9000' })
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const portRaw = env.PORT ?? '8000'
+  const portRaw = env.PORT || '8000'
   if (!/^\d{1,5}$/.test(portRaw) || Number(portRaw) < 1 || Number(portRaw) > 65535) {
     throw new ConfigError('PORT', `expected a port number 1-65535, got "${portRaw}"`)
   }
-  const bind = env.BIND ?? '0.0.0.0'
+  const bind = env.BIND || '0.0.0.0'
   if (!isIP(bind) && bind !== 'localhost') throw new ConfigError('BIND', `expected an IP address, got "${bind}"`)
 
   const databaseUrl = env.DATABASE_URL ? parseUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']) : undefined
