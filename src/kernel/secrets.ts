@@ -17,6 +17,8 @@ function derive(secret: string): DerivedKey {
   return { id, aes, mac }
 }
 
+const CIPHERTEXT = /^v1:([0-9a-f]{8}):([A-Za-z0-9_-]+)$/
+
 /** The ciphertext could not be opened: wrong key, unknown key id, or tampered data. */
 export class DecryptError extends Error {}
 
@@ -45,9 +47,10 @@ export class Secrets {
   }
 
   decrypt(box: string): string {
-    const [version, id, payload] = box.split(':')
+    // Strict, because Buffer.from(…, 'base64url') skips characters it does not know.
+    const [, id, payload] = CIPHERTEXT.exec(box) ?? []
     const key = this.keys.find((k) => k.id === id)
-    if (version !== 'v1' || !key || !payload) throw new DecryptError('unknown ciphertext format or key')
+    if (!key || !payload) throw new DecryptError('unknown ciphertext format or key')
     const raw = Buffer.from(payload, 'base64url')
     if (raw.length < 28) throw new DecryptError('ciphertext too short')
     try {
