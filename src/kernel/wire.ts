@@ -124,6 +124,16 @@ export function sanitize(value: unknown, depth = 0): unknown {
     return timestamp(value)
   }
   if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1))
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of value) {
+      if (typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) throw new PayloadError('map keys must be strings')
+      const key = String(k)
+      if (FORBIDDEN_KEYS.has(key)) throw new PayloadError(`forbidden key "${key}"`)
+      out[key] = sanitize(v, depth + 1)
+    }
+    return out
+  }
   const proto = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) throw new PayloadError('unsupported extension or binary value')
   const out: Record<string, unknown> = {}
@@ -134,7 +144,9 @@ export function sanitize(value: unknown, depth = 0): unknown {
   return out
 }
 
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint', moreTypes: false })
+// Maps decode as Map so sanitize() sees every key as sent (as objects, msgpackr quietly renames
+// `__proto__` and stringifies non-string keys).
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsType: 'bigint', moreTypes: false })
 
 /** Decodes a MessagePack body; extensions other than the standard timestamp are refused. */
 export function decodeMsgpack(bytes: Uint8Array): unknown {
@@ -169,18 +181,25 @@ const xmlParser = new XMLParser({
   ignorePiTags: true,
   parseTagValue: false,
   parseAttributeValue: false,
-  trimValues: true,
+  // Text is trimmed in fromXmlNode; the parser would also trim attribute values (`<entry key=" a">`).
+  trimValues: false,
   allowBooleanAttributes: false,
   commentPropName: false as unknown as string,
 })
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
 
+// XML 1.0 `Char`: what a character reference may name.
+const isXmlChar = (c: number) =>
+  c === 0x9 || c === 0xa || c === 0xd || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff)
+
 function unescapeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]+);/g, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
-      if (code > 0x10ffff) throw new PayloadError('invalid character reference')
+  return text.replace(/&([^&;<\s]*)(;?)/g, (whole, ref: string, semi: string) => {
+    if (!semi) throw new PayloadError('malformed entity reference')
+    const num = /^#(?:x([0-9a-fA-F]+)|([0-9]+))$/.exec(ref)
+    if (num) {
+      const code = num[1] !== undefined ? parseInt(num[1], 16) : parseInt(num[2], 10)
+      if (!isXmlChar(code)) throw new PayloadError('invalid character reference')
       return String.fromCodePoint(code)
     }
     const c = PREDEFINED[ref]
@@ -189,13 +208,25 @@ function unescapeXml(text: string): string {
   })
 }
 
+const text = (raw: unknown) => unescapeXml(String(raw).trim())
+
+// Comments and processing instructions are skipped so a `<![CDATA[` inside them is not taken for one.
+const LITERAL_SECTIONS = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>/g
+
+/** CDATA is literal text: escaped here, it comes out of unescapeXml exactly as written. */
+function escapeCdata(xml: string): string {
+  return xml.replace(LITERAL_SECTIONS, (whole, cdata: string | undefined) =>
+    cdata === undefined ? whole : cdata.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+  )
+}
+
 function fromXmlNode(node: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) throw new PayloadError(`nesting deeper than ${MAX_DEPTH} levels`)
   if (node === null || node === undefined) return ''
-  if (typeof node !== 'object') return unescapeXml(String(node))
+  if (typeof node !== 'object') return text(node)
   const entries = Object.entries(node as Record<string, unknown>).filter(([k]) => !k.startsWith('@'))
   if (entries.length === 0) return ''
-  if (entries.length === 1 && entries[0][0] === '#text') return unescapeXml(String(entries[0][1]))
+  if (entries.length === 1 && entries[0][0] === '#text') return text(entries[0][1])
   const fields = new Map<string, unknown[]>()
   for (const [rawKey, value] of entries) {
     if (rawKey === '#text') continue
@@ -217,16 +248,17 @@ function fromXmlNode(node: unknown, depth: number): unknown {
 /**
  * Decodes an XML body: the root element's name is ignored and its children become fields.
  * Values stay strings (the route schema coerces them); DOCTYPE and entity declarations are
- * refused; only the five predefined entities and character references are decoded.
+ * refused; only the five predefined entities and character references are decoded, and CDATA
+ * sections are taken literally.
  */
-export function decodeXml(text: string): unknown {
-  if (text.trim() === '') return {}
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new PayloadError('DOCTYPE and ENTITY declarations are not allowed')
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false })
+export function decodeXml(xml: string): unknown {
+  if (xml.trim() === '') return {}
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new PayloadError('DOCTYPE and ENTITY declarations are not allowed')
+  const valid = XMLValidator.validate(xml, { allowBooleanAttributes: false })
   if (valid !== true) throw new PayloadError(`malformed xml: ${valid.err.msg} (line ${valid.err.line})`)
   let doc: Record<string, unknown>
   try {
-    doc = xmlParser.parse(text)
+    doc = xmlParser.parse(escapeCdata(xml))
   } catch (e) {
     throw new PayloadError(`malformed xml: ${(e as Error).message}`)
   }
