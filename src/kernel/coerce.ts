@@ -1,6 +1,9 @@
 import { Value } from '@sinclair/typebox/value'
 import type { TSchema } from '@sinclair/typebox'
 
+// Decimal notation only: Number() alone also takes '0x10', '0b1' and 'Infinity'.
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
 /**
  * Shapes an XML-decoded document (all strings, single or repeated elements) after a route's
  * body schema: numbers and booleans from their text, a lone element into a one-item array,
@@ -22,7 +25,7 @@ export function coerceXml(schema: any, value: unknown): unknown {
       return value === '' ? null : value
     case 'integer':
     case 'number':
-      return typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value
+      return typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value
     case 'boolean':
       return value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value
     case 'array': {
