@@ -123,15 +123,18 @@ function normalize(schema: any): any {
   return schema
 }
 
-function collect(schema: TSchema, value: unknown, prefix: string, out: string[]): void {
+function collect(schema: TSchema, value: unknown, prefix: string, out: string[], missing = new Set<string>()): void {
   for (const e of Value.Errors(schema, value)) {
     const path = prefix + e.path
     const s: any = e.schema
+    // TypeBox reports a missing field as required, then checks `undefined` against its type.
+    if (e.type === ValueErrorType.ObjectRequiredProperty) missing.add(path)
+    else if (e.value === undefined && missing.has(path)) continue
     if (e.type === ValueErrorType.Union && !isLiteralUnion(s) && typeof s?.error !== 'string') {
       // `T | null` and similar: report why the value fails the one branch it could mean.
       const branches = s.anyOf.filter((b: any) => b.type !== 'null')
       if (branches.length === 1 && e.value !== null) {
-        collect(branches[0], e.value, path, out)
+        collect(branches[0], e.value, path, out, missing)
         continue
       }
     }
