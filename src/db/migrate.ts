@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
-import { rowsOf, type Database } from './client'
+import { rowsOf, type Database, type Tx } from './client'
 
 /** A folder of `.sql` migrations owned by the kernel (`core`) or one plugin. */
 export interface MigrationSource {
@@ -37,6 +37,17 @@ export function readMigrations(source: MigrationSource): Migration[] {
         statements: text.split(BREAKPOINT).map((s) => s.trim()).filter((s) => s && !/^(--[^\n]*\n?)*$/.test(s)),
       }
     })
+}
+
+/**
+ * Runs one chunk of a migration file. postgres.js sends a raw query without parameters over the
+ * simple protocol, which accepts several statements; PGlite's query() is the extended protocol,
+ * one statement per call. Its exec() is the simple protocol, so a chunk behaves the same on both.
+ */
+async function runStatement(database: Database, tx: Tx, statement: string): Promise<void> {
+  const client = (tx as unknown as { session?: { client?: { exec?: (query: string) => Promise<unknown> } } }).session?.client
+  if (database.kind === 'pglite' && typeof client?.exec === 'function') await client.exec(statement)
+  else await tx.execute(sql.raw(statement))
 }
 
 const LOCK_ID = 0x4a7c4e1 // any constant shared by every panel process
@@ -75,7 +86,7 @@ export async function migrate(database: Database, sources: MigrationSource[]): P
       }
       for (const statement of m.statements) {
         try {
-          await tx.execute(sql.raw(statement))
+          await runStatement(database, tx, statement)
         } catch (e) {
           const cause = (e as any)?.cause?.message ?? (e as Error).message
           throw new MigrationError(`migration ${id} failed: ${cause}`)
