@@ -20,7 +20,7 @@ export interface Migration {
 /** Boot must stop: a migration failed, or an applied one was edited. */
 export class MigrationError extends Error {}
 
-const BREAKPOINT = /^\s*-->\s*statement-breakpoint\s*$/m
+const BREAKPOINT = /-->\s*statement-breakpoint/
 
 /** Reads a source folder: `*.sql` files in name order, split on drizzle-kit breakpoints. */
 export function readMigrations(source: MigrationSource): Migration[] {

@@ -22,6 +22,8 @@ export interface AuthInput {
   /** The matched route template, e.g. `/api/client/account/two-factor`. */
   route: string
   namespace: 'client' | 'admin'
+  /** Sets a response header (e.g. to refresh a session cookie). */
+  setHeader(name: string, value: string): void
 }
 
 /** Checks credentials and returns who is calling; throws `Unauthorized`/`Forbidden`. */
@@ -127,7 +129,16 @@ export function guardedNamespace(kind: 'client' | 'admin', prefix: string, state
       if (info?.public) return
       if (!state.authenticate) throw new Unauthorized('missing authorization')
       const meta = requestMeta(request)
-      const principal = await state.authenticate({ request, ip: meta.ip, method: request.method, route, namespace: kind })
+      const principal = await state.authenticate({
+        request,
+        ip: meta.ip,
+        method: request.method,
+        route,
+        namespace: kind,
+        setHeader: (name, value) => {
+          ctx.set.headers[name] = value
+        },
+      })
       if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
       if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
         throw new Forbidden('two-factor authentication required')

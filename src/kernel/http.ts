@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia'
+import { Elysia, StatusMap } from 'elysia'
 import { BadRequest, HttpError, MethodNotAllowed, NotFound, PayloadTooLarge, Validation, fromPgError } from './errors'
 import { negotiate, type Format } from './negotiate'
 import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, PayloadError } from './wire'
@@ -102,6 +102,21 @@ function decodeBody(media: string, contentType: string, bytes: Uint8Array, schem
 
 const RAW_BODY = Object.freeze({})
 
+function queryObject(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [k, v] of params) {
+    const prev = out[k]
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
+  }
+  return out
+}
+
+function statusCode(status: number | string | undefined): number {
+  if (typeof status === 'number') return status
+  if (typeof status === 'string') return (StatusMap as Record<string, number>)[status] ?? 200
+  return 200
+}
+
 /**
  * The global half of the kernel: request ids, client IP, body parsing (JSON, MessagePack, XML;
  * 2 MiB; nothing else accepted), the one error handler, response encoding per `Accept`.
@@ -119,6 +134,13 @@ export function httpKernel(opts: HttpOptions) {
       return allow.length > 0 ? new MethodNotAllowed(allow) : new NotFound('route not found')
     }
     if (code === 'VALIDATION') {
+      if (e.type === 'query' || e.type === 'property') {
+        // Elysia checks coerced query fields one by one and loses their names; check the whole query again.
+        const url = new URL(request.url)
+        const route = routes.match(request.method, url.pathname)
+        const messages = route?.querySchema ? validationMessages(route.querySchema, queryObject(url.searchParams)) : []
+        if (messages.length && messages[0] !== 'body: invalid value') return new Validation(messages)
+      }
       const schema = schemaOfValidator(e.validator)
       return new Validation(schema ? validationMessages(schema, e.value) : ['body: invalid value'])
     }
@@ -183,7 +205,8 @@ export function httpKernel(opts: HttpOptions) {
       if (responseValue instanceof Response) return responseValue
       const format = metas.get(request)?.format ?? 'json'
       const { body, type } = encode(toWire(responseValue ?? {}), format)
+      // Elysia merges set.headers into the returned response; passing them here would double Set-Cookie.
       set.headers['content-type'] = type
-      return new Response(body, { status: typeof set.status === 'number' ? set.status : 200, headers: set.headers as Record<string, string> })
+      return new Response(body, { status: statusCode(set.status) })
     })
 }

@@ -71,7 +71,7 @@ export function validateDescriptor(d: unknown, file: string): asserts d is Plugi
   }
 }
 
-let hostResolverInstalled = false
+const resolverDirs = new Set<string>()
 
 /**
  * Lets plugins outside the repository import the host's packages (`elysia`, `drizzle-orm`,
@@ -79,9 +79,10 @@ let hostResolverInstalled = false
  * from the host. Nothing is ever installed.
  */
 export function installHostResolver(externalDir: string): void {
-  if (hostResolverInstalled) return
-  hostResolverInstalled = true
-  const prefix = resolve(externalDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const dir = resolve(externalDir)
+  if (resolverDirs.has(dir)) return
+  resolverDirs.add(dir)
+  const prefix = dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const filter = new RegExp(`^${prefix}/.*\\.[cm]?[jt]sx?$`)
   const IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\bexport\s*\*\s*from\s*)(['"])([^'"./][^'"]*)\2/g
   bunPlugin({

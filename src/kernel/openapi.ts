@@ -36,7 +36,9 @@ function decorate(doc: any, routes: RouteRegistry) {
       const info = routes.get(method.toUpperCase(), path.replace(/\{([^}]+)\}/g, ':$1'))
       const json = op.requestBody?.content?.['application/json']
       if (op.requestBody?.content) {
-        const schema = json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema
+        // A custom parser hides the content types from the generator; the route's schema is still ours.
+        const schema =
+          json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema ?? (info?.bodySchema ? JSON.parse(JSON.stringify(info.bodySchema)) : undefined)
         op.requestBody.content = info?.rawBody
           ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
           : Object.fromEntries(MEDIA.map((m) => [m, { schema }]))

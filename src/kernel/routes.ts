@@ -17,19 +17,23 @@ export interface RouteInfo {
   exempt: ReadonlySet<Gate>
   rawBody: boolean
   bodySchema?: TSchema
+  querySchema?: TSchema
   permissions: string[]
 }
 
 interface ElysiaRoute {
   method: string
   path: string
-  hooks?: { detail?: Record<string, unknown>; body?: unknown }
+  hooks?: { detail?: Record<string, unknown>; body?: unknown; query?: unknown }
 }
 
 /** `/users/:id/keys/:key` and `/users/:user/keys/:k` are the same route to a router. */
 export function routeShape(path: string): string {
   return path.replace(/:[^/]+/g, ':').replace(/\/+$/, '') || '/'
 }
+
+// Memoirist refuses two names for one parameter position; name them by position.
+const numbered = (shape: string) => shape.replace(/:/g, (_m, i: number) => `:p${i}`)
 
 /**
  * Everything the kernel needs to know per mounted route, read once from the built app:
@@ -40,6 +44,7 @@ export class RouteRegistry {
   private byKey = new Map<string, RouteInfo>()
   private methods = new Memoirist<Set<string>>()
   private shapes = new Map<string, Set<string>>()
+  private router = new Memoirist<RouteInfo>()
   readonly maxBodyLimit = 2 * 1024 * 1024
 
   load(routes: ElysiaRoute[]): void {
@@ -53,16 +58,18 @@ export class RouteRegistry {
         exempt: new Set((detail[FLAG_EXEMPT] as Gate[] | undefined) ?? []),
         rawBody: detail[FLAG_RAW_BODY] === true,
         bodySchema: body && typeof body === 'object' ? (body as TSchema) : undefined,
+        querySchema: r.hooks?.query && typeof r.hooks.query === 'object' ? (r.hooks.query as TSchema) : undefined,
         permissions: (detail[FLAG_PERMISSION] as string[] | undefined) ?? [],
       }
       this.byKey.set(`${r.method} ${r.path}`, info)
       if (r.method === 'ALL' || r.method === 'WS') continue
       const shape = routeShape(r.path)
+      this.router.add(r.method, numbered(shape), info, { ignoreError: true })
       let set = this.shapes.get(shape)
       if (!set) {
         set = new Set()
         this.shapes.set(shape, set)
-        this.methods.add('ANY', shape.replace(/:/g, (_m, i) => `:p${i}`), set)
+        this.methods.add('ANY', numbered(shape), set)
       }
       set.add(r.method)
     }
@@ -74,6 +81,12 @@ export class RouteRegistry {
 
   all(): RouteInfo[] {
     return [...this.byKey.values()]
+  }
+
+  /** The route a concrete request path resolves to. */
+  match(method: string, path: string): RouteInfo | undefined {
+    const trimmed = path.length > 1 ? path.replace(/\/$/, '') : path
+    return this.router.find(method, trimmed)?.store
   }
 
   /** Methods registered for a concrete request path (empty when the path is unknown). */
