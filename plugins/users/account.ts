@@ -1,0 +1,56 @@
+import { Elysia, t } from 'elysia'
+import { eq } from 'drizzle-orm'
+import { BadRequest, Unauthorized, type PluginContext } from 'hatchery'
+import { Empty, FullUser } from './model'
+import { userSessions } from './tables'
+import type { UsersApi } from './api'
+import { toFullUser } from './service/users'
+import { clearedSessionCookie } from './service/cookies'
+
+const Groups = t.Record(t.String(), t.Object({ description: t.String(), permissions: t.Record(t.String(), t.String()) }))
+
+/** `GET /api/client/account`, logout, and the permission catalogs. */
+export function accountRoutes(ctx: PluginContext, api: UsersApi) {
+  return new Elysia({ tags: ['account'] })
+    .use(ctx.guard)
+    .get(
+      '/account',
+      async ({ principal }) => {
+        const user = await api.credentials.user(principal.user.uuid)
+        if (!user) throw new Unauthorized('invalid session')
+        return { user: toFullUser(user, await ctx.settings.snapshot()) }
+      },
+      {
+        exempt: ['suspended', 'two-factor'],
+        response: { 200: t.Object({ user: FullUser }) },
+        detail: { summary: 'The account of the caller (the impersonated user when impersonating)' },
+      },
+    )
+    .post(
+      '/account/logout',
+      async ({ principal, set }) => {
+        if (principal.method !== 'session' || !principal.sessionUuid) throw new BadRequest('unable to log out when not using session authentication')
+        await ctx.db.delete(userSessions).where(eq(userSessions.uuid, principal.sessionUuid))
+        api.credentials.invalidate()
+        set.headers['set-cookie'] = clearedSessionCookie(await ctx.settings.snapshot())
+        return {}
+      },
+      {
+        exempt: ['suspended', 'two-factor'],
+        response: { 200: Empty },
+        detail: { summary: 'End the current session', description: 'Only for session authentication; the cookie is cleared.' },
+      },
+    )
+    .get(
+      '/permissions',
+      () => ({
+        user_permissions: ctx.permissions.groups('user'),
+        admin_permissions: ctx.permissions.groups('admin'),
+        server_permissions: ctx.permissions.groups('server'),
+      }),
+      {
+        response: { 200: t.Object({ user_permissions: Groups, admin_permissions: Groups, server_permissions: Groups }) },
+        detail: { summary: 'The user, admin and server permission catalogs, plugins included' },
+      },
+    )
+}

@@ -1,0 +1,54 @@
+import { definePlugin, type PluginDescriptor } from 'hatchery'
+import * as tables from './tables'
+import { createUsersApi, type UsersApi } from './api'
+import { createAuthenticator } from './service/authenticate'
+import { purgeCheckpoints } from './service/checkpoints'
+import { authRoutes } from './auth'
+import { accountRoutes } from './account'
+import { twoFactorRoutes } from './two-factor'
+import { apiKeyRoutes } from './api-keys'
+import { Elysia } from 'elysia'
+import { usersCli } from './cli'
+
+/**
+ * Users, roles and authentication: sessions, API keys, login with two-factor, the kernel's
+ * authenticate slot, activity logs.
+ */
+const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
+  name: 'users',
+  version: '1.0.0',
+  description: 'Users, roles, sessions, API keys, two-factor login and activity logs',
+  tables,
+  migrations: '../../migrations/users',
+  setup(ctx) {
+    const api = createUsersApi(ctx)
+    ctx.kernel.provideAuthenticator(createAuthenticator(ctx, api.credentials), 'users')
+    return api
+  },
+  routes: {
+    auth: (ctx) => authRoutes(ctx, ctx.api(plugin)),
+    client: (ctx) =>
+      new Elysia()
+        .use(accountRoutes(ctx, ctx.api(plugin)))
+        .use(twoFactorRoutes(ctx, ctx.api(plugin)))
+        .use(apiKeyRoutes(ctx, ctx.api(plugin))),
+  },
+  cli: usersCli((ctx) => ctx.api(plugin)),
+  jobs: {
+    'purge-checkpoints': { schedule: { everySeconds: 600 }, description: 'Delete expired two-factor checkpoint tokens', run: (ctx) => purgeCheckpoints(ctx.db) },
+  },
+  async onShutdown(ctx) {
+    await ctx.api(plugin).credentials.stop()
+  },
+})
+
+export default plugin
+export { tables }
+export type { UsersApi }
+export { LANGUAGES, isLanguage } from './languages'
+export * as model from './model'
+export { countUsers, findUser, getUser, toFullUser, toAdminUser, toShortUser, toPrincipalUser, requiresTwoFactor, avatarUrl } from './service/users'
+export type { UserRow, RoleRow, UserWithRole, NewUser } from './service/users'
+export { actorOf, anonymousActor, logUserActivity, logAdminActivity, listUserActivity, listAdminActivity } from './service/activity'
+export type { Actor } from './service/activity'
+export { verifyPassword, hashPassword } from './service/passwords'

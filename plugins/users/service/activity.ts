@@ -1,0 +1,112 @@
+import { and, desc, eq, getTableColumns, ilike, inArray, or, type SQL } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import { escapeLike, requestMeta, toPage, windowTotal, type Db, type PageParams, type Principal, type SettingsSnapshot, type Tx } from 'hatchery'
+import { adminActivities, userActivities, users } from '../tables'
+import { toShortUser, type UserRow } from './users'
+
+/** Who did something, from where: recorded with every activity entry. */
+export interface Actor {
+  userUuid: string
+  impersonatorUuid: string | null
+  apiKeyUuid: string | null
+  ip: string | null
+}
+
+/** The actor of an authenticated request. */
+export function actorOf(principal: Principal, request: Request): Actor {
+  return {
+    userUuid: principal.user.uuid,
+    impersonatorUuid: principal.impersonator?.uuid ?? null,
+    apiKeyUuid: principal.apiKey?.uuid ?? null,
+    ip: requestMeta(request).ip,
+  }
+}
+
+/** An actor for requests without a principal (login, password reset) and CLI commands. */
+export function anonymousActor(userUuid: string, ip: string | null): Actor {
+  return { userUuid, impersonatorUuid: null, apiKeyUuid: null, ip }
+}
+
+/** Records a user activity (`account:update`, `auth:success`, …). Throws on failure: use inside the change's transaction. */
+export async function logUserActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
+  await db.insert(userActivities).values({
+    user_uuid: actor.userUuid,
+    impersonator_uuid: actor.impersonatorUuid,
+    api_key_uuid: actor.apiKeyUuid,
+    event,
+    ip: actor.ip,
+    data,
+  })
+}
+
+/** Records an admin activity (`user:create`, `role:update`, …). Throws on failure: use inside the change's transaction. */
+export async function logAdminActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
+  await db.insert(adminActivities).values({
+    user_uuid: actor.userUuid,
+    impersonator_uuid: actor.impersonatorUuid,
+    api_key_uuid: actor.apiKeyUuid,
+    event,
+    ip: actor.ip,
+    data,
+  })
+}
+
+async function shortUsers(db: Db | Tx, uuids: (string | null)[], settings: SettingsSnapshot) {
+  const wanted = [...new Set(uuids.filter((u): u is string => u !== null))]
+  const rows: UserRow[] = wanted.length ? await db.select().from(users).where(inArray(users.uuid, wanted)) : []
+  return new Map(rows.map((u) => [u.uuid, toShortUser(u, settings)]))
+}
+
+/** A user's activity, newest first; `search` matches the event name. */
+export async function listUserActivity(db: Db | Tx, userUuid: string, page: PageParams, settings: SettingsSnapshot) {
+  const where = and(eq(userActivities.user_uuid, userUuid), page.search ? ilike(userActivities.event, `%${escapeLike(page.search)}%`) : undefined)
+  const rows = await db
+    .select({ ...getTableColumns(userActivities), __total: windowTotal })
+    .from(userActivities)
+    .where(where)
+    .orderBy(desc(userActivities.created), desc(userActivities.id))
+    .limit(page.perPage)
+    .offset(page.offset)
+  const people = await shortUsers(db, rows.map((r) => r.impersonator_uuid), settings)
+  return toPage(page, rows, () => db.$count(userActivities, where), (r) => ({
+    impersonator: r.impersonator_uuid ? people.get(r.impersonator_uuid) ?? null : null,
+    event: r.event,
+    ip: r.ip,
+    data: r.data,
+    is_api: r.api_key_uuid !== null,
+    created: r.created,
+  }))
+}
+
+/** The admin activity log, newest first; `search` matches the event or the acting username. */
+export async function listAdminActivity(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { user?: string } = {}) {
+  const actor = alias(users, 'actor')
+  const conditions: (SQL | undefined)[] = [filter.user ? eq(adminActivities.user_uuid, filter.user) : undefined]
+  if (page.search) {
+    const pattern = `%${escapeLike(page.search)}%`
+    conditions.push(or(ilike(adminActivities.event, pattern), ilike(actor.username, pattern)))
+  }
+  const where = and(...conditions)
+  const rows = await db
+    .select({ ...getTableColumns(adminActivities), __total: windowTotal })
+    .from(adminActivities)
+    .leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid))
+    .where(where)
+    .orderBy(desc(adminActivities.created), desc(adminActivities.id))
+    .limit(page.perPage)
+    .offset(page.offset)
+  const people = await shortUsers(db, rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]), settings)
+  const count = async () => {
+    const [{ n }] = await db.select({ n: windowTotal }).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)).where(where).limit(1)
+    return n ?? 0
+  }
+  return toPage(page, rows, count, (r) => ({
+    user: r.user_uuid ? people.get(r.user_uuid) ?? null : null,
+    impersonator: r.impersonator_uuid ? people.get(r.impersonator_uuid) ?? null : null,
+    event: r.event,
+    ip: r.ip,
+    data: r.data,
+    is_api: r.api_key_uuid !== null,
+    created: r.created,
+  }))
+}

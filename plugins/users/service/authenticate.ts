@@ -1,0 +1,88 @@
+import { Forbidden, Unauthorized, cidrContains, parseCidr, hasAdminPermission, type Authenticator, type Cidr, type PluginContext, type Principal } from 'hatchery'
+import type { Credentials } from './credentials'
+import { API_KEY_LENGTH, SESSION_COOKIE_LENGTH, userAgentOf } from './credentials'
+import { readCookie, sessionCookie } from './cookies'
+import { toPrincipalUser } from './users'
+
+/** Header carrying the uuid of the user an admin acts as. */
+export const IMPERSONATION_HEADER = 'calagopus-user'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const cidrCache = new Map<string, Cidr | null>()
+function cidr(text: string): Cidr | null {
+  let c = cidrCache.get(text)
+  if (c === undefined) {
+    c = parseCidr(text)
+    if (cidrCache.size > 5000) cidrCache.clear()
+    cidrCache.set(text, c)
+  }
+  return c
+}
+
+const subset = (a: string[], b: string[]) => a.every((x) => b.includes(x))
+
+/**
+ * The kernel's authenticate slot: a session cookie (named by `app.session_cookie`) or an
+ * `Authorization: Bearer` API key, then optional impersonation through `Calagopus-User`.
+ * A present but bad cookie is an error even when an API key is also sent.
+ */
+export function createAuthenticator(ctx: PluginContext, credentials: Credentials): Authenticator {
+  return async ({ request, ip, setHeader }) => {
+    const settings = await ctx.settings.snapshot()
+    const cookie = readCookie(request.headers.get('cookie'), settings.get<string>('app.session_cookie'))
+    let principal: Principal
+    if (cookie !== undefined) {
+      if (cookie.length !== SESSION_COOKIE_LENGTH) throw new Unauthorized('invalid authorization cookie')
+      const session = await credentials.findSession(cookie, settings.get<number>('app.session_duration_seconds'))
+      if (!session) throw new Unauthorized('invalid session')
+      const user = await credentials.user(session.user_uuid)
+      if (!user) throw new Unauthorized('invalid session')
+      credentials.touchSession(session.uuid, ip, userAgentOf(request))
+      setHeader('set-cookie', sessionCookie(settings, cookie))
+      const actor = toPrincipalUser(user, settings)
+      principal = { user: actor, actor, method: 'session', sessionUuid: session.uuid, apiKey: null, impersonator: null }
+    } else {
+      const header = request.headers.get('authorization')
+      if (header === null) throw new Unauthorized('missing authorization')
+      if (!header.startsWith('Bearer ') || header.length !== 7 + API_KEY_LENGTH) throw new Unauthorized('invalid authorization header')
+      const key = await credentials.findApiKey(header.slice(7))
+      if (!key) throw new Unauthorized('invalid api key')
+      if (key.allowed_ips.length > 0 && !key.allowed_ips.some((c) => {
+        const net = cidr(c)
+        return net !== null && cidrContains(net, ip)
+      })) {
+        throw new Forbidden('ip address not allowed for this api key')
+      }
+      const user = await credentials.user(key.user_uuid)
+      if (!user) throw new Unauthorized('invalid api key')
+      credentials.touchApiKey(key.uuid)
+      const actor = toPrincipalUser(user, settings)
+      principal = {
+        user: actor,
+        actor,
+        method: 'api_key',
+        sessionUuid: null,
+        apiKey: { uuid: key.uuid, userPermissions: key.user_permissions, adminPermissions: key.admin_permissions, serverPermissions: key.server_permissions },
+        impersonator: null,
+      }
+    }
+
+    const target = request.headers.get(IMPERSONATION_HEADER)
+    if (target && UUID.test(target) && target.toLowerCase() !== principal.actor.uuid && hasAdminPermission(principal, 'users.impersonate')) {
+      const found = await credentials.user(target.toLowerCase())
+      if (!found) throw new Unauthorized('unable to find user from calagopus-user header')
+      const other = toPrincipalUser(found, settings)
+      const actor = principal.actor
+      const allowed =
+        actor.admin ||
+        (!other.admin &&
+          subset(other.role?.adminPermissions ?? [], actor.role?.adminPermissions ?? []) &&
+          subset(other.role?.serverPermissions ?? [], actor.role?.serverPermissions ?? []))
+      if (!allowed) throw new Forbidden('cannot impersonate a user with more permissions')
+      // Unlike the reference, an API key's scope still narrows what the impersonation can do.
+      principal = { ...principal, user: other, impersonator: actor }
+    }
+    return principal
+  }
+}

@@ -1,0 +1,31 @@
+import type { SettingsSnapshot } from 'hatchery'
+
+/** Reads one cookie from a Cookie header (first occurrence wins). */
+export function readCookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq === -1) continue
+    if (part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim()
+      return value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+    }
+  }
+  return undefined
+}
+
+/**
+ * The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure when `app.url` is https, expiring
+ * `app.session_duration_seconds` from now (sliding: re-issued on every authenticated request).
+ */
+export function sessionCookie(settings: SettingsSnapshot, value: string, expiresInSeconds?: number): string {
+  const name = settings.get<string>('app.session_cookie')
+  const seconds = expiresInSeconds ?? settings.get<number>('app.session_duration_seconds')
+  const secure = settings.get<string>('app.url').startsWith('https://')
+  return `${name}=${value}; Path=/; Expires=${new Date(Date.now() + seconds * 1000).toUTCString()}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+}
+
+/** Clears the session cookie (logout). */
+export function clearedSessionCookie(settings: SettingsSnapshot): string {
+  return sessionCookie(settings, '', 2)
+}

@@ -1,0 +1,164 @@
+import { eq } from 'drizzle-orm'
+import type { Db, PluginContext, Secrets, Tx } from 'hatchery'
+import { userApiKeys, userSessions } from '../tables'
+import { findUser, type UserWithRole } from './users'
+import { randomAlnum, randomHex } from './random'
+
+export type SessionRow = typeof userSessions.$inferSelect
+export type ApiKeyRow = typeof userApiKeys.$inferSelect
+
+/** Credentials, users and roles are trusted from memory this long; revocations elsewhere show within it. */
+export const CACHE_MS = 1000
+/** `last_used`, IP and user agent are written in batches this often. */
+export const FLUSH_MS = 5000
+
+export const API_KEY_PREFIX = 'c7sp_'
+export const API_KEY_LENGTH = 48
+export const SESSION_COOKIE_LENGTH = 81
+
+interface Cached<T> {
+  value: T
+  until: number
+}
+
+/** `User-Agent` cut to 255 bytes on a character boundary, `unknown` when absent. */
+export function userAgentOf(request: Request): string {
+  const ua = request.headers.get('user-agent')
+  if (!ua) return 'unknown'
+  const bytes = new TextEncoder().encode(ua)
+  if (bytes.length <= 255) return ua
+  return new TextDecoder().decode(bytes.subarray(0, 255)).replace(/\uFFFD+$/, '')
+}
+
+/**
+ * Sessions and API keys: creation (only keyed hashes are stored), lookup with a short
+ * in-process cache, batched `last_used` updates, and revocation that is immediate here and
+ * within `CACHE_MS` in every other panel process.
+ */
+export class Credentials {
+  private sessions = new Map<string, Cached<SessionRow | null>>()
+  private keys = new Map<string, Cached<ApiKeyRow | null>>()
+  private users = new Map<string, Cached<UserWithRole | null>>()
+  private pendingSessions = new Map<string, { ip: string; userAgent: string; at: Date }>()
+  private pendingKeys = new Map<string, Date>()
+  private timer: ReturnType<typeof setInterval>
+
+  constructor(private db: Db, private secrets: Secrets, private log: PluginContext['log']) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_MS)
+    this.timer.unref?.()
+  }
+
+  // ------------------------------------------------------------ sessions
+
+  /** Creates a session; returns the cookie value `<key_id>:<secret>` (81 characters). */
+  async createSession(db: Db | Tx, userUuid: string, ip: string, userAgent: string): Promise<{ uuid: string; cookie: string }> {
+    const keyId = randomAlnum(16)
+    const secret = randomHex(32)
+    const [row] = await db
+      .insert(userSessions)
+      .values({ user_uuid: userUuid, key_id: keyId, key_hash: this.secrets.hmac(secret), ip, user_agent: userAgent })
+      .returning({ uuid: userSessions.uuid })
+    return { uuid: row.uuid, cookie: `${keyId}:${secret}` }
+  }
+
+  /** The session behind a cookie value, or null. Expired sessions are not returned. */
+  async findSession(cookie: string, maxAgeSeconds: number): Promise<SessionRow | null> {
+    const now = Date.now()
+    const hit = this.sessions.get(cookie)
+    let row: SessionRow | null
+    if (hit && hit.until > now) row = hit.value
+    else {
+      row = null
+      const [keyId, secret] = [cookie.slice(0, 16), cookie.slice(17)]
+      if (cookie[16] === ':') {
+        const rows = await this.db.select().from(userSessions).where(eq(userSessions.key_id, keyId))
+        row = rows.find((r) => this.secrets.verifyHmac(secret, r.key_hash)) ?? null
+      }
+      this.remember(this.sessions, cookie, row, now)
+    }
+    if (!row) return null
+    const lastUsed = this.pendingSessions.get(row.uuid)?.at ?? row.last_used
+    if (lastUsed.getTime() + maxAgeSeconds * 1000 < now) return null
+    return row
+  }
+
+  touchSession(uuid: string, ip: string, userAgent: string): void {
+    this.pendingSessions.set(uuid, { ip, userAgent, at: new Date() })
+  }
+
+  // ------------------------------------------------------------ API keys
+
+  /** A fresh key: `c7sp_` + 43 letters/digits; store `key_start` and `key_hash`, show `key` once. */
+  newApiKey(): { key: string; key_start: string; key_hash: string } {
+    const key = API_KEY_PREFIX + randomAlnum(API_KEY_LENGTH - API_KEY_PREFIX.length)
+    return { key, key_start: key.slice(0, 16), key_hash: this.secrets.hmac(key) }
+  }
+
+  /** The unexpired key row behind a full key, or null. */
+  async findApiKey(key: string): Promise<ApiKeyRow | null> {
+    const now = Date.now()
+    const hit = this.keys.get(key)
+    let row: ApiKeyRow | null
+    if (hit && hit.until > now) row = hit.value
+    else {
+      const [found] = await this.db.select().from(userApiKeys).where(eq(userApiKeys.key_start, key.slice(0, 16))).limit(1)
+      row = found && this.secrets.verifyHmac(key, found.key_hash) ? found : null
+      this.remember(this.keys, key, row, now)
+    }
+    if (!row || (row.expires && row.expires.getTime() <= now)) return null
+    return row
+  }
+
+  touchApiKey(uuid: string): void {
+    this.pendingKeys.set(uuid, new Date())
+  }
+
+  // ------------------------------------------------------------ users
+
+  /** A user and role, cached for `CACHE_MS`. */
+  async user(uuid: string): Promise<UserWithRole | null> {
+    const now = Date.now()
+    const hit = this.users.get(uuid)
+    if (hit && hit.until > now) return hit.value
+    const row = await findUser(this.db, uuid)
+    this.remember(this.users, uuid, row, now)
+    return row
+  }
+
+  /** Forget everything cached: call after revoking or changing credentials, users or roles. */
+  invalidate(): void {
+    this.sessions.clear()
+    this.keys.clear()
+    this.users.clear()
+  }
+
+  private remember<T>(map: Map<string, Cached<T>>, key: string, value: T, now: number) {
+    if (map.size > 10_000) map.clear()
+    map.set(key, { value, until: now + CACHE_MS })
+  }
+
+  /** Writes batched `last_used` / IP / user agent updates (one transaction per flush). */
+  async flush(): Promise<void> {
+    if (this.pendingSessions.size === 0 && this.pendingKeys.size === 0) return
+    const sessions = [...this.pendingSessions]
+    const keys = [...this.pendingKeys]
+    this.pendingSessions.clear()
+    this.pendingKeys.clear()
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const [uuid, s] of sessions) {
+          await tx.update(userSessions).set({ last_used: s.at, ip: s.ip, user_agent: s.userAgent }).where(eq(userSessions.uuid, uuid))
+        }
+        for (const [uuid, at] of keys) await tx.update(userApiKeys).set({ last_used: at }).where(eq(userApiKeys.uuid, uuid))
+      })
+    } catch (e) {
+      this.log.warn('could not record credential use', { error: e as Error })
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    await this.flush()
+  }
+}
+

@@ -1,0 +1,139 @@
+import { eq, sql } from 'drizzle-orm'
+import { Conflict, NotFound, isUniqueViolation, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
+import { roles, users } from '../tables'
+import { hashPassword } from './passwords'
+
+export type UserRow = typeof users.$inferSelect
+export type RoleRow = typeof roles.$inferSelect
+export type UserWithRole = { user: UserRow; role: RoleRow | null }
+
+export interface NewUser {
+  username: string
+  email: string
+  name_first: string
+  name_last: string
+  password?: string | null
+  admin?: boolean
+  frozen?: boolean
+  suspended?: boolean
+  language?: string
+  role_uuid?: string | null
+  external_id?: string | null
+}
+
+/** Two-factor is required by the user's role when it has one, else by `app.two_factor_requirement`. */
+export function requiresTwoFactor(user: UserRow, role: RoleRow | null, settings: SettingsSnapshot): boolean {
+  if (role) return role.require_two_factor
+  const rule = settings.get<'admins' | 'all_users' | 'none'>('app.two_factor_requirement')
+  return rule === 'all_users' || (rule === 'admins' && user.admin)
+}
+
+/** Public URL of a stored avatar path. */
+export function avatarUrl(path: string | null, settings: SettingsSnapshot): string | null {
+  if (!path) return null
+  return `${settings.get<string>('app.url').replace(/\/+$/, '')}/${path}`
+}
+
+export function toShortUser(user: UserRow, settings: SettingsSnapshot) {
+  return { uuid: user.uuid, username: user.username, avatar: avatarUrl(user.avatar, settings), totp_enabled: user.totp_enabled, created: user.created }
+}
+
+export function toFullUser({ user, role }: UserWithRole, settings: SettingsSnapshot) {
+  return {
+    uuid: user.uuid,
+    username: user.username,
+    role,
+    avatar: avatarUrl(user.avatar, settings),
+    email: user.email,
+    name_first: user.name_first,
+    name_last: user.name_last,
+    admin: user.admin,
+    frozen: user.frozen,
+    suspended: user.suspended,
+    totp_enabled: user.totp_enabled,
+    totp_last_used: user.totp_last_used,
+    require_two_factor: requiresTwoFactor(user, role, settings),
+    language: user.language,
+    toast_position: user.toast_position,
+    start_on_grouped_servers: user.start_on_grouped_servers,
+    has_password: user.password !== null,
+    created: user.created,
+  }
+}
+
+export function toAdminUser(u: UserWithRole, settings: SettingsSnapshot) {
+  const { uuid, ...rest } = toFullUser(u, settings)
+  return { uuid, external_id: u.user.external_id, ...rest }
+}
+
+export function toPrincipalUser({ user, role }: UserWithRole, settings: SettingsSnapshot): PrincipalUser {
+  return {
+    uuid: user.uuid,
+    username: user.username,
+    email: user.email,
+    admin: user.admin,
+    suspended: user.suspended,
+    frozen: user.frozen,
+    totpEnabled: user.totp_enabled,
+    requireTwoFactor: requiresTwoFactor(user, role, settings),
+    role: role ? { uuid: role.uuid, name: role.name, adminPermissions: role.admin_permissions, serverPermissions: role.server_permissions } : null,
+  }
+}
+
+const withRole = (db: Db | Tx) => db.select({ user: users, role: roles }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid))
+
+export async function findUser(db: Db | Tx, uuid: string): Promise<UserWithRole | null> {
+  const [row] = await withRole(db).where(eq(users.uuid, uuid)).limit(1)
+  return row ?? null
+}
+
+export async function getUser(db: Db | Tx, uuid: string): Promise<UserWithRole> {
+  const row = await findUser(db, uuid)
+  if (!row) throw new NotFound('user not found')
+  return row
+}
+
+/** By email when the text contains `@`, else by username; both case-insensitive. */
+export async function findByLogin(db: Db | Tx, login: string): Promise<UserWithRole | null> {
+  const column = login.includes('@') ? users.email : users.username
+  const [row] = await withRole(db).where(eq(sql`lower(${column})`, login.toLowerCase())).limit(1)
+  return row ?? null
+}
+
+/** Creates a user; a taken username, email or external id is a 409. */
+export async function createUser(db: Db | Tx, input: NewUser): Promise<UserRow> {
+  try {
+    const [row] = await db
+      .insert(users)
+      .values({
+        username: input.username,
+        email: input.email,
+        name_first: input.name_first,
+        name_last: input.name_last,
+        password: input.password ? await hashPassword(input.password) : null,
+        admin: input.admin ?? false,
+        frozen: input.frozen ?? false,
+        suspended: input.suspended ?? false,
+        language: input.language ?? 'en',
+        role_uuid: input.role_uuid ?? null,
+        external_id: input.external_id ?? null,
+      })
+      .returning()
+    return row
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new Conflict('user with username or email already exists')
+    throw e
+  }
+}
+
+/** Sets (or clears) a user's password. */
+export async function setPassword(db: Db | Tx, uuid: string, password: string | null): Promise<void> {
+  const hash = password === null ? null : await hashPassword(password)
+  const done = await db.update(users).set({ password: hash }).where(eq(users.uuid, uuid)).returning({ uuid: users.uuid })
+  if (done.length === 0) throw new NotFound('user not found')
+}
+
+export async function countUsers(db: Db | Tx): Promise<number> {
+  return db.$count(users)
+}
+
