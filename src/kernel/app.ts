@@ -240,6 +240,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     )
 
     const namespaces: Record<Namespace, AnyElysia> = {
+      root: new Elysia(),
       public: new Elysia({ prefix: NAMESPACE_PREFIX.public }),
       auth: new Elysia({ prefix: NAMESPACE_PREFIX.auth }),
       client: guardedNamespace('client', NAMESPACE_PREFIX.client, guardState, guard, routes),

@@ -26,7 +26,7 @@ export const BUNDLED_PLUGINS = join(ROOT, 'plugins')
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/
 const VERSION = /^\d+\.\d+\.\d+([-+][\w.-]+)?$/
-const NAMESPACES = new Set(['public', 'auth', 'client', 'admin', 'remote'])
+const NAMESPACES = new Set(['root', 'public', 'auth', 'client', 'admin', 'remote'])
 
 function fail(file: string, reason: string): never {
   throw new PluginError(file, reason)
@@ -49,7 +49,7 @@ export function validateDescriptor(d: unknown, file: string): asserts d is Plugi
   if (p.routes !== undefined) {
     if (typeof p.routes !== 'object' || p.routes === null) fail(file, 'routes must be an object of namespace factories')
     for (const [ns, factory] of Object.entries(p.routes)) {
-      if (!NAMESPACES.has(ns)) fail(file, `routes.${ns}: unknown namespace (use public, auth, client, admin or remote)`)
+      if (!NAMESPACES.has(ns)) fail(file, `routes.${ns}: unknown namespace (use root, public, auth, client, admin or remote)`)
       if (typeof factory !== 'function') fail(file, `routes.${ns} must be a function (ctx) => Elysia`)
     }
   }

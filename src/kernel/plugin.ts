@@ -9,10 +9,15 @@ import type { CatalogName, PermissionCatalog, PermissionGroups } from './permiss
 import type { Guard, KernelHooks } from './guard'
 import type { JobScheduler } from './jobs'
 
-/** Where a route group mounts: `/api`, `/api/auth`, `/api/client`, `/api/admin`, `/api/remote`. */
-export type Namespace = 'public' | 'auth' | 'client' | 'admin' | 'remote'
+/**
+ * Where a route group mounts: `/api`, `/api/auth`, `/api/client`, `/api/admin`, `/api/remote`,
+ * or `root` for files served outside the API (e.g. `/avatars/…`); only client and admin are
+ * authenticated by the kernel.
+ */
+export type Namespace = 'root' | 'public' | 'auth' | 'client' | 'admin' | 'remote'
 
 export const NAMESPACE_PREFIX: Record<Namespace, string> = {
+  root: '',
   public: '/api',
   auth: '/api/auth',
   client: '/api/client',
