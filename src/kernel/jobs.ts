@@ -44,19 +44,28 @@ export class JobScheduler {
       const { schedule } = entry.def
       if (typeof schedule === 'string') {
         const cron = new Cron(schedule, { protect: true }, (self: Cron) => {
-          const slot = self.currentRun() ?? new Date()
+          // The slot is the occurrence this run is for. currentRun() is when the timer fired,
+          // milliseconds later and different in every process, so each would claim its own slot.
+          const slot = self.previousRuns(1, new Date(Date.now() + 1))[0] ?? new Date()
           void this.tick(entry, slot)
         })
         this.timers.push(cron)
       } else {
+        // One timer per boundary, re-aimed each time: setInterval drifts a few ms per tick and
+        // would, in time, skip a slot. The slot is the boundary aimed at, not the firing time.
         const ms = schedule.everySeconds * 1000
-        const fire = () => void this.tick(entry, new Date(Math.floor(Date.now() / ms) * ms))
-        const align = setTimeout(() => {
-          fire()
-          const every = setInterval(fire, ms)
-          this.timers.push({ stop: () => clearInterval(every) })
-        }, ms - (Date.now() % ms))
-        this.timers.push({ stop: () => clearTimeout(align) })
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const arm = (after: number) => {
+          const now = Date.now()
+          const slot = Math.max(after + ms, (Math.floor(now / ms) + 1) * ms)
+          timer = setTimeout(() => {
+            if (this.stopped) return
+            void this.tick(entry, new Date(slot))
+            arm(slot)
+          }, slot - now)
+        }
+        arm(-Infinity)
+        this.timers.push({ stop: () => clearTimeout(timer) })
       }
     }
   }
