@@ -4,7 +4,7 @@ import { negotiate, type Format } from './negotiate'
 import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, PayloadError } from './wire'
 import { coerceXml } from './coerce'
 import { validationMessages, schemaOfValidator } from './validation'
-import { resolveClientIp, type Cidr } from './net'
+import { cidrContains, resolveClientIp, type Cidr } from './net'
 import type { Logger } from './logger'
 import type { RouteRegistry } from './routes'
 
@@ -36,6 +36,8 @@ export function requestMeta(request: Request): RequestMeta {
 }
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/
+
+const isTrustedPeer = (peer: string, trusted: Cidr[]) => trusted.length > 0 && trusted.some((c) => cidrContains(c, peer))
 
 export interface HttpOptions {
   log: Logger
@@ -155,7 +157,7 @@ export function httpKernel(opts: HttpOptions) {
     .onRequest(async ({ request, set, server }) => {
       const peer = peers.get(request) ?? server?.requestIP(request)?.address ?? '127.0.0.1'
       const ip = resolveClientIp(peer, request.headers, opts.trustedProxies)
-      const forwardedId = ip !== peer ? request.headers.get('x-request-id') : null
+      const forwardedId = isTrustedPeer(peer, opts.trustedProxies) ? request.headers.get('x-request-id') : null
       const meta: RequestMeta = {
         id: forwardedId && REQUEST_ID.test(forwardedId) ? forwardedId : crypto.randomUUID(),
         ip,
