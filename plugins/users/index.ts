@@ -3,6 +3,7 @@ import * as tables from './tables'
 import { createUsersApi, type UsersApi } from './api'
 import { createAuthenticator } from './service/authenticate'
 import { purgeCheckpoints } from './service/checkpoints'
+import { purgePasswordResets } from './service/resets'
 import { authRoutes } from './auth'
 import { accountRoutes } from './account'
 import { twoFactorRoutes } from './two-factor'
@@ -20,6 +21,9 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
   description: 'Users, roles, sessions, API keys, two-factor login and activity logs',
   tables,
   migrations: '../../migrations/users',
+  dependsOn: ['mail'],
+  // Per email address, beside the per-IP `auth_password_forgot` (same default rule).
+  rateLimits: { auth_password_forgot_email: { hits: 10, window_seconds: 3600 } },
   setup(ctx) {
     const api = createUsersApi(ctx)
     ctx.kernel.provideAuthenticator(createAuthenticator(ctx, api.credentials), 'users')
@@ -36,6 +40,7 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
   cli: usersCli((ctx) => ctx.api(plugin)),
   jobs: {
     'purge-checkpoints': { schedule: { everySeconds: 600 }, description: 'Delete expired two-factor checkpoint tokens', run: (ctx) => purgeCheckpoints(ctx.db) },
+    'purge-password-resets': { schedule: { everySeconds: 1800 }, description: 'Delete expired password reset tokens', run: (ctx) => purgePasswordResets(ctx.db) },
   },
   async onShutdown(ctx) {
     await ctx.api(plugin).credentials.stop()
@@ -52,3 +57,5 @@ export type { UserRow, RoleRow, UserWithRole, NewUser } from './service/users'
 export { actorOf, anonymousActor, logUserActivity, logAdminActivity, listUserActivity, listAdminActivity } from './service/activity'
 export type { Actor } from './service/activity'
 export { verifyPassword, hashPassword } from './service/passwords'
+export { createPasswordReset, consumePasswordReset, hasRecentPasswordReset, resetLink, userMailContext, mailPasswordLink, RESET_TOKEN_SECONDS } from './service/resets'
+export type { PasswordLinkOptions } from './service/resets'
