@@ -1,9 +1,29 @@
 import { afterAll } from 'bun:test'
-import { dropTemplates } from './helpers/db'
+import { dropTemplates, RUN_ID } from './helpers/db'
 
 // Tests are quiet unless LOG_LEVEL asks otherwise.
 process.env.LOG_LEVEL ??= 'silent'
 
 afterAll(async () => {
   await dropTemplates()
+  await dropRedisKeys(`hatchery-test:${RUN_ID}:`)
 })
+
+/** Removes the Redis keys this run wrote (every test app prefixes them with the run id). */
+async function dropRedisKeys(prefix: string) {
+  const { default: Redis } = await import('ioredis')
+  const redis = new Redis(process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  try {
+    await redis.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+      if (keys.length) await redis.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  } catch {
+    // No Redis in this environment: nothing was written there.
+  } finally {
+    redis.disconnect()
+  }
+}

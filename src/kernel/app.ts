@@ -98,7 +98,8 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     let redis: Redis | undefined
     if (config.redisUrl) {
       const { default: IORedis } = await import('ioredis')
-      redis = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
+      // A Redis that accepts but stops answering must not hang requests: time out and fall back.
+      redis = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 250, lazyConnect: true })
       let warned = false
       redis.on('error', (e) => {
         if (!warned) log.warn('redis unavailable, rate limits fall back to this process', { error: e.message })

@@ -110,7 +110,13 @@ function listPluginDirs(root: string): string[] {
   return readdirSync(root)
     .filter((name) => !name.startsWith('_') && !name.startsWith('.'))
     .map((name) => join(root, name))
-    .filter((dir) => statSync(dir).isDirectory())
+    .filter((dir) => {
+      try {
+        return statSync(dir).isDirectory()
+      } catch (e) {
+        throw new PluginError(dir, `cannot read plugin folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+      }
+    })
     .sort()
 }
 

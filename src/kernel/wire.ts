@@ -44,9 +44,14 @@ function escapeXml(text: string): string {
     .replace(/"/g, '&quot;')
 }
 
+// Attribute values are whitespace-normalised by XML parsers unless tabs and newlines are references.
+function escapeAttribute(text: string): string {
+  return escapeXml(text).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')
+}
+
 function xmlElement(name: string, value: unknown, out: string[]): void {
   const safe = XML_NAME.test(name) && !/^xml/i.test(name)
-  const open = safe ? name : `entry key="${escapeXml(name)}"`
+  const open = safe ? name : `entry key="${escapeAttribute(name)}"`
   const close = safe ? name : 'entry'
   if (Array.isArray(value)) {
     for (const item of value) xmlElement(name, item, out)
