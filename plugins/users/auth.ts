@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import { BadRequest, Forbidden, requestMeta, type PluginContext } from 'hatchery'
 import { Captcha, FullUser, ShortUser } from './model'
 import { users } from './tables'
@@ -96,7 +96,15 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
         const cookie = await ctx.db.transaction(async (tx) => {
           if (using === 'recovery-code' && !(await useRecoveryCode(tx, ctx.secrets, found.user.uuid, code))) return null
           if (!(await consumeCheckpoint(tx, ctx.secrets, body.confirmation_token))) throw new BadRequest('invalid confirmation token')
-          if (step) await tx.update(users).set({ totp_last_used: step }).where(eq(users.uuid, found.user.uuid))
+          if (step) {
+            // Conditional, so two requests racing with the same code cannot both pass the replay check.
+            const claimed = await tx
+              .update(users)
+              .set({ totp_last_used: step })
+              .where(and(eq(users.uuid, found.user.uuid), or(isNull(users.totp_last_used), lt(users.totp_last_used, step))))
+              .returning({ uuid: users.uuid })
+            if (claimed.length === 0) throw new BadRequest('this code has already been used')
+          }
           const session = await credentials.createSession(tx, found.user.uuid, ip, userAgent)
           await logUserActivity(tx, anonymousActor(found.user.uuid, ip), 'auth:success', { using, user_agent: userAgent })
           return session.cookie
