@@ -1,0 +1,37 @@
+import type { BenchOptions } from './options'
+import { cpuSeconds, machineBusySeconds, rssMiB, run, sleep, type Server } from './processes'
+import type { LoadResult, Measurement, RssResult } from './report'
+
+type Headers = Record<string, string>
+
+/** One run of bench/load.mjs: Node and autocannon in a process of their own. */
+export async function load(url: string, seconds: number, connections: number, headers: Headers = {}): Promise<LoadResult> {
+  const spec = JSON.stringify({ url, connections, duration: seconds, headers })
+  const { code, stdout, stderr } = await run(['node', 'bench/load.mjs', spec], process.env as Headers)
+  if (code !== 0) throw new Error(`load generator exited ${code}: ${stderr.trim()}`)
+  return JSON.parse(stdout.trim().split('\n').pop()!)
+}
+
+/**
+ * Warms up, then measures. CPU figures are in cores: the server's over the measured seconds (it
+ * idles while the load generator starts), everything else's (the generator's start-up included)
+ * over the whole window.
+ */
+export async function measure(server: Server, path: string, headers: Headers, o: BenchOptions): Promise<Measurement> {
+  await load(server.url + path, o.warmup, o.connections, headers)
+  const sample = () => ({ server: cpuSeconds(server.pid), machine: machineBusySeconds(), wall: performance.now() / 1000 })
+  const before = sample()
+  const result = await load(server.url + path, o.duration, o.connections, headers)
+  const after = sample()
+  if (before.server === null || after.server === null || before.machine === null || after.machine === null) return { ...result, serverCpu: null, otherCpu: null }
+  const serverSeconds = after.server - before.server
+  const other = after.machine - before.machine - serverSeconds - result.cpuSeconds
+  return { ...result, serverCpu: serverSeconds / result.seconds, otherCpu: Math.max(0, other) / (after.wall - before.wall) }
+}
+
+/** VmRSS after a warm-up burst and `idle` quiet seconds: what a panel costs while nobody uses it. */
+export async function idleRss(server: Server, path: string, o: BenchOptions, label: string, target?: number): Promise<RssResult> {
+  await load(server.url + path, o.warmup, o.connections)
+  await sleep(o.idle * 1000)
+  return { label, mib: rssMiB(server.pid), target }
+}

@@ -1,0 +1,111 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+/** What bench/load.mjs prints. Latencies in milliseconds. */
+export interface LoadResult {
+  requests: number
+  seconds: number
+  rps: number
+  p50: number | null
+  p99: number | null
+  statuses: Record<string, number>
+  errors: number
+  timeouts: number
+  cpuSeconds: number
+}
+
+export interface Measurement extends LoadResult {
+  /** Server CPU over the measurement, in cores (1 = one core busy); null without /proc. */
+  serverCpu: number | null
+  /** Everything else on the machine (PostgreSQL, other users' processes), in cores. */
+  otherCpu: number | null
+}
+
+export interface ScenarioResult {
+  name: string
+  title: string
+  path: string
+  target: number
+  skipped?: string
+  /** The bare endpoint, measured just before this scenario. */
+  bare?: Measurement
+  measurement?: Measurement
+  ratio?: number
+  verdict: string
+}
+
+export interface RssResult {
+  label: string
+  mib: number | null
+  /** Upper bound in MiB, when the figure has a target. */
+  target?: number
+}
+
+export interface BenchResults {
+  date: string
+  commit: string | null
+  environment: Record<string, unknown>
+  options: Record<string, unknown>
+  bare: { title: string; bytes: number }
+  scenarios: ScenarioResult[]
+  rss: RssResult[]
+}
+
+/** A target is judged only on clean runs: a ratio of 404s or 429s says nothing about the route. */
+export function verdict(m: Measurement, ratio: number, target: number): string {
+  const clean = m.errors === 0 && m.timeouts === 0 && Object.keys(m.statuses).every((s) => s.startsWith('2'))
+  if (!clean) return 'not judged: not all 2xx'
+  return ratio >= target ? 'meets target' : 'BELOW TARGET'
+}
+
+const ms = (v: number | null) => (v === null ? '-' : v.toFixed(2))
+const pct = (v: number | null) => (v === null ? '-' : `${Math.round(v * 100)}%`)
+
+function statusMix(m: Measurement): string {
+  const parts = Object.entries(m.statuses).map(([code, n]) => `${code}×${n}`)
+  if (m.errors) parts.push(`errors×${m.errors}`)
+  if (m.timeouts) parts.push(`timeouts×${m.timeouts}`)
+  return parts.join(' ') || 'none'
+}
+
+function row(title: string, m: Measurement, ratio: string, target: string, note: string): string[] {
+  return [title, Math.round(m.rps).toLocaleString('en-US'), ms(m.p50), ms(m.p99), `${pct(m.serverCpu)}/${pct(m.cpuSeconds / m.seconds)}/${pct(m.otherCpu)}`, statusMix(m), ratio, target, note]
+}
+
+/** Right-aligns the numbers; a short row (a skipped scenario) spans the columns after its title. */
+function table(rows: string[][]): string {
+  const columns = rows[0].length
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (i === 0 || r.length === columns ? r[i].length : 0))))
+  const numeric = new Set([1, 2, 3, 4, 6])
+  const cell = (text: string, i: number, full: boolean) => (!full && i > 0 ? text : numeric.has(i) ? text.padStart(widths[i]) : text.padEnd(widths[i]))
+  return rows.map((r) => r.map((text, i) => cell(text, i, r.length === columns)).join('  ').trimEnd()).join('\n')
+}
+
+export function formatReport(r: BenchResults): string {
+  const o = r.options
+  const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, node ${r.environment.node}, rate limiter ${r.environment.rateLimiter}`
+  const rows: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'statuses', 'vs bare', 'target', '']]
+  for (const s of r.scenarios) {
+    if (s.skipped) {
+      rows.push([s.title, `skipped: ${s.skipped}`])
+      continue
+    }
+    rows.push(row(s.title, s.measurement!, s.ratio!.toFixed(2), `≥ ${s.target.toFixed(2)}`, s.verdict))
+    rows.push(row(`  vs ${r.bare.title}`, s.bare!, '', '', ''))
+  }
+  const rss = r.rss.map((x) => {
+    const figure = x.mib === null ? 'n/a' : `${x.mib.toFixed(1)} MiB`
+    const judged = x.target === undefined || x.mib === null ? '' : `  target < ${x.target} MiB: ${x.mib < x.target ? 'meets target' : 'ABOVE TARGET'}`
+    return `  ${x.label.padEnd(44)} ${figure.padStart(10)}${judged}`
+  })
+  const legend = [
+    'cpu srv/gen/other: CPU of the server, of the load generator and of everything else on the machine',
+    '(PostgreSQL, other processes), in % of one core. "vs bare" rows were measured just before their scenario.',
+  ]
+  return [head, '', table(rows), '', ...legend, '', 'RSS (VmRSS):', ...rss].join('\n')
+}
+
+export function writeResults(file: string, results: BenchResults): void {
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
+}
