@@ -10,6 +10,7 @@ import { twoFactorRoutes } from './two-factor'
 import { apiKeyRoutes } from './api-keys'
 import { Elysia } from 'elysia'
 import { usersCli } from './cli'
+import { adminRoutes } from './admin'
 
 /**
  * Users, roles and authentication: sessions, API keys, login with two-factor, the kernel's
@@ -36,6 +37,7 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
         .use(accountRoutes(ctx, ctx.api(plugin)))
         .use(twoFactorRoutes(ctx, ctx.api(plugin)))
         .use(apiKeyRoutes(ctx, ctx.api(plugin))),
+    admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
   },
   cli: usersCli((ctx) => ctx.api(plugin)),
   jobs: {

@@ -1,0 +1,32 @@
+import { Elysia, t } from 'elysia'
+import { definePlugin } from 'hatchery'
+import * as tables from './tables'
+import { sshKeyRoutes } from './ssh-keys'
+import { DEFAULT_IMPORT_URLS } from './service/ssh-key-import'
+
+const Url = t.String({ minLength: 1, maxLength: 255, format: 'uri' })
+
+/**
+ * Account self-service beyond the user record: SSH keys (with import from GitHub, GitLab and
+ * Launchpad), command snippets, server groups, and the avatar (upload and public files).
+ */
+export default definePlugin({
+  name: 'account',
+  version: '1.0.0',
+  description: 'SSH keys, command snippets, server groups and avatars of an account',
+  dependsOn: ['users'],
+  tables,
+  migrations: '../../migrations/account',
+  settings: {
+    'account.ssh_key_import_urls': {
+      schema: t.Object({ github: Url, gitlab: Url, launchpad: Url }),
+      default: DEFAULT_IMPORT_URLS,
+      description: 'API base URLs the SSH key import asks (e.g. a self-hosted GitLab)',
+    },
+  },
+  routes: {
+    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)),
+  },
+})
+
+export { tables }

@@ -1,0 +1,133 @@
+import { and, asc, eq, getTableColumns } from 'drizzle-orm'
+import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
+import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import { userSshKeys } from '../tables'
+import type { ParsedKey } from './ssh-key-parse'
+
+export type SshKeyRow = typeof userSshKeys.$inferSelect
+
+/** A candidate from a provider: its generated name for a given collision suffix, and the key. */
+export interface ImportCandidate {
+  name(suffix: string): string
+  key: ParsedKey
+}
+
+export const toSshKey = (row: SshKeyRow) => ({ uuid: row.uuid, name: row.name, fingerprint: row.fingerprint, created: row.created })
+
+const ofUser = (userUuid: string) => eq(userSshKeys.user_uuid, userUuid)
+
+/** Locks the owner's row so concurrent creates cannot both pass the count. */
+async function lockOwner(tx: Tx, userUuid: string): Promise<void> {
+  await tx.select({ uuid: userTables.users.uuid }).from(userTables.users).where(eq(userTables.users.uuid, userUuid)).for('update')
+}
+
+export function countSshKeys(db: Db | Tx, userUuid: string): Promise<number> {
+  return db.$count(userSshKeys, ofUser(userUuid))
+}
+
+/** A user's keys, oldest first; `search` matches the name. */
+export async function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
+  const where = and(ofUser(userUuid), searchFilter(page.search, [userSshKeys.name]))
+  const rows = await db
+    .select({ ...getTableColumns(userSshKeys), __total: windowTotal })
+    .from(userSshKeys)
+    .where(where)
+    .orderBy(asc(userSshKeys.created), asc(userSshKeys.uuid))
+    .limit(page.perPage)
+    .offset(page.offset)
+  return toPage(page, rows, () => db.$count(userSshKeys, where), toSshKey)
+}
+
+async function ownedKey(db: Db | Tx, userUuid: string, uuid: string): Promise<SshKeyRow> {
+  const [row] = await db.select().from(userSshKeys).where(and(eq(userSshKeys.uuid, uuid), ofUser(userUuid))).limit(1)
+  if (!row) throw new NotFound('ssh key not found')
+  return row
+}
+
+/** Adds a key; 417 past `max`, 409 when the user already has the name or the key. */
+export async function createSshKey(db: Db, actor: Actor, name: string, key: ParsedKey, max: number): Promise<SshKeyRow> {
+  return db.transaction(async (tx) => {
+    await lockOwner(tx, actor.userUuid)
+    if ((await countSshKeys(tx, actor.userUuid)) >= max) throw new LimitExceeded('maximum number of ssh keys reached')
+    const [row] = await tx
+      .insert(userSshKeys)
+      .values({ user_uuid: actor.userUuid, name, fingerprint: key.fingerprint, public_key: key.blob })
+      .returning()
+      .catch((e) => {
+        throw isUniqueViolation(e) ? new Conflict('ssh key with name or fingerprint already exists') : e
+      })
+    await logUserActivity(tx, actor, 'ssh-key:create', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
+    return row
+  })
+}
+
+/** Renames a key (an absent name changes nothing but is still recorded). */
+export async function updateSshKey(db: Db, actor: Actor, uuid: string, changes: { name?: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    let row = await ownedKey(tx, actor.userUuid, uuid)
+    if (changes.name !== undefined && changes.name !== row.name) {
+      ;[row] = await tx
+        .update(userSshKeys)
+        .set({ name: changes.name })
+        .where(eq(userSshKeys.uuid, uuid))
+        .returning()
+        .catch((e) => {
+          throw isUniqueViolation(e) ? new Conflict('ssh key with name already exists') : e
+        })
+    }
+    await logUserActivity(tx, actor, 'ssh-key:update', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
+  })
+}
+
+export async function deleteSshKey(db: Db, actor: Actor, uuid: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await ownedKey(tx, actor.userUuid, uuid)
+    await tx.delete(userSshKeys).where(eq(userSshKeys.uuid, row.uuid))
+    await logUserActivity(tx, actor, 'ssh-key:delete', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
+  })
+}
+
+/**
+ * Stores fetched keys: keys the user already has (same fingerprint) are skipped, at most
+ * `max − current` are added, and a generated name the user already uses gets a `-2`, `-3`…
+ * suffix rather than losing the key. 417 when the user has no room left at all.
+ */
+export async function importSshKeys(
+  db: Db,
+  actor: Actor,
+  source: { provider: string; username: string },
+  candidates: ImportCandidate[],
+  max: number,
+): Promise<SshKeyRow[]> {
+  return db.transaction(async (tx) => {
+    await lockOwner(tx, actor.userUuid)
+    const existing = await tx.select({ name: userSshKeys.name, fingerprint: userSshKeys.fingerprint }).from(userSshKeys).where(ofUser(actor.userUuid))
+    let room = max - existing.length
+    if (room <= 0) throw new LimitExceeded('maximum number of ssh keys reached')
+    const names = new Set(existing.map((k) => k.name))
+    const fingerprints = new Set(existing.map((k) => k.fingerprint))
+    const created: SshKeyRow[] = []
+    for (const candidate of candidates) {
+      if (room === 0) break
+      if (fingerprints.has(candidate.key.fingerprint)) continue
+      let name = candidate.name('')
+      for (let n = 2; names.has(name); n++) name = candidate.name(`-${n}`)
+      const [row] = await tx
+        .insert(userSshKeys)
+        .values({ user_uuid: actor.userUuid, name, fingerprint: candidate.key.fingerprint, public_key: candidate.key.blob })
+        .onConflictDoNothing()
+        .returning()
+      if (!row) continue
+      names.add(name)
+      fingerprints.add(row.fingerprint)
+      created.push(row)
+      room--
+    }
+    await logUserActivity(tx, actor, 'ssh-key:import', {
+      provider: source.provider,
+      username: source.username,
+      ssh_keys: created.map((k) => ({ uuid: k.uuid, fingerprint: k.fingerprint })),
+    })
+    return created
+  })
+}

@@ -1,0 +1,128 @@
+import { asc, eq, getTableColumns } from 'drizzle-orm'
+import { BadRequest, Conflict, NotFound, Validation, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
+import { roles } from '../tables'
+import type { RoleRow } from './users'
+import { assertRoleWithin, type Privileges } from './privileges'
+
+export interface RoleInput {
+  name: string
+  description?: string | null
+  require_two_factor: boolean
+  admin_permissions: string[]
+  server_permissions: string[]
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** `role:create` / `role:update` activity data (spec 02 §14). */
+export const roleAudit = (r: RoleRow) => ({
+  uuid: r.uuid,
+  name: r.name,
+  description: r.description,
+  require_two_factor: r.require_two_factor,
+  admin_permissions: r.admin_permissions,
+  server_permissions: r.server_permissions,
+})
+
+const unique = (list: string[] | undefined) => (list ? [...new Set(list)] : undefined)
+
+const rethrowConflict = (e: unknown): never => {
+  throw isUniqueViolation(e, 'roles_name_unique') ? new Conflict('role with name already exists') : e
+}
+
+/** Both lists against the catalogs, every unknown entry reported. */
+export function checkPermissionLists(catalog: PermissionCatalog, lists: { admin_permissions?: string[]; server_permissions?: string[] }): void {
+  const errors: string[] = []
+  for (const [field, name] of [['admin_permissions', 'admin'], ['server_permissions', 'server']] as const) {
+    const bad = lists[field] ? catalog.firstInvalid(name, lists[field]!) : null
+    if (bad) errors.push(`${field}: invalid permission: ${bad}`)
+  }
+  if (errors.length) throw new Validation(errors)
+}
+
+/** The role a path parameter names: 400 for a malformed uuid, 404 for an unknown one. */
+export async function roleParam(db: Db | Tx, value: string, lock = false): Promise<RoleRow> {
+  if (!UUID.test(value)) throw new BadRequest('invalid role uuid')
+  const query = db.select().from(roles).where(eq(roles.uuid, value.toLowerCase())).limit(1)
+  const [row] = lock ? await query.for('update') : await query
+  if (!row) throw new NotFound('role not found')
+  return row
+}
+
+/** Roles by `created` ascending; `search` matches the name. */
+export async function listRoles(db: Db | Tx, page: PageParams) {
+  const where = searchFilter(page.search, [roles.name])
+  const rows = await db
+    .select({ ...getTableColumns(roles), __total: windowTotal })
+    .from(roles)
+    .where(where)
+    .orderBy(asc(roles.created), asc(roles.uuid))
+    .limit(page.perPage)
+    .offset(page.offset)
+  return toPage(page, rows, () => db.$count(roles, where), ({ __total, ...r }) => r)
+}
+
+/** A caller without every permission can only create roles within their own (403). */
+export async function createRole(tx: Tx, catalog: PermissionCatalog, caller: Privileges, input: RoleInput): Promise<RoleRow> {
+  checkPermissionLists(catalog, input)
+  assertRoleWithin(caller, input)
+  const [row] = await tx
+    .insert(roles)
+    .values({
+      name: input.name,
+      description: input.description ?? null,
+      require_two_factor: input.require_two_factor,
+      admin_permissions: unique(input.admin_permissions),
+      server_permissions: unique(input.server_permissions),
+    })
+    .returning()
+    .catch(rethrowConflict)
+  return row
+}
+
+/**
+ * Updates a role; arrays replace wholesale. A caller without every permission must hold both the
+ * role's current permissions and the ones sent.
+ */
+export async function updateRole(tx: Tx, catalog: PermissionCatalog, caller: Privileges, uuid: string, input: Partial<RoleInput>): Promise<RoleRow> {
+  checkPermissionLists(catalog, input)
+  const role = await roleParam(tx, uuid, true)
+  assertRoleWithin(caller, role)
+  assertRoleWithin(caller, { admin_permissions: input.admin_permissions ?? [], server_permissions: input.server_permissions ?? [] })
+  const values = {
+    name: input.name,
+    description: input.description,
+    require_two_factor: input.require_two_factor,
+    admin_permissions: unique(input.admin_permissions),
+    server_permissions: unique(input.server_permissions),
+  }
+  if (Object.values(values).every((v) => v === undefined)) return role
+  const [row] = await tx.update(roles).set(values).where(eq(roles.uuid, role.uuid)).returning().catch(rethrowConflict)
+  return row
+}
+
+/** Deletes a role the caller could have created; its users keep no role (FK set null). */
+export async function deleteRole(tx: Tx, caller: Privileges, uuid: string): Promise<RoleRow> {
+  const role = await roleParam(tx, uuid, true)
+  assertRoleWithin(caller, role)
+  await tx.delete(roles).where(eq(roles.uuid, role.uuid))
+  return role
+}
+
+/** Copies description, two-factor rule and both lists under a new name. */
+export async function duplicateRole(tx: Tx, caller: Privileges, uuid: string, name: string): Promise<{ source: RoleRow; role: RoleRow }> {
+  const source = await roleParam(tx, uuid)
+  assertRoleWithin(caller, source)
+  const [role] = await tx
+    .insert(roles)
+    .values({
+      name,
+      description: source.description,
+      require_two_factor: source.require_two_factor,
+      admin_permissions: source.admin_permissions,
+      server_permissions: source.server_permissions,
+    })
+    .returning()
+    .catch(rethrowConflict)
+  return { source, role }
+}
