@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia'
 import { definePlugin } from 'hatchery'
 import * as tables from './tables'
 import { sshKeyRoutes } from './ssh-keys'
+import { commandSnippetRoutes } from './command-snippets'
 import { DEFAULT_IMPORT_URLS } from './service/ssh-key-import'
 
 const Url = t.String({ minLength: 1, maxLength: 255, format: 'uri' })
@@ -25,7 +26,7 @@ export default definePlugin({
     },
   },
   routes: {
-    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)),
+    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)).use(commandSnippetRoutes(ctx)),
   },
 })
 

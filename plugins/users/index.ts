@@ -10,6 +10,9 @@ import { twoFactorRoutes } from './two-factor'
 import { apiKeyRoutes } from './api-keys'
 import { Elysia } from 'elysia'
 import { usersCli } from './cli'
+import mail from '../mail'
+import { registerRoutes } from './register'
+import { recoveryRoutes } from './recovery'
 import { adminRoutes } from './admin'
 
 /**
@@ -31,7 +34,11 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
     return api
   },
   routes: {
-    auth: (ctx) => authRoutes(ctx, ctx.api(plugin)),
+    auth: (ctx) =>
+      new Elysia()
+        .use(authRoutes(ctx, ctx.api(plugin)))
+        .use(registerRoutes(ctx, ctx.api(plugin)))
+        .use(recoveryRoutes(ctx, ctx.api(plugin), ctx.api(mail))),
     client: (ctx) =>
       new Elysia()
         .use(accountRoutes(ctx, ctx.api(plugin)))

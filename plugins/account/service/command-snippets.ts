@@ -1,0 +1,98 @@
+import { and, asc, eq, getTableColumns } from 'drizzle-orm'
+import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
+import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import { userCommandSnippets } from '../tables'
+
+export type CommandSnippetRow = typeof userCommandSnippets.$inferSelect
+
+export const toCommandSnippet = (r: CommandSnippetRow) => ({ uuid: r.uuid, name: r.name, eggs: r.eggs, command: r.command, created: r.created })
+
+const ofUser = (userUuid: string) => eq(userCommandSnippets.user_uuid, userUuid)
+const nameTaken = (e: unknown) => (isUniqueViolation(e) ? new Conflict('command snippet with name already exists') : e)
+
+export async function listCommandSnippets(db: Db | Tx, userUuid: string, page: PageParams) {
+  const where = and(ofUser(userUuid), searchFilter(page.search, [userCommandSnippets.name]))
+  const rows = await db
+    .select({ ...getTableColumns(userCommandSnippets), __total: windowTotal })
+    .from(userCommandSnippets)
+    .where(where)
+    .orderBy(asc(userCommandSnippets.created), asc(userCommandSnippets.uuid))
+    .limit(page.perPage)
+    .offset(page.offset)
+  return toPage(page, rows, () => db.$count(userCommandSnippets, where), toCommandSnippet)
+}
+
+async function ownedSnippet(db: Db | Tx, userUuid: string, uuid: string): Promise<CommandSnippetRow> {
+  const [row] = await db.select().from(userCommandSnippets).where(and(eq(userCommandSnippets.uuid, uuid), ofUser(userUuid))).limit(1)
+  if (!row) throw new NotFound('command snippet not found')
+  return row
+}
+
+/** Locks the owner, then 417 when the user already has `max` snippets. */
+async function checkRoom(tx: Tx, userUuid: string, max: number): Promise<void> {
+  await tx.select({ uuid: userTables.users.uuid }).from(userTables.users).where(eq(userTables.users.uuid, userUuid)).for('update')
+  if ((await tx.$count(userCommandSnippets, ofUser(userUuid))) >= max) throw new LimitExceeded('maximum number of command snippets reached')
+}
+
+export interface SnippetFields {
+  name: string
+  eggs: string[]
+  command: string
+}
+
+export async function createCommandSnippet(db: Db, actor: Actor, fields: SnippetFields, max: number): Promise<CommandSnippetRow> {
+  return db.transaction(async (tx) => {
+    await checkRoom(tx, actor.userUuid, max)
+    const [row] = await tx
+      .insert(userCommandSnippets)
+      .values({ user_uuid: actor.userUuid, ...fields })
+      .returning()
+      .catch((e) => {
+        throw nameTaken(e)
+      })
+    await logUserActivity(tx, actor, 'user:command-snippet.create', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
+    return row
+  })
+}
+
+export async function updateCommandSnippet(db: Db, actor: Actor, uuid: string, changes: Partial<SnippetFields>): Promise<void> {
+  await db.transaction(async (tx) => {
+    let row = await ownedSnippet(tx, actor.userUuid, uuid)
+    if (changes.name !== undefined || changes.eggs !== undefined || changes.command !== undefined) {
+      ;[row] = await tx
+        .update(userCommandSnippets)
+        .set({ name: changes.name, eggs: changes.eggs, command: changes.command })
+        .where(eq(userCommandSnippets.uuid, uuid))
+        .returning()
+        .catch((e) => {
+          throw nameTaken(e)
+        })
+    }
+    await logUserActivity(tx, actor, 'user:command-snippet.update', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
+  })
+}
+
+export async function deleteCommandSnippet(db: Db, actor: Actor, uuid: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await ownedSnippet(tx, actor.userUuid, uuid)
+    await tx.delete(userCommandSnippets).where(eq(userCommandSnippets.uuid, row.uuid))
+    await logUserActivity(tx, actor, 'user:command-snippet.delete', { uuid: row.uuid, name: row.name })
+  })
+}
+
+/** Copies a snippet's eggs and command under a new name; counts against the limit like a create. */
+export async function duplicateCommandSnippet(db: Db, actor: Actor, uuid: string, name: string, max: number): Promise<CommandSnippetRow> {
+  return db.transaction(async (tx) => {
+    const source = await ownedSnippet(tx, actor.userUuid, uuid)
+    await checkRoom(tx, actor.userUuid, max)
+    const [row] = await tx
+      .insert(userCommandSnippets)
+      .values({ user_uuid: actor.userUuid, name, eggs: source.eggs, command: source.command })
+      .returning()
+      .catch((e) => {
+        throw nameTaken(e)
+      })
+    await logUserActivity(tx, actor, 'user:command-snippet.duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: row.uuid, name: row.name })
+    return row
+  })
+}
