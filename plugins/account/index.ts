@@ -3,6 +3,7 @@ import { definePlugin } from 'hatchery'
 import * as tables from './tables'
 import { sshKeyRoutes } from './ssh-keys'
 import { commandSnippetRoutes } from './command-snippets'
+import { serverGroupRoutes } from './server-groups'
 import { DEFAULT_IMPORT_URLS } from './service/ssh-key-import'
 
 const Url = t.String({ minLength: 1, maxLength: 255, format: 'uri' })
@@ -26,7 +27,7 @@ export default definePlugin({
     },
   },
   routes: {
-    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)).use(commandSnippetRoutes(ctx)),
+    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)).use(commandSnippetRoutes(ctx)).use(serverGroupRoutes(ctx)),
   },
 })
 

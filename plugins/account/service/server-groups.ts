@@ -1,0 +1,66 @@
+import { and, asc, eq } from 'drizzle-orm'
+import { LimitExceeded, NotFound, type Db, type Tx } from 'hatchery'
+import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import { userServerGroups } from '../tables'
+
+export type ServerGroupRow = typeof userServerGroups.$inferSelect
+
+export const toServerGroup = (r: ServerGroupRow) => ({ uuid: r.uuid, name: r.name, order: r.order, server_order: r.server_order, created: r.created })
+
+const ofUser = (userUuid: string) => eq(userServerGroups.user_uuid, userUuid)
+
+/** Every group of a user, by `order` then creation. */
+export function listServerGroups(db: Db | Tx, userUuid: string): Promise<ServerGroupRow[]> {
+  return db.select().from(userServerGroups).where(ofUser(userUuid)).orderBy(asc(userServerGroups.order), asc(userServerGroups.created), asc(userServerGroups.uuid))
+}
+
+export async function getServerGroup(db: Db | Tx, userUuid: string, uuid: string): Promise<ServerGroupRow> {
+  const [row] = await db.select().from(userServerGroups).where(and(eq(userServerGroups.uuid, uuid), ofUser(userUuid))).limit(1)
+  if (!row) throw new NotFound('server group not found')
+  return row
+}
+
+export async function createServerGroup(db: Db, actor: Actor, fields: { name: string; server_order: string[] }, max: number): Promise<ServerGroupRow> {
+  return db.transaction(async (tx) => {
+    await tx.select({ uuid: userTables.users.uuid }).from(userTables.users).where(eq(userTables.users.uuid, actor.userUuid)).for('update')
+    if ((await tx.$count(userServerGroups, ofUser(actor.userUuid))) >= max) throw new LimitExceeded('maximum number of user server groups reached')
+    const [row] = await tx.insert(userServerGroups).values({ user_uuid: actor.userUuid, ...fields }).returning()
+    await logUserActivity(tx, actor, 'user:server-group.create', { uuid: row.uuid, name: row.name, server_order: row.server_order })
+    return row
+  })
+}
+
+export async function updateServerGroup(db: Db, actor: Actor, uuid: string, changes: { name?: string; server_order?: string[] }): Promise<void> {
+  await db.transaction(async (tx) => {
+    let row = await getServerGroup(tx, actor.userUuid, uuid)
+    if (changes.name !== undefined || changes.server_order !== undefined) {
+      ;[row] = await tx.update(userServerGroups).set({ name: changes.name, server_order: changes.server_order }).where(eq(userServerGroups.uuid, uuid)).returning()
+    }
+    await logUserActivity(tx, actor, 'user:server-group.update', { uuid: row.uuid, name: row.name, server_order: row.server_order })
+  })
+}
+
+export async function deleteServerGroup(db: Db, actor: Actor, uuid: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await getServerGroup(tx, actor.userUuid, uuid)
+    await tx.delete(userServerGroups).where(eq(userServerGroups.uuid, row.uuid))
+    await logUserActivity(tx, actor, 'user:server-group.delete', { uuid: row.uuid, name: row.name })
+  })
+}
+
+/**
+ * Gives each listed group its 1-based position as `order` (a UUID listed twice keeps its first
+ * position). Other users' and unknown UUIDs are ignored; unlisted groups keep their order.
+ */
+export async function reorderServerGroups(db: Db, actor: Actor, order: string[]): Promise<void> {
+  const positions = new Map<string, number>()
+  order.forEach((uuid, i) => {
+    if (!positions.has(uuid)) positions.set(uuid, i + 1)
+  })
+  await db.transaction(async (tx) => {
+    for (const [uuid, position] of positions) {
+      await tx.update(userServerGroups).set({ order: position }).where(and(eq(userServerGroups.uuid, uuid), ofUser(actor.userUuid)))
+    }
+    await logUserActivity(tx, actor, 'user:server-group.update-order', { server_group_order: order })
+  })
+}
