@@ -175,22 +175,29 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
         if (!withinScope(principal, body)) throw new BadRequest('permissions: more permissions than self')
         const { allowed_ips, expires } = checkFields(ctx, body)
         await ctx.db.transaction(async (tx) => {
-          await ownedKey(tx, principal.user.uuid, params.api_key)
-          const [row] = await tx
-            .update(userApiKeys)
-            .set({
+          const current = await ownedKey(tx, principal.user.uuid, params.api_key)
+          const changes = Object.fromEntries(
+            Object.entries({
               name: body.name,
               allowed_ips,
               user_permissions: body.user_permissions,
               admin_permissions: body.admin_permissions,
               server_permissions: body.server_permissions,
               expires,
-            })
-            .where(eq(userApiKeys.uuid, params.api_key))
-            .returning()
-            .catch((e) => {
-              throw nameTaken(e) ? new Conflict('api key with name already exists') : e
-            })
+            }).filter(([, v]) => v !== undefined),
+          )
+          // Drizzle refuses an update without values; an empty body changes nothing.
+          const [row] =
+            Object.keys(changes).length === 0
+              ? [current]
+              : await tx
+                  .update(userApiKeys)
+                  .set(changes)
+                  .where(eq(userApiKeys.uuid, params.api_key))
+                  .returning()
+                  .catch((e) => {
+                    throw nameTaken(e) ? new Conflict('api key with name already exists') : e
+                  })
           await logUserActivity(tx, actorOf(principal, request), 'user:api-key.update', auditOf(row))
         })
         api.credentials.invalidate()
