@@ -1,8 +1,9 @@
 import { definePlugin } from 'hatchery'
 import { countUsers } from '../users'
 import { publicRoutes } from './public'
+import { adminSettingsRoutes } from './admin'
 
-/** Public settings, languages and announcements; later the admin settings. */
+/** Public settings, languages and announcements; the admin settings. */
 export default definePlugin({
   name: 'platform',
   version: '1.0.0',
@@ -15,6 +16,7 @@ export default definePlugin({
       const hasUsers = async () => (seen ||= (await countUsers(ctx.db)) > 0)
       return publicRoutes(ctx, hasUsers)
     },
+    admin: adminSettingsRoutes,
   },
 })
 
