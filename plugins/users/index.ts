@@ -13,6 +13,9 @@ import { usersCli } from './cli'
 import mail from '../mail'
 import { registerRoutes } from './register'
 import { recoveryRoutes } from './recovery'
+import { accountSettingsRoutes } from './account-settings'
+import { sessionRoutes } from './sessions'
+import { activityRoutes } from './activity'
 import { adminRoutes } from './admin'
 
 /**
@@ -43,7 +46,10 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
       new Elysia()
         .use(accountRoutes(ctx, ctx.api(plugin)))
         .use(twoFactorRoutes(ctx, ctx.api(plugin)))
-        .use(apiKeyRoutes(ctx, ctx.api(plugin))),
+        .use(apiKeyRoutes(ctx, ctx.api(plugin)))
+        .use(accountSettingsRoutes(ctx, ctx.api(plugin)))
+        .use(sessionRoutes(ctx, ctx.api(plugin)))
+        .use(activityRoutes(ctx)),
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
   },
   cli: usersCli((ctx) => ctx.api(plugin)),

@@ -1,0 +1,106 @@
+import { Elysia, t } from 'elysia'
+import { and, desc, eq, gt, ne, sql } from 'drizzle-orm'
+import { NotFound, PageOf, PaginationQuery, pageParams, searchFilter, toPage, windowTotal, type PluginContext, type Principal } from 'hatchery'
+import { Empty, Session, Uuid } from './model'
+import { userSessions } from './tables'
+import type { UsersApi } from './api'
+import { actorOf, logUserActivity } from './service/activity'
+
+/** The session authenticating this request, when it belongs to the user acted on. */
+function currentSession(principal: Principal): string | null {
+  return principal.impersonator === null ? principal.sessionUuid : null
+}
+
+/**
+ * `/api/client/account/sessions`: list (newest first; sessions idle past
+ * `app.session_duration_seconds` no longer work and are not listed), end all others, end one.
+ */
+export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
+  return new Elysia({ prefix: '/account/sessions', tags: ['account'] })
+    .use(ctx.guard)
+    .get(
+      '',
+      async ({ principal, query }) => {
+        const page = pageParams(query)
+        const duration = await ctx.settings.get<number>('app.session_duration_seconds')
+        const where = and(
+          eq(userSessions.user_uuid, principal.user.uuid),
+          gt(userSessions.last_used, sql`now() - make_interval(secs => ${duration})`),
+          searchFilter(page.search, [userSessions.user_agent]),
+        )
+        const rows = await ctx.db
+          .select({
+            uuid: userSessions.uuid,
+            ip: sql<string>`host(${userSessions.ip})`,
+            user_agent: userSessions.user_agent,
+            last_used: userSessions.last_used,
+            created: userSessions.created,
+            __total: windowTotal,
+          })
+          .from(userSessions)
+          .where(where)
+          .orderBy(desc(userSessions.created), desc(userSessions.uuid))
+          .limit(page.perPage)
+          .offset(page.offset)
+        const current = currentSession(principal)
+        return {
+          sessions: await toPage(page, rows, () => ctx.db.$count(userSessions, where), ({ __total, ...r }) => ({
+            uuid: r.uuid,
+            ip: r.ip,
+            user_agent: r.user_agent,
+            is_using: r.uuid === current,
+            last_used: r.last_used,
+            created: r.created,
+          })),
+        }
+      },
+      {
+        permission: 'user:sessions.read',
+        query: PaginationQuery,
+        response: { 200: t.Object({ sessions: PageOf(Session) }) },
+        detail: { summary: 'List sessions (search: user agent)', description: '`is_using` marks the session making this request.' },
+      },
+    )
+    .delete(
+      '',
+      async ({ principal, request }) => {
+        const current = currentSession(principal)
+        const deleted = await ctx.db.transaction(async (tx) => {
+          const gone = await tx
+            .delete(userSessions)
+            .where(and(eq(userSessions.user_uuid, principal.user.uuid), current ? ne(userSessions.uuid, current) : undefined))
+            .returning({ uuid: userSessions.uuid })
+          await logUserActivity(tx, actorOf(principal, request), 'session:delete-all', { deleted: gone.length })
+          return gone.length
+        })
+        api.credentials.invalidate()
+        return { deleted }
+      },
+      {
+        permission: 'user:sessions.delete',
+        response: { 200: t.Object({ deleted: t.Integer() }) },
+        detail: { summary: 'End every other session', description: 'The session making the request stays (with an API key, every session ends).' },
+      },
+    )
+    .delete(
+      '/:session',
+      async ({ principal, params, request }) => {
+        await ctx.db.transaction(async (tx) => {
+          const [gone] = await tx
+            .delete(userSessions)
+            .where(and(eq(userSessions.uuid, params.session), eq(userSessions.user_uuid, principal.user.uuid)))
+            .returning({ uuid: userSessions.uuid, user_agent: userSessions.user_agent, ip: sql<string>`text(${userSessions.ip})` })
+          if (!gone) throw new NotFound('session not found')
+          await logUserActivity(tx, actorOf(principal, request), 'session:delete', gone)
+        })
+        api.credentials.invalidate()
+        return {}
+      },
+      {
+        permission: 'user:sessions.delete',
+        params: t.Object({ session: Uuid }),
+        response: { 200: Empty },
+        detail: { summary: 'End a session', description: 'The current session may be ended too.' },
+      },
+    )
+}
