@@ -4,6 +4,7 @@ import * as tables from './tables'
 import { sshKeyRoutes } from './ssh-keys'
 import { commandSnippetRoutes } from './command-snippets'
 import { serverGroupRoutes } from './server-groups'
+import { avatarFileRoutes, avatarRoutes } from './avatar'
 import { DEFAULT_IMPORT_URLS } from './service/ssh-key-import'
 
 const Url = t.String({ minLength: 1, maxLength: 255, format: 'uri' })
@@ -27,7 +28,8 @@ export default definePlugin({
     },
   },
   routes: {
-    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)).use(commandSnippetRoutes(ctx)).use(serverGroupRoutes(ctx)),
+    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)).use(commandSnippetRoutes(ctx)).use(serverGroupRoutes(ctx)).use(avatarRoutes(ctx)),
+    root: (ctx) => avatarFileRoutes(ctx),
   },
 })
 

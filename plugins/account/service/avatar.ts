@@ -1,0 +1,77 @@
+import { mkdir, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { eq } from 'drizzle-orm'
+import { BadRequest, Conflict, type Db, type Tx } from 'hatchery'
+import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import type { ImageInfo } from './image'
+
+/** File names of stored avatars: 8 random letters or digits and the format's extension. */
+export const AVATAR_FILE = /^[A-Za-z0-9]{8}\.(png|jpg|webp)$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+function randomAlnum(length: number): string {
+  let out = ''
+  while (out.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
+      if (byte < 248 && out.length < length) out += ALNUM[byte % 62] // 248 = 4 × 62: no bias
+    }
+  }
+  return out
+}
+
+/** Where `avatars/<uuid>/<file>` lives on disk, or null for a path this plugin did not write. */
+export function avatarFile(dataDir: string, path: string | null): string | null {
+  const [root, uuid, file, ...rest] = (path ?? '').split('/')
+  if (root !== 'avatars' || !UUID.test(uuid ?? '') || !AVATAR_FILE.test(file ?? '') || rest.length) return null
+  return join(dataDir, 'avatars', uuid, file)
+}
+
+async function removeFile(file: string | null): Promise<void> {
+  if (file) await unlink(file).catch((e) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)))
+}
+
+async function lockUser(tx: Tx, uuid: string) {
+  const u = userTables.users
+  const [row] = await tx.select({ avatar: u.avatar, frozen: u.frozen }).from(u).where(eq(u.uuid, uuid)).for('update')
+  return row
+}
+
+/**
+ * Stores an already inspected image as the user's avatar (the bytes as uploaded, not re-encoded)
+ * and deletes the previous file. Returns the stored path `avatars/<uuid>/<file>`.
+ */
+export async function setAvatar(db: Db, dataDir: string, actor: Actor, bytes: Uint8Array, image: ImageInfo): Promise<string> {
+  const path = `avatars/${actor.userUuid}/${randomAlnum(8)}.${image.ext}`
+  const file = avatarFile(dataDir, path)!
+  await mkdir(join(dataDir, 'avatars', actor.userUuid), { recursive: true, mode: 0o700 })
+  await writeFile(file, bytes, { flag: 'wx', mode: 0o600 })
+  let previous: string | null
+  try {
+    previous = await db.transaction(async (tx) => {
+      const user = await lockUser(tx, actor.userUuid)
+      if (user?.frozen) throw new Conflict('account is frozen')
+      await tx.update(userTables.users).set({ avatar: path }).where(eq(userTables.users.uuid, actor.userUuid))
+      await logUserActivity(tx, actor, 'account:update-avatar', {})
+      return user?.avatar ?? null
+    })
+  } catch (e) {
+    await removeFile(file)
+    throw e
+  }
+  if (previous !== path) await removeFile(avatarFile(dataDir, previous)).catch(() => {})
+  return path
+}
+
+/** Clears the user's avatar and deletes its file; 400 when there is none. */
+export async function removeAvatar(db: Db, dataDir: string, actor: Actor): Promise<void> {
+  const previous = await db.transaction(async (tx) => {
+    const user = await lockUser(tx, actor.userUuid)
+    if (!user?.avatar) throw new BadRequest('no avatar to delete')
+    await tx.update(userTables.users).set({ avatar: null }).where(eq(userTables.users.uuid, actor.userUuid))
+    await logUserActivity(tx, actor, 'account:delete-avatar', {})
+    return user.avatar
+  })
+  await removeFile(avatarFile(dataDir, previous)).catch(() => {})
+}
