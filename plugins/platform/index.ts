@@ -11,9 +11,16 @@ export default definePlugin({
   dependsOn: ['users'],
   routes: {
     public(ctx) {
-      // Once a user exists the panel is past its first step for good; only check until then.
+      // Once a user exists the panel is past its first step for good; until then ask at most once
+      // a second, so an unauthenticated route does not cost a query per request.
       let seen = false
-      const hasUsers = async () => (seen ||= (await countUsers(ctx.db)) > 0)
+      let checked = 0
+      const hasUsers = async () => {
+        if (seen || Date.now() - checked < 1000) return seen
+        checked = Date.now()
+        seen = (await countUsers(ctx.db)) > 0
+        return seen
+      }
       return publicRoutes(ctx, hasUsers)
     },
     admin: adminSettingsRoutes,

@@ -40,7 +40,9 @@ export async function runCommand(kernel: Kernel, argv: string[], out: Output | n
   }
   const match = matchCommand(commands, args)
   if (!match) {
-    err(`panel: unknown command "${args.filter((a) => !a.startsWith('-')).join(' ')}" (see panel help)`)
+    // Only command-like words: the rest may be values (passwords) that must not be echoed.
+    const words = args.slice(0, 2).filter((a) => /^[a-z][a-z0-9-]*$/.test(a))
+    err(`panel: unknown command "${words.join(' ')}" (see panel help)`)
     return 2
   }
   try {
