@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { useTestApp } from '../../test/helpers/app'
+import { session } from './test-helpers'
 
 describe('account plugin', () => {
   const t = useTestApp()
@@ -48,4 +49,27 @@ describe('account plugin', () => {
       launchpad: 'https://api.launchpad.net',
     })
   })
+})
+
+describe('account routes in every encoding', () => {
+  const t = useTestApp()
+
+  for (const as of ['msgpack', 'xml'] as const) {
+    test(`create and list command snippets in ${as}`, async () => {
+      const { cookie } = await session(t)
+      const egg = '11111111-1111-4111-8111-111111111111'
+      const res = await t.request('POST', '/api/client/account/command-snippets', { as, cookie, body: { name: `in ${as}`, eggs: [egg], command: 'say hi' } })
+      expect(res.status).toBe(200)
+      const snippet = as === 'xml' ? res.body.Response.command_snippet : res.body.command_snippet
+      expect(snippet).toMatchObject({ name: `in ${as}`, command: 'say hi' })
+      // XML has no arrays: one <eggs> element parses as a plain value.
+      expect([snippet.eggs].flat()).toEqual([egg])
+      const list = await t.request('GET', '/api/client/account/command-snippets', { as, cookie })
+      expect(list.status).toBe(200)
+      const page = as === 'xml' ? list.body.Response.command_snippets : list.body.command_snippets
+      expect(Number(page.total)).toBe(1)
+      const bad = await t.request('POST', '/api/client/account/ssh-keys', { as, cookie, body: { name: 'bad', public_key: 'nope' } })
+      expect(bad.status).toBe(400)
+    })
+  }
 })
