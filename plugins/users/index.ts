@@ -65,6 +65,8 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
 export default plugin
 export { tables }
 export type { UsersApi }
+export { DeletionGuards } from './service/deletion-guards'
+export type { UserDeletionGuard } from './service/deletion-guards'
 export { LANGUAGES, isLanguage } from './languages'
 export * as model from './model'
 export { countUsers, findUser, getUser, toFullUser, toAdminUser, toShortUser, toPrincipalUser, requiresTwoFactor, avatarUrl } from './service/users'
