@@ -98,8 +98,16 @@ export function publicSettings(s: SettingsSnapshot, debug: boolean, hasUsers: bo
 /** `GET /api/settings`, `/api/languages`, `/api/announcements`: no authentication. */
 export function publicRoutes(ctx: PluginContext, hasUsers: () => Promise<boolean>) {
   const languages = { languages: [...LANGUAGES] }
+  // The document changes only with the settings snapshot (and the first user): build it once per snapshot.
+  let cached: { snapshot: SettingsSnapshot; users: boolean; doc: Static<typeof PublicSettings> } | undefined
+  const current = async () => {
+    const snapshot = await ctx.settings.snapshot()
+    const users = await hasUsers()
+    if (cached?.snapshot !== snapshot || cached.users !== users) cached = { snapshot, users, doc: publicSettings(snapshot, ctx.debug, users) }
+    return { ...cached.doc, time: new Date().toISOString() }
+  }
   return new Elysia({ tags: ['public'] })
-    .get('/settings', async () => publicSettings(await ctx.settings.snapshot(), ctx.debug, await hasUsers()), {
+    .get('/settings', current, {
       response: { 200: PublicSettings },
       detail: { summary: 'Public panel settings', description: 'What the web frontend needs before login; secrets are never part of it.' },
     })

@@ -64,11 +64,17 @@ function ipToBigInt(ip: string): Parsed | null {
   return null
 }
 
-/** Formats an address in its canonical text form (`::1`, `2001:db8::1`, `10.0.0.1`). */
+const canonicalCache = new Map<string, string | null>()
+
+/** Formats an address in its canonical text form (`::1`, `2001:db8::1`, `10.0.0.1`). Cached: peers repeat. */
 export function canonicalIp(ip: string): string | null {
+  const hit = canonicalCache.get(ip)
+  if (hit !== undefined) return hit
   const parsed = parseIp(ip)
-  if (!parsed) return null
-  return formatIp(parsed.family, parsed.bits)
+  const text = parsed ? formatIp(parsed.family, parsed.bits) : null
+  if (canonicalCache.size > 10_000) canonicalCache.clear()
+  canonicalCache.set(ip, text)
+  return text
 }
 
 function formatIp(family: 4 | 6, bits: bigint): string {

@@ -10,7 +10,8 @@ export function timestamp(date: Date): string {
 
 /**
  * Converts a response value to plain wire data: dates become RFC 3339 strings, bigints numbers
- * (or strings when unsafe), `undefined` fields disappear, binary becomes base64.
+ * (or strings when unsafe), `undefined` fields disappear, binary becomes base64. Plain JSON
+ * data is returned as is (nothing is copied unless something has to change).
  */
 export function toWire(value: unknown): unknown {
   if (value === null || typeof value !== 'object') {
@@ -19,14 +20,34 @@ export function toWire(value: unknown): unknown {
     return value
   }
   if (value instanceof Date) return timestamp(value)
-  if (Array.isArray(value)) return value.map(toWire)
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
-  const out: Record<string, unknown> = {}
-  for (const key in value as Record<string, unknown>) {
-    const v = (value as Record<string, unknown>)[key]
-    if (v !== undefined) out[key] = toWire(v)
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i]
+      const w = toWire(v)
+      if (w !== v && !out) out = value.slice(0, i)
+      if (out) out.push(w)
+    }
+    return out ?? value
   }
-  return out
+  const obj = value as Record<string, unknown>
+  let out: Record<string, unknown> | undefined
+  for (const key in obj) {
+    const v = obj[key]
+    const w = v === undefined ? undefined : toWire(v)
+    if (w !== v || v === undefined) {
+      if (!out) {
+        out = {}
+        for (const k in obj) {
+          if (k === key) break
+          out[k] = obj[k]
+        }
+      }
+      if (w !== undefined) out[key] = w
+    } else if (out) out[key] = w
+  }
+  return out ?? obj
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, variableMapSize: true })
