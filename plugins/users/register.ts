@@ -21,7 +21,7 @@ export function registerRoutes(ctx: PluginContext, api: UsersApi) {
       const { ip } = requestMeta(request)
       await ctx.rateLimit('auth_register', ip)
       await verifyCaptcha(settings, body.captcha, ip)
-      const cookie = await ctx.db.transaction(async (tx) => {
+      const created = await ctx.db.transaction(async (tx) => {
         const user = await createUser(tx, {
           username: body.username,
           email: body.email,
@@ -35,10 +35,10 @@ export function registerRoutes(ctx: PluginContext, api: UsersApi) {
           throw e instanceof Conflict ? new BadRequest(e.messages) : e
         })
         const session = await api.credentials.createSession(tx, user.uuid, ip, userAgentOf(request))
-        return { user: user.uuid, value: session.cookie }
+        return { userUuid: user.uuid, cookie: session.cookie }
       })
-      set.headers['set-cookie'] = sessionCookie(settings, cookie.value)
-      return { user: toFullUser(await getUser(ctx.db, cookie.user), settings) }
+      set.headers['set-cookie'] = sessionCookie(settings, created.cookie)
+      return { user: toFullUser(await getUser(ctx.db, created.userUuid), settings) }
     },
     {
       body: t.Object({ username: Username, email: Email, name_first: Name, name_last: Name, password: Password, captcha: Captcha }),
