@@ -99,6 +99,10 @@ describe('wire conventions', () => {
         const errors = unwrap(res.body).errors
         expect(errors).toContain('name: length is lower than 3')
         expect(errors).toContain('count: lower than 1')
+        const { name: _omitted, ...rest } = body
+        const missing = await t.request('POST', '/api/contract/echo', { as, body: rest })
+        expect(missing.status).toBe(400)
+        expect(unwrap(missing.body).errors).toEqual(as === 'xml' ? 'name: required' : ['name: required'])
       })
 
       test('unknown path → 404 route not found', async () => {

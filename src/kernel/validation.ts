@@ -27,6 +27,8 @@ function isLiteralUnion(schema: any): boolean {
 function message(e: ValueError): string {
   const s: any = e.schema
   if (typeof s?.error === 'string') return s.error
+  // Elysia hands over bodies with absent fields present as `undefined`: that is a missing field.
+  if (e.value === undefined && e.type !== ValueErrorType.ObjectAdditionalProperties) return 'required'
   switch (e.type) {
     case ValueErrorType.StringMinLength:
       return `length is lower than ${s.minLength}`
