@@ -164,6 +164,10 @@ describe('panel users … against a running server on the embedded database', ()
   test('create, log in, reset the password through DATA_DIR/control.sock; SIGTERM exits 0', async () => {
     await cliAgainstRunningServer(server, 'embedded_ada')
     expect(await server.stop('SIGTERM')).toBe(0)
+    // With the server down the CLI opens the embedded database itself.
+    const offline = await runPanel(server.env, ['users', 'reset-password', '--user', 'embedded_ada', '--password', 'third-long-password', '--json'])
+    expect(offline.code).toBe(0)
+    expect(JSON.parse(offline.stdout)).toMatchObject({ username: 'embedded_ada', password_reset: true })
   })
 })
 

@@ -133,6 +133,28 @@ describe('API keys', () => {
   })
 })
 
+describe('the admin area', () => {
+  test('a user without the admin flag or an admin role → 403 unauthorized on every admin route (not the reference 401)', async () => {
+    const { cookie } = await session()
+    const routes = guardedRoutes(t).filter((r) => r.path.startsWith('/api/admin/'))
+    expect(routes.length).toBeGreaterThan(0)
+    for (const r of routes) {
+      const res = await t.request(r.method, r.concrete, { cookie, body: r.method === 'GET' ? undefined : {} })
+      expect(`${r.method} ${r.path} ${res.status} ${res.text}`).toBe(`${r.method} ${r.path} 403 {"errors":["unauthorized"]}`)
+    }
+  })
+
+  test('an admin impersonating a plain user is a plain user there', async () => {
+    const admin = await session({ admin: true })
+    const plain = await makeUser(t)
+    const route = guardedRoutes(t).find((r) => r.path.startsWith('/api/admin/') && r.method === 'GET')!
+    const res = await t.request('GET', route.concrete, { cookie: admin.cookie, headers: asUser(plain.uuid) })
+    expect(res.status).toBe(403)
+    expect(res.body).toEqual({ errors: ['unauthorized'] })
+    expect((await t.request('GET', route.concrete, { cookie: admin.cookie })).status).not.toBe(403)
+  })
+})
+
 describe('suspended users', () => {
   test('get 403 on every guarded route but GET account and logout, by session and by key', async () => {
     const { user, cookie } = await session()
