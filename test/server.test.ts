@@ -40,7 +40,7 @@ describe('the server process (src/main.ts) on the embedded database', () => {
     expect(set.code).toBe(0)
     expect(JSON.parse(set.stdout)).toEqual({ key: 'app.name', updated: true })
     const res = await fetch(`${server.url}/api/settings`)
-    expect((await res.json()).app.name).toBe('Via CLI')
+    expect(((await res.json()) as { app: { name: string } }).app.name).toBe("Via CLI")
     const get = await runPanel(server.env, ['settings', 'get', 'app.name', '--json'])
     expect(get.stdout.trim()).toBe('"Via CLI"')
     const bad = await runPanel(server.env, ['settings', 'set', 'app.name', '""'])

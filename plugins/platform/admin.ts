@@ -33,9 +33,9 @@ export function adminSettingsRoutes(ctx: PluginContext) {
       async ({ principal, body, request }) => {
         const changes = ctx.settings.flatten(body as Record<string, unknown>)
         if (Object.keys(changes).length === 0) return {}
-        await ctx.settings.update(changes)
-        const document = (await ctx.settings.snapshot()).document({ censor: true })
-        await logAdminActivity(ctx.db, actorOf(principal, request), 'settings:update', document)
+        await ctx.settings.update(changes, {
+          within: (tx, after) => logAdminActivity(tx, actorOf(principal, request), 'settings:update', after.document({ censor: true })),
+        })
         return {}
       },
       {

@@ -139,6 +139,17 @@ function collect(schema: TSchema, value: unknown, prefix: string, out: string[],
         collect(branches[0], e.value, path, out, missing)
         continue
       }
+      // Objects told apart by a `type` literal (mail_mode, captcha_provider…): judge by the branch named.
+      const tags = branches.map((b: any) => b.properties?.type?.const)
+      if (branches.length > 1 && tags.every((tag: unknown) => typeof tag === 'string') && e.value && typeof e.value === 'object') {
+        const chosen = branches[tags.indexOf((e.value as { type?: unknown }).type)]
+        if (chosen) collect(chosen, e.value, path, out, missing)
+        else {
+          const text = `${fieldPath(`${path}/type`)}: must be one of: ${tags.join(', ')}`
+          if (!out.includes(text)) out.push(text)
+        }
+        continue
+      }
     }
     const field = fieldPath(path)
     const text = `${field || 'body'}: ${message(e)}`

@@ -12,7 +12,7 @@ const Text = (max: number, min = 1) => t.String({ minLength: min, maxLength: max
 const Nullable = <T extends TSchema>(s: T) => t.Union([s, t.Null()])
 const Language = t.String({ minLength: 2, maxLength: 15 })
 /** A write-only secret: null or absent keeps the stored one, '' clears it. */
-const Secret = (max: number) => Nullable(t.String({ maxLength: max }))
+const Secret = (max: number) => t.Optional(Nullable(t.String({ maxLength: max })))
 
 export const StorageDriver = t.Union([
   t.Object({ type: t.Literal('filesystem'), path: Text(255) }),
@@ -30,7 +30,7 @@ export const StorageDriver = t.Union([
 
 const FromFields = {
   from_address: t.String({ minLength: 1, maxLength: 255, format: 'email' }),
-  from_name: Nullable(Text(255)),
+  from_name: t.Optional(Nullable(Text(255))),
 }
 
 export const MailMode = t.Union([
@@ -39,10 +39,10 @@ export const MailMode = t.Union([
     type: t.Literal('smtp'),
     host: Text(255),
     port: t.Integer({ minimum: 1, maximum: 65535 }),
-    username: Nullable(Text(255)),
+    username: t.Optional(Nullable(Text(255))),
     password: Secret(255),
     tls_mode: t.Union([t.Literal('none'), t.Literal('starttls'), t.Literal('implicit_tls')]),
-    skip_cert_validation: t.Boolean({ default: false }),
+    skip_cert_validation: t.Optional(t.Boolean({ default: false })),
     ...FromFields,
   }),
   t.Object({ type: t.Literal('sendmail'), command: Text(255), ...FromFields }),

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { Value } from '@sinclair/typebox/value'
 import { t, type TSchema } from 'elysia'
-import type { Database } from '../../db/client'
+import { rowsOf, type Database, type Db, type Tx } from '../../db/client'
 import type { Secrets } from '../secrets'
 import { Validation } from '../errors'
 import { validationMessages } from '../validation'
@@ -110,14 +110,7 @@ export class SettingsService {
     this.loading ??= (async () => {
       try {
         const started = Date.now()
-        const rows = await this.database.query<{ key: string; value: unknown }>(sql`select key, value from settings`)
-        const stored = new Map<string, unknown>()
-        for (const row of rows) {
-          const def = this.defs.get(row.key)
-          if (!def) continue
-          stored.set(row.key, this.open(def, row.value))
-        }
-        this.current = new SettingsSnapshot(this.defs, stored)
+        this.current = await this.read(this.database.db)
         this.loadedAt = started
         return this.current
       } finally {
@@ -125,6 +118,16 @@ export class SettingsService {
       }
     })()
     return this.loading
+  }
+
+  private async read(db: Db | Tx): Promise<SettingsSnapshot> {
+    const rows = rowsOf<{ key: string; value: unknown }>(await db.execute(sql`select key, value from settings`))
+    const stored = new Map<string, unknown>()
+    for (const row of rows) {
+      const def = this.defs.get(row.key)
+      if (def) stored.set(row.key, this.open(def, row.value))
+    }
+    return new SettingsSnapshot(this.defs, stored)
   }
 
   private open(def: SettingDef, value: unknown): unknown {
@@ -169,7 +172,14 @@ export class SettingsService {
    * Applies a partial update (dotted keys → values) in one transaction; unknown or invalid keys
    * reject the whole update with every problem listed.
    */
-  async update(changes: Record<string, unknown>, opts: { allowReadOnly?: boolean } = {}): Promise<void> {
+  async update(
+    changes: Record<string, unknown>,
+    opts: {
+      allowReadOnly?: boolean
+      /** Runs in the same transaction after the writes, with the resulting settings (e.g. to log an audit event). */
+      within?: (tx: Tx, after: SettingsSnapshot) => Promise<void>
+    } = {},
+  ): Promise<void> {
     const errors: string[] = []
     for (const [key, value] of Object.entries(changes)) {
       const def = this.defs.get(key)
@@ -186,6 +196,7 @@ export class SettingsService {
         await tx.execute(sql`insert into settings (key, value, updated) values (${key}, ${JSON.stringify(sealed)}::jsonb, now())
           on conflict (key) do update set value = excluded.value, updated = excluded.updated`)
       }
+      if (opts.within) await opts.within(tx, await this.read(tx))
     })
     await this.reload()
   }
