@@ -124,11 +124,13 @@ describe('POST /api/client/account/api-keys', () => {
     }
   })
 
-  test('a key can create keys only within its own scope', async () => {
-    const { cookie } = await owner()
+  test('a key can create keys only within its own scope; the activity names the key', async () => {
+    const { user, cookie } = await owner()
     const parent = await makeApiKey(t, cookie, { user_permissions: ['api-keys.create', 'account.infos'], admin_permissions: ['stats.read'] })
     const within = await t.request('POST', BASE, { token: parent.key, body: fullBody({ user_permissions: ['account.infos'], admin_permissions: ['stats.read'] }) })
     expect(within.status).toBe(200)
+    const activity = await lastActivity(t, user.uuid, 'api-key:create')
+    expect(activity).toMatchObject({ api_key_uuid: parent.uuid, impersonator_uuid: null, data: { uuid: within.body.api_key.uuid } })
     for (const over of [{ user_permissions: ['account.email'] }, { admin_permissions: ['users.read'] }, { server_permissions: ['control.start'] }]) {
       const res = await t.request('POST', BASE, { token: parent.key, body: fullBody(over) })
       expect(res.status).toBe(400)

@@ -56,6 +56,17 @@ describe('POST /api/auth/login', () => {
     expect(activity).toMatchObject({ ip: '203.0.113.9', impersonator_uuid: null, api_key_uuid: null, data: { using: 'password', user_agent: 'hatchery-tests/1.0' } })
   })
 
+  test('the stored user agent is cut to 255 bytes on a character boundary, or `unknown`', async () => {
+    const user = await makeUser(t)
+    const agent = 'é'.repeat(200)
+    expect((await t.request('POST', '/api/auth/login', { body: { user: user.username, password: user.password }, headers: { 'user-agent': agent } })).status).toBe(200)
+    expect((await t.request('POST', '/api/auth/login', { body: { user: user.username, password: user.password }, headers: { 'user-agent': '' } })).status).toBe(200)
+    const rows = await t.kernel.database.db.select().from(userSessions).where(eq(userSessions.user_uuid, user.uuid))
+    const agents = rows.map((r) => r.user_agent).sort()
+    expect(agents).toEqual(['unknown', 'é'.repeat(127)])
+    expect(Buffer.byteLength(agents[1])).toBe(254)
+  })
+
   test('the email works as login, case-insensitively, and so does the username', async () => {
     const user = await makeUser(t)
     const byEmail = await t.request('POST', '/api/auth/login', { body: { user: user.email.toUpperCase(), password: user.password } })

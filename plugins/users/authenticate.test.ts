@@ -290,12 +290,16 @@ describe('impersonation (Calagopus-User)', () => {
     const ignored = await t.request('GET', ACCOUNT, { token: plainKey.key, headers: asUser(target.user.uuid) })
     expect(ignored.body.user.uuid).toBe(admin.user.uuid)
 
-    const key = await makeApiKey(t, admin.cookie, { admin_permissions: ['users.impersonate'], user_permissions: ['api-keys.read'] })
+    const key = await makeApiKey(t, admin.cookie, { admin_permissions: ['users.impersonate'], user_permissions: ['api-keys.read', 'api-keys.update'] })
     const acting = await t.request('GET', ACCOUNT, { token: key.key, headers: asUser(target.user.uuid) })
     expect(acting.body.user.uuid).toBe(target.user.uuid)
     const list = await t.request('GET', '/api/client/account/api-keys', { token: key.key, headers: asUser(target.user.uuid) })
     expect(list.status).toBe(200)
-    expect(list.body.api_keys.data.map((k: any) => k.name)).toContain('made-by-admin')
+    const madeByAdmin = list.body.api_keys.data.find((k: any) => k.name === 'made-by-admin')
+    expect(madeByAdmin).toBeDefined()
+    const rename = await t.request('PATCH', `/api/client/account/api-keys/${madeByAdmin.uuid}`, { token: key.key, headers: asUser(target.user.uuid), ip: '192.0.2.98', body: { name: 'renamed-by-key' } })
+    expect(rename.status).toBe(200)
+    expect(await lastActivity(t, target.user.uuid, 'user:api-key.update')).toMatchObject({ impersonator_uuid: admin.user.uuid, api_key_uuid: key.uuid, ip: '192.0.2.98' })
     // Deliberately unlike the reference: the key does not hold api-keys.create, so neither does the impersonation.
     const create = await t.request('POST', '/api/client/account/api-keys', {
       token: key.key,
@@ -343,6 +347,16 @@ describe('batched last_used, IP and user agent', () => {
     expect(sessionAfter.last_used.getTime()).toBeGreaterThan(sessionBefore.last_used.getTime())
     const listed = await t.request('GET', '/api/client/account/api-keys', { cookie })
     expect(listed.body.api_keys.data[0].last_used).toMatch(/^\d{4}-/)
+  })
+
+  test('pending updates are written when the panel shuts down', async () => {
+    const other = await testApp({ db: t.db })
+    const { cookie } = await session()
+    const { key, uuid } = await makeApiKey(t, cookie)
+    expect((await other.request('GET', ACCOUNT, { token: key })).status).toBe(200)
+    await other.close()
+    const [row] = await t.kernel.database.db.select().from(userApiKeys).where(eq(userApiKeys.uuid, uuid))
+    expect(row.last_used).not.toBeNull()
   })
 
   test('the flush also runs on its own within a few seconds', async () => {
