@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
+import { testApp, useTestApp, type TestApp } from '../../test/helpers/app'
 import { cookieOf, login, makeUser, totp } from '../../test/helpers/users'
 import { codeAfter, enableTwoFactor, expectModel, lastActivity, relaxRateLimits, updateUser } from '../../test/helpers/auth'
 import { FullUser, ShortUser } from './model'
@@ -188,6 +188,28 @@ describe('login rate limit (ratelimits.auth_login)', () => {
 
     expect((await attempt('192.0.2.2', user.password)).status).toBe(200)
     expect((await attempt('2001:db8::7', user.password)).status).toBe(200)
+  })
+})
+
+describe('login rate limit shared through Redis', () => {
+  const redis = { REDIS_URL: process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379' }
+  const first = useTestApp({ env: redis })
+  let second: TestApp
+  beforeAll(async () => {
+    second = await testApp({ db: first.db, env: redis })
+  }, 120_000)
+  afterAll(() => second?.close())
+
+  test('two panel processes count one budget per IP', async () => {
+    await first.kernel.settings.update({ 'ratelimits.auth_login': { hits: 2, window_seconds: 60 } })
+    await second.kernel.settings.reload()
+    const user = await makeUser(first)
+    const ip = `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`
+    const body = { user: user.username, password: 'wrong-password' }
+    expect((await first.request('POST', '/api/auth/login', { body, ip })).status).toBe(400)
+    expect((await second.request('POST', '/api/auth/login', { body, ip })).status).toBe(400)
+    expect((await first.request('POST', '/api/auth/login', { body, ip })).status).toBe(429)
+    expect((await second.request('POST', '/api/auth/login', { body, ip })).status).toBe(429)
   })
 })
 
