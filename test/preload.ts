@@ -1,8 +1,11 @@
-import { afterAll } from 'bun:test'
+import { afterAll, setDefaultTimeout } from 'bun:test'
 import { dropTemplates, RUN_ID } from './helpers/db'
 
 // Tests are quiet unless LOG_LEVEL asks otherwise.
 process.env.LOG_LEVEL ??= 'silent'
+
+// bunfig's [test] timeout is not applied by this Bun; password hashing and PGlite need more than 5 s.
+setDefaultTimeout(30_000)
 
 afterAll(async () => {
   await dropTemplates()
