@@ -34,6 +34,15 @@ describe('GET /api/admin/activity', () => {
     expect(entries[1]).toMatchObject({ is_api: false, user: { uuid: admin.uuid } })
   })
 
+  test('past the last page the total stays true, also when nothing matches', async () => {
+    const none = await t.request('GET', '/api/admin/activity?page=3&search=no-such-event', { cookie: admin.cookie })
+    expect(none.status).toBe(200)
+    expect(none.body.activities).toEqual({ total: 0, per_page: 10, page: 3, data: [] })
+    const some = await t.request('GET', '/api/admin/activity?page=50&search=role:create', { cookie: admin.cookie })
+    expect(some.body.activities.total).toBeGreaterThanOrEqual(2)
+    expect(some.body.activities.data).toEqual([])
+  })
+
   test('search matches the acting username; `user` keeps one user’s entries', async () => {
     expect((await role(other.cookie, 'activity_third')).status).toBe(200)
     const byName = await t.request('GET', `/api/admin/activity?search=${other.username.toUpperCase()}`, { cookie: admin.cookie })

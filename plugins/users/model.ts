@@ -76,16 +76,8 @@ export const UserActivity = t.Object({
   created: t.Date(),
 })
 
-/** `AdminActivity` (spec 02 §2.16). */
-export const AdminActivity = t.Object({
-  user: t.Nullable(ShortUser),
-  impersonator: t.Nullable(ShortUser),
-  event: t.String(),
-  ip: t.Nullable(t.String()),
-  data: t.Any(),
-  is_api: t.Boolean(),
-  created: t.Date(),
-})
+/** `AdminActivity` (spec 02 §2.16): the acting user, then the user activity fields. */
+export const AdminActivity = t.Object({ user: t.Nullable(ShortUser), ...UserActivity.properties })
 
 export const Empty = t.Object({})
 

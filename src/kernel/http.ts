@@ -48,11 +48,11 @@ export interface HttpOptions {
   onRequest?: (request: Request, meta: RequestMeta, path: string) => Promise<void> | void
 }
 
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
-  const length = Number(request.headers.get('content-length') ?? NaN)
+async function readLimited(message: Request | Response, limit: number): Promise<Uint8Array> {
+  const length = Number(message.headers.get('content-length') ?? NaN)
   if (length > limit) throw new PayloadTooLarge(limit)
-  if (!request.body) return new Uint8Array(0)
-  const reader = request.body.getReader()
+  if (!message.body) return new Uint8Array(0)
+  const reader = message.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
@@ -69,7 +69,8 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
 }
 
 /**
- * Reads a raw request body (routes declared with `rawBody`) up to `limit` bytes; 413 beyond.
+ * Reads a body — a raw request body (routes declared with `rawBody`) or a fetched response —
+ * up to `limit` bytes; `PayloadTooLarge` (413) beyond.
  * @example const bytes = await readRawBody(request, 2 * 1024 * 1024)
  */
 export const readRawBody = readLimited

@@ -1,4 +1,4 @@
-import { LimitExceeded } from 'hatchery'
+import { LimitExceeded, readRawBody } from 'hatchery'
 import { KeyError, parseKeyBlob, parsePublicKeyLine, type ParsedKey } from './ssh-key-parse'
 import type { ImportCandidate } from './ssh-keys'
 
@@ -81,24 +81,6 @@ export function candidatesOf(provider: Provider, username: string, payload: unkn
   return out
 }
 
-async function readLimited(res: Response): Promise<string> {
-  const reader = res.body?.getReader()
-  if (!reader) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => {})
-      throw new Error('response too large')
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 /**
  * Fetches a user's public keys from GitHub, GitLab or Launchpad. Any failure to get a usable
  * answer (network, timeout, a status other than 2xx, an unexpected body) is a 417
@@ -116,7 +98,7 @@ export async function fetchProviderKeys(provider: Provider, username: string, ba
       await res.body?.cancel().catch(() => {})
       throw failed()
     }
-    payload = JSON.parse(await readLimited(res))
+    payload = JSON.parse(Buffer.from(await readRawBody(res, MAX_RESPONSE_BYTES)).toString('utf8'))
   } catch {
     throw failed()
   }

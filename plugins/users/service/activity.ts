@@ -27,9 +27,8 @@ export function anonymousActor(userUuid: string, ip: string | null): Actor {
   return { userUuid, impersonatorUuid: null, apiKeyUuid: null, ip }
 }
 
-/** Records a user activity (`account:update`, `auth:success`, …). Throws on failure: use inside the change's transaction. */
-export async function logUserActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
-  await db.insert(userActivities).values({
+async function record(table: typeof userActivities | typeof adminActivities, db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown>) {
+  await db.insert(table).values({
     user_uuid: actor.userUuid,
     impersonator_uuid: actor.impersonatorUuid,
     api_key_uuid: actor.apiKeyUuid,
@@ -39,16 +38,14 @@ export async function logUserActivity(db: Db | Tx, actor: Actor, event: string, 
   })
 }
 
+/** Records a user activity (`account:update`, `auth:success`, …). Throws on failure: use inside the change's transaction. */
+export function logUserActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
+  return record(userActivities, db, actor, event, data)
+}
+
 /** Records an admin activity (`user:create`, `role:update`, …). Throws on failure: use inside the change's transaction. */
-export async function logAdminActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
-  await db.insert(adminActivities).values({
-    user_uuid: actor.userUuid,
-    impersonator_uuid: actor.impersonatorUuid,
-    api_key_uuid: actor.apiKeyUuid,
-    event,
-    ip: actor.ip,
-    data,
-  })
+export function logAdminActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
+  return record(adminActivities, db, actor, event, data)
 }
 
 async function shortUsers(db: Db | Tx, uuids: (string | null)[], settings: SettingsSnapshot) {
@@ -97,8 +94,8 @@ export async function listAdminActivity(db: Db | Tx, page: PageParams, settings:
     .offset(page.offset)
   const people = await shortUsers(db, rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]), settings)
   const count = async () => {
-    const [{ n }] = await db.select({ n: windowTotal }).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)).where(where).limit(1)
-    return n ?? 0
+    const [row] = await db.select({ n: windowTotal }).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)).where(where).limit(1)
+    return row?.n ?? 0
   }
   return toPage(page, rows, count, (r) => ({
     user: r.user_uuid ? people.get(r.user_uuid) ?? null : null,
