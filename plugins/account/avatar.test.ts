@@ -46,6 +46,17 @@ describe('avatar', () => {
       expect(third.body.avatar).toMatch(URL_OF(user.uuid, 'webp'))
     })
 
+    test('deleting the user through the admin API removes their avatar files', async () => {
+      const { user, cookie } = await session(t)
+      expect((await put(png(128, 128), cookie)).status).toBe(200)
+      const dir = join(t.config.dataDir, 'avatars', user.uuid)
+      expect(readdirSync(dir)).toHaveLength(1)
+      const admin = await session(t, { admin: true })
+      const res = await t.request('DELETE', `/api/admin/users/${user.uuid}`, { cookie: admin.cookie })
+      expect(res.status).toBe(200)
+      expect(existsSync(dir)).toBe(false)
+    })
+
     test('400 with image: messages for empty, unknown, other formats, bad sizes and unreadable headers; nothing is stored', async () => {
       const { user, cookie } = await session(t)
       const cases: [Uint8Array, string][] = [

@@ -1,11 +1,13 @@
 import { Elysia, t } from 'elysia'
 import { definePlugin } from 'hatchery'
+import users from '../users'
 import * as tables from './tables'
 import { sshKeyRoutes } from './ssh-keys'
 import { commandSnippetRoutes } from './command-snippets'
 import { serverGroupRoutes } from './server-groups'
 import { avatarFileRoutes, avatarRoutes } from './avatar'
 import { DEFAULT_IMPORT_URLS } from './service/ssh-key-import'
+import { removeAvatarFiles } from './service/avatar'
 
 const Url = t.String({ minLength: 1, maxLength: 255, format: 'uri' })
 
@@ -26,6 +28,10 @@ export default definePlugin({
       default: DEFAULT_IMPORT_URLS,
       description: 'API base URLs the SSH key import asks (e.g. a self-hosted GitLab)',
     },
+  },
+  setup(ctx) {
+    // A deleted user's avatar files go with them.
+    ctx.api(users).deletionGuards.onDeleted((user) => removeAvatarFiles(ctx.dataDir, user.uuid))
   },
   routes: {
     client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)).use(commandSnippetRoutes(ctx)).use(serverGroupRoutes(ctx)).use(avatarRoutes(ctx)),

@@ -127,12 +127,14 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
       async ({ principal, params, request }) => {
         const uuid = userUuidParam(params.user)
         const caller = privilegesOf(principal, ctx.permissions)
-        await ctx.db.transaction(async (tx) => {
+        const deleted = await ctx.db.transaction(async (tx) => {
           const u = await deleteAdminUser(tx, caller, uuid, api.deletionGuards)
           const { uuid: id, username, email, name_first, name_last, admin } = u
           await logAdminActivity(tx, actorOf(principal, request), 'user:delete', { uuid: id, username, email, name_first, name_last, admin })
+          return u
         })
         api.credentials.invalidate()
+        await api.deletionGuards.deleted(deleted, ctx.log)
         return {}
       },
       {

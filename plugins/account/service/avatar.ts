@@ -1,25 +1,13 @@
-import { mkdir, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { BadRequest, Conflict, type Db, type Tx } from 'hatchery'
+import { BadRequest, Conflict, randomAlnum, type Db, type Tx } from 'hatchery'
 import { logUserActivity, tables as userTables, type Actor } from '../../users'
 import type { ImageInfo } from './image'
 
 /** File names of stored avatars: 8 random letters or digits and the format's extension. */
 export const AVATAR_FILE = /^[A-Za-z0-9]{8}\.(png|jpg|webp)$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-function randomAlnum(length: number): string {
-  let out = ''
-  while (out.length < length) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
-      if (byte < 248 && out.length < length) out += ALNUM[byte % 62] // 248 = 4 × 62: no bias
-    }
-  }
-  return out
-}
 
 /** Where `avatars/<uuid>/<file>` lives on disk, or null for a path this plugin did not write. */
 export function avatarFile(dataDir: string, path: string | null): string | null {
@@ -74,4 +62,10 @@ export async function removeAvatar(db: Db, dataDir: string, actor: Actor): Promi
     return user.avatar
   })
   await removeFile(avatarFile(dataDir, previous)).catch(() => {})
+}
+
+/** Removes every avatar file of a user (after the user was deleted). */
+export async function removeAvatarFiles(dataDir: string, userUuid: string): Promise<void> {
+  if (!UUID.test(userUuid)) return
+  await rm(join(dataDir, 'avatars', userUuid), { recursive: true, force: true })
 }

@@ -1,7 +1,7 @@
 import { and, eq, gt, lt, sql } from 'drizzle-orm'
 import type { Db, Secrets, Tx } from 'hatchery'
 import { userLoginCheckpoints } from '../tables'
-import { randomAlnum } from './random'
+import { randomAlnum } from 'hatchery'
 
 /** A two-factor checkpoint token lives this long… */
 export const CHECKPOINT_SECONDS = 300

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { Db, PluginContext, Secrets, Tx } from 'hatchery'
 import { userApiKeys, userSessions } from '../tables'
 import { findUser, type UserWithRole } from './users'
-import { randomAlnum, randomHex } from './random'
+import { randomAlnum, randomHex } from 'hatchery'
 
 export type SessionRow = typeof userSessions.$inferSelect
 export type ApiKeyRow = typeof userApiKeys.$inferSelect

@@ -11,12 +11,31 @@ import type { UserRow } from './users'
  */
 export type UserDeletionGuard = (tx: Tx, user: UserRow) => Promise<string | null>
 
-/** The registered deletion guards of one panel, asked in registration order. */
+/** Told after a user was deleted (committed): clean up what lives outside the database. */
+export type UserDeletedHook = (user: UserRow) => Promise<void>
+
+/** The registered deletion guards and after-delete hooks of one panel, in registration order. */
 export class DeletionGuards {
   private guards: UserDeletionGuard[] = []
+  private hooks: UserDeletedHook[] = []
 
   add(guard: UserDeletionGuard): void {
     this.guards.push(guard)
+  }
+
+  /**
+   * Runs `hook` after every committed user deletion; failures are logged, not raised.
+   * @example ctx.api(users).deletionGuards.onDeleted((user) => removeFilesOf(user.uuid))
+   */
+  onDeleted(hook: UserDeletedHook): void {
+    this.hooks.push(hook)
+  }
+
+  /** Tells every hook about a deletion that was committed. */
+  async deleted(user: UserRow, log: { warn(msg: string, fields?: Record<string, unknown>): void }): Promise<void> {
+    for (const hook of this.hooks) {
+      await hook(user).catch((error) => log.warn('after-delete hook failed', { user: user.uuid, error }))
+    }
   }
 
   /** Throws `BadRequest` with the first refusal. */

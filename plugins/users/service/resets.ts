@@ -3,7 +3,7 @@ import type { Db, PluginContext, Secrets, SettingsSnapshot, Tx } from 'hatchery'
 import type { MailApi } from '../../mail'
 import { userPasswordResets, users } from '../tables'
 import { logUserActivity, type Actor } from './activity'
-import { randomAlnum } from './random'
+import { randomAlnum } from 'hatchery'
 import type { UserRow } from './users'
 
 export const RESET_TOKEN_LENGTH = 96

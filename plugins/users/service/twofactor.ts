@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { generateSecret, verify } from 'otplib'
 import type { Db, Secrets, Tx } from 'hatchery'
 import { userRecoveryCodes } from '../tables'
-import { randomAlnum } from './random'
+import { randomAlnum } from 'hatchery'
 
 export const TOTP_PERIOD = 30
 export const RECOVERY_CODE_COUNT = 10
