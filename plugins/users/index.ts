@@ -10,6 +10,7 @@ import { twoFactorRoutes } from './two-factor'
 import { apiKeyRoutes } from './api-keys'
 import { Elysia } from 'elysia'
 import { usersCli } from './cli'
+import { purgeExpiredApiKeys, purgeIdleSessions } from './service/purge'
 import mail from '../mail'
 import { registerRoutes } from './register'
 import { recoveryRoutes } from './recovery'
@@ -56,6 +57,12 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
   jobs: {
     'purge-checkpoints': { schedule: { everySeconds: 600 }, description: 'Delete expired two-factor checkpoint tokens', run: (ctx) => purgeCheckpoints(ctx.db) },
     'purge-password-resets': { schedule: { everySeconds: 1800 }, description: 'Delete expired password reset tokens', run: (ctx) => purgePasswordResets(ctx.db) },
+    'purge-sessions': {
+      schedule: { everySeconds: 300 },
+      description: 'Delete sessions idle longer than app.session_duration_seconds',
+      run: async (ctx) => void (await purgeIdleSessions(ctx.db, await ctx.settings.get<number>('app.session_duration_seconds'))),
+    },
+    'purge-api-keys': { schedule: { everySeconds: 1800 }, description: 'Delete expired API keys', run: async (ctx) => void (await purgeExpiredApiKeys(ctx.db)) },
   },
   async onShutdown(ctx) {
     await ctx.api(plugin).credentials.stop()
