@@ -43,6 +43,7 @@ async function main() {
     control?.stop()
     await panel.close()
     log.info('stopped')
+    await log.flush()
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -24,7 +24,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
         const { user } = await getUser(ctx.db, principal.user.uuid)
         if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
         if (user.frozen) throw new Conflict('account is frozen')
-        const secret = newTotpSecret()
+        const secret = await newTotpSecret()
         await ctx.db.update(users).set({ totp_secret: ctx.secrets.encrypt(secret) }).where(eq(users.uuid, user.uuid))
         api.credentials.invalidate()
         return { otp_url: otpUrl(await ctx.settings.get<string>('app.name'), user.email, secret), secret }

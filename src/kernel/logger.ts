@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs'
 import type { LogLevel } from '../config'
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
@@ -15,6 +16,8 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   child(fields: LogFields): Logger
+  /** Waits until buffered lines are written (call before exiting). */
+  flush(): Promise<void>
   readonly level: LogLevel
 }
 
@@ -34,13 +37,67 @@ function errorFields(fields?: LogFields): LogFields | undefined {
   return fields
 }
 
+/** Lines kept in memory while stdout is slow; beyond this they are dropped and counted. */
+const MAX_PENDING = 10_000
+
+/**
+ * Stdout lines are buffered and written in batches: one write per request costs more than the
+ * request itself. Warnings and errors go to stderr at once.
+ */
+class StdoutBuffer {
+  private pending: string[] = []
+  private dropped = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private writing: Promise<unknown> = Promise.resolve()
+
+  push(line: string) {
+    if (this.pending.length >= MAX_PENDING) {
+      this.dropped++
+      return
+    }
+    this.pending.push(line)
+    this.timer ??= setTimeout(() => void this.flush(), 25)
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.dropped > 0) {
+      this.pending.push(JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'log lines dropped: stdout too slow', dropped: this.dropped }))
+      this.dropped = 0
+    }
+    if (this.pending.length > 0) {
+      const chunk = this.pending.join('\n') + '\n'
+      this.pending = []
+      this.writing = this.writing.then(() => Bun.write(Bun.stdout, chunk)).catch(() => {})
+    }
+    return this.writing.then(() => {})
+  }
+
+  /** Synchronous last resort when the process exits without a graceful flush. */
+  flushSync() {
+    if (this.pending.length > 0) writeSync(1, this.pending.join('\n') + '\n')
+    this.pending = []
+  }
+}
+
+let stdout: StdoutBuffer | undefined
+function stdoutBuffer(): StdoutBuffer {
+  if (!stdout) {
+    const buffer = new StdoutBuffer()
+    stdout = buffer
+    process.on('exit', () => buffer.flushSync())
+  }
+  return stdout
+}
+
 export function createLogger(opts: LoggerOptions, base: LogFields = {}): Logger {
   const threshold = ORDER[opts.level]
   const write =
     opts.write ??
     ((line: string, level: LogLevel) => {
       if (opts.stderrOnly || ORDER[level] >= ORDER.warn) process.stderr.write(line + '\n')
-      else process.stdout.write(line + '\n')
+      else stdoutBuffer().push(line)
     })
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < threshold) return
@@ -53,5 +110,6 @@ export function createLogger(opts: LoggerOptions, base: LogFields = {}): Logger 
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (fields) => createLogger(opts, { ...base, ...fields }),
+    flush: () => stdout?.flush() ?? Promise.resolve(),
   }
 }

@@ -1,5 +1,4 @@
 import { Elysia, type AnyElysia } from 'elysia'
-import { toOpenAPISchema } from '@elysiajs/openapi'
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import type { RouteRegistry } from './routes'
@@ -87,8 +86,10 @@ export function docsRoutes(getApp: () => AnyElysia, routes: RouteRegistry) {
   return new Elysia({ name: 'hatchery.docs' })
     .get(
       '/openapi.json',
-      () => {
+      async () => {
         if (!cached) {
+          // Imported on first use: the generator carries a schema library that costs boot time and memory.
+          const { toOpenAPISchema } = await import('@elysiajs/openapi')
           const { paths, components } = toOpenAPISchema(getApp(), { paths: [/^\/api\/docs\//, '/openapi.json', '/api'] }, undefined, undefined, '3.1.0')
           cached = JSON.stringify(
             decorate(

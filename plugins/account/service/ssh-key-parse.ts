@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto'
-import sshpk from 'sshpk'
+import { createRequire } from 'node:module'
+import type sshpkModule from 'sshpk'
+
+// sshpk (~15 MiB) is loaded on the first key parsed.
+let loaded: typeof sshpkModule | undefined
+const sshpk = () => (loaded ??= createRequire(import.meta.url)('sshpk') as typeof sshpkModule)
 
 /** A public key accepted for storage. */
 export interface ParsedKey {
@@ -40,9 +45,9 @@ export function parseKeyBlob(blob: Buffer): ParsedKey {
   const type = blobType(blob)
   if (type === null) throw new KeyError('the key data is not an SSH public key')
   if (!ALLOWED.has(type)) throw new KeyError(`unsupported key type ${JSON.stringify(type)} (use ed25519, ecdsa or rsa)`)
-  let key: sshpk.Key
+  let key: sshpkModule.Key
   try {
-    key = sshpk.parseKey(blob, 'rfc4253')
+    key = sshpk().parseKey(blob, 'rfc4253')
   } catch {
     throw new KeyError(`the ${type} key data is malformed`)
   }

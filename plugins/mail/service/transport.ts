@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { createTransport } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Static } from '@sinclair/typebox'
 import type { MailMode } from 'hatchery'
 
@@ -27,12 +27,23 @@ const CONNECT_TIMEOUT_MS = 10_000
 const SOCKET_TIMEOUT_MS = 30_000
 
 /** A relative `filesystem` path lives under DATA_DIR; an absolute one is taken as is. */
+// nodemailer is loaded on the first mail: most panel processes never send one, and it weighs ~20 MiB.
+let nodemailer: Promise<typeof import('nodemailer')> | undefined
+
+function lazyTransporter(options: Parameters<typeof import('nodemailer').createTransport>[0]) {
+  let transporter: Promise<Transporter> | undefined
+  return {
+    get: () => (transporter ??= (nodemailer ??= import('nodemailer')).then((m) => m.createTransport(options) as Transporter)),
+    close: () => void transporter?.then((t) => t.close()),
+  }
+}
+
 export function mailDirectory(mode: { path: string }, dataDir: string): string {
   return resolve(dataDir, mode.path)
 }
 
 function smtp(mode: Extract<MailModeValue, { type: 'smtp' }>): Transport {
-  const transporter = createTransport({
+  const transporter = lazyTransporter({
     host: mode.host,
     port: mode.port,
     secure: mode.tls_mode === 'implicit_tls',
@@ -46,24 +57,24 @@ function smtp(mode: Extract<MailModeValue, { type: 'smtp' }>): Transport {
     logger: false,
   })
   return {
-    deliver: async (message) => ({ messageId: (await transporter.sendMail(message)).messageId }),
-    close: () => transporter.close(),
+    deliver: async (message) => ({ messageId: (await (await transporter.get()).sendMail(message)).messageId }),
+    close: transporter.close,
   }
 }
 
 function sendmail(mode: Extract<MailModeValue, { type: 'sendmail' }>): Transport {
   // `command` may carry arguments ("/usr/sbin/sendmail -t"); nodemailer adds -i and the recipients.
   const [path, ...args] = mode.command.trim().split(/\s+/)
-  const transporter = createTransport({ sendmail: true, path, args: args.length ? args : undefined, newline: 'unix' })
+  const transporter = lazyTransporter({ sendmail: true, path, args: args.length ? args : undefined, newline: 'unix' })
   return {
-    deliver: async (message) => ({ messageId: (await transporter.sendMail(message)).messageId }),
-    close: () => transporter.close(),
+    deliver: async (message) => ({ messageId: (await (await transporter.get()).sendMail(message)).messageId }),
+    close: transporter.close,
   }
 }
 
 function filesystem(mode: Extract<MailModeValue, { type: 'filesystem' }>, dataDir: string): Transport {
   const dir = mailDirectory(mode, dataDir)
-  const composer = createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  const composer = lazyTransporter({ streamTransport: true, buffer: true, newline: 'unix' })
   let ready: Promise<void> | undefined
   return {
     async deliver(message) {
@@ -72,13 +83,13 @@ function filesystem(mode: Extract<MailModeValue, { type: 'filesystem' }>, dataDi
         ready = undefined
         throw e
       })
-      const info = await composer.sendMail(message)
+      const info = await (await composer.get()).sendMail(message)
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`
       const file = join(dir, name)
       await writeFile(file, info.message as Buffer, { mode: 0o600, flag: 'wx' })
       return { messageId: info.messageId }
     },
-    close: () => composer.close(),
+    close: composer.close,
   }
 }
 

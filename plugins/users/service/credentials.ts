@@ -25,8 +25,9 @@ interface Cached<T> {
 export function userAgentOf(request: Request): string {
   const ua = request.headers.get('user-agent')
   if (!ua) return 'unknown'
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no encoding to be measured.
+  if (ua.length <= 85 || Buffer.byteLength(ua) <= 255) return ua
   const bytes = new TextEncoder().encode(ua)
-  if (bytes.length <= 255) return ua
   return new TextDecoder().decode(bytes.subarray(0, 255)).replace(/\uFFFD+$/, '')
 }
 

@@ -1,5 +1,4 @@
 import { and, eq } from 'drizzle-orm'
-import { generateSecret, verify } from 'otplib'
 import type { Db, Secrets, Tx } from 'hatchery'
 import { userRecoveryCodes } from '../tables'
 import { randomAlnum } from 'hatchery'
@@ -8,9 +7,13 @@ export const TOTP_PERIOD = 30
 export const RECOVERY_CODE_COUNT = 10
 export const RECOVERY_CODE_LENGTH = 10
 
+// otplib (~12 MiB) is loaded on the first two-factor operation.
+let otplib: Promise<typeof import('otplib')> | undefined
+const otp = () => (otplib ??= import('otplib'))
+
 /** A new TOTP secret: 20 random bytes in base32 (32 characters). */
-export function newTotpSecret(): string {
-  return generateSecret({ length: 20 })
+export async function newTotpSecret(): Promise<string> {
+  return (await otp()).generateSecret({ length: 20 })
 }
 
 /** The `otpauth://` URL an authenticator app scans (the client renders the QR code). */
@@ -25,7 +28,7 @@ export function otpUrl(appName: string, email: string, secret: string): string {
  */
 export async function checkTotp(secret: string, code: string, lastUsed: Date | null): Promise<{ ok: true; step: Date } | { ok: false; replay: boolean }> {
   if (!/^\d{6}$/.test(code)) return { ok: false, replay: false }
-  const result = await verify({ secret, token: code, epochTolerance: TOTP_PERIOD })
+  const result = await (await otp()).verify({ secret, token: code, epochTolerance: TOTP_PERIOD })
   if (!result.valid) return { ok: false, replay: false }
   const timeStep = (result as { timeStep: number }).timeStep
   if (lastUsed && timeStep <= Math.floor(lastUsed.getTime() / 1000 / TOTP_PERIOD)) return { ok: false, replay: true }
