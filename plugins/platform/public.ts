@@ -107,8 +107,9 @@ export function publicRoutes(ctx: PluginContext, hasUsers: () => Promise<boolean
     return { ...cached.doc, time: new Date().toISOString() }
   }
   return new Elysia({ tags: ['public'] })
+    .use(ctx.guard)
     .get('/settings', current, {
-      response: { 200: PublicSettings },
+      documents: PublicSettings,
       detail: { summary: 'Public panel settings', description: 'What the web frontend needs before login; secrets are never part of it.' },
     })
     .get('/languages', () => languages, {

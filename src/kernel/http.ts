@@ -1,4 +1,4 @@
-import { Elysia, StatusMap } from 'elysia'
+import { Elysia } from 'elysia'
 import { BadRequest, HttpError, MethodNotAllowed, NotFound, PayloadTooLarge, Validation, fromPgError } from './errors'
 import { negotiate, type Format } from './negotiate'
 import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, PayloadError } from './wire'
@@ -114,11 +114,6 @@ function queryObject(params: URLSearchParams): Record<string, string | string[]>
   return out
 }
 
-function statusCode(status: number | string | undefined): number {
-  if (typeof status === 'number') return status
-  if (typeof status === 'string') return (StatusMap as Record<string, number>)[status] ?? 200
-  return 200
-}
 
 /**
  * The global half of the kernel: request ids, client IP, body parsing (JSON, MessagePack, XML;
@@ -208,8 +203,9 @@ export function httpKernel(opts: HttpOptions) {
       if (responseValue instanceof Response) return responseValue
       const format = metas.get(request)?.format ?? 'json'
       const { body, type } = encode(toWire(responseValue ?? {}), format)
-      // Elysia merges set.headers into the returned response; passing them here would double Set-Cookie.
       set.headers['content-type'] = type
-      return new Response(body, { status: statusCode(set.status) })
+      // Returning the body (not a Response) lets Elysia build the one Response from `set`;
+      // a Response here would be copied again to merge set.headers.
+      return body as unknown as Response
     })
 }
