@@ -46,6 +46,19 @@ describe('avatar', () => {
       expect(third.body.avatar).toMatch(URL_OF(user.uuid, 'webp'))
     })
 
+    test('metadata (EXIF with a GPS position) is removed before the file is stored and served', async () => {
+      const { cookie } = await session(t)
+      const exif = [0xff, 0xe1, 0x00, 0x1a, ...'Exif\0\0GPS 48.8584N 2.294'.split('').map((c) => c.charCodeAt(0))]
+      const original = jpeg(200, 200)
+      const tagged = new Uint8Array([...original.subarray(0, 2), ...exif, ...original.subarray(2)])
+      const res = await put(tagged, cookie)
+      expect(res.status).toBe(200)
+      const file = await t.handle(new Request(res.body.avatar.replace('http://localhost:8000', 'http://localhost')))
+      const served = new Uint8Array(await file.arrayBuffer())
+      expect(Buffer.from(served).includes(Buffer.from('GPS 48.8584N'))).toBe(false)
+      expect(Buffer.from(served).equals(Buffer.from(original))).toBe(true)
+    })
+
     test('deleting the user through the admin API removes their avatar files', async () => {
       const { user, cookie } = await session(t)
       expect((await put(png(128, 128), cookie)).status).toBe(200)

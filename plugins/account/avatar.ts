@@ -3,6 +3,7 @@ import { Conflict, NotFound, Validation, readRawBody, type PluginContext } from 
 import users, { actorOf, avatarUrl } from '../users'
 import { Empty, Uuid } from './model'
 import { CONTENT_TYPES, ImageError, inspectImage } from './service/image'
+import { stripMetadata } from './service/metadata'
 import { avatarFile, removeAvatar, setAvatar } from './service/avatar'
 
 /** Largest avatar upload (413 beyond). */
@@ -18,12 +19,14 @@ export function avatarRoutes(ctx: PluginContext) {
         if (principal.user.frozen) throw new Conflict('account is frozen')
         const bytes = await readRawBody(request, AVATAR_LIMIT)
         let image
+        let clean
         try {
           image = inspectImage(bytes)
+          clean = stripMetadata(bytes, image.format)
         } catch (e) {
           throw e instanceof ImageError ? new Validation(`image: ${e.message}`) : e
         }
-        const path = await setAvatar(ctx.db, ctx.dataDir, actorOf(principal, request), bytes, image)
+        const path = await setAvatar(ctx.db, ctx.dataDir, actorOf(principal, request), clean, image)
         ctx.api(users).credentials.invalidate()
         return { avatar: avatarUrl(path, await ctx.settings.snapshot())! }
       },
@@ -34,7 +37,7 @@ export function avatarRoutes(ctx: PluginContext) {
         detail: {
           summary: 'Upload an avatar',
           description:
-            'The body is the image itself (up to 2 MiB; 413 beyond), PNG, JPEG or WebP, recognised by its bytes whatever the Content-Type, each side 64..4096 px. It is stored as uploaded (not resized or re-encoded) and served at the returned URL. 409 when the account is frozen.',
+            'The body is the image itself (up to 2 MiB; 413 beyond), PNG, JPEG or WebP, recognised by its bytes whatever the Content-Type, each side 64..4096 px. It is stored as uploaded but without its metadata (EXIF, XMP, IPTC, comments and text chunks: GPS positions must not become public), not resized or re-encoded, and served at the returned URL. 409 when the account is frozen.',
           requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
         },
       },

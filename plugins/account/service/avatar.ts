@@ -27,7 +27,7 @@ async function lockUser(tx: Tx, uuid: string) {
 }
 
 /**
- * Stores an already inspected image as the user's avatar (the bytes as uploaded, not re-encoded)
+ * Stores an already inspected (and metadata-stripped) image as the user's avatar, not re-encoded,
  * and deletes the previous file. Returns the stored path `avatars/<uuid>/<file>`.
  */
 export async function setAvatar(db: Db, dataDir: string, actor: Actor, bytes: Uint8Array, image: ImageInfo): Promise<string> {
