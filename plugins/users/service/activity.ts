@@ -65,14 +65,21 @@ export async function listUserActivity(db: Db | Tx, userUuid: string, page: Page
     .limit(page.perPage)
     .offset(page.offset)
   const people = await shortUsers(db, rows.map((r) => r.impersonator_uuid), settings)
-  return toPage(page, rows, () => db.$count(userActivities, where), (r) => ({
+  return toPage(page, rows, () => db.$count(userActivities, where), (r) => toActivity(r, people))
+}
+
+type ActivityRow = typeof userActivities.$inferSelect | typeof adminActivities.$inferSelect
+
+/** The wire shape shared by user and admin activity (`ApiUserActivity`). */
+function toActivity(r: ActivityRow, people: Map<string, ReturnType<typeof toShortUser>>) {
+  return {
     impersonator: r.impersonator_uuid ? people.get(r.impersonator_uuid) ?? null : null,
     event: r.event,
     ip: r.ip,
     data: r.data,
     is_api: r.api_key_uuid !== null,
     created: r.created,
-  }))
+  }
 }
 
 /** The admin activity log, newest first; `search` matches the event or the acting username. */
@@ -97,13 +104,5 @@ export async function listAdminActivity(db: Db | Tx, page: PageParams, settings:
     const [row] = await db.select({ n: windowTotal }).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)).where(where).limit(1)
     return row?.n ?? 0
   }
-  return toPage(page, rows, count, (r) => ({
-    user: r.user_uuid ? people.get(r.user_uuid) ?? null : null,
-    impersonator: r.impersonator_uuid ? people.get(r.impersonator_uuid) ?? null : null,
-    event: r.event,
-    ip: r.ip,
-    data: r.data,
-    is_api: r.api_key_uuid !== null,
-    created: r.created,
-  }))
+  return toPage(page, rows, count, (r) => ({ user: r.user_uuid ? people.get(r.user_uuid) ?? null : null, ...toActivity(r, people) }))
 }
