@@ -119,6 +119,11 @@ describe('the fixture plugin (PLUGINS_DIR) loads with no change to src/', () => 
     expect(doc.components.schemas.Error.properties.errors.type).toBe('array')
     expect(doc.paths['/api/admin/greetings/count'].get['x-permission']).toEqual(['admin:greetings.read'])
     expect(doc.paths['/api/client/greetings/hello'].get.security).toEqual([])
+    // Numbers are documented as numbers, not as Elysia's internal string-or-number coercion.
+    expect(doc.paths['/api/client/greetings'].get.responses['200'].content['application/json'].schema.properties.greetings.properties.total).toEqual({ type: 'integer' })
+    expect(JSON.stringify(doc).match(/"format":"integer"/g)).toBeNull()
+    // Dates are RFC 3339 strings, also in schemas documented without runtime checks.
+    expect(doc.paths['/api/client/account'].get.responses['200'].content['text/xml'].schema.properties.user.properties.created).toEqual({ type: 'string', format: 'date-time' })
     for (const info of t.routes.all()) {
       if (info.path === '/openapi.json' || info.path.startsWith('/api/docs') || info.path === '/api') continue
       const path = info.path.replace(/:([^/]+)/g, '{$1}')

@@ -27,8 +27,25 @@ function errorResponse(description: string) {
   return { description, content: Object.fromEntries(MEDIA.map((m) => [m, { schema: { $ref: '#/components/schemas/Error' } }])) }
 }
 
+const COERCED = new Set(['integer', 'numeric', 'boolean', 'ObjectString', 'ArrayString'])
+
+/**
+ * Elysia's number and boolean types accept their text form and show up as
+ * `anyOf: [string, integer]`; document the type itself.
+ */
+function plainTypes(node: any): any {
+  if (Array.isArray(node)) return node.map(plainTypes)
+  if (!node || typeof node !== 'object') return node
+  if (Array.isArray(node.anyOf) && node.anyOf.length === 2 && node.anyOf[0]?.type === 'string' && COERCED.has(node.anyOf[0]?.format)) {
+    const { anyOf, ...rest } = node
+    return plainTypes({ ...rest, ...anyOf[1] })
+  }
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, plainTypes(v)]))
+}
+
 /** Offers every JSON body and response in all three encodings and adds the error responses. */
 function decorate(doc: any, routes: RouteRegistry) {
+  doc.paths = plainTypes(doc.paths)
   for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
     for (const [method, op] of Object.entries<any>(item)) {
       if (!op || typeof op !== 'object' || !('responses' in op || 'operationId' in op)) continue
@@ -37,7 +54,7 @@ function decorate(doc: any, routes: RouteRegistry) {
       if (op.requestBody?.content) {
         // A custom parser hides the content types from the generator; the route's schema is still ours.
         const schema =
-          json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema ?? (info?.bodySchema ? JSON.parse(JSON.stringify(info.bodySchema)) : undefined)
+          json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema ?? (info?.bodySchema ? plainTypes(JSON.parse(JSON.stringify(info.bodySchema))) : undefined)
         op.requestBody.content = info?.rawBody
           ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
           : Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
