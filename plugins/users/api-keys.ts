@@ -19,7 +19,8 @@ import {
   type Tx,
 } from 'hatchery'
 import { ApiKey, Empty, Uuid } from './model'
-import { userApiKeys, users } from './tables'
+import { userApiKeys } from './tables'
+import { lockUser } from './service/users'
 import type { UsersApi } from './api'
 import type { ApiKeyRow } from './service/credentials'
 import { actorOf, logUserActivity } from './service/activity'
@@ -118,7 +119,7 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
         const max = await ctx.settings.get<number>('user.max_api_key_count')
         const row = await ctx.db.transaction(async (tx) => {
           // Lock the owner so concurrent creates cannot both pass the count.
-          await tx.select({ uuid: users.uuid }).from(users).where(eq(users.uuid, principal.user.uuid)).for('update')
+          await lockUser(tx, principal.user.uuid)
           if ((await tx.$count(userApiKeys, eq(userApiKeys.user_uuid, principal.user.uuid))) >= max) {
             throw new LimitExceeded('maximum number of api keys reached')
           }

@@ -31,16 +31,6 @@ const forgot = (email: string, opts: { ip?: string; captcha?: string } = {}) =>
   t.request('POST', '/api/auth/password/forgot', { body: { email, ...(opts.captcha ? { captcha: opts.captcha } : {}) }, ip: opts.ip, headers: { 'user-agent': 'forgetful/1.0' } })
 const reset = (token: string, new_password: string, ip?: string) => t.request('POST', '/api/auth/password/reset', { body: { token, new_password }, ip })
 
-/** The forgot route works in the background: wait until the user has `n` reset rows. */
-async function resetRows(user: { uuid: string }, n: number) {
-  for (let i = 0; i < 100; i++) {
-    const rows = await resetsOf(user)
-    if (rows.length >= n) return rows
-    await Bun.sleep(20)
-  }
-  throw new Error(`expected ${n} reset rows`)
-}
-
 /** The next captured mail addressed to `email` (others are skipped). */
 async function mailTo(email: string): Promise<CapturedMail> {
   for (;;) {

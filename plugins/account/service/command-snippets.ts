@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns } from 'drizzle-orm'
 import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
-import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import { lockUser, logUserActivity, type Actor } from '../../users'
 import { userCommandSnippets } from '../tables'
 
 export type CommandSnippetRow = typeof userCommandSnippets.$inferSelect
@@ -30,7 +30,7 @@ async function ownedSnippet(db: Db | Tx, userUuid: string, uuid: string): Promis
 
 /** Locks the owner, then 417 when the user already has `max` snippets. */
 async function checkRoom(tx: Tx, userUuid: string, max: number): Promise<void> {
-  await tx.select({ uuid: userTables.users.uuid }).from(userTables.users).where(eq(userTables.users.uuid, userUuid)).for('update')
+  await lockUser(tx, userUuid)
   if ((await tx.$count(userCommandSnippets, ofUser(userUuid))) >= max) throw new LimitExceeded('maximum number of command snippets reached')
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { LimitExceeded, NotFound, type Db, type Tx } from 'hatchery'
-import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import { lockUser, logUserActivity, type Actor } from '../../users'
 import { userServerGroups } from '../tables'
 
 export type ServerGroupRow = typeof userServerGroups.$inferSelect
@@ -22,7 +22,7 @@ export async function getServerGroup(db: Db | Tx, userUuid: string, uuid: string
 
 export async function createServerGroup(db: Db, actor: Actor, fields: { name: string; server_order: string[] }, max: number): Promise<ServerGroupRow> {
   return db.transaction(async (tx) => {
-    await tx.select({ uuid: userTables.users.uuid }).from(userTables.users).where(eq(userTables.users.uuid, actor.userUuid)).for('update')
+    await lockUser(tx, actor.userUuid)
     if ((await tx.$count(userServerGroups, ofUser(actor.userUuid))) >= max) throw new LimitExceeded('maximum number of user server groups reached')
     const [row] = await tx.insert(userServerGroups).values({ user_uuid: actor.userUuid, ...fields }).returning()
     await logUserActivity(tx, actor, 'user:server-group.create', { uuid: row.uuid, name: row.name, server_order: row.server_order })

@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns } from 'drizzle-orm'
 import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
-import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import { lockUser, logUserActivity, type Actor } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
 
@@ -18,7 +18,7 @@ const ofUser = (userUuid: string) => eq(userSshKeys.user_uuid, userUuid)
 
 /** Locks the owner's row so concurrent creates cannot both pass the count. */
 async function lockOwner(tx: Tx, userUuid: string): Promise<void> {
-  await tx.select({ uuid: userTables.users.uuid }).from(userTables.users).where(eq(userTables.users.uuid, userUuid)).for('update')
+  await lockUser(tx, userUuid)
 }
 
 export function countSshKeys(db: Db | Tx, userUuid: string): Promise<number> {

@@ -1,10 +1,10 @@
 import { and, eq, gt, lt, sql } from 'drizzle-orm'
 import type { Db, PluginContext, Secrets, SettingsSnapshot, Tx } from 'hatchery'
 import type { MailApi } from '../../mail'
-import { userPasswordResets, users } from '../tables'
+import { userPasswordResets } from '../tables'
 import { logUserActivity, type Actor } from './activity'
 import { randomAlnum } from 'hatchery'
-import type { UserRow } from './users'
+import { lockUser, type UserRow } from './users'
 
 export const RESET_TOKEN_LENGTH = 96
 /** A reset token works this long after it was made, once. */
@@ -76,7 +76,7 @@ export async function mailPasswordLink(ctx: PluginContext, mailer: MailApi, user
   const token = await ctx.db.transaction(async (tx) => {
     if (opts.unlessRecent) {
       // Serialises concurrent requests for one user, so only one of them makes a token.
-      await tx.select({ uuid: users.uuid }).from(users).where(eq(users.uuid, user.uuid)).for('update')
+      await lockUser(tx, user.uuid)
       if (await hasRecentPasswordReset(tx, user.uuid)) return null
     }
     const token = await createPasswordReset(tx, ctx.secrets, user.uuid)

@@ -133,6 +133,14 @@ export async function setPassword(db: Db | Tx, uuid: string, password: string | 
   if (done.length === 0) throw new NotFound('user not found')
 }
 
+/**
+ * Locks a user's row until the transaction ends: serialises "count, then insert" per user so
+ * per-user limits (`user.max_*`) stay exact under concurrent requests.
+ */
+export async function lockUser(tx: Tx, uuid: string): Promise<void> {
+  await tx.select({ uuid: users.uuid }).from(users).where(eq(users.uuid, uuid)).for('update')
+}
+
 export async function countUsers(db: Db | Tx): Promise<number> {
   return db.$count(users)
 }
