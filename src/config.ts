@@ -22,6 +22,8 @@ export interface Config {
   migrate: boolean
   pluginsDir?: string
   logLevel: LogLevel
+  /** Seconds a request may take before it is answered 503 and its transaction rolled back. */
+  requestTimeout: number
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -53,6 +55,9 @@ function parseUrl(name: string, raw: string, protocols: string[]): string {
   }
   return raw
 }
+
+/** Bun's idle timeout is at most 255 s and must outlast the request timeout (see main.ts). */
+export const MAX_REQUEST_TIMEOUT = 240
 
 /** Minimum length of an `APP_ENCRYPTION_KEY` entry (a 32-byte key in base64 or hex passes). */
 export const MIN_KEY_LENGTH = 32
@@ -112,7 +117,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const redisPrefix = env.REDIS_PREFIX ?? 'hatchery:'
   if (!/^[\w:.-]{0,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'use up to 64 letters, digits, and : . _ -')
 
+  const timeoutRaw = env.REQUEST_TIMEOUT || '30'
+  if (!/^\d{1,3}$/.test(timeoutRaw) || Number(timeoutRaw) < 1 || Number(timeoutRaw) > MAX_REQUEST_TIMEOUT) {
+    throw new ConfigError('REQUEST_TIMEOUT', `expected seconds 1-${MAX_REQUEST_TIMEOUT}, got "${timeoutRaw}"`)
+  }
+
   return {
+    requestTimeout: Number(timeoutRaw),
     databaseUrl,
     dataDir,
     redisUrl,

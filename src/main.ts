@@ -19,6 +19,9 @@ async function main() {
     hostname: config.bind,
     // The kernel enforces its own body limits (with an errors body); Bun's would answer empty.
     maxRequestBodySize: 1024 * 1024 * 1024,
+    // Bun closes a connection idle this long, even with a request in flight: keep it past the
+    // request timeout, so that a slow request gets its answer (or its 503) and never an empty reply.
+    idleTimeout: config.requestTimeout + 15,
     fetch: (request, srv) => panel.fetch(request, srv),
     error(error) {
       log.error('unhandled server error', { error })

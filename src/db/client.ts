@@ -4,6 +4,8 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { sql, type SQL } from 'drizzle-orm'
 import { DataDirLock } from './lock'
+import { DeadlineExceeded, isDatabaseUnavailable } from './errors'
+import { queryScope } from './scope'
 
 /** The Drizzle handle every service receives (PostgreSQL or embedded PGlite). */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>
@@ -11,12 +13,18 @@ export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>
 export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>
 
 export interface Database {
+  /** For request handlers: statements time out after `statementTimeoutMs`. */
   db: Db
+  /** For migrations and jobs: the same database with a long statement timeout. */
+  background: Db
   kind: 'postgres' | 'pglite'
   /** Runs raw SQL and returns its rows (the drivers disagree on result shapes). */
   query<T = Record<string, unknown>>(query: SQL): Promise<T[]>
   close(): Promise<void>
 }
+
+/** Called when a COMMIT failed on a broken connection: the change may or may not have been made. */
+export type CommitUnknownHandler = (info: { requestId?: string; error: Error }) => void
 
 export interface OpenOptions {
   databaseUrl?: string
@@ -25,7 +33,15 @@ export interface OpenOptions {
   max?: number
   /** An already-open PGlite instance (tests restore one from an image). */
   pglite?: import('@electric-sql/pglite').PGlite
+  /** Longest wait for a connection (a pool slot or a new connection), PostgreSQL only. Default 3 s. */
+  connectTimeoutMs?: number
+  /** Server-side limit of one statement from a request, PostgreSQL only. Default 15 s. */
+  statementTimeoutMs?: number
+  onCommitUnknown?: CommitUnknownHandler
 }
+
+/** Statement timeout of the background pool (migrations, jobs). */
+const BACKGROUND_STATEMENT_TIMEOUT_MS = 15 * 60_000
 
 /** Rows of a `db.execute()` result under either driver. */
 export function rowsOf<T>(result: unknown): T[] {
@@ -33,28 +49,22 @@ export function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? []) as T[]
 }
 
+const queryText = (arg: unknown): string =>
+  typeof arg === 'string' ? arg : typeof (arg as { text?: unknown })?.text === 'string' ? (arg as { text: string }).text : ''
+
 /**
- * Opens PostgreSQL through postgres.js when `databaseUrl` is set, else embedded PGlite in
+ * Opens PostgreSQL through node-postgres when `databaseUrl` is set, else embedded PGlite in
  * `dataDir/db` (holding `dataDir/db.lock` so no second process opens it).
+ *
+ * Why node-postgres and not postgres.js: postgres.js 3.4.x throws from a `setImmediate`
+ * callback when a connection closes with a write pending (porsager/postgres#1066, #1154,
+ * #1208; unfixed in 3.4.10), which kills the process on a PostgreSQL restart under load.
+ * node-postgres reports a broken connection as a rejected query plus an `error` event the
+ * pool handles, and drops the client instead of reusing it.
  * @example const database = await openDatabase({ dataDir: './data' })
  */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) {
-    const { default: postgres } = await import('postgres')
-    const { drizzle } = await import('drizzle-orm/postgres-js')
-    const client = postgres(opts.databaseUrl, {
-      max: opts.max ?? 10,
-      onnotice: () => {},
-      connection: { application_name: 'hatchery' },
-    })
-    const db = drizzle(client) as unknown as Db
-    return {
-      db,
-      kind: 'postgres',
-      query: async (q) => rowsOf(await db.execute(q)),
-      close: () => client.end({ timeout: 5 }),
-    }
-  }
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts)
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
   let lock: DataDirLock | undefined
@@ -71,14 +81,129 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     }
   }
   const pg = client
+  guardPglite(pg)
   const db = drizzle(pg) as unknown as Db
   return {
     db,
+    background: db,
     kind: 'pglite',
     query: async (q) => rowsOf(await db.execute(q)),
     close: async () => {
       await pg.close()
       lock?.release()
+    },
+  }
+}
+
+/** Refuses statements of a request past its deadline (ROLLBACK excepted), so its transaction cannot commit. */
+function checkDeadline(text: string): void {
+  const deadline = queryScope.getStore()?.deadline
+  if (deadline !== undefined && performance.now() > deadline && !/^\s*rollback/i.test(text)) throw new DeadlineExceeded()
+}
+
+// PGlite runs one statement at a time in this process; its `query`/`exec` (and those of the
+// transaction object it hands out) are where a late statement is stopped.
+function guardPglite(pg: import('@electric-sql/pglite').PGlite): void {
+  const wrap = <T extends { query: Function; exec: Function }>(target: T) => {
+    const query = target.query.bind(target)
+    const exec = target.exec.bind(target)
+    target.query = ((text: string, ...rest: unknown[]) => {
+      checkDeadline(queryText(text))
+      return query(text, ...rest)
+    }) as T['query']
+    target.exec = ((text: string, ...rest: unknown[]) => {
+      checkDeadline(text)
+      return exec(text, ...rest)
+    }) as T['exec']
+    return target
+  }
+  wrap(pg)
+  const transaction = pg.transaction.bind(pg)
+  pg.transaction = ((fn: (tx: never) => Promise<unknown>) => transaction((tx) => fn(wrap(tx) as never))) as typeof pg.transaction
+}
+
+async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+  const { default: pg } = await import('pg')
+  const { drizzle } = await import('drizzle-orm/node-postgres')
+  const onCommitUnknown = opts.onCommitUnknown
+
+  // Every statement of the panel goes through this client: a request past its deadline cannot
+  // start a statement, and a COMMIT lost with its connection is reported.
+  class GuardedClient extends pg.Client {
+    constructor(config?: ConstructorParameters<typeof pg.Client>[0]) {
+      super(config)
+      // A connection that breaks fails its pending queries and is dropped on release; the pool
+      // listens for `error` only while the client is idle, and an unheard `error` event would
+      // end the process (a transaction holds its client between statements).
+      this.on('error', () => {})
+    }
+
+    // node-postgres' overloads (promise, callback, submittable) are passed through untouched.
+    override query(...args: unknown[]): any {
+      const text = queryText(args[0])
+      const begin = /^\s*begin\b/i.test(text)
+      try {
+        checkDeadline(text)
+      } catch (e) {
+        if (begin) this.releaseAfterFailedBegin(e as Error)
+        const callback = args.find((a) => typeof a === 'function') as ((e: Error) => void) | undefined
+        if (callback) return void queueMicrotask(() => callback(e as Error))
+        return Promise.reject(e)
+      }
+      const result = (super.query as (...a: unknown[]) => any)(...args)
+      if (result && typeof result.catch === 'function') {
+        if (begin) result.catch((error: Error) => this.releaseAfterFailedBegin(error))
+        else if (onCommitUnknown && /^\s*commit\b/i.test(text)) {
+          const scope = queryScope.getStore()
+          result.catch((error: Error) => {
+            if (isDatabaseUnavailable(error)) onCommitUnknown({ requestId: scope?.requestId, error })
+          })
+        }
+      }
+      return result
+    }
+
+    // Drizzle's node-postgres transaction sends BEGIN before its try/finally, so a BEGIN that
+    // fails (a connection ended by a restart) would keep its pool slot forever; give it back,
+    // as broken, here.
+    private releaseAfterFailedBegin(error: Error): void {
+      const release = (this as { release?: (e?: Error) => void }).release
+      try {
+        release?.call(this, error)
+      } catch {}
+    }
+  }
+
+  const connectTimeout = opts.connectTimeoutMs ?? 3000
+  const pool = (max: number, statementTimeout: number) => {
+    const p = new pg.Pool({
+      connectionString: url,
+      max,
+      Client: GuardedClient,
+      connectionTimeoutMillis: connectTimeout,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      statement_timeout: statementTimeout,
+      idle_in_transaction_session_timeout: Math.max(statementTimeout, 60_000),
+      application_name: 'hatchery',
+    })
+    // A connection that breaks while idle is removed by the pool, which then emits `error`:
+    // without a listener that event would end the process.
+    p.on('error', () => {})
+    return p
+  }
+  const requests = pool(opts.max ?? 10, opts.statementTimeoutMs ?? 15_000)
+  const jobs = pool(2, BACKGROUND_STATEMENT_TIMEOUT_MS)
+  const db = drizzle(requests) as unknown as Db
+  const background = drizzle(jobs) as unknown as Db
+  return {
+    db,
+    background,
+    kind: 'postgres',
+    query: async (q) => rowsOf(await db.execute(q)),
+    close: async () => {
+      await Promise.all([requests.end(), jobs.end()])
     },
   }
 }

@@ -40,7 +40,7 @@ export function readMigrations(source: MigrationSource): Migration[] {
 }
 
 /**
- * Runs one chunk of a migration file. postgres.js sends a raw query without parameters over the
+ * Runs one chunk of a migration file. node-postgres sends a raw query without parameters over the
  * simple protocol, which accepts several statements; PGlite's query() is the extended protocol,
  * one statement per call. Its exec() is the simple protocol, so a chunk behaves the same on both.
  */
@@ -62,7 +62,8 @@ const LOCK_ID = 0x4a7c4e1 // any constant shared by every panel process
 export async function migrate(database: Database, sources: MigrationSource[]): Promise<string[]> {
   const all = sources.flatMap(readMigrations)
   const applied: string[] = []
-  await database.db.transaction(async (tx) => {
+  // The background handle: a long migration must not hit the request statement timeout.
+  await database.background.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_ID})`)
     await tx.execute(sql`create table if not exists hatchery_migrations (
       owner varchar(128) not null,

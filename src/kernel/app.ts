@@ -15,7 +15,9 @@ import { JobScheduler } from './jobs'
 import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState } from './guard'
 import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
 import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
-import { httpKernel, requestMeta, setPeer } from './http'
+import { errorResponse, httpKernel, requestMeta, setPeer } from './http'
+import { ServiceUnavailable } from './errors'
+import { queryScope, type QueryScope } from '../db/scope'
 import { RouteRegistry, routeShape } from './routes'
 import { docsRoutes } from './openapi'
 
@@ -63,7 +65,13 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
   ensureEncryptionKey(config)
   const log = opts.log ?? createLogger({ level: config.logLevel })
   const plugins = opts.plugins ?? (await discoverPlugins({ externalDir: config.pluginsDir }))
-  const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+  const database =
+    opts.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onCommitUnknown: ({ requestId, error }) => log.error('commit outcome unknown: the connection broke during COMMIT', { request_id: requestId, error }),
+    }))
   const ownsDatabase = opts.ownsDatabase ?? !opts.database
   const cleanup: (() => Promise<void>)[] = []
   if (ownsDatabase) cleanup.push(() => database.close())
@@ -146,7 +154,9 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
       contexts.set(d.name, ctx)
       try {
         if (d.setup) apis.set(d.name, await d.setup(ctx))
-        for (const [name, job] of Object.entries(d.jobs ?? {})) jobs.register(`${d.name}:${name}`, job, ctx)
+        // Jobs get the background handle: their statements may run longer than a request's.
+        const jobCtx = { ...ctx, db: database.background }
+        for (const [name, job] of Object.entries(d.jobs ?? {})) jobs.register(`${d.name}:${name}`, job, jobCtx)
       } catch (e) {
         throw new PluginError(p.file, (e as Error).message)
       }
@@ -273,9 +283,29 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     for (const ns of Object.values(namespaces)) app.use(ns)
     routes.load(app.routes as never)
 
+    const timeoutMs = config.requestTimeout * 1000
+    // The request deadline: past it the caller gets 503 `request timed out` at once, and the
+    // database layer refuses the handler's further statements, so its transaction rolls back.
+    // A route's `timeout` (set once routed) moves or lifts the deadline.
     const handle = (request: Request, o: { ip?: string } = {}) => {
       setPeer(request, o.ip ?? '127.0.0.1')
-      return app.handle(request)
+      const scope: QueryScope = { deadline: performance.now() + timeoutMs }
+      return queryScope.run(scope, () => {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const late = new Promise<Response>((resolve) => {
+          const arm = (ms: number) => {
+            timer = setTimeout(() => {
+              if (scope.deadline === undefined) return
+              const left = scope.deadline - performance.now()
+              if (left > 1) return arm(left)
+              kernel.log.warn('request timed out', { request_id: scope.requestId, method: request.method, url: request.url.slice(request.url.indexOf('/', 8)) })
+              resolve(errorResponse(request, new ServiceUnavailable('request timed out', 1)))
+            }, ms)
+          }
+          arm(timeoutMs)
+        })
+        return Promise.race([app.handle(request), late]).finally(() => clearTimeout(timer))
+      })
     }
     return {
       app,

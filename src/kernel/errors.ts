@@ -1,3 +1,5 @@
+import { DeadlineExceeded, isDatabaseUnavailable, isRetryableConflict } from '../db/errors'
+
 /**
  * Typed errors. Services throw them; the kernel's single error handler turns them into
  * `{"errors":[...]}` with the right status through the negotiated encoder.
@@ -69,6 +71,34 @@ export class TooManyRequests extends HttpError {
       'x-ratelimit-reset': String(resetAt),
     })
   }
+}
+
+/**
+ * A dependency (the database, a node) cannot serve the request now; `Retry-After` says when to
+ * try again.
+ * @example throw new ServiceUnavailable('database unavailable')
+ */
+export class ServiceUnavailable extends HttpError {
+  constructor(message: string, retryAfterSeconds = 5) {
+    super(503, message, { 'retry-after': String(retryAfterSeconds) })
+  }
+}
+
+/**
+ * Errors of the database layer that are nobody's fault in the request: the database is
+ * unreachable or restarting (503 `database unavailable`), a deadlock or serialization failure
+ * survived its retries (503 `database busy`), the request ran past its deadline (503
+ * `request timed out`). Null for anything else.
+ */
+export function fromDatabaseError(error: unknown): HttpError | null {
+  let e: any = error
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof DeadlineExceeded) return new ServiceUnavailable('request timed out', 1)
+    e = e.cause
+  }
+  if (isDatabaseUnavailable(error)) return new ServiceUnavailable('database unavailable')
+  if (isRetryableConflict(error)) return new ServiceUnavailable('database busy, retry the request', 1)
+  return null
 }
 
 interface PgErrorLike {

@@ -9,7 +9,7 @@ import {
   type PermissionCatalog,
   type Principal,
 } from './permissions'
-import { FLAG_EXEMPT, FLAG_PERMISSION, FLAG_PUBLIC, FLAG_RAW_BODY, type Gate, type RouteRegistry } from './routes'
+import { FLAG_EXEMPT, FLAG_PERMISSION, FLAG_PUBLIC, FLAG_RAW_BODY, FLAG_TIMEOUT, type Gate, type RouteRegistry } from './routes'
 import { requestMeta } from './http'
 
 /** `user:account.email`, `admin:nodes.update`, `server:files.read`. */
@@ -87,6 +87,9 @@ async function checkPermissions(state: GuardState, principal: Principal | undefi
  * - `public: true` — no authentication inside `/api/client` or `/api/admin`;
  * - `exempt: ['suspended', 'two-factor']` — reachable by suspended users / users lacking 2FA;
  * - `rawBody: true` — the body is not parsed; read it with `readRawBody`;
+ * - `timeout: 120` — seconds this route may take instead of the panel's `REQUEST_TIMEOUT`;
+ *   `timeout: false` for streams (file contents, downloads, logs), which then call
+ *   `server.timeout(request, seconds)` to keep an idle timeout of their own;
  * - `documents: Schema` — the 200 response schema for `/openapi.json` without checking each
  *   answer against it (prefer `response`, which also strips unknown fields, unless the route is hot).
  * @example new Elysia().use(ctx.guard).get('/me', ({ principal }) => ({ uuid: principal.user.uuid }))
@@ -98,6 +101,10 @@ export function createGuard(state: GuardState) {
       public: (on: boolean) => ({ detail: { [FLAG_PUBLIC]: on, security: [] } as Record<string, unknown> }),
       exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown> }),
       rawBody: (on: boolean) => ({ detail: { [FLAG_RAW_BODY]: on } as Record<string, unknown> }),
+      timeout: (seconds: number | false) => {
+        if (seconds !== false && !(Number.isInteger(seconds) && seconds >= 1)) throw new Error(`timeout must be a whole number of seconds or false, got ${seconds}`)
+        return { detail: { [FLAG_TIMEOUT]: seconds } as Record<string, unknown> }
+      },
       // The 200 schema for /openapi.json only, without Elysia checking every answer against it:
       // for hot routes that build their answer field by field (a large schema costs ~10 µs).
       documents: (schema: TSchema) => ({

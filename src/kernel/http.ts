@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { BadRequest, HttpError, MethodNotAllowed, NotFound, PayloadTooLarge, Validation, fromPgError } from './errors'
+import { BadRequest, HttpError, MethodNotAllowed, NotFound, PayloadTooLarge, Validation, fromDatabaseError, fromPgError } from './errors'
 import { negotiate, type Format } from './negotiate'
 import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, PayloadError } from './wire'
 import { coerceXml } from './coerce'
@@ -7,6 +7,7 @@ import { validationMessages, schemaOfValidator } from './validation'
 import { cidrContains, resolveClientIp, type Cidr } from './net'
 import type { Logger } from './logger'
 import type { RouteRegistry } from './routes'
+import { queryScope } from '../db/scope'
 
 /** Largest request body the JSON/MessagePack/XML parsers accept (2 MiB). */
 export const BODY_LIMIT = 2 * 1024 * 1024
@@ -116,6 +117,18 @@ function queryObject(params: URLSearchParams): Record<string, string | string[]>
 
 
 /**
+ * An error answered outside Elysia's hooks (the request deadline), encoded like every other:
+ * negotiated format, request id, `Vary: Accept`.
+ */
+export function errorResponse(request: Request, error: HttpError): Response {
+  const meta = metas.get(request)
+  const { body, type } = encode({ errors: error.messages }, meta?.format ?? 'json')
+  const headers = new Headers({ 'content-type': type, vary: 'Accept', ...error.headers })
+  if (meta) headers.set('x-request-id', meta.id)
+  return new Response(body, { status: error.status, headers })
+}
+
+/**
  * The global half of the kernel: request ids, client IP, body parsing (JSON, MessagePack, XML;
  * 2 MiB; nothing else accepted), the one error handler, response encoding per `Accept`.
  */
@@ -144,7 +157,7 @@ export function httpKernel(opts: HttpOptions) {
     }
     if (code === 'PARSE') return new BadRequest('invalid payload: malformed body')
     if (code === 'INVALID_COOKIE_SIGNATURE') return new BadRequest('invalid cookie')
-    const pg = fromPgError(e)
+    const pg = fromDatabaseError(e) ?? fromPgError(e)
     if (pg) return pg
     return new HttpError(500, opts.debug ? String(e?.message ?? e) : 'internal server error')
   }
@@ -161,6 +174,8 @@ export function httpKernel(opts: HttpOptions) {
         format: negotiate(request.headers.get('accept')),
       }
       metas.set(request, meta)
+      const scope = queryScope.getStore()
+      if (scope) scope.requestId = meta.id
       set.headers['x-request-id'] = meta.id
       set.headers['vary'] = 'Accept'
       const length = Number(request.headers.get('content-length') ?? NaN)
@@ -183,10 +198,16 @@ export function httpKernel(opts: HttpOptions) {
       return decodeBody(media, contentType, bytes, info?.bodySchema)
     })
     .onTransform({ as: 'global' }, ({ request, route }) => {
+      const info = routes.get(request.method, route)
       // Routes that ignore their body skip parsing; still refuse form posts and the like.
       const media = mediaType(request.headers.get('content-type'))
-      if (media && !ALLOWED_MEDIA.has(media) && request.method !== 'GET' && request.method !== 'HEAD' && !routes.get(request.method, route)?.rawBody) {
+      if (media && !ALLOWED_MEDIA.has(media) && request.method !== 'GET' && request.method !== 'HEAD' && !info?.rawBody) {
         throw new BadRequest('invalid payload: unsupported content type')
+      }
+      if (info?.timeout !== undefined) {
+        const scope = queryScope.getStore()
+        const meta = metas.get(request)
+        if (scope && meta) scope.deadline = info.timeout === false ? undefined : meta.start + info.timeout * 1000
       }
     })
     .onError({ as: 'global' }, ({ code, error, set, request }) => {

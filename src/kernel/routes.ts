@@ -6,6 +6,7 @@ export const FLAG_PUBLIC = 'x-hatchery-public'
 export const FLAG_EXEMPT = 'x-hatchery-exempt'
 export const FLAG_RAW_BODY = 'x-hatchery-raw-body'
 export const FLAG_PERMISSION = 'x-permission'
+export const FLAG_TIMEOUT = 'x-hatchery-timeout'
 
 /** Gates of the guard that a route may be exempt from (account pages a blocked user still needs). */
 export type Gate = 'suspended' | 'two-factor'
@@ -16,6 +17,8 @@ export interface RouteInfo {
   public: boolean
   exempt: ReadonlySet<Gate>
   rawBody: boolean
+  /** Seconds the route may take instead of the panel's request timeout; `false`: none (streams). */
+  timeout?: number | false
   bodySchema?: TSchema
   querySchema?: TSchema
   permissions: string[]
@@ -57,6 +60,7 @@ export class RouteRegistry {
         public: detail[FLAG_PUBLIC] === true,
         exempt: new Set((detail[FLAG_EXEMPT] as Gate[] | undefined) ?? []),
         rawBody: detail[FLAG_RAW_BODY] === true,
+        timeout: detail[FLAG_TIMEOUT] as number | false | undefined,
         bodySchema: body && typeof body === 'object' ? (body as TSchema) : undefined,
         querySchema: r.hooks?.query && typeof r.hooks.query === 'object' ? (r.hooks.query as TSchema) : undefined,
         permissions: (detail[FLAG_PERMISSION] as string[] | undefined) ?? [],

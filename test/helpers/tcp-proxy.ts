@@ -1,0 +1,60 @@
+import net from 'node:net'
+
+/**
+ * A TCP proxy in front of a real server, to make it fail on demand: `cut()` drops every
+ * connection and refuses new ones (a database gone), `hang()` accepts connections and sends
+ * nothing on (a host that stopped answering), `restore()` forwards again.
+ * @example const proxy = await startTcpProxy(5432); proxy.cut(); …; proxy.restore(); await proxy.close()
+ */
+export interface TcpProxy {
+  port: number
+  cut(): void
+  hang(): void
+  restore(): void
+  close(): Promise<void>
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  let mode: 'forward' | 'cut' | 'hang' = 'forward'
+  const sockets = new Set<net.Socket>()
+  const track = (s: net.Socket) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+    s.on('error', () => s.destroy())
+  }
+  const server = net.createServer((client) => {
+    track(client)
+    if (mode === 'cut') return void client.destroy()
+    if (mode === 'hang') return
+    const upstream = net.connect(targetPort, targetHost)
+    track(upstream)
+    client.pipe(upstream)
+    upstream.pipe(client)
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const dropAll = () => {
+    for (const s of sockets) s.destroy()
+  }
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      mode = 'cut'
+      dropAll()
+    },
+    hang() {
+      mode = 'hang'
+      dropAll()
+    },
+    restore() {
+      mode = 'forward'
+      dropAll()
+    },
+    close() {
+      mode = 'cut'
+      dropAll()
+      return new Promise((resolve) => server.close(() => resolve()))
+    },
+  }
+}
