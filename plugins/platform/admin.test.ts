@@ -131,6 +131,26 @@ describe('PUT /api/admin/settings', () => {
     expect(await current<string>('app.name')).toBe(before)
   })
 
+  test('a body that is not an object, or a section that is not one → 400, nothing changed', async () => {
+    const before = await current<string>('app.name')
+    const cases: [string, string][] = [
+      ['null', 'body: expected an object'],
+      ['"x"', 'body: expected an object'],
+      ['[1,2,3]', 'body: expected an object'],
+      ['{"app":null}', 'app: expected an object'],
+      ['{"app":"x"}', 'app: expected an object'],
+      ['{"ratelimits":{"client":[]}}', 'ratelimits.client: expected an object'],
+    ]
+    for (const [body, message] of cases) {
+      const res = await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body, headers: { 'content-type': 'application/json' } })
+      expect(res.status).toBe(400)
+      expect(res.body.errors).toEqual([message])
+    }
+    const xml = await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, as: 'xml', body: '<r><app>x</app></r>' })
+    expect(xml.status).toBe(400)
+    expect(await current<string>('app.name')).toBe(before)
+  })
+
   test('read-only keys are not part of the body: ignored like any unknown field', async () => {
     const res = await put({ telemetry_uuid: crypto.randomUUID(), telemetry_cron_schedule: '* * * * *', app: { name: 'With Extras' } })
     expect(res.status).toBe(200)

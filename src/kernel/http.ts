@@ -1,9 +1,9 @@
 import { Elysia } from 'elysia'
 import { BadRequest, HttpError, MethodNotAllowed, NotFound, PayloadTooLarge, Validation, fromDatabaseError, fromPgError } from './errors'
 import { negotiate, type Format } from './negotiate'
-import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, PayloadError } from './wire'
+import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, FieldError, PayloadError, HOSTILE_TEXT, isCleanText } from './wire'
 import { coerceXml } from './coerce'
-import { validationMessages, schemaOfValidator } from './validation'
+import { validationMessages, schemaOfValidator, containerMismatch } from './validation'
 import { cidrContains, resolveClientIp, type Cidr } from './net'
 import type { Logger } from './logger'
 import type { RouteRegistry } from './routes'
@@ -98,6 +98,7 @@ function decodeBody(media: string, contentType: string, bytes: Uint8Array, schem
         return coerceXml(schema, decodeXml(new TextDecoder('utf-8', { fatal: true }).decode(bytes)))
     }
   } catch (e) {
+    if (e instanceof FieldError) throw new Validation(e.text)
     if (e instanceof PayloadError) throw new BadRequest(`invalid payload: ${e.message}`)
     if (e instanceof TypeError) throw new BadRequest('invalid payload: body is not valid UTF-8')
     throw e
@@ -115,6 +116,35 @@ function queryObject(params: URLSearchParams): Record<string, string | string[]>
   return out
 }
 
+// Decodes one `application/x-www-form-urlencoded` component; null when it is not UTF-8.
+function decodeQueryPart(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '))
+  } catch {
+    return null
+  }
+}
+
+/** Refuses a query or path parameter holding a NUL byte, an unpaired surrogate or bytes that are not UTF-8. */
+function checkText(url: string, params: Record<string, string | undefined> | undefined): void {
+  const errors: string[] = []
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (typeof value === 'string' && !isCleanText(value)) errors.push(`${name}: ${HOSTILE_TEXT}`)
+  }
+  const q = url.indexOf('?')
+  if (q !== -1) {
+    const hash = url.indexOf('#', q)
+    for (const pair of url.slice(q + 1, hash === -1 ? undefined : hash).split('&')) {
+      if (!pair.includes('%')) continue
+      const eq = pair.indexOf('=')
+      const name = decodeQueryPart(eq === -1 ? pair : pair.slice(0, eq))
+      const value = eq === -1 ? '' : decodeQueryPart(pair.slice(eq + 1))
+      const text = name === null || !isCleanText(name) ? `query: parameter names ${HOSTILE_TEXT}` : value === null || !isCleanText(value) ? `${name}: ${HOSTILE_TEXT}` : null
+      if (text && !errors.includes(text)) errors.push(text)
+    }
+  }
+  if (errors.length > 0) throw new Validation(errors)
+}
 
 /**
  * An error answered outside Elysia's hooks (the request deadline), encoded like every other:
@@ -195,9 +225,14 @@ export function httpKernel(opts: HttpOptions) {
       if (bytes.length === 0 && !media) return {}
       if (!media) throw new BadRequest('invalid payload: missing content type header')
       if (!ALLOWED_MEDIA.has(media)) throw new BadRequest('invalid payload: unsupported content type')
-      return decodeBody(media, contentType, bytes, info?.bodySchema)
+      const body = decodeBody(media, contentType, bytes, info?.bodySchema)
+      // Elysia's normalisation would turn `null`, `"x"` or `{"app":null}` into `{}` / `{"app":{}}`
+      // for objects whose fields are all optional, and accept them; judge the body as sent.
+      if (info?.bodySchema && containerMismatch(info.bodySchema, body)) throw new Validation(validationMessages(info.bodySchema, body))
+      return body
     })
-    .onTransform({ as: 'global' }, ({ request, route }) => {
+    .onTransform({ as: 'global' }, ({ request, route, params }) => {
+      checkText(request.url, params)
       const info = routes.get(request.method, route)
       // Routes that ignore their body skip parsing; still refuse form posts and the like.
       const media = mediaType(request.headers.get('content-type'))

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { t } from 'elysia'
-import { fieldPath, schemaOfValidator, validationMessages } from './validation'
+import { containerMismatch, fieldPath, schemaOfValidator, validationMessages } from './validation'
 import { PaginationQuery } from './pagination'
 
 const User = t.Object({
@@ -172,5 +172,32 @@ describe('schemaOfValidator', () => {
     expect(schemaOfValidator({ Schema: () => User })).toBe(User)
     expect(schemaOfValidator(null)).toBeNull()
     expect(schemaOfValidator({})).toBeNull()
+  })
+})
+
+describe('containerMismatch', () => {
+  const Settings = t.Object({
+    app: t.Optional(t.Object({ name: t.Optional(t.String()) })),
+    mail: t.Optional(t.Union([t.Object({ type: t.Literal('none') }), t.Object({ type: t.Literal('smtp'), host: t.String() })])),
+    note: t.Optional(t.Nullable(t.Object({ text: t.String() }))),
+    tags: t.Optional(t.Array(t.Object({ id: t.Integer() }))),
+    images: t.Optional(t.Record(t.String(), t.Object({ tag: t.String() }))),
+  })
+
+  test('a scalar, null or array where an object belongs is a mismatch, at any depth', () => {
+    for (const body of [null, 'x', 1, [1, 2, 3], { app: null }, { app: 'x' }, { app: [] }, { mail: 'smtp' }, { tags: {} }, { tags: [null] }, { images: { a: 'x' } }]) {
+      expect(containerMismatch(Settings, body)).toBe(true)
+    }
+  })
+
+  test('objects and arrays where they belong are not; scalars are left to the validation', () => {
+    for (const body of [{}, { app: {} }, { app: { name: 5 } }, { mail: { type: 'smtp' } }, { note: null }, { tags: [{ id: 'x' }] }, { images: { a: { tag: 'x' } } }, { unknown: 'x' }]) {
+      expect(containerMismatch(Settings, body)).toBe(false)
+    }
+  })
+
+  test('the messages then name the field', () => {
+    expect(validationMessages(Settings, null)).toEqual(['body: expected an object'])
+    expect(validationMessages(Settings, { app: null })).toEqual(['app: expected an object'])
   })
 })

@@ -177,3 +177,26 @@ export function schemaOfValidator(validator: any): TSchema | null {
   if (validator[Kind] || validator.type || validator.anyOf) return validator
   return null
 }
+
+const isPlainObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/**
+ * Whether a field the schema wants as an object or array holds something else (`null`, a
+ * string…). Elysia's normalisation would otherwise turn it into `{}` for an object whose fields
+ * are all optional, and accept it. Scalars are left to the full validation.
+ * @example containerMismatch(t.Object({ app: t.Optional(t.Object({})) }), { app: null }) // true
+ */
+export function containerMismatch(schema: any, value: unknown): boolean {
+  if (value === undefined || !schema || typeof schema !== 'object') return false
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.every((branch: unknown) => containerMismatch(branch, value))
+  if (schema.type === 'array') return !Array.isArray(value) || value.some((item) => containerMismatch(schema.items, item))
+  if (schema.type !== 'object') return false
+  if (!isPlainObject(value)) return true
+  const properties = schema.properties ?? {}
+  const extra = schema.patternProperties ? Object.values(schema.patternProperties)[0] : schema.additionalProperties
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    const sub = Object.hasOwn(properties, key) ? properties[key] : extra
+    if (containerMismatch(sub, field)) return true
+  }
+  return false
+}

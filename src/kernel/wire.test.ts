@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { Packr, addExtension } from 'msgpackr'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { CONTENT_TYPES } from './negotiate'
-import { MAX_DEPTH, PayloadError, decodeJson, decodeMsgpack, decodeXml, encode, timestamp, toWire, toXml } from './wire'
+import { FieldError, MAX_DEPTH, PayloadError, decodeJson, decodeMsgpack, decodeXml, encode, isCleanText, msgpackStringsAreUtf8, timestamp, toWire, toXml } from './wire'
 
 function payloadError(fn: () => unknown): PayloadError {
   try {
@@ -328,5 +328,74 @@ describe('decodeJson', () => {
     expect(payloadError(() => decodeJson('{"__proto__":{"polluted":1}}')).message).toBe('forbidden key "__proto__"')
     expect(() => decodeJson('{"a":[{"constructor":{"prototype":1}}]}')).toThrow(PayloadError)
     expect(({} as any).polluted).toBeUndefined()
+  })
+})
+
+const fieldError = (fn: () => unknown) => {
+  const e = payloadError(fn)
+  expect(e).toBeInstanceOf(FieldError)
+  return (e as FieldError).text
+}
+
+describe('hostile strings', () => {
+  test('isCleanText refuses NUL and unpaired surrogates, keeps pairs', () => {
+    expect(isCleanText('plain é 🔑')).toBe(true)
+    for (const bad of ['a\u0000b', '\uD800', 'x\uDC00', '\uDC00\uD800', '🔑'.slice(0, 1)]) expect(isCleanText(bad)).toBe(false)
+  })
+
+  test('a NUL or unpaired surrogate in a JSON value names the field, nested as validation does', () => {
+    expect(fieldError(() => decodeJson('{"name":"a\\u0000b"}'))).toBe('name: must not contain NUL bytes or invalid unicode')
+    expect(fieldError(() => decodeJson('{"a":{"b":[1,"\\ud800"]}}'))).toBe('a.b[1]: must not contain NUL bytes or invalid unicode')
+    expect(fieldError(() => decodeJson('"\\udc00"'))).toBe('body: must not contain NUL bytes or invalid unicode')
+  })
+
+  test('a hostile key is refused without being echoed', () => {
+    expect(fieldError(() => decodeJson('{"a":{"x\\u0000":1}}'))).toBe('a: field names must not contain NUL bytes or invalid unicode')
+    expect(fieldError(() => decodeJson('{"\\ud800":1}'))).toBe('body: field names must not contain NUL bytes or invalid unicode')
+  })
+
+  test('MessagePack values and keys are checked the same way', () => {
+    expect(fieldError(() => decodeMsgpack(packr.pack({ list: ['ok', 'a\u0000'] })))).toBe('list[1]: must not contain NUL bytes or invalid unicode')
+    expect(fieldError(() => decodeMsgpack(packr.pack({ ['k\u0000']: 1 })))).toBe('body: field names must not contain NUL bytes or invalid unicode')
+  })
+
+  test('a raw NUL in XML text or in an entry key names the field', () => {
+    expect(fieldError(() => decodeXml('<r><name>a\u0000b</name></r>'))).toBe('name: must not contain NUL bytes or invalid unicode')
+    expect(fieldError(() => decodeXml('<r><entry key="a\u0000">1</entry></r>'))).toBe('body: field names must not contain NUL bytes or invalid unicode')
+  })
+})
+
+describe('msgpack strings must be UTF-8', () => {
+  // fixstr of 2 bytes, then str8 of 3 bytes; 0xed 0xa0 0x80 is an encoded surrogate
+  const str = (...bytes: number[]) => new Uint8Array([0x81, 0xa1, 0x61, 0xd9, bytes.length, ...bytes])
+
+  test('valid text in every str size passes; bad bytes are refused like in JSON', () => {
+    expect(decodeMsgpack(str(0xc3, 0xa9))).toEqual({ a: 'é' })
+    expect(decodeMsgpack(packr.pack({ long: 'é'.repeat(40_000), 'clé': ['🔑'] }))).toEqual({ long: 'é'.repeat(40_000), 'clé': ['🔑'] })
+    for (const bad of [str(0xff), str(0xc3), str(0xed, 0xa0, 0x80), str(0x61, 0xc0, 0x80), str(...new Array(100).fill(0x61), 0xfe)]) {
+      expect(payloadError(() => decodeMsgpack(bad)).message).toBe('body is not valid UTF-8')
+    }
+    expect(payloadError(() => decodeMsgpack(new Uint8Array([0x81, 0xa2, 0xff, 0xfe, 0x01]))).message).toBe('body is not valid UTF-8')
+  })
+
+  test('binary, extensions and numbers are skipped, not read as text', () => {
+    const bytes = new Uint8Array([0x94, 0xc4, 0x01, 0xff, 0xd6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xcb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xa1, 0x61])
+    expect(msgpackStringsAreUtf8(bytes)).toBe(true)
+    expect(msgpackStringsAreUtf8(packr.pack({ at: new Date(), n: -1.5, big: 2 ** 40, s: 'ü' }))).toBe(true)
+  })
+})
+
+describe('parser messages carry no engine text', () => {
+  test('malformed MessagePack is a fixed message', () => {
+    // fixext4 of msgpackr's reference type 0x70: the engine says `referenceMap.get` on null
+    expect(payloadError(() => decodeMsgpack(new Uint8Array([0xd6, 0x70, 0, 0, 0, 0]))).message).toBe('malformed msgpack')
+    expect(payloadError(() => decodeMsgpack(new Uint8Array([0xd6, 0x69, 0, 0, 0, 0]))).message).toBe('malformed msgpack')
+    expect(payloadError(() => decodeMsgpack(new Uint8Array([0xd4, 0x70, 0x00]))).message).toBe('document too deep or truncated')
+  })
+
+  test('malformed JSON and XML say what failed without quoting the parser', () => {
+    expect(payloadError(() => decodeJson('{"a":')).message).toBe('malformed json')
+    expect(payloadError(() => decodeJson('{"a":1,}')).message).toBe('malformed json')
+    expect(payloadError(() => decodeXml('<r>\n<a>1</b></r>')).message).toBe('malformed xml (line 2)')
   })
 })

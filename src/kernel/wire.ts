@@ -1,6 +1,7 @@
 import { Packr, Unpackr } from 'msgpackr'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { CONTENT_TYPES, type Format } from './negotiate'
+import { fieldPath } from './validation'
 
 /** RFC 3339 UTC text with fractional seconds only when present (`…05Z` or `…05.123Z`). */
 export function timestamp(date: Date): string {
@@ -130,13 +131,56 @@ export class PayloadError extends Error {}
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
+// A NUL byte (PostgreSQL text cannot hold one) or a UTF-16 surrogate without its partner.
+const HOSTILE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** What a field holding a NUL byte or an unpaired surrogate is told. */
+export const HOSTILE_TEXT = 'must not contain NUL bytes or invalid unicode'
+
 /**
- * Checks a decoded document: plain values only, bounded depth, no prototype keys.
+ * Whether text can be stored and sent back as is: no NUL byte, no unpaired UTF-16 surrogate.
+ * @example isCleanText('a\u0000b') // false
+ */
+export const isCleanText = (text: string): boolean => !HOSTILE.test(text)
+
+/** A problem with one field of a decoded document; `segments` lead to it from the root. */
+export class FieldError extends PayloadError {
+  readonly segments: (string | number)[] = []
+
+  /** `name: …`, `images.java[0]: …` (the path validation messages use); `body: …` at the root. */
+  get text(): string {
+    const pointer = this.segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
+    return `${fieldPath(pointer) || 'body'}: ${this.message}`
+  }
+}
+
+function within<T>(segment: string | number, fn: () => T): T {
+  try {
+    return fn()
+  } catch (e) {
+    if (e instanceof FieldError) e.segments.unshift(segment)
+    throw e
+  }
+}
+
+function checkKey(key: string): string {
+  if (!isCleanText(key)) throw new FieldError(`field names ${HOSTILE_TEXT}`)
+  if (FORBIDDEN_KEYS.has(key)) throw new PayloadError(`forbidden key "${key}"`)
+  return key
+}
+
+/**
+ * Checks a decoded document: plain values only, bounded depth, no prototype keys, no NUL bytes
+ * or unpaired surrogates in strings or keys (a `FieldError` naming the field).
  * Standard msgpack timestamps become RFC 3339 strings; anything else exotic is refused.
  */
 export function sanitize(value: unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH) throw new PayloadError(`nesting deeper than ${MAX_DEPTH} levels`)
   if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string') {
+      if (!isCleanText(value)) throw new FieldError(HOSTILE_TEXT)
+      return value
+    }
     if (typeof value === 'bigint') {
       if (!Number.isSafeInteger(Number(value))) throw new PayloadError('integer out of range')
       return Number(value)
@@ -149,25 +193,82 @@ export function sanitize(value: unknown, depth = 0): unknown {
     if (Number.isNaN(value.getTime())) throw new PayloadError('invalid timestamp')
     return timestamp(value)
   }
-  if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1))
+  if (Array.isArray(value)) return value.map((v, i) => within(i, () => sanitize(v, depth + 1)))
+  const out: Record<string, unknown> = {}
   if (value instanceof Map) {
-    const out: Record<string, unknown> = {}
     for (const [k, v] of value) {
       if (typeof k !== 'string' && !(typeof k === 'number' && Number.isFinite(k))) throw new PayloadError('map keys must be strings')
-      const key = String(k)
-      if (FORBIDDEN_KEYS.has(key)) throw new PayloadError(`forbidden key "${key}"`)
-      out[key] = sanitize(v, depth + 1)
+      const key = checkKey(String(k))
+      out[key] = within(key, () => sanitize(v, depth + 1))
     }
     return out
   }
   const proto = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) throw new PayloadError('unsupported extension or binary value')
-  const out: Record<string, unknown> = {}
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) throw new PayloadError(`forbidden key "${key}"`)
-    out[key] = sanitize((value as Record<string, unknown>)[key], depth + 1)
+    checkKey(key)
+    out[key] = within(key, () => sanitize((value as Record<string, unknown>)[key], depth + 1))
   }
   return out
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+function isUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    if (bytes[i] < 0x80) continue
+    try {
+      strictUtf8.decode(bytes.subarray(i, end))
+      return true
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+// Payload bytes after each MessagePack header byte (0xd9-0xdb: str; arrays and maps carry none).
+function lengthAfter(bytes: Uint8Array, at: number, size: number): number {
+  let n = 0
+  for (let i = 0; i < size; i++) n = n * 256 + (bytes[at + i] ?? 0)
+  return n
+}
+
+/**
+ * Whether every str segment of a MessagePack document is valid UTF-8. msgpackr decodes them
+ * leniently (U+FFFD for bad bytes), where JSON bodies are refused; this walks the headers once.
+ * Truncated input stops the walk: the decoder refuses it.
+ */
+export function msgpackStringsAreUtf8(bytes: Uint8Array): boolean {
+  let i = 0
+  while (i < bytes.length) {
+    const b = bytes[i++]
+    let skip = 0
+    if (b >= 0xa0 && b <= 0xbf) {
+      if (!isUtf8(bytes, i, Math.min(i + (b & 0x1f), bytes.length))) return false
+      skip = b & 0x1f
+    } else if (b >= 0xd9 && b <= 0xdb) {
+      const size = 1 << (b - 0xd9)
+      const length = lengthAfter(bytes, i, size)
+      i += size
+      if (!isUtf8(bytes, i, Math.min(i + length, bytes.length))) return false
+      skip = length
+    } else if (b >= 0xc4 && b <= 0xc6) {
+      const size = 1 << (b - 0xc4)
+      skip = size + lengthAfter(bytes, i, size)
+    } else if (b >= 0xc7 && b <= 0xc9) {
+      const size = 1 << (b - 0xc7)
+      skip = size + 1 + lengthAfter(bytes, i, size)
+    } else if (b >= 0xd4 && b <= 0xd8) skip = 1 + (1 << (b - 0xd4))
+    else if (b === 0xca) skip = 4
+    else if (b === 0xcb) skip = 8
+    else if (b >= 0xcc && b <= 0xcf) skip = 1 << (b - 0xcc)
+    else if (b >= 0xd0 && b <= 0xd3) skip = 1 << (b - 0xd0)
+    else if (b === 0xdc || b === 0xde) skip = 2
+    else if (b === 0xdd || b === 0xdf) skip = 4
+    i += skip
+  }
+  return true
 }
 
 // Maps decode as Map so sanitize() sees every key as sent (as objects, msgpackr quietly renames
@@ -177,11 +278,13 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsTy
 /** Decodes a MessagePack body; extensions other than the standard timestamp are refused. */
 export function decodeMsgpack(bytes: Uint8Array): unknown {
   if (bytes.length === 0) return {}
+  if (!msgpackStringsAreUtf8(bytes)) throw new PayloadError('body is not valid UTF-8')
   let value: unknown
   try {
     value = unpackr.unpack(bytes)
   } catch (e) {
-    throw new PayloadError(e instanceof RangeError ? 'document too deep or truncated' : `malformed msgpack: ${(e as Error).message}`)
+    // msgpackr's and the engine's own text (`referenceMap.get`…) says nothing a client can use.
+    throw new PayloadError(e instanceof RangeError ? 'document too deep or truncated' : 'malformed msgpack')
   }
   return sanitize(value)
 }
@@ -193,7 +296,7 @@ export function decodeJson(text: string): unknown {
   try {
     value = JSON.parse(text)
   } catch (e) {
-    throw new PayloadError(e instanceof RangeError ? 'document too deep' : (e as Error).message)
+    throw new PayloadError(e instanceof RangeError ? 'document too deep' : 'malformed json')
   }
   return sanitize(value)
 }
@@ -281,17 +384,18 @@ export function decodeXml(xml: string): unknown {
   if (xml.trim() === '') return {}
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new PayloadError('DOCTYPE and ENTITY declarations are not allowed')
   const valid = XMLValidator.validate(xml, { allowBooleanAttributes: false })
-  if (valid !== true) throw new PayloadError(`malformed xml: ${valid.err.msg} (line ${valid.err.line})`)
+  // The validator's text quotes the document back; the line is enough to find the fault.
+  if (valid !== true) throw new PayloadError(`malformed xml (line ${valid.err.line})`)
   let doc: Record<string, unknown>
   try {
     doc = xmlParser.parse(escapeCdata(xml))
-  } catch (e) {
-    throw new PayloadError(`malformed xml: ${(e as Error).message}`)
+  } catch {
+    throw new PayloadError('malformed xml')
   }
   const roots = Object.keys(doc).filter((k) => !k.startsWith('@') && k !== '#text')
   if (roots.length !== 1) throw new PayloadError('expected exactly one root element')
   const root = doc[roots[0]]
   if (Array.isArray(root)) throw new PayloadError('expected exactly one root element')
   const value = fromXmlNode(root, 0)
-  return typeof value === 'string' ? {} : value
+  return typeof value === 'string' ? {} : sanitize(value)
 }
