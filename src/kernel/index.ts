@@ -5,7 +5,7 @@
 export { definePlugin, NAMESPACE_PREFIX } from './plugin'
 export type { PluginDescriptor, PluginContext, Namespace, CliCommand, CliIO, CliOption, JobDef } from './plugin'
 export * from './errors'
-export { PaginationQuery, PaginationQueryNoSearch, PageOf, pageParams, toPage, windowTotal, searchFilter, escapeLike, DEFAULT_PER_PAGE } from './pagination'
+export { PaginationQuery, PaginationQueryNoSearch, PageOf, pageParams, toPage, toCountedPage, windowTotal, searchFilter, escapeLike, DEFAULT_PER_PAGE } from './pagination'
 export type { Page, PageParams } from './pagination'
 export type { Principal, PrincipalUser, ApiKeyScope, PermissionGroups, CatalogName } from './permissions'
 export { hasAdminPermission, hasUserPermission, hasServerPermission, canEnterAdmin, denied, PermissionCatalog } from './permissions'
