@@ -5,7 +5,7 @@ import { CurrentPassword, Email, Empty, Name, Password, ToastPosition, Username 
 import { userLoginCheckpoints, userPasswordResets, userSessions, users } from './tables'
 import type { UsersApi } from './api'
 import { isLanguage } from './languages'
-import { getUser, setPassword, type UserRow } from './service/users'
+import { getUser, setPassword, userTransaction, type UserRow } from './service/users'
 import { verifyPassword } from './service/passwords'
 import { actorOf, logUserActivity } from './service/activity'
 
@@ -55,7 +55,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
           toast_position: body.toast_position,
           start_on_grouped_servers: body.start_on_grouped_servers,
         }
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, user.uuid, async (tx) => {
           let row = user
           if (Object.values(changes).some((v) => v !== undefined)) {
             ;[row] = await tx
@@ -104,7 +104,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
         assertChangeable(user)
         await assertPassword(user, body.password)
         if (body.email !== user.email) {
-          await ctx.db.transaction(async (tx) => {
+          await userTransaction(ctx.db, user.uuid, async (tx) => {
             await tx
               .update(users)
               .set({ email: body.email })
@@ -135,7 +135,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
         const { user } = await getUser(ctx.db, principal.user.uuid)
         assertChangeable(user)
         await assertPassword(user, body.password)
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, user.uuid, async (tx) => {
           await setPassword(tx, user.uuid, body.new_password)
           await tx.delete(userSessions).where(otherSessions(principal, user.uuid))
           await dropPendingCredentials(tx, user.uuid)

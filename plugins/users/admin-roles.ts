@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, type PluginContext } from 'hatchery'
+import { PageOf, PaginationQuery, pageParams, transaction, type PluginContext } from 'hatchery'
 import { AdminUser, Empty, Role } from './model'
 import type { UsersApi } from './api'
 import { actorOf, logAdminActivity } from './service/activity'
@@ -29,7 +29,7 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
       '',
       async ({ principal, body, request }) => {
         const caller = privilegesOf(principal, ctx.permissions)
-        const role = await ctx.db.transaction(async (tx) => {
+        const role = await transaction(ctx.db, async (tx) => {
           const role = await createRole(tx, ctx.permissions, caller, body)
           await logAdminActivity(tx, actorOf(principal, request), 'role:create', roleAudit(role))
           return role
@@ -53,7 +53,7 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
       '/:role',
       async ({ principal, params, body, request }) => {
         const caller = privilegesOf(principal, ctx.permissions)
-        await ctx.db.transaction(async (tx) => {
+        await transaction(ctx.db, async (tx) => {
           const role = await updateRole(tx, ctx.permissions, caller, params.role, body)
           await logAdminActivity(tx, actorOf(principal, request), 'role:update', roleAudit(role))
         })
@@ -78,7 +78,7 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
       '/:role',
       async ({ principal, params, request }) => {
         const caller = privilegesOf(principal, ctx.permissions)
-        await ctx.db.transaction(async (tx) => {
+        await transaction(ctx.db, async (tx) => {
           const role = await deleteRole(tx, caller, params.role)
           await logAdminActivity(tx, actorOf(principal, request), 'role:delete', { uuid: role.uuid, name: role.name })
         })
@@ -96,7 +96,7 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
       '/:role/duplicate',
       async ({ principal, params, body, request }) => {
         const caller = privilegesOf(principal, ctx.permissions)
-        const role = await ctx.db.transaction(async (tx) => {
+        const role = await transaction(ctx.db, async (tx) => {
           const { source, role } = await duplicateRole(tx, caller, params.role, body.name)
           await logAdminActivity(tx, actorOf(principal, request), 'role:duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: role.uuid, name: role.name })
           return role

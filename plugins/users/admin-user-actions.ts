@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import { PageOf, PaginationQuery, pageParams, type PluginContext } from 'hatchery'
 import { Empty, UserActivity } from './model'
 import type { UsersApi } from './api'
-import { getUser } from './service/users'
+import { getUser, userTransaction } from './service/users'
 import { actorOf, anonymousActor, listUserActivity, logAdminActivity, logUserActivity } from './service/activity'
 import { createPasswordReset, resetLink, userMailContext } from './service/resets'
 import type { MailApi } from '../mail'
@@ -19,7 +19,7 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
       async ({ principal, params, request }) => {
         const uuid = userUuidParam(params.user)
         const caller = privilegesOf(principal, ctx.permissions)
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, uuid, async (tx) => {
           await disableTwoFactor(tx, caller, uuid)
           await logAdminActivity(tx, actorOf(principal, request), 'user:two-factor.disable', { uuid })
         })
@@ -51,7 +51,7 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
       '/email/reset-password',
       async ({ principal, params, request, set }) => {
         const { user } = await getUser(ctx.db, userUuidParam(params.user))
-        const token = await ctx.db.transaction(async (tx) => {
+        const token = await userTransaction(ctx.db, user.uuid, async (tx) => {
           const token = await createPasswordReset(tx, ctx.secrets, user.uuid)
           await logUserActivity(tx, anonymousActor(user.uuid, null), 'email:password-reset', {})
           await logAdminActivity(tx, actorOf(principal, request), 'user:email.password-reset', { uuid: user.uuid })

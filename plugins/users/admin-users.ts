@@ -1,9 +1,9 @@
 import { Elysia, t } from 'elysia'
-import { NotFound, PageOf, PaginationQuery, pageParams, type PluginContext } from 'hatchery'
+import { NotFound, PageOf, PaginationQuery, pageParams, transaction, type PluginContext } from 'hatchery'
 import { AdminUser, Email, Empty, Name, Password, ToastPosition, Username, Uuid } from './model'
 import type { UsersApi } from './api'
 import type { MailApi } from '../mail'
-import { getUser, toAdminUser } from './service/users'
+import { getUser, toAdminUser, userTransaction } from './service/users'
 import { actorOf, anonymousActor, logAdminActivity, logUserActivity } from './service/activity'
 import { createPasswordReset, resetLink, userMailContext } from './service/resets'
 import { privilegesOf } from './service/privileges'
@@ -64,7 +64,7 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
       async ({ principal, body, request }) => {
         const { send_email, ...input } = body
         const caller = privilegesOf(principal, ctx.permissions)
-        const { row, token } = await ctx.db.transaction(async (tx) => {
+        const { row, token } = await transaction(ctx.db, async (tx) => {
           const row = await createAdminUser(tx, caller, input)
           await logAdminActivity(tx, actorOf(principal, request), 'user:create', userAudit(row))
           if (!send_email) return { row, token: null }
@@ -107,7 +107,7 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
       async ({ principal, params, body, request }) => {
         const uuid = userUuidParam(params.user)
         const caller = privilegesOf(principal, ctx.permissions)
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, uuid, async (tx) => {
           const row = await updateAdminUser(tx, caller, uuid, body)
           await logAdminActivity(tx, actorOf(principal, request), 'user:update', userAudit(row))
         })
@@ -127,7 +127,7 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
       async ({ principal, params, request }) => {
         const uuid = userUuidParam(params.user)
         const caller = privilegesOf(principal, ctx.permissions)
-        const deleted = await ctx.db.transaction(async (tx) => {
+        const deleted = await userTransaction(ctx.db, uuid, async (tx) => {
           const u = await deleteAdminUser(tx, caller, uuid, api.deletionGuards)
           const { uuid: id, username, email, name_first, name_last, admin } = u
           await logAdminActivity(tx, actorOf(principal, request), 'user:delete', { uuid: id, username, email, name_first, name_last, admin })

@@ -20,7 +20,7 @@ import {
 } from 'hatchery'
 import { ApiKey, Empty, Uuid } from './model'
 import { userApiKeys } from './tables'
-import { lockUser } from './service/users'
+import { userTransaction } from './service/users'
 import type { UsersApi } from './api'
 import type { ApiKeyRow } from './service/credentials'
 import { actorOf, logUserActivity } from './service/activity'
@@ -117,9 +117,7 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
         const { allowed_ips, expires } = checkFields(ctx, body)
         const fresh = api.credentials.newApiKey()
         const max = await ctx.settings.get<number>('user.max_api_key_count')
-        const row = await ctx.db.transaction(async (tx) => {
-          // Lock the owner so concurrent creates cannot both pass the count.
-          await lockUser(tx, principal.user.uuid)
+        const row = await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
           if ((await tx.$count(userApiKeys, eq(userApiKeys.user_uuid, principal.user.uuid))) >= max) {
             throw new LimitExceeded('maximum number of api keys reached')
           }
@@ -175,7 +173,7 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
       async ({ principal, params, body, request }) => {
         if (!withinScope(principal, body)) throw new BadRequest('permissions: more permissions than self')
         const { allowed_ips, expires } = checkFields(ctx, body)
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
           const current = await ownedKey(tx, principal.user.uuid, params.api_key)
           const changes = Object.fromEntries(
             Object.entries({
@@ -222,7 +220,7 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
     .delete(
       '/:api_key',
       async ({ principal, params, request }) => {
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
           const row = await ownedKey(tx, principal.user.uuid, params.api_key)
           await tx.delete(userApiKeys).where(eq(userApiKeys.uuid, row.uuid))
           await logUserActivity(tx, { ...actorOf(principal, request), apiKeyUuid: principal.apiKey?.uuid === row.uuid ? null : principal.apiKey?.uuid ?? null }, 'api-key:delete', {
@@ -240,7 +238,7 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
       '/:api_key/recreate',
       async ({ principal, params, request }) => {
         const fresh = api.credentials.newApiKey()
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
           const row = await ownedKey(tx, principal.user.uuid, params.api_key)
           if (!withinScope(principal, row)) throw new BadRequest('unable to recreate api key with more permissions than self')
           await tx.update(userApiKeys).set({ key_start: fresh.key_start, key_hash: fresh.key_hash }).where(eq(userApiKeys.uuid, row.uuid))

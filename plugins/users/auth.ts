@@ -6,7 +6,7 @@ import { users } from './tables'
 import type { UsersApi } from './api'
 import { verifyCaptcha } from './service/captcha'
 import { verifyPassword } from './service/passwords'
-import { findByLogin, getUser, toFullUser, toShortUser } from './service/users'
+import { findByLogin, getUser, toFullUser, toShortUser, userTransaction } from './service/users'
 import { userAgentOf } from './service/credentials'
 import { sessionCookie } from './service/cookies'
 import { checkTotp, useRecoveryCode } from './service/twofactor'
@@ -25,7 +25,7 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
   async function startSession(request: Request, userUuid: string, using: string, set: { headers: Record<string, unknown> }) {
     const { ip } = requestMeta(request)
     const userAgent = userAgentOf(request)
-    const cookie = await ctx.db.transaction(async (tx) => {
+    const cookie = await userTransaction(ctx.db, userUuid, async (tx) => {
       const session = await credentials.createSession(tx, userUuid, ip, userAgent)
       await logUserActivity(tx, anonymousActor(userUuid, ip), 'auth:success', { using, user_agent: userAgent })
       return session.cookie
@@ -45,7 +45,7 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
         if (!(await verifyPassword(body.password, found?.user.password)) || !found) throw new BadRequest('invalid username or password')
         if (found.user.suspended) throw new Forbidden('account is suspended')
         if (found.user.totp_enabled) {
-          const token = await ctx.db.transaction(async (tx) => {
+          const token = await userTransaction(ctx.db, found.user.uuid, async (tx) => {
             const token = await createCheckpoint(tx, ctx.secrets, found.user.uuid)
             await logUserActivity(tx, anonymousActor(found.user.uuid, ip), 'auth:checkpoint', { using: 'password', user_agent: userAgentOf(request) })
             return token
@@ -93,7 +93,7 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
         }
         if (found.user.suspended) throw new Forbidden('account is suspended')
         const userAgent = userAgentOf(request)
-        const cookie = await ctx.db.transaction(async (tx) => {
+        const cookie = await userTransaction(ctx.db, found.user.uuid, async (tx) => {
           if (using === 'recovery-code' && !(await useRecoveryCode(tx, ctx.secrets, found.user.uuid, code))) return null
           if (!(await consumeCheckpoint(tx, ctx.secrets, body.confirmation_token))) throw new BadRequest('invalid confirmation token')
           if (step) {

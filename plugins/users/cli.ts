@@ -1,12 +1,12 @@
 import { Value } from '@sinclair/typebox/value'
 import { eq } from 'drizzle-orm'
 import type { TSchema } from '@sinclair/typebox'
-import { HttpError, NotFound, Validation, type CliCommand, type PluginContext } from 'hatchery'
+import { HttpError, NotFound, Validation, transaction, type CliCommand, type PluginContext } from 'hatchery'
 import { Email, Name, Password, Username } from './model'
 import { userRecoveryCodes, userSessions, users, adminActivities } from './tables'
 import type { UsersApi } from './api'
 import { isLanguage } from './languages'
-import { createUser, findByLogin, getUser, setPassword, toAdminUser } from './service/users'
+import { createUser, findByLogin, getUser, setPassword, toAdminUser, userTransaction } from './service/users'
 
 function check(field: string, schema: TSchema, value: unknown): string[] {
   if (Value.Check(schema, value)) return []
@@ -46,7 +46,7 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
         ]
         if (o.language !== undefined && !isLanguage(o.language)) errors.push(`--language: invalid language: ${o.language}`)
         if (errors.length) throw new Validation(errors)
-        const row = await ctx.db.transaction(async (tx) => {
+        const row = await transaction(ctx.db, async (tx) => {
           const row = await createUser(tx, {
             username: o.username!,
             email: o.email!,
@@ -70,7 +70,7 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
         const errors = check('password', Password, options.password)
         if (errors.length) throw new Validation(errors)
         const { user } = await userByLogin(ctx, options.user as string)
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, user.uuid, async (tx) => {
           await setPassword(tx, user.uuid, options.password as string)
           await tx.delete(userSessions).where(eq(userSessions.user_uuid, user.uuid))
           await tx.insert(adminActivities).values(cliAudit('user:update', { uuid: user.uuid, password: true }))
@@ -85,7 +85,7 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
       async run(ctx, { options }, io) {
         const { user } = await userByLogin(ctx, options.user as string)
         if (!user.totp_enabled) throw new HttpError(409, `two-factor authentication is not enabled for ${user.username}`)
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, user.uuid, async (tx) => {
           await tx.delete(userRecoveryCodes).where(eq(userRecoveryCodes.user_uuid, user.uuid))
           await tx.update(users).set({ totp_enabled: false, totp_last_used: null, totp_secret: null }).where(eq(users.uuid, user.uuid))
           await tx.insert(adminActivities).values(cliAudit('user:two-factor.disable', { uuid: user.uuid }))

@@ -1,12 +1,12 @@
 import { Elysia, t } from 'elysia'
 import { eq } from 'drizzle-orm'
-import { BadRequest, requestMeta, type PluginContext } from 'hatchery'
+import { BadRequest, requestMeta, transaction, type PluginContext } from 'hatchery'
 import type { MailApi } from '../mail'
 import { Captcha, Email, Empty, Password } from './model'
 import { userLoginCheckpoints, userPasswordResets, userSessions } from './tables'
 import type { UsersApi } from './api'
 import { verifyCaptcha } from './service/captcha'
-import { findByLogin, setPassword } from './service/users'
+import { findByLogin, lockUser, setPassword } from './service/users'
 import { userAgentOf } from './service/credentials'
 import { anonymousActor, logUserActivity } from './service/activity'
 import { RESET_TOKEN_LENGTH, consumePasswordReset, mailPasswordLink } from './service/resets'
@@ -57,9 +57,11 @@ export function recoveryRoutes(ctx: PluginContext, api: UsersApi, mailer: MailAp
       async ({ body, request }) => {
         const { ip } = requestMeta(request)
         await ctx.rateLimit('auth_password_reset', ip)
-        await ctx.db.transaction(async (tx) => {
+        await transaction(ctx.db, async (tx) => {
           const userUuid = await consumePasswordReset(tx, ctx.secrets, body.token)
           if (!userUuid) throw new BadRequest('invalid or expired token')
+          // Only the token names the user, so the row is locked as soon as it is known.
+          await lockUser(tx, userUuid)
           await setPassword(tx, userUuid, body.new_password)
           await tx.delete(userSessions).where(eq(userSessions.user_uuid, userUuid))
           await tx.delete(userLoginCheckpoints).where(eq(userLoginCheckpoints.user_uuid, userUuid))

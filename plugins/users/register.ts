@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { BadRequest, Conflict, requestMeta, type PluginContext } from 'hatchery'
+import { BadRequest, Conflict, requestMeta, transaction, type PluginContext } from 'hatchery'
 import { Captcha, Email, FullUser, Name, Password, Username } from './model'
 import type { UsersApi } from './api'
 import { verifyCaptcha } from './service/captcha'
@@ -21,7 +21,7 @@ export function registerRoutes(ctx: PluginContext, api: UsersApi) {
       const { ip } = requestMeta(request)
       await ctx.rateLimit('auth_register', ip)
       await verifyCaptcha(settings, body.captcha, ip)
-      const created = await ctx.db.transaction(async (tx) => {
+      const created = await transaction(ctx.db, async (tx) => {
         const user = await createUser(tx, {
           username: body.username,
           email: body.email,

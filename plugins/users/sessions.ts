@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import { and, desc, eq, gt, ne, sql } from 'drizzle-orm'
 import { NotFound, PageOf, PaginationQuery, pageParams, searchFilter, toPage, windowTotal, type PluginContext, type Principal } from 'hatchery'
+import { userTransaction } from './service/users'
 import { Empty, Session, Uuid } from './model'
 import { userSessions } from './tables'
 import type { UsersApi } from './api'
@@ -65,7 +66,7 @@ export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
       '',
       async ({ principal, request }) => {
         const current = currentSession(principal)
-        const deleted = await ctx.db.transaction(async (tx) => {
+        const deleted = await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
           const gone = await tx
             .delete(userSessions)
             .where(and(eq(userSessions.user_uuid, principal.user.uuid), current ? ne(userSessions.uuid, current) : undefined))
@@ -85,7 +86,7 @@ export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
     .delete(
       '/:session',
       async ({ principal, params, request }) => {
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
           const [gone] = await tx
             .delete(userSessions)
             .where(and(eq(userSessions.uuid, params.session), eq(userSessions.user_uuid, principal.user.uuid)))

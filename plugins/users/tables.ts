@@ -151,7 +151,8 @@ export const userActivities = pgTable(
     data: jsonb('data').notNull().default({}),
     created: created(),
   },
-  (t) => [index('user_activities_user_created_idx').on(t.user_uuid, t.created), index('user_activities_created_idx').on(t.created)],
+  // Lists walk (user_uuid, created, id) backwards: newest first, id breaking ties (listUserActivity).
+  (t) => [index('user_activities_user_created_id_idx').on(t.user_uuid, t.created, t.id), index('user_activities_created_idx').on(t.created)],
 )
 
 export const adminActivities = pgTable(
@@ -166,5 +167,6 @@ export const adminActivities = pgTable(
     data: jsonb('data').notNull().default({}),
     created: created(),
   },
-  (t) => [index('admin_activities_created_idx').on(t.created), index('admin_activities_user_idx').on(t.user_uuid)],
+  // The whole log walks (created, id) backwards, one user's entries (user_uuid, created, id) (listAdminActivity).
+  (t) => [index('admin_activities_created_id_idx').on(t.created, t.id), index('admin_activities_user_created_id_idx').on(t.user_uuid, t.created, t.id)],
 )

@@ -4,7 +4,7 @@ import { BadRequest, Conflict, Forbidden, type PluginContext } from 'hatchery'
 import { CurrentPassword, Empty } from './model'
 import { userRecoveryCodes, users } from './tables'
 import type { UsersApi } from './api'
-import { getUser } from './service/users'
+import { getUser, userTransaction } from './service/users'
 import { verifyPassword } from './service/passwords'
 import { checkTotp, newRecoveryCodes, newTotpSecret, otpUrl, useRecoveryCode } from './service/twofactor'
 import { actorOf, logUserActivity } from './service/activity'
@@ -45,7 +45,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
         if (user.password !== null && !(await verifyPassword(body.password, user.password))) throw new Forbidden('invalid password')
         const check = await checkTotp(ctx.secrets.decrypt(user.totp_secret), body.code, null)
         if (!check.ok) throw new BadRequest('invalid confirmation code')
-        const codes = await ctx.db.transaction(async (tx) => {
+        const codes = await userTransaction(ctx.db, user.uuid, async (tx) => {
           const codes = await newRecoveryCodes(tx, ctx.secrets, user.uuid)
           await tx.update(users).set({ totp_enabled: true, totp_last_used: check.step }).where(eq(users.uuid, user.uuid))
           await logUserActivity(tx, actorOf(principal, request), 'account:two-factor.enable', {})
@@ -69,7 +69,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
         if (user.password !== null && !(await verifyPassword(body.password, user.password))) throw new Forbidden('invalid password')
         const code = body.code
         if (code.length !== 6 && code.length !== 10) throw new BadRequest('invalid confirmation code length')
-        await ctx.db.transaction(async (tx) => {
+        await userTransaction(ctx.db, user.uuid, async (tx) => {
           if (code.length === 6) {
             const check = user.totp_secret ? await checkTotp(ctx.secrets.decrypt(user.totp_secret), code, user.totp_last_used) : null
             if (!check?.ok) throw new BadRequest(check && !check.ok && check.replay ? 'this code has already been used' : 'invalid confirmation code')

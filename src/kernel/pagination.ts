@@ -81,3 +81,18 @@ export async function toPage<R extends { __total?: number }, T>(
   else total = params.offset === 0 ? 0 : Number(await countAll())
   return { total, per_page: params.perPage, page: params.page, data: await Promise.all(rows.map(map)) }
 }
+
+/**
+ * Builds the page from rows selected *without* `windowTotal`, counting with `count` only when the
+ * rows cannot tell the total (a full page, or none past the first). For lists that grow without
+ * bound (activity logs): `count(*) over ()` reads every matching row in full before the limit
+ * applies, while a plain count over an index on the filter columns is an index-only scan.
+ * @example
+ * const rows = await db.select().from(log).where(w).orderBy(desc(log.created), desc(log.id)).limit(p.perPage).offset(p.offset)
+ * return toCountedPage(p, rows, () => db.$count(log, w), toEntry)
+ */
+export async function toCountedPage<R, T>(params: PageParams, rows: R[], count: () => Promise<number>, map: (row: R) => T | Promise<T>): Promise<Page<T>> {
+  const known = rows.length > 0 ? rows.length < params.perPage : params.offset === 0
+  const total = known ? params.offset + rows.length : Number(await count())
+  return { total, per_page: params.perPage, page: params.page, data: await Promise.all(rows.map(map)) }
+}

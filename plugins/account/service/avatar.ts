@@ -1,8 +1,8 @@
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { BadRequest, Conflict, randomAlnum, type Db, type Tx } from 'hatchery'
-import { logUserActivity, tables as userTables, type Actor } from '../../users'
+import { BadRequest, Conflict, randomAlnum, type Db } from 'hatchery'
+import { logUserActivity, userTransaction, tables as userTables, type Actor } from '../../users'
 import type { ImageInfo } from './image'
 
 /** File names of stored avatars: 8 random letters or digits and the format's extension. */
@@ -20,12 +20,6 @@ async function removeFile(file: string | null): Promise<void> {
   if (file) await unlink(file).catch((e) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)))
 }
 
-async function lockUser(tx: Tx, uuid: string) {
-  const u = userTables.users
-  const [row] = await tx.select({ avatar: u.avatar, frozen: u.frozen }).from(u).where(eq(u.uuid, uuid)).for('update')
-  return row
-}
-
 /**
  * Stores an already inspected (and metadata-stripped) image as the user's avatar, not re-encoded,
  * and deletes the previous file. Returns the stored path `avatars/<uuid>/<file>`.
@@ -37,8 +31,7 @@ export async function setAvatar(db: Db, dataDir: string, actor: Actor, bytes: Ui
   await writeFile(file, bytes, { flag: 'wx', mode: 0o600 })
   let previous: string | null
   try {
-    previous = await db.transaction(async (tx) => {
-      const user = await lockUser(tx, actor.userUuid)
+    previous = await userTransaction(db, actor.userUuid, async (tx, user) => {
       if (user?.frozen) throw new Conflict('account is frozen')
       await tx.update(userTables.users).set({ avatar: path }).where(eq(userTables.users.uuid, actor.userUuid))
       await logUserActivity(tx, actor, 'account:update-avatar', {})
@@ -54,8 +47,7 @@ export async function setAvatar(db: Db, dataDir: string, actor: Actor, bytes: Ui
 
 /** Clears the user's avatar and deletes its file; 400 when there is none. */
 export async function removeAvatar(db: Db, dataDir: string, actor: Actor): Promise<void> {
-  const previous = await db.transaction(async (tx) => {
-    const user = await lockUser(tx, actor.userUuid)
+  const previous = await userTransaction(db, actor.userUuid, async (tx, user) => {
     if (!user?.avatar) throw new BadRequest('no avatar to delete')
     await tx.update(userTables.users).set({ avatar: null }).where(eq(userTables.users.uuid, actor.userUuid))
     await logUserActivity(tx, actor, 'account:delete-avatar', {})

@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns } from 'drizzle-orm'
 import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
-import { lockUser, logUserActivity, type Actor } from '../../users'
+import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userCommandSnippets } from '../tables'
 
 export type CommandSnippetRow = typeof userCommandSnippets.$inferSelect
@@ -28,9 +28,8 @@ async function ownedSnippet(db: Db | Tx, userUuid: string, uuid: string): Promis
   return row
 }
 
-/** Locks the owner, then 417 when the user already has `max` snippets. */
+/** 417 when the user already has `max` snippets (the owner's row is locked: see `userTransaction`). */
 async function checkRoom(tx: Tx, userUuid: string, max: number): Promise<void> {
-  await lockUser(tx, userUuid)
   if ((await tx.$count(userCommandSnippets, ofUser(userUuid))) >= max) throw new LimitExceeded('maximum number of command snippets reached')
 }
 
@@ -41,7 +40,7 @@ export interface SnippetFields {
 }
 
 export async function createCommandSnippet(db: Db, actor: Actor, fields: SnippetFields, max: number): Promise<CommandSnippetRow> {
-  return db.transaction(async (tx) => {
+  return userTransaction(db, actor.userUuid, async (tx) => {
     await checkRoom(tx, actor.userUuid, max)
     const [row] = await tx
       .insert(userCommandSnippets)
@@ -56,7 +55,7 @@ export async function createCommandSnippet(db: Db, actor: Actor, fields: Snippet
 }
 
 export async function updateCommandSnippet(db: Db, actor: Actor, uuid: string, changes: Partial<SnippetFields>): Promise<void> {
-  await db.transaction(async (tx) => {
+  await userTransaction(db, actor.userUuid, async (tx) => {
     let row = await ownedSnippet(tx, actor.userUuid, uuid)
     if (changes.name !== undefined || changes.eggs !== undefined || changes.command !== undefined) {
       ;[row] = await tx
@@ -73,7 +72,7 @@ export async function updateCommandSnippet(db: Db, actor: Actor, uuid: string, c
 }
 
 export async function deleteCommandSnippet(db: Db, actor: Actor, uuid: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  await userTransaction(db, actor.userUuid, async (tx) => {
     const row = await ownedSnippet(tx, actor.userUuid, uuid)
     await tx.delete(userCommandSnippets).where(eq(userCommandSnippets.uuid, row.uuid))
     await logUserActivity(tx, actor, 'user:command-snippet.delete', { uuid: row.uuid, name: row.name })
@@ -82,7 +81,7 @@ export async function deleteCommandSnippet(db: Db, actor: Actor, uuid: string): 
 
 /** Copies a snippet's eggs and command under a new name; counts against the limit like a create. */
 export async function duplicateCommandSnippet(db: Db, actor: Actor, uuid: string, name: string, max: number): Promise<CommandSnippetRow> {
-  return db.transaction(async (tx) => {
+  return userTransaction(db, actor.userUuid, async (tx) => {
     const source = await ownedSnippet(tx, actor.userUuid, uuid)
     await checkRoom(tx, actor.userUuid, max)
     const [row] = await tx

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { LimitExceeded, NotFound, type Db, type Tx } from 'hatchery'
-import { lockUser, logUserActivity, type Actor } from '../../users'
+import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userServerGroups } from '../tables'
 
 export type ServerGroupRow = typeof userServerGroups.$inferSelect
@@ -21,8 +21,7 @@ export async function getServerGroup(db: Db | Tx, userUuid: string, uuid: string
 }
 
 export async function createServerGroup(db: Db, actor: Actor, fields: { name: string; server_order: string[] }, max: number): Promise<ServerGroupRow> {
-  return db.transaction(async (tx) => {
-    await lockUser(tx, actor.userUuid)
+  return userTransaction(db, actor.userUuid, async (tx) => {
     if ((await tx.$count(userServerGroups, ofUser(actor.userUuid))) >= max) throw new LimitExceeded('maximum number of user server groups reached')
     const [row] = await tx.insert(userServerGroups).values({ user_uuid: actor.userUuid, ...fields }).returning()
     await logUserActivity(tx, actor, 'user:server-group.create', { uuid: row.uuid, name: row.name, server_order: row.server_order })
@@ -31,7 +30,7 @@ export async function createServerGroup(db: Db, actor: Actor, fields: { name: st
 }
 
 export async function updateServerGroup(db: Db, actor: Actor, uuid: string, changes: { name?: string; server_order?: string[] }): Promise<void> {
-  await db.transaction(async (tx) => {
+  await userTransaction(db, actor.userUuid, async (tx) => {
     let row = await getServerGroup(tx, actor.userUuid, uuid)
     if (changes.name !== undefined || changes.server_order !== undefined) {
       ;[row] = await tx.update(userServerGroups).set({ name: changes.name, server_order: changes.server_order }).where(eq(userServerGroups.uuid, uuid)).returning()
@@ -41,7 +40,7 @@ export async function updateServerGroup(db: Db, actor: Actor, uuid: string, chan
 }
 
 export async function deleteServerGroup(db: Db, actor: Actor, uuid: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  await userTransaction(db, actor.userUuid, async (tx) => {
     const row = await getServerGroup(tx, actor.userUuid, uuid)
     await tx.delete(userServerGroups).where(eq(userServerGroups.uuid, row.uuid))
     await logUserActivity(tx, actor, 'user:server-group.delete', { uuid: row.uuid, name: row.name })
@@ -57,7 +56,7 @@ export async function reorderServerGroups(db: Db, actor: Actor, order: string[])
   order.forEach((uuid, i) => {
     if (!positions.has(uuid)) positions.set(uuid, i + 1)
   })
-  await db.transaction(async (tx) => {
+  await userTransaction(db, actor.userUuid, async (tx) => {
     for (const [uuid, position] of positions) {
       await tx.update(userServerGroups).set({ order: position }).where(and(eq(userServerGroups.uuid, uuid), ofUser(actor.userUuid)))
     }

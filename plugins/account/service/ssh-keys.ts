@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns } from 'drizzle-orm'
 import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
-import { lockUser, logUserActivity, type Actor } from '../../users'
+import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
 
@@ -15,11 +15,6 @@ export interface ImportCandidate {
 export const toSshKey = (row: SshKeyRow) => ({ uuid: row.uuid, name: row.name, fingerprint: row.fingerprint, created: row.created })
 
 const ofUser = (userUuid: string) => eq(userSshKeys.user_uuid, userUuid)
-
-/** Locks the owner's row so concurrent creates cannot both pass the count. */
-async function lockOwner(tx: Tx, userUuid: string): Promise<void> {
-  await lockUser(tx, userUuid)
-}
 
 export function countSshKeys(db: Db | Tx, userUuid: string): Promise<number> {
   return db.$count(userSshKeys, ofUser(userUuid))
@@ -46,8 +41,7 @@ async function ownedKey(db: Db | Tx, userUuid: string, uuid: string): Promise<Ss
 
 /** Adds a key; 417 past `max`, 409 when the user already has the name or the key. */
 export async function createSshKey(db: Db, actor: Actor, name: string, key: ParsedKey, max: number): Promise<SshKeyRow> {
-  return db.transaction(async (tx) => {
-    await lockOwner(tx, actor.userUuid)
+  return userTransaction(db, actor.userUuid, async (tx) => {
     if ((await countSshKeys(tx, actor.userUuid)) >= max) throw new LimitExceeded('maximum number of ssh keys reached')
     const [row] = await tx
       .insert(userSshKeys)
@@ -63,7 +57,7 @@ export async function createSshKey(db: Db, actor: Actor, name: string, key: Pars
 
 /** Renames a key (an absent name changes nothing but is still recorded). */
 export async function updateSshKey(db: Db, actor: Actor, uuid: string, changes: { name?: string }): Promise<void> {
-  await db.transaction(async (tx) => {
+  await userTransaction(db, actor.userUuid, async (tx) => {
     let row = await ownedKey(tx, actor.userUuid, uuid)
     if (changes.name !== undefined && changes.name !== row.name) {
       ;[row] = await tx
@@ -80,7 +74,7 @@ export async function updateSshKey(db: Db, actor: Actor, uuid: string, changes: 
 }
 
 export async function deleteSshKey(db: Db, actor: Actor, uuid: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  await userTransaction(db, actor.userUuid, async (tx) => {
     const row = await ownedKey(tx, actor.userUuid, uuid)
     await tx.delete(userSshKeys).where(eq(userSshKeys.uuid, row.uuid))
     await logUserActivity(tx, actor, 'ssh-key:delete', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
@@ -99,8 +93,7 @@ export async function importSshKeys(
   candidates: ImportCandidate[],
   max: number,
 ): Promise<SshKeyRow[]> {
-  return db.transaction(async (tx) => {
-    await lockOwner(tx, actor.userUuid)
+  return userTransaction(db, actor.userUuid, async (tx) => {
     const existing = await tx.select({ name: userSshKeys.name, fingerprint: userSshKeys.fingerprint }).from(userSshKeys).where(ofUser(actor.userUuid))
     let room = max - existing.length
     if (room <= 0) throw new LimitExceeded('maximum number of ssh keys reached')

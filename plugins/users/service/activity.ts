@@ -1,6 +1,6 @@
-import { and, desc, eq, getTableColumns, ilike, inArray, or, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, getTableColumns, ilike, inArray, or, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import { escapeLike, requestMeta, toPage, windowTotal, type Db, type PageParams, type Principal, type SettingsSnapshot, type Tx } from 'hatchery'
+import { escapeLike, requestMeta, toCountedPage, type Db, type PageParams, type Principal, type SettingsSnapshot, type Tx } from 'hatchery'
 import { adminActivities, userActivities, users } from '../tables'
 import { toShortUser, type UserRow } from './users'
 
@@ -54,18 +54,22 @@ async function shortUsers(db: Db | Tx, uuids: (string | null)[], settings: Setti
   return new Map(rows.map((u) => [u.uuid, toShortUser(u, settings)]))
 }
 
-/** A user's activity, newest first; `search` matches the event name. */
+/**
+ * A user's activity, newest first; `search` matches the event name. The page walks the index
+ * (user_uuid, created, id) backwards and the total is a separate count over the same index: the
+ * log grows without bound, so no `windowTotal` (it would read all the user's rows every time).
+ */
 export async function listUserActivity(db: Db | Tx, userUuid: string, page: PageParams, settings: SettingsSnapshot) {
   const where = and(eq(userActivities.user_uuid, userUuid), page.search ? ilike(userActivities.event, `%${escapeLike(page.search)}%`) : undefined)
   const rows = await db
-    .select({ ...getTableColumns(userActivities), __total: windowTotal })
+    .select()
     .from(userActivities)
     .where(where)
     .orderBy(desc(userActivities.created), desc(userActivities.id))
     .limit(page.perPage)
     .offset(page.offset)
   const people = await shortUsers(db, rows.map((r) => r.impersonator_uuid), settings)
-  return toPage(page, rows, () => db.$count(userActivities, where), (r) => toActivity(r, people))
+  return toCountedPage(page, rows, () => db.$count(userActivities, where), (r) => toActivity(r, people))
 }
 
 type ActivityRow = typeof userActivities.$inferSelect | typeof adminActivities.$inferSelect
@@ -82,7 +86,10 @@ function toActivity(r: ActivityRow, people: Map<string, ReturnType<typeof toShor
   }
 }
 
-/** The admin activity log, newest first; `search` matches the event or the acting username. */
+/**
+ * The admin activity log, newest first; `search` matches the event or the acting username. Paged
+ * and counted like `listUserActivity`, over (created, id) or, for one user, (user_uuid, created, id).
+ */
 export async function listAdminActivity(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { user?: string } = {}) {
   const actor = alias(users, 'actor')
   const conditions: (SQL | undefined)[] = [filter.user ? eq(adminActivities.user_uuid, filter.user) : undefined]
@@ -91,18 +98,14 @@ export async function listAdminActivity(db: Db | Tx, page: PageParams, settings:
     conditions.push(or(ilike(adminActivities.event, pattern), ilike(actor.username, pattern)))
   }
   const where = and(...conditions)
-  const rows = await db
-    .select({ ...getTableColumns(adminActivities), __total: windowTotal })
-    .from(adminActivities)
-    .leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid))
+  // Without a search PostgreSQL removes this join (nothing of `actor` is read, its uuid is unique).
+  const from = <S extends Parameters<typeof db.select>[0]>(columns: S) => db.select(columns).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid))
+  const rows = await from(getTableColumns(adminActivities))
     .where(where)
     .orderBy(desc(adminActivities.created), desc(adminActivities.id))
     .limit(page.perPage)
     .offset(page.offset)
   const people = await shortUsers(db, rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]), settings)
-  const count = async () => {
-    const [row] = await db.select({ n: windowTotal }).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)).where(where).limit(1)
-    return row?.n ?? 0
-  }
-  return toPage(page, rows, count, (r) => ({ user: r.user_uuid ? people.get(r.user_uuid) ?? null : null, ...toActivity(r, people) }))
+  const total = async () => (await from({ n: count() }).where(where))[0].n
+  return toCountedPage(page, rows, total, (r) => ({ user: r.user_uuid ? people.get(r.user_uuid) ?? null : null, ...toActivity(r, people) }))
 }

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { Db, PluginContext, Secrets, Tx } from 'hatchery'
 import { userApiKeys, userSessions } from '../tables'
 import { findUser, type UserWithRole } from './users'
-import { randomAlnum, randomHex } from 'hatchery'
+import { randomAlnum, randomHex, transaction } from 'hatchery'
 
 export type SessionRow = typeof userSessions.$inferSelect
 export type ApiKeyRow = typeof userApiKeys.$inferSelect
@@ -141,12 +141,14 @@ export class Credentials {
   /** Writes batched `last_used` / IP / user agent updates (one transaction per flush). */
   async flush(): Promise<void> {
     if (this.pendingSessions.size === 0 && this.pendingKeys.size === 0) return
-    const sessions = [...this.pendingSessions]
-    const keys = [...this.pendingKeys]
+    // In key order, so two processes flushing at once lock the rows in the same order.
+    const byKey = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : 1)
+    const sessions = [...this.pendingSessions].sort(byKey)
+    const keys = [...this.pendingKeys].sort(byKey)
     this.pendingSessions.clear()
     this.pendingKeys.clear()
     try {
-      await this.db.transaction(async (tx) => {
+      await transaction(this.db, async (tx) => {
         for (const [uuid, s] of sessions) {
           await tx.update(userSessions).set({ last_used: s.at, ip: s.ip, user_agent: s.userAgent }).where(eq(userSessions.uuid, uuid))
         }

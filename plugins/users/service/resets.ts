@@ -4,7 +4,7 @@ import type { MailApi } from '../../mail'
 import { userPasswordResets } from '../tables'
 import { logUserActivity, type Actor } from './activity'
 import { randomAlnum } from 'hatchery'
-import { lockUser, type UserRow } from './users'
+import { userTransaction, type UserRow } from './users'
 
 export const RESET_TOKEN_LENGTH = 96
 /** A reset token works this long after it was made, once. */
@@ -73,12 +73,9 @@ export interface PasswordLinkOptions {
  * @example await mailPasswordLink(ctx, ctx.api(mail), user, { template: 'account_created', event: 'email:account-created', actor })
  */
 export async function mailPasswordLink(ctx: PluginContext, mailer: MailApi, user: UserRow, opts: PasswordLinkOptions): Promise<boolean> {
-  const token = await ctx.db.transaction(async (tx) => {
-    if (opts.unlessRecent) {
-      // Serialises concurrent requests for one user, so only one of them makes a token.
-      await lockUser(tx, user.uuid)
-      if (await hasRecentPasswordReset(tx, user.uuid)) return null
-    }
+  const token = await userTransaction(ctx.db, user.uuid, async (tx) => {
+    // The user's row is locked, so of concurrent requests only one makes a token.
+    if (opts.unlessRecent && (await hasRecentPasswordReset(tx, user.uuid))) return null
     const token = await createPasswordReset(tx, ctx.secrets, user.uuid)
     await logUserActivity(tx, opts.actor, opts.event, opts.data ?? {})
     return token

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import { Conflict, NotFound, isUniqueViolation, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
+import { Conflict, NotFound, isUniqueViolation, transaction, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
 import { roles, users } from '../tables'
 import { hashPassword } from './passwords'
 
@@ -134,11 +134,38 @@ export async function setPassword(db: Db | Tx, uuid: string, password: string | 
 }
 
 /**
- * Locks a user's row until the transaction ends: serialises "count, then insert" per user so
- * per-user limits (`user.max_*`) stay exact under concurrent requests.
+ * Locks a user's row until the transaction ends and returns it (undefined when there is none).
+ *
+ * The lock-order rule: a transaction that writes rows belonging to a user (snippets, keys,
+ * sessions, activity…) locks that user's row first, through this function, before touching any
+ * other row — so two such transactions of one user queue here instead of deadlocking later.
+ * Use `userTransaction`, which also re-runs the transaction after a deadlock.
+ *
+ * `FOR NO KEY UPDATE`, not `FOR UPDATE`: it conflicts with itself, with `FOR SHARE` and with plain
+ * `UPDATE users` (which takes the same lock), so callers still serialise and per-user limits
+ * (`user.max_*`: count, then insert) stay exact. It does not conflict with `FOR KEY SHARE`, the
+ * lock PostgreSQL takes on the user row to check the foreign key of every insert that references
+ * it (an activity entry, a snippet). With `FOR UPDATE`, a transaction that inserted activity first
+ * (holding `KEY SHARE`) and then waited on a row of ours deadlocked against us waiting for its
+ * `KEY SHARE` to go. Only deleting the user or changing its uuid still waits for those checks.
  */
-export async function lockUser(tx: Tx, uuid: string): Promise<void> {
-  await tx.select({ uuid: users.uuid }).from(users).where(eq(users.uuid, uuid)).for('update')
+export async function lockUser(tx: Tx, uuid: string): Promise<UserRow | undefined> {
+  const [row] = await tx.select().from(users).where(eq(users.uuid, uuid)).for('no key update')
+  return row
+}
+
+/**
+ * Runs `fn` in a `transaction()` (re-run after a deadlock or serialization failure) that first
+ * locks the user's row (`lockUser`), and hands it the locked row. `fn` may run more than once:
+ * only database work through `tx` inside; mail, files and cache invalidation after.
+ * @example
+ * await userTransaction(ctx.db, actor.userUuid, async (tx) => {
+ *   await tx.delete(userSshKeys).where(eq(userSshKeys.uuid, uuid))
+ *   await logUserActivity(tx, actor, 'ssh-key:delete', { uuid })
+ * })
+ */
+export function userTransaction<T>(db: Db | Tx, userUuid: string, fn: (tx: Tx, user: UserRow | undefined) => Promise<T>): Promise<T> {
+  return transaction(db, async (tx) => fn(tx, await lockUser(tx, userUuid)))
 }
 
 export async function countUsers(db: Db | Tx): Promise<number> {
