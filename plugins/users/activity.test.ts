@@ -23,6 +23,35 @@ async function userWithActivity(n: number) {
 }
 const get = (auth: { cookie?: string; token?: string }, query = '') => t.request('GET', `/api/client/account/activity${query}`, auth)
 
+describe('the total of the activity list (user_activity_counts, kept by triggers)', () => {
+  const totalOf = async (cookie: string) => (await get({ cookie }, '?per_page=1&page=1000')).body.activities.total
+  const counted = (uuid: string) => t.kernel.database.query(sql`select count from user_activity_counts where user_uuid = ${uuid}`)
+
+  test('follows inserts of one and of many rows, and deletes, exactly', async () => {
+    const { user, cookie } = await userWithActivity(3)
+    expect(await totalOf(cookie)).toBe(4)
+    await db().insert(userActivities).values(Array.from({ length: 25 }, (_, i) => ({ user_uuid: user.uuid, event: `bulk:${i}`, data: {} })))
+    expect(await totalOf(cookie)).toBe(29)
+    await db().execute(sql`delete from ${userActivities} where user_uuid = ${user.uuid} and event like 'bulk:%' and (data->>'i') is null and id % 2 = 0`)
+    const [{ n }] = (await db().select({ n: sql<number>`count(*)::int` }).from(userActivities).where(sql`user_uuid = ${user.uuid}`)) as { n: number }[]
+    expect(await totalOf(cookie)).toBe(n)
+  })
+
+  test('a rolled-back insert is not counted; a deleted user leaves no count behind', async () => {
+    const { user, cookie } = await userWithActivity(1)
+    await db()
+      .transaction(async (tx) => {
+        await logUserActivity(tx, anonymousActor(user.uuid, null), 'test:rolled-back')
+        throw new Error('roll back')
+      })
+      .catch(() => {})
+    expect(await totalOf(cookie)).toBe(2)
+    expect((await counted(user.uuid)).map((r) => Number(r.count))).toEqual([2])
+    await db().execute(sql`delete from users where uuid = ${user.uuid}`)
+    expect(await counted(user.uuid)).toEqual([])
+  })
+})
+
 describe('GET /api/client/account/activity', () => {
   test('lists the caller’s activity newest first', async () => {
     const { cookie } = await userWithActivity(3)

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
 import { SETUP_TIMEOUT, useTestApp } from '../../test/helpers/app'
 import { expectModel } from '../../test/helpers/auth'
 import { adminCaller, expectGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, type AdminCaller } from '../../test/helpers/admin'
@@ -18,6 +19,28 @@ beforeAll(async () => {
 
 const role = (cookie: string, name: string) =>
   t.request('POST', '/api/admin/roles', { cookie, body: { name, require_two_factor: false, admin_permissions: [], server_permissions: [] } })
+
+describe('the totals of the admin activity lists (admin_activity_counts, kept by triggers)', () => {
+  test('the whole log and one user’s part stay exact through inserts, a deleted actor and deletes', async () => {
+    const actor = await adminCaller(t)
+    const totals = async () => {
+      const all = await t.request('GET', '/api/admin/activity?per_page=1&page=100000', { cookie: admin.cookie })
+      const mine = await t.request('GET', `/api/admin/activity?user=${actor.uuid}&per_page=1&page=100000`, { cookie: admin.cookie })
+      const [{ n }] = await t.kernel.database.query<{ n: number }>(sql`select count(*)::int as n from admin_activities`)
+      expect(all.body.activities.total).toBe(n)
+      return { all: n, mine: mine.status === 200 ? mine.body.activities.total : null }
+    }
+    const before = await totals()
+    for (const name of ['count_a', 'count_b']) expect((await role(actor.cookie, name)).status).toBe(200)
+    const after = await totals()
+    expect(after.all).toBe(before.all + 2)
+    expect(after.mine).toBe(2)
+    await t.kernel.database.query(sql`delete from users where uuid = ${actor.uuid}`)
+    expect((await t.kernel.database.query(sql`select 1 from admin_activity_counts where subject = ${actor.uuid}`)).length).toBe(0)
+    await t.kernel.database.query(sql`delete from admin_activities where event = 'role:create' and data->>'name' = 'count_a'`)
+    expect((await totals()).all).toBe(after.all - 1)
+  })
+})
 
 describe('GET /api/admin/activity', () => {
   test('lists admin activity newest first, with the acting user and whether an API key was used', async () => {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   bigserial,
   boolean,
   char,
@@ -154,6 +155,28 @@ export const userActivities = pgTable(
   // Lists walk (user_uuid, created, id) backwards: newest first, id breaking ties (listUserActivity).
   (t) => [index('user_activities_user_created_id_idx').on(t.user_uuid, t.created, t.id), index('user_activities_created_idx').on(t.created)],
 )
+
+/**
+ * How many activity rows each user has, kept exact by statement triggers on `user_activities`
+ * (migration 0002), so the list's total costs one row read however long the log grows. No
+ * foreign key: the row of a deleted user is removed by the same trigger when its count reaches 0.
+ */
+export const userActivityCounts = pgTable('user_activity_counts', {
+  user_uuid: uuid('user_uuid').primaryKey(),
+  count: bigint('count', { mode: 'number' }).notNull(),
+})
+
+/**
+ * Rows of the admin activity log per acting user, and in all under the nil uuid (`ALL_ADMIN_ACTIVITY`),
+ * kept exact by statement triggers on `admin_activities` (migration 0002) like `userActivityCounts`.
+ */
+export const adminActivityCounts = pgTable('admin_activity_counts', {
+  subject: uuid('subject').primaryKey(),
+  count: bigint('count', { mode: 'number' }).notNull(),
+})
+
+/** The `admin_activity_counts` row of the whole log. */
+export const ALL_ADMIN_ACTIVITY = '00000000-0000-0000-0000-000000000000'
 
 export const adminActivities = pgTable(
   'admin_activities',

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, getTableColumns, ilike, inArray, or, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { escapeLike, requestMeta, toCountedPage, type Db, type PageParams, type Principal, type SettingsSnapshot, type Tx } from 'hatchery'
-import { adminActivities, userActivities, users } from '../tables'
+import { ALL_ADMIN_ACTIVITY, adminActivities, adminActivityCounts, userActivities, userActivityCounts, users } from '../tables'
 import { toShortUser, type UserRow } from './users'
 
 /** Who did something, from where: recorded with every activity entry. */
@@ -56,8 +56,9 @@ async function shortUsers(db: Db | Tx, uuids: (string | null)[], settings: Setti
 
 /**
  * A user's activity, newest first; `search` matches the event name. The page walks the index
- * (user_uuid, created, id) backwards and the total is a separate count over the same index: the
- * log grows without bound, so no `windowTotal` (it would read all the user's rows every time).
+ * (user_uuid, created, id) backwards. The log grows without bound, so the total of the plain list
+ * is read from `user_activity_counts` (kept exact by triggers), one row however long the log is;
+ * with a search it is counted over the user's rows.
  */
 export async function listUserActivity(db: Db | Tx, userUuid: string, page: PageParams, settings: SettingsSnapshot) {
   const where = and(eq(userActivities.user_uuid, userUuid), page.search ? ilike(userActivities.event, `%${escapeLike(page.search)}%`) : undefined)
@@ -69,7 +70,12 @@ export async function listUserActivity(db: Db | Tx, userUuid: string, page: Page
     .limit(page.perPage)
     .offset(page.offset)
   const people = await shortUsers(db, rows.map((r) => r.impersonator_uuid), settings)
-  return toCountedPage(page, rows, () => db.$count(userActivities, where), (r) => toActivity(r, people))
+  const total = async () => {
+    if (page.search) return db.$count(userActivities, where)
+    const [row] = await db.select({ n: userActivityCounts.count }).from(userActivityCounts).where(eq(userActivityCounts.user_uuid, userUuid))
+    return row?.n ?? 0
+  }
+  return toCountedPage(page, rows, total, (r) => toActivity(r, people))
 }
 
 type ActivityRow = typeof userActivities.$inferSelect | typeof adminActivities.$inferSelect
@@ -88,7 +94,8 @@ function toActivity(r: ActivityRow, people: Map<string, ReturnType<typeof toShor
 
 /**
  * The admin activity log, newest first; `search` matches the event or the acting username. Paged
- * and counted like `listUserActivity`, over (created, id) or, for one user, (user_uuid, created, id).
+ * like `listUserActivity`, over (created, id) or, for one user, (user_uuid, created, id); the total
+ * of a list without search is one row of `admin_activity_counts`.
  */
 export async function listAdminActivity(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { user?: string } = {}) {
   const actor = alias(users, 'actor')
@@ -106,6 +113,10 @@ export async function listAdminActivity(db: Db | Tx, page: PageParams, settings:
     .limit(page.perPage)
     .offset(page.offset)
   const people = await shortUsers(db, rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]), settings)
-  const total = async () => (await from({ n: count() }).where(where))[0].n
+  const total = async () => {
+    if (page.search) return (await from({ n: count() }).where(where))[0].n
+    const [row] = await db.select({ n: adminActivityCounts.count }).from(adminActivityCounts).where(eq(adminActivityCounts.subject, filter.user ?? ALL_ADMIN_ACTIVITY))
+    return row?.n ?? 0
+  }
   return toCountedPage(page, rows, total, (r) => ({ user: r.user_uuid ? people.get(r.user_uuid) ?? null : null, ...toActivity(r, people) }))
 }
