@@ -83,13 +83,17 @@ export async function startServer(name: string, cmd: string[], env: Record<strin
   throw new Error(`${name} did not answer on ${url} within ${timeoutMs / 1000} s:\n${tail(logFile)}`)
 }
 
-/** Runs a command to completion, collecting its output; killed with the rest on Ctrl-C. */
-export async function run(cmd: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs a command to completion, collecting its output and the CPU seconds it used; killed with the
+ * rest on Ctrl-C.
+ */
+export async function run(cmd: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string; cpuSeconds: number }> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   live.add(proc)
   try {
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
-    return { code, stdout, stderr }
+    const cpu = proc.resourceUsage()?.cpuTime
+    return { code, stdout, stderr, cpuSeconds: cpu ? Number(cpu.total) / 1e6 : 0 }
   } finally {
     live.delete(proc)
   }

@@ -1,16 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-/** What bench/load.mjs prints. Latencies in milliseconds. */
+/** One wrk run (bench/wrk.ts). Latencies in milliseconds. */
 export interface LoadResult {
   requests: number
   seconds: number
   rps: number
   p50: number | null
   p99: number | null
+  max: number | null
+  /** Responses per HTTP status. */
   statuses: Record<string, number>
+  /** Socket errors (connect, read, write): requests that got no response. */
   errors: number
   timeouts: number
+  /** CPU seconds the generator (wrk) used. */
   cpuSeconds: number
 }
 
@@ -83,7 +87,7 @@ function table(rows: string[][]): string {
 
 export function formatReport(r: BenchResults): string {
   const o = r.options
-  const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, node ${r.environment.node}, rate limiter ${r.environment.rateLimiter}`
+  const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, ${r.environment.generator}, rate limiter ${r.environment.rateLimiter}`
   const rows: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'statuses', 'vs bare', 'target', '']]
   for (const s of r.scenarios) {
     if (s.skipped) {

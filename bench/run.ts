@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the panel on PostgreSQL against a bare Bun.serve endpoint, each in its own
- * process, loaded by autocannon in a third; then idle RSS of the panel on PostgreSQL and on
+ * process, loaded by wrk in a third; then idle RSS of the panel on PostgreSQL and on
  * embedded PGlite. See bench/README.md.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -10,6 +10,7 @@ import { parseOptions } from './options'
 import { createBenchDatabase, type BenchDatabase } from './postgres'
 import { idleRss, measure } from './measure'
 import { freePort, ROOT, rssMiB, run, sleep, startServer, stopAll } from './processes'
+import { requireWrk } from './wrk'
 import { scenarios, type ScenarioContext } from './scenarios'
 import { formatReport, verdict, writeResults, type RssResult, type ScenarioResult } from './report'
 
@@ -29,6 +30,7 @@ const options = (() => {
     process.exit(2)
   }
 })()
+requireWrk('bench')
 const tmp = mkdtempSync(join(tmpdir(), 'hatchery-bench-'))
 mkdirSync(RESULTS_DIR, { recursive: true })
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
@@ -119,7 +121,7 @@ async function bench() {
   const report = {
     date: new Date().toISOString(),
     commit: Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD'], { cwd: ROOT }).stdout.toString().trim() || null,
-    environment: { cpus: cpus().length, bun: Bun.version, node: Bun.spawnSync(['node', '--version']).stdout.toString().trim(), platform: process.platform, rateLimiter: process.env.REDIS_URL ? 'redis' : 'memory' },
+    environment: { cpus: cpus().length, bun: Bun.version, generator: Bun.spawnSync(['wrk', '-v']).stdout.toString().split('\n')[0].split(' Copyright')[0].trim(), platform: process.platform, rateLimiter: process.env.REDIS_URL ? 'redis' : 'memory' },
     // The admin URL may carry a password.
     options: { ...options, adminUrl: undefined },
     bare: { title: `bare Bun.serve (${bytes} B)`, bytes },
