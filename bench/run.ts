@@ -11,8 +11,9 @@ import { createBenchDatabase, type BenchDatabase } from './postgres'
 import { idleRss, measure } from './measure'
 import { freePort, ROOT, rssMiB, run, sleep, startServer, stopAll } from './processes'
 import { requireWrk } from './wrk'
-import { scenarios, type ScenarioContext } from './scenarios'
-import { formatReport, verdict, writeResults, type RssResult, type ScenarioResult } from './report'
+import postgres from 'postgres'
+import { scalingScenarios, scenarios, type ScenarioContext } from './scenarios'
+import { formatReport, scalingVerdict, verdict, writeResults, type RssResult, type ScalingResult, type ScenarioResult } from './report'
 
 // Not a secret: it only encrypts the throw-away bench database.
 const BENCH_ENCRYPTION_KEY = 'hatchery-bench-encryption-key-not-secret'
@@ -35,6 +36,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'hatchery-bench-'))
 mkdirSync(RESULTS_DIR, { recursive: true })
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`)
 let database: BenchDatabase | undefined
+let sql: postgres.Sql | undefined
 
 const inherited = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !PANEL_VARIABLES.includes(k))) as Record<string, string>
 
@@ -50,9 +52,11 @@ async function cli(env: Record<string, string>, args: string[]): Promise<string>
 
 async function bench() {
   const all = scenarios(options)
-  const unknown = options.only.filter((name) => !all.some((s) => s.name === name))
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')} (known: ${all.map((s) => s.name).join(', ')})`)
-  const selected = all.filter((s) => options.only.length === 0 || options.only.includes(s.name))
+  const scaling = scalingScenarios()
+  const known = [...all, ...scaling].map((s) => s.name)
+  const unknown = options.only.filter((name) => !known.includes(name))
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')} (known: ${known.join(', ')})`)
+  const wanted = (s: { name: string }) => options.only.length === 0 || options.only.includes(s.name)
   database = await createBenchDatabase(options.adminUrl)
   const panelPort = freePort()
   const env = panelEnv(panelPort, {
@@ -84,9 +88,10 @@ async function bench() {
   log('idle RSS of the panel on PostgreSQL')
   rss.push(await idleRss(panel, options.settingsPath, options, 'panel on PostgreSQL, idle after warm-up', 100))
 
-  const ctx: ScenarioContext = { url: panel.url, cli: (args) => cli(env, args), once: memo() }
+  sql = postgres(database.url, { max: 1, onnotice: () => {}, connection: { application_name: 'hatchery-bench' } })
+  const ctx: ScenarioContext = { url: panel.url, cli: (args) => cli(env, args), once: memo(), sql }
   const results: ScenarioResult[] = []
-  for (const s of selected) {
+  for (const s of all.filter(wanted)) {
     const base = { name: s.name, title: s.title, path: s.path, target: s.target }
     let headers: Record<string, string> = {}
     try {
@@ -103,6 +108,24 @@ async function bench() {
     const m = await measure(panel, s.path, headers, options)
     const ratio = m.rps / bareMeasurement.rps
     results.push({ ...base, bare: bareMeasurement, measurement: m, ratio, verdict: verdict(m, ratio, s.target) })
+  }
+  const scalingResults: ScalingResult[] = []
+  for (const s of scaling.filter(wanted)) {
+    const result: ScalingResult = { name: s.name, title: s.title, path: s.path, target: s.target, steps: [], verdict: 'skipped' }
+    scalingResults.push(result)
+    try {
+      for (const step of s.steps) {
+        log(`${s.title}: preparing ${step.label}`)
+        const headers = await step.prepare(ctx)
+        log(`measuring ${s.title} at ${step.label}`)
+        result.steps.push({ label: step.label, measurement: await measure(panel, s.path, headers, options) })
+      }
+    } catch (e) {
+      log(`${s.title}: skipped: ${(e as Error).message}`)
+      result.skipped = (e as Error).message
+      continue
+    }
+    Object.assign(result, scalingVerdict(result))
   }
   await sleep(options.idle * 1000)
   rss.push({ label: 'panel on PostgreSQL, idle after the scenarios', mib: rssMiB(panel.pid) })
@@ -126,6 +149,7 @@ async function bench() {
     options: { ...options, adminUrl: undefined },
     bare: { title: `bare Bun.serve (${bytes} B)`, bytes },
     scenarios: results,
+    scaling: scalingResults,
     rss,
   }
   console.log(formatReport(report))
@@ -145,6 +169,7 @@ let cleaning: Promise<void> | undefined
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await stopAll()
+    await sql?.end({ timeout: 5 })
     await database?.drop().catch((e) => log(`could not drop ${database!.name}: ${e.message}`))
     rmSync(tmp, { recursive: true, force: true })
   })()
