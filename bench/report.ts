@@ -146,7 +146,7 @@ export function formatReport(r: BenchResults): string {
   return [head, '', table(rows), '', ...legend, '', 'RSS (VmRSS):', ...rss].join('\n')
 }
 
-export function writeResults(file: string, results: BenchResults): void {
+export function writeResults(file: string, results: object): void {
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
 }

@@ -1,11 +1,14 @@
 -- Shared by every bench wrk script (bench/wrk.ts prepends it): counts response statuses per
 -- thread and prints one JSON line, prefixed "BENCH_JSON ", when the run ends. A script that
 -- appends to this file may define on_response(status, headers, body) to see each response.
+-- (Defining response() makes wrk parse every body; at these sizes that costs it little.)
 
 local threads = {}
 
+-- Each thread gets thread_id (1, 2, …) for names that must not collide across threads.
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("thread_id", #threads)
 end
 
 statuses = {}
