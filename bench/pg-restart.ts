@@ -72,8 +72,8 @@ function startProber(url: string, headers: Record<string, string>, t0: number) {
         await r.arrayBuffer()
         probe.status = r.status
       })
-      .catch((e: Error) => {
-        probe.error = e.name === 'TimeoutError' ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : e.message
+      .catch((e: Error & { code?: string }) => {
+        probe.error = e.name === 'TimeoutError' ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : e.code ?? e.message
       })
       .finally(() => {
         probe.done = now()
@@ -128,7 +128,7 @@ async function pgRestart() {
   const D = options.duration
   const t0 = performance.now()
   const now = () => (performance.now() - t0) / 1000
-  log(`${D} s of mixed load at ${options.connections} connections; restart at ${(0.3 * D).toFixed(0)} s${outage ? `, ${outage} s outage from ${(0.6 * D).toFixed(0)} s` : ''}`)
+  log(`${D} s of mixed load at ${options.connections} connections; restart at ${(0.3 * D).toFixed(1)} s${outage ? `, ${outage} s outage from ${(0.6 * D).toFixed(1)} s` : ''}`)
   const load = wrk({ url: panel.url + '/api/client/account', seconds: D, connections: options.connections, headers, script: 'mixed.lua', timeout: 10 })
   const prober = startProber(panel.url + '/api/client/account', headers, t0)
   const events: Event[] = []
@@ -156,7 +156,7 @@ async function pgRestart() {
   const check = exit ? null : await fetch(panel.url + '/api/client/account', { headers, signal: AbortSignal.timeout(10_000) }).then((r) => r.status, (e: Error) => e.message)
   const count = (pred: (s: number) => boolean) => Object.entries(result.statuses).filter(([s]) => pred(Number(s))).reduce((n, [, k]) => n + k, 0)
   const statusMix = (m: Map<string, number>) => [...m].map(([s, n]) => `${s}×${n}`).join(' ')
-  const fmt = (s: number | null | undefined) => (s === null || s === undefined ? '-' : `${s.toFixed(2)} s`)
+  const fmt = (s: number | null | undefined) => (s === null || s === undefined ? '-' : `${(Math.floor(s * 100) / 100).toFixed(2)} s`)
   const probeStatuses = new Map<string, number>()
   for (const m of perSecond(probes).values()) for (const [k, n] of m) probeStatuses.set(k, (probeStatuses.get(k) ?? 0) + n)
   const alive = exit ? `NO: the panel died (${exit}) at or before ${fmt(Math.min(...probes.filter((p) => p.error).map((p) => p.sent)))}` : check === 200 ? 'yes (GET /api/client/account → 200 after the run)' : `running, but GET /api/client/account → ${check}`
@@ -175,12 +175,29 @@ async function pgRestart() {
     lines.push(`event           ${e.name}: down at ${fmt(e.down)}, ready at ${fmt(e.ready)}; recovery (ready → first 2xx) ${fmt(r.recovery)}${r.recovery === null ? ' (never)' : ''}; slowest probe meanwhile ${slowest}`)
     return { ...e, recovery: r.recovery, slowestProbe: r.slowest }
   })
-  lines.push('', 'prober per second (seconds where not every answer was 2xx):')
-  for (const [second, counts] of perSecond(probes)) {
-    if ([...counts.keys()].every((k) => k.startsWith('2'))) continue
-    const marks = events.flatMap((e) => [Math.floor(e.down) === second ? ` ← ${e.name} issued` : '', e.ready !== undefined && Math.floor(e.ready) === second ? ' ← cluster ready' : ''])
-    lines.push(`  ${String(second).padStart(4)} s  ${statusMix(counts)}${marks.join('')}`)
+  lines.push('', 'prober per second (seconds where not every answer was 2xx; unmarked runs of the same statuses merged):')
+  let run: { from: number; to: number; counts: Map<string, number> } | null = null
+  const flush = () => {
+    if (run) lines.push(`  ${(run.from === run.to ? `${run.from}` : `${run.from}–${run.to}`).padStart(7)} s  ${statusMix(run.counts)}`)
+    run = null
   }
+  for (const [second, counts] of perSecond(probes)) {
+    if ([...counts.keys()].every((k) => k.startsWith('2'))) {
+      flush()
+      continue
+    }
+    const marks = events.flatMap((e) => [Math.floor(e.down) === second ? ` ← ${e.name} issued` : '', e.ready !== undefined && Math.floor(e.ready) === second ? ' ← cluster ready' : '']).join('')
+    const same = run && run.to === second - 1 && [...counts.keys()].sort().join() === [...run.counts.keys()].sort().join()
+    if (same && !marks) {
+      run!.to = second
+      for (const [k, n] of counts) run!.counts.set(k, run!.counts.get(k)! + n)
+      continue
+    }
+    flush()
+    if (marks) lines.push(`  ${String(second).padStart(7)} s  ${statusMix(counts)}${marks}`)
+    else run = { from: second, to: second, counts: new Map(counts) }
+  }
+  flush()
   if (exit) lines.push('', 'last lines of the panel log:', tail(logFile('panel-pg-restart')))
   console.log(lines.join('\n'))
   const file = join(RESULTS_DIR, 'pg-restart.json')
