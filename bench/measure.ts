@@ -1,15 +1,13 @@
 import type { BenchOptions } from './options'
-import { cpuSeconds, machineBusySeconds, rssMiB, run, sleep, type Server } from './processes'
+import { cpuSeconds, machineBusySeconds, rssMiB, sleep, type Server } from './processes'
 import type { LoadResult, Measurement, RssResult } from './report'
+import { wrk } from './wrk'
 
 type Headers = Record<string, string>
 
-/** One run of bench/load.mjs: Node and autocannon in a process of their own. */
-export async function load(url: string, seconds: number, connections: number, headers: Headers = {}): Promise<LoadResult> {
-  const spec = JSON.stringify({ url, connections, duration: seconds, headers })
-  const { code, stdout, stderr } = await run(['node', 'bench/load.mjs', spec], process.env as Headers)
-  if (code !== 0) throw new Error(`load generator exited ${code}: ${stderr.trim()}`)
-  return JSON.parse(stdout.trim().split('\n').pop()!)
+/** One wrk run in a process of its own: 2 threads, `connections` connections. */
+export function load(url: string, seconds: number, connections: number, headers: Headers = {}): Promise<LoadResult> {
+  return wrk({ url, seconds, connections, headers })
 }
 
 /**

@@ -23,16 +23,20 @@ const USAGE = `usage: bun bench/run.ts [--duration S] [--connections N] [--warmu
 env: BENCH_DURATION BENCH_CONNECTIONS BENCH_WARMUP BENCH_IDLE BENCH_SETTINGS_PATH BENCH_ONLY
      BENCH_LOG_LEVEL; DATABASE_URL is the admin connection; REDIS_URL, if set, is passed on`
 
-function positive(name: string, raw: string, integer: boolean): number {
+function positive(name: string, raw: string, integer: boolean, usage: string): number {
   const n = Number(raw)
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got "${raw}"\n${USAGE}`)
+    throw new Error(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got "${raw}"\n${usage}`)
   }
   return n
 }
 
-/** Flags win over BENCH_* variables, which win over the defaults. */
-export function parseOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions {
+/**
+ * Flags win over BENCH_* variables, which win over the defaults (`defaults` overrides the run's
+ * own: the soak runs longer and with more connections).
+ */
+export function parseOptions(argv: string[], env: Record<string, string | undefined>, defaults: { duration?: number; connections?: number; usage?: string } = {}): BenchOptions {
+  const usage = defaults.usage ?? USAGE
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -48,17 +52,17 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     strict: true,
   })
   if (values.help) {
-    console.log(USAGE)
+    console.log(usage)
     process.exit(0)
   }
   const pick = (flag: keyof typeof values, variable: string, fallback: string) => String(values[flag] ?? env[variable] ?? fallback)
   const settingsPath = pick('settings-path', 'BENCH_SETTINGS_PATH', '/api/settings')
   if (!settingsPath.startsWith('/')) throw new Error(`--settings-path must start with /, got "${settingsPath}"`)
   return {
-    duration: positive('duration', pick('duration', 'BENCH_DURATION', '10'), false),
-    connections: positive('connections', pick('connections', 'BENCH_CONNECTIONS', '32'), true),
-    warmup: positive('warmup', pick('warmup', 'BENCH_WARMUP', '2'), false),
-    idle: positive('idle', pick('idle', 'BENCH_IDLE', '3'), false),
+    duration: positive('duration', pick('duration', 'BENCH_DURATION', String(defaults.duration ?? 10)), false, usage),
+    connections: positive('connections', pick('connections', 'BENCH_CONNECTIONS', String(defaults.connections ?? 32)), true, usage),
+    warmup: positive('warmup', pick('warmup', 'BENCH_WARMUP', '2'), false, usage),
+    idle: positive('idle', pick('idle', 'BENCH_IDLE', '3'), false, usage),
     settingsPath,
     only: pick('only', 'BENCH_ONLY', '').split(',').map((s) => s.trim()).filter(Boolean),
     adminUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',

@@ -22,7 +22,7 @@ export function freePort(): number {
 }
 
 /** The last lines of a child's log file, for error messages. */
-function tail(file: string, lines = 20): string {
+export function tail(file: string, lines = 20): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
   } catch {
@@ -50,6 +50,8 @@ export interface Server {
   name: string
   pid: number
   url: string
+  /** null while running, else how it ended (`exit code 1`, `signal SIGSEGV`). */
+  exit(): string | null
   stop(): Promise<void>
 }
 
@@ -74,7 +76,8 @@ export async function startServer(name: string, cmd: string[], env: Record<strin
     }
     try {
       await fetch(url + '/', { signal: AbortSignal.timeout(1000) })
-      return { name, pid: proc.pid, url, stop: () => stop(proc) }
+      const exit = () => (proc.signalCode !== null ? `signal ${proc.signalCode}` : proc.exitCode !== null ? `exit code ${proc.exitCode}` : null)
+      return { name, pid: proc.pid, url, exit, stop: () => stop(proc) }
     } catch {
       await sleep(100)
     }
@@ -83,13 +86,17 @@ export async function startServer(name: string, cmd: string[], env: Record<strin
   throw new Error(`${name} did not answer on ${url} within ${timeoutMs / 1000} s:\n${tail(logFile)}`)
 }
 
-/** Runs a command to completion, collecting its output; killed with the rest on Ctrl-C. */
-export async function run(cmd: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs a command to completion, collecting its output and the CPU seconds it used; killed with the
+ * rest on Ctrl-C.
+ */
+export async function run(cmd: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string; cpuSeconds: number }> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   live.add(proc)
   try {
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
-    return { code, stdout, stderr }
+    const cpu = proc.resourceUsage()?.cpuTime
+    return { code, stdout, stderr, cpuSeconds: cpu ? Number(cpu.total) / 1e6 : 0 }
   } finally {
     live.delete(proc)
   }

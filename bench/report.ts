@@ -1,16 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-/** What bench/load.mjs prints. Latencies in milliseconds. */
+/** One wrk run (bench/wrk.ts). Latencies in milliseconds. */
 export interface LoadResult {
   requests: number
   seconds: number
   rps: number
   p50: number | null
   p99: number | null
+  max: number | null
+  /** Responses per HTTP status. */
   statuses: Record<string, number>
+  /** Socket errors (connect, read, write): requests that got no response. */
   errors: number
   timeouts: number
+  /** CPU seconds the generator (wrk) used. */
   cpuSeconds: number
 }
 
@@ -34,6 +38,19 @@ export interface ScenarioResult {
   verdict: string
 }
 
+export interface ScalingResult {
+  name: string
+  title: string
+  path: string
+  /** Maximum p50 at the last step over p50 at the first. */
+  target: number
+  steps: { label: string; measurement: Measurement }[]
+  skipped?: string
+  /** p50 at the last step over p50 at the first. */
+  ratio?: number
+  verdict: string
+}
+
 export interface RssResult {
   label: string
   mib: number | null
@@ -48,14 +65,26 @@ export interface BenchResults {
   options: Record<string, unknown>
   bare: { title: string; bytes: number }
   scenarios: ScenarioResult[]
+  scaling: ScalingResult[]
   rss: RssResult[]
 }
 
 /** A target is judged only on clean runs: a ratio of 404s or 429s says nothing about the route. */
 export function verdict(m: Measurement, ratio: number, target: number): string {
-  const clean = m.errors === 0 && m.timeouts === 0 && Object.keys(m.statuses).every((s) => s.startsWith('2'))
-  if (!clean) return 'not judged: not all 2xx'
+  if (!allOk(m)) return 'not judged: not all 2xx'
   return ratio >= target ? 'meets target' : 'BELOW TARGET'
+}
+
+const allOk = (m: Measurement) => m.errors === 0 && m.timeouts === 0 && Object.keys(m.statuses).every((s) => s.startsWith('2'))
+
+/** p50 at the last step over p50 at the first, judged only when every step was all 2xx. */
+export function scalingVerdict(s: ScalingResult): { ratio?: number; verdict: string } {
+  const first = s.steps[0]?.measurement
+  const last = s.steps.at(-1)?.measurement
+  if (!first?.p50 || !last?.p50) return { verdict: 'not judged: no latency' }
+  const ratio = last.p50 / first.p50
+  if (!s.steps.every((x) => allOk(x.measurement))) return { ratio, verdict: 'not judged: not all 2xx' }
+  return { ratio, verdict: ratio <= s.target ? 'meets target' : 'ABOVE TARGET' }
 }
 
 const ms = (v: number | null) => (v === null ? '-' : v.toFixed(2))
@@ -83,7 +112,7 @@ function table(rows: string[][]): string {
 
 export function formatReport(r: BenchResults): string {
   const o = r.options
-  const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, node ${r.environment.node}, rate limiter ${r.environment.rateLimiter}`
+  const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, ${r.environment.generator}, rate limiter ${r.environment.rateLimiter}`
   const rows: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'statuses', 'vs bare', 'target', '']]
   for (const s of r.scenarios) {
     if (s.skipped) {
@@ -93,6 +122,17 @@ export function formatReport(r: BenchResults): string {
     rows.push(row(s.title, s.measurement!, s.ratio!.toFixed(2), `≥ ${s.target.toFixed(2)}`, s.verdict))
     rows.push(row(`  vs ${r.bare.title}`, s.bare!, '', '', ''))
   }
+  for (const s of r.scaling) {
+    if (s.skipped) {
+      rows.push([s.title, `skipped: ${s.skipped}`])
+      continue
+    }
+    s.steps.forEach((step, i) => {
+      const last = i === s.steps.length - 1
+      const ratio = last && s.ratio !== undefined ? `p50 ×${s.ratio.toFixed(2)}` : ''
+      rows.push(row(`${i === 0 ? s.title : ''.padEnd(4)} (${step.label})`, step.measurement, ratio, last ? `≤ ×${s.target.toFixed(2)}` : '', last ? s.verdict : ''))
+    })
+  }
   const rss = r.rss.map((x) => {
     const figure = x.mib === null ? 'n/a' : `${x.mib.toFixed(1)} MiB`
     const judged = x.target === undefined || x.mib === null ? '' : `  target < ${x.target} MiB: ${x.mib < x.target ? 'meets target' : 'ABOVE TARGET'}`
@@ -101,11 +141,12 @@ export function formatReport(r: BenchResults): string {
   const legend = [
     'cpu srv/gen/other: CPU of the server, of the load generator and of everything else on the machine',
     '(PostgreSQL, other processes), in % of one core. "vs bare" rows were measured just before their scenario.',
+    'Scaling rows (p50 ×N) compare p50 at the largest data size with p50 at the smallest, not with bare.',
   ]
   return [head, '', table(rows), '', ...legend, '', 'RSS (VmRSS):', ...rss].join('\n')
 }
 
-export function writeResults(file: string, results: BenchResults): void {
+export function writeResults(file: string, results: object): void {
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
 }

@@ -1,3 +1,4 @@
+import type postgres from 'postgres'
 import type { BenchOptions } from './options'
 
 /** What a scenario's `prepare` may use: the running panel on PostgreSQL and its CLI. */
@@ -8,6 +9,8 @@ export interface ScenarioContext {
   cli(args: string[]): Promise<string>
   /** Runs `make` once per run and shares its promise, so scenarios can share a user or a login. */
   once<T>(key: string, make: () => Promise<T>): Promise<T>
+  /** The panel's database, for fixtures too large to create through the API. */
+  sql: postgres.Sql
 }
 
 /**
@@ -25,6 +28,19 @@ export interface Scenario {
   prepare?(ctx: ScenarioContext): Promise<Record<string, string>>
 }
 
+/**
+ * One route measured at growing data sizes, judged on p50 at the last size over p50 at the first.
+ * Steps run in order on the same database, so a step only adds what the previous one lacks.
+ */
+export interface ScalingScenario {
+  name: string
+  title: string
+  path: string
+  /** Maximum p50 at the last step as a multiple of p50 at the first. */
+  target: number
+  steps: { label: string; prepare(ctx: ScenarioContext): Promise<Record<string, string>> }[]
+}
+
 const BENCH_USER = { username: 'bench', email: 'bench@example.com', password: 'benchpassword1' }
 
 async function expectOk(response: Response, label: string): Promise<unknown> {
@@ -40,7 +56,7 @@ function benchUser(ctx: ScenarioContext): Promise<string> {
 }
 
 /** The bench admin's session cookie (`name=value`). */
-function sessionCookie(ctx: ScenarioContext): Promise<string> {
+export function sessionCookie(ctx: ScenarioContext): Promise<string> {
   return ctx.once('session', async () => {
     const { username, password } = BENCH_USER
     await benchUser(ctx)
@@ -56,12 +72,24 @@ function sessionCookie(ctx: ScenarioContext): Promise<string> {
   })
 }
 
-async function apiKey(ctx: ScenarioContext): Promise<string> {
+/**
+ * A new API key of the bench admin (`c7sp_…`). Without `allPermissions` it holds none, which
+ * `GET /api/client/account` does not need; with it, every permission of the panel's catalog.
+ */
+export async function apiKey(ctx: ScenarioContext, { name = 'bench', allPermissions = false } = {}): Promise<string> {
   const cookie = await sessionCookie(ctx)
+  const permissions = { user_permissions: [] as string[], admin_permissions: [] as string[], server_permissions: [] as string[] }
+  if (allPermissions) {
+    type Catalog = Record<string, { permissions: Record<string, string> }>
+    const catalogs = (await expectOk(await fetch(`${ctx.url}/api/client/permissions`, { headers: { cookie } }), 'GET /api/client/permissions')) as Record<keyof typeof permissions, Catalog>
+    for (const kind of Object.keys(permissions) as (keyof typeof permissions)[]) {
+      permissions[kind] = Object.entries(catalogs[kind]).flatMap(([group, g]) => Object.keys(g.permissions).map((p) => `${group}.${p}`))
+    }
+  }
   const response = await fetch(`${ctx.url}/api/client/account/api-keys`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify({ name: 'bench', allowed_ips: [], user_permissions: [], admin_permissions: [], server_permissions: [], expires: null }),
+    body: JSON.stringify({ name, allowed_ips: [], ...permissions, expires: null }),
   })
   const body = (await expectOk(response, 'POST /api/client/account/api-keys')) as { key?: unknown }
   if (typeof body.key !== 'string' || !body.key.startsWith('c7sp_')) throw new Error('POST /api/client/account/api-keys returned no c7sp_ key')
@@ -96,6 +124,62 @@ export function scenarios(options: BenchOptions): Scenario[] {
       path: '/api/client/account',
       target: 0.4,
       prepare: async (ctx) => ({ authorization: `Bearer ${await apiKey(ctx)}` }),
+    },
+  ]
+}
+
+const ACTIVITY_EVENTS = ['auth:success', 'account:update', 'api-key:create', 'ssh-key:create', 'command-snippet:create']
+const OTHER_USERS = 3
+
+/** The bench admin's uuid and those of OTHER_USERS more accounts, created once per run. */
+function activityUsers(ctx: ScenarioContext): Promise<{ bench: string; others: string[] }> {
+  return ctx.once('activity-users', async () => {
+    await benchUser(ctx)
+    for (let i = 0; i < OTHER_USERS; i++) {
+      await ctx.cli(['users', 'create', '--username', `other${i}`, '--email', `other${i}@example.com`, '--name-first', 'O', '--name-last', 'O', '--password', BENCH_USER.password, '--json'])
+    }
+    const rows = await ctx.sql<{ uuid: string; username: string }[]>`select uuid, username from users`
+    const bench = rows.find((r) => r.username === BENCH_USER.username)
+    if (!bench) throw new Error('the bench user is missing from the users table')
+    return { bench: bench.uuid, others: rows.filter((r) => r !== bench).map((r) => r.uuid) }
+  })
+}
+
+/**
+ * Tops every account up to `rows` activity entries (the bench admin's and the others'), written
+ * directly in SQL, interleaved across users and spread over the past `rows` minutes as a busy
+ * panel would record them, then ANALYZEd as autovacuum would after such a batch.
+ */
+async function activityRows(ctx: ScenarioContext, rows: number): Promise<void> {
+  const { bench, others } = await activityUsers(ctx)
+  for (const user of [bench, ...others]) {
+    const [{ n }] = await ctx.sql<{ n: number }[]>`select count(*)::int as n from user_activities where user_uuid = ${user}`
+    if (n >= rows) continue
+    await ctx.sql`
+      insert into user_activities (user_uuid, event, ip, data, created)
+      select ${user}, (${ACTIVITY_EVENTS}::text[])[1 + i % ${ACTIVITY_EVENTS.length}], '127.0.0.1',
+             jsonb_build_object('bench', i), now() - make_interval(mins => i)
+      from generate_series(${n + 1}::int, ${rows}::int) as i`
+  }
+  await ctx.sql`analyze user_activities`
+}
+
+export function scalingScenarios(): ScalingScenario[] {
+  const activity = (rows: number) => ({
+    label: `${rows.toLocaleString('en-US')} rows`,
+    prepare: async (ctx: ScenarioContext) => {
+      await activityRows(ctx, rows)
+      return { cookie: await sessionCookie(ctx) }
+    },
+  })
+  return [
+    {
+      name: 'activity-scaling',
+      title: 'GET /api/client/account/activity, first page',
+      path: '/api/client/account/activity',
+      target: 2,
+      // Each of the OTHER_USERS accounts holds as many rows as the bench admin.
+      steps: [activity(1_000), activity(100_000)],
     },
   ]
 }
