@@ -3,7 +3,7 @@
  * CLI, and a panel started on a PostgreSQL database with the rate limits lifted.
  */
 import { join } from 'node:path'
-import postgres from 'postgres'
+import { openDatabase } from '../src/db/client'
 import { ROOT, run, startServer, type Server } from './processes'
 import type { ScenarioContext } from './scenarios'
 
@@ -40,7 +40,7 @@ export interface BenchPanel {
   panel: Server
   env: Record<string, string>
   ctx: ScenarioContext
-  /** Ends `ctx.sql`; the caller stops the panel. */
+  /** Closes `ctx.db`; the caller stops the panel. */
   close(): Promise<void>
 }
 
@@ -74,9 +74,9 @@ export async function startBenchPanel(o: {
     }
   }
   const panel = await startServer(o.logName, [process.execPath, 'src/main.ts'], env, o.port, logFile(o.logName))
-  const sql = postgres(o.databaseUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'hatchery-bench' } })
-  const ctx: ScenarioContext = { url: panel.url, cli: (args) => cli(env, args), once: memo(), sql }
-  return { panel, env, ctx, close: () => sql.end({ timeout: 5 }) }
+  const db = await openDatabase({ databaseUrl: o.databaseUrl, dataDir: '', max: 1 })
+  const ctx: ScenarioContext = { url: panel.url, cli: (args) => cli(env, args), once: memo(), db }
+  return { panel, env, ctx, close: () => db.close() }
 }
 
 /**

@@ -1,4 +1,5 @@
-import postgres from 'postgres'
+import { sql } from 'drizzle-orm'
+import { openDatabase } from '../src/db/client'
 
 export interface BenchDatabase {
   name: string
@@ -12,13 +13,13 @@ export interface BenchDatabase {
  */
 export async function createBenchDatabase(adminUrl: string): Promise<BenchDatabase> {
   const name = `hatchery_bench_${process.pid}`
-  const admin = () => postgres(adminUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'hatchery-bench' } })
-  const sql = admin()
+  const admin = () => openDatabase({ databaseUrl: adminUrl, dataDir: '', max: 1 })
+  const db = await admin()
   try {
-    await sql.unsafe(`drop database if exists "${name}" with (force)`)
-    await sql.unsafe(`create database "${name}"`)
+    await db.query(sql.raw(`drop database if exists "${name}" with (force)`))
+    await db.query(sql.raw(`create database "${name}"`))
   } finally {
-    await sql.end({ timeout: 5 })
+    await db.close()
   }
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
@@ -29,12 +30,12 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
     async drop() {
       if (dropped) return
       dropped = true
-      const sql = admin()
+      const db = await admin()
       try {
         // FORCE: a panel killed mid-run may still hold connections.
-        await sql.unsafe(`drop database if exists "${name}" with (force)`)
+        await db.query(sql.raw(`drop database if exists "${name}" with (force)`))
       } finally {
-        await sql.end({ timeout: 5 })
+        await db.close()
       }
     },
   }

@@ -1,4 +1,5 @@
-import type postgres from 'postgres'
+import { sql } from 'drizzle-orm'
+import type { Database } from '../src/db/client'
 import type { BenchOptions } from './options'
 
 /** What a scenario's `prepare` may use: the running panel on PostgreSQL and its CLI. */
@@ -10,7 +11,7 @@ export interface ScenarioContext {
   /** Runs `make` once per run and shares its promise, so scenarios can share a user or a login. */
   once<T>(key: string, make: () => Promise<T>): Promise<T>
   /** The panel's database, for fixtures too large to create through the API. */
-  sql: postgres.Sql
+  db: Database
 }
 
 /**
@@ -138,7 +139,7 @@ function activityUsers(ctx: ScenarioContext): Promise<{ bench: string; others: s
     for (let i = 0; i < OTHER_USERS; i++) {
       await ctx.cli(['users', 'create', '--username', `other${i}`, '--email', `other${i}@example.com`, '--name-first', 'O', '--name-last', 'O', '--password', BENCH_USER.password, '--json'])
     }
-    const rows = await ctx.sql<{ uuid: string; username: string }[]>`select uuid, username from users`
+    const rows = await ctx.db.query<{ uuid: string; username: string }>(sql`select uuid, username from users`)
     const bench = rows.find((r) => r.username === BENCH_USER.username)
     if (!bench) throw new Error('the bench user is missing from the users table')
     return { bench: bench.uuid, others: rows.filter((r) => r !== bench).map((r) => r.uuid) }
@@ -153,15 +154,15 @@ function activityUsers(ctx: ScenarioContext): Promise<{ bench: string; others: s
 async function activityRows(ctx: ScenarioContext, rows: number): Promise<void> {
   const { bench, others } = await activityUsers(ctx)
   for (const user of [bench, ...others]) {
-    const [{ n }] = await ctx.sql<{ n: number }[]>`select count(*)::int as n from user_activities where user_uuid = ${user}`
+    const [{ n }] = await ctx.db.query<{ n: number }>(sql`select count(*)::int as n from user_activities where user_uuid = ${user}`)
     if (n >= rows) continue
-    await ctx.sql`
+    await ctx.db.query(sql`
       insert into user_activities (user_uuid, event, ip, data, created)
-      select ${user}, (${ACTIVITY_EVENTS}::text[])[1 + i % ${ACTIVITY_EVENTS.length}], '127.0.0.1',
+      select ${user}, (${sql.param(ACTIVITY_EVENTS)}::text[])[1 + i % ${ACTIVITY_EVENTS.length}], '127.0.0.1',
              jsonb_build_object('bench', i), now() - make_interval(mins => i)
-      from generate_series(${n + 1}::int, ${rows}::int) as i`
+      from generate_series(${n + 1}::int, ${rows}::int) as i`)
   }
-  await ctx.sql`analyze user_activities`
+  await ctx.db.query(sql`analyze user_activities`)
 }
 
 export function scalingScenarios(): ScalingScenario[] {

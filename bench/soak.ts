@@ -4,6 +4,7 @@
  * Reports requests, the status mix and 5xx count, p50/p99, the panel's RSS before, during and
  * after the load, and whether it is still alive and answering. See bench/README.md.
  */
+import { sql } from 'drizzle-orm'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -71,7 +72,7 @@ async function soak() {
   const exit = panel.exit()
   const check = exit ? null : await fetch(panel.url + '/api/client/account', { headers, signal: AbortSignal.timeout(10_000) }).then((r) => r.status, (e: Error) => e.message)
   const serverErrors = Object.entries(result.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0)
-  const [snippets] = await ctx.sql<{ n: number }[]>`select count(*)::int as n from user_command_snippets`.catch(() => [{ n: -1 }])
+  const [snippets] = await ctx.db.query<{ n: number }>(sql`select count(*)::int as n from user_command_snippets`).catch(() => [{ n: -1 }])
   const alive = exit ? `NO: the panel died (${exit})` : check === 200 ? 'yes (GET /api/client/account → 200)' : `running, but GET /api/client/account → ${check}`
   const mib = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(1)} MiB`)
   const peak = Math.max(...rss.samples.map((s) => s.mib), rssEnd ?? 0)
