@@ -4,7 +4,8 @@ import { dropTemplates, RUN_ID } from './helpers/db'
 // Tests are quiet unless LOG_LEVEL asks otherwise.
 process.env.LOG_LEVEL ??= 'silent'
 
-// bunfig's [test] timeout is not applied by this Bun; password hashing and PGlite need more than 5 s.
+// bunfig's [test] timeout is not applied by this Bun, and this call does not reach every file:
+// package.json's `bun test --timeout 30000` is what holds. Password hashing and PGlite need more than 5 s.
 setDefaultTimeout(30_000)
 
 afterAll(async () => {
