@@ -43,6 +43,12 @@ export interface OpenOptions {
 /** Statement timeout of the background pool (migrations, jobs). */
 const BACKGROUND_STATEMENT_TIMEOUT_MS = 15 * 60_000
 
+/** A close() that may be called again (shutdown paths overlap): the second call waits for the first. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined
+  return () => (closing ??= fn())
+}
+
 /** Rows of a `db.execute()` result under either driver. */
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[]
@@ -88,10 +94,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     background: db,
     kind: 'pglite',
     query: async (q) => rowsOf(await db.execute(q)),
-    close: async () => {
+    close: once(async () => {
       await pg.close()
       lock?.release()
-    },
+    }),
   }
 }
 
@@ -202,9 +208,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     background,
     kind: 'postgres',
     query: async (q) => rowsOf(await db.execute(q)),
-    close: async () => {
-      await Promise.all([requests.end(), jobs.end()])
-    },
+    close: once(() => Promise.all([requests.end(), jobs.end()]).then(() => {})),
   }
 }
 
