@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { openDatabase, type Database } from '../src/db/client'
 import { loadConfig } from '../src/config'
+import { Elysia } from 'elysia'
+import { definePlugin } from '../src/kernel'
+import { createLogger } from '../src/kernel/logger'
+import { withFixtures } from './helpers/plugins'
 import { testApp, type TestApp, SETUP_TIMEOUT } from './helpers/app'
 import { freshDatabase, type TestDatabase } from './helpers/db'
 import { relaxRateLimits } from './helpers/auth'
@@ -142,6 +146,56 @@ describe.skipIf(!onPostgres)('the database unreachable (a proxy in front of Post
     expect(res.ms).toBeLessThan(6000)
     proxy.restore()
     expect((await t.request('GET', SNIPPETS, { token: c.token })).status).toBe(200)
+  }, 30_000)
+})
+
+describe.skipIf(!onPostgres)('a COMMIT whose connection goes quiet, then breaks', () => {
+  let t: TestApp
+  let proxy: TcpProxy
+  let proxied: TestDatabase
+  let direct: TestDatabase
+  const lines: Record<string, unknown>[] = []
+  beforeAll(async () => {
+    direct = await freshDatabase()
+    const url = new URL(direct.url!)
+    proxy = await startTcpProxy(Number(url.port || 5432), url.hostname)
+    url.port = String(proxy.port)
+    const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', max: 2 })
+    proxied = { database, url: url.toString(), drop: () => database.close() }
+    const commits = definePlugin({
+      name: 'commits',
+      version: '1.0.0',
+      routes: {
+        public: (ctx) =>
+          new Elysia().post('/commit-test', async () => {
+            await ctx.db.transaction(async (tx) => {
+              await tx.execute(sql`create temporary table if not exists commit_probe (n int)`)
+              // The network goes quiet after the last statement: the COMMIT is sent into it.
+              proxy.freeze()
+            })
+            return {}
+          }),
+      },
+    })
+    const log = createLogger({ level: 'error', write: (line) => void lines.push(JSON.parse(line)) })
+    t = await testApp({ db: proxied, env: { REQUEST_TIMEOUT: '2' }, plugins: await withFixtures(commits), log })
+  }, SETUP_TIMEOUT)
+  afterAll(async () => {
+    await t?.close()
+    await proxied?.drop()
+    await proxy?.close()
+    await direct?.drop()
+  }, SETUP_TIMEOUT)
+
+  test('the caller gets 503 at the deadline, and the unknown outcome is logged with the request id', async () => {
+    const res = await t.request('POST', '/api/commit-test', { body: {} })
+    expect(res.status).toBe(503)
+    expect(res.body).toEqual({ errors: ['request timed out'] })
+    proxy.cut()
+    await Bun.sleep(200)
+    const line = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('commit outcome unknown'))
+    expect(line).toMatchObject({ level: 'error', request_id: res.headers.get('x-request-id') })
+    proxy.restore()
   }, 30_000)
 })
 

@@ -20,6 +20,8 @@ export interface Database {
   kind: 'postgres' | 'pglite'
   /** Runs raw SQL and returns its rows (the drivers disagree on result shapes). */
   query<T = Record<string, unknown>>(query: SQL): Promise<T[]>
+  /** Who is told when a COMMIT's outcome is unknown (the kernel logs it); PostgreSQL only. */
+  onCommitUnknown(handler: CommitUnknownHandler): void
   close(): Promise<void>
 }
 
@@ -37,7 +39,6 @@ export interface OpenOptions {
   connectTimeoutMs?: number
   /** Server-side limit of one statement from a request, PostgreSQL only. Default 15 s. */
   statementTimeoutMs?: number
-  onCommitUnknown?: CommitUnknownHandler
 }
 
 /** Statement timeout of the background pool (migrations, jobs). */
@@ -94,6 +95,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     background: db,
     kind: 'pglite',
     query: async (q) => rowsOf(await db.execute(q)),
+    // In-process: a COMMIT cannot be lost on the way.
+    onCommitUnknown: () => {},
     close: once(async () => {
       await pg.close()
       lock?.release()
@@ -131,7 +134,7 @@ function guardPglite(pg: import('@electric-sql/pglite').PGlite): void {
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   const { default: pg } = await import('pg')
   const { drizzle } = await import('drizzle-orm/node-postgres')
-  const onCommitUnknown = opts.onCommitUnknown
+  let onCommitUnknown: CommitUnknownHandler | undefined
 
   // Every statement of the panel goes through this client: a request past its deadline cannot
   // start a statement, and a COMMIT lost with its connection is reported.
@@ -159,10 +162,11 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       const result = (super.query as (...a: unknown[]) => any)(...args)
       if (result && typeof result.catch === 'function') {
         if (begin) result.catch((error: Error) => this.releaseAfterFailedBegin(error))
-        else if (onCommitUnknown && /^\s*commit\b/i.test(text)) {
+        // A COMMIT sent on a live connection that then broke may or may not have been applied.
+        else if (/^\s*commit\b/i.test(text) && (this as { _queryable?: boolean })._queryable !== false) {
           const scope = queryScope.getStore()
           result.catch((error: Error) => {
-            if (isDatabaseUnavailable(error)) onCommitUnknown({ requestId: scope?.requestId, error })
+            if (isDatabaseUnavailable(error)) onCommitUnknown?.({ requestId: scope?.requestId, error })
           })
         }
       }
@@ -208,6 +212,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     background,
     kind: 'postgres',
     query: async (q) => rowsOf(await db.execute(q)),
+    onCommitUnknown: (handler) => void (onCommitUnknown = handler),
     close: once(() => Promise.all([requests.end(), jobs.end()]).then(() => {})),
   }
 }

@@ -65,13 +65,10 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
   ensureEncryptionKey(config)
   const log = opts.log ?? createLogger({ level: config.logLevel })
   const plugins = opts.plugins ?? (await discoverPlugins({ externalDir: config.pluginsDir }))
-  const database =
-    opts.database ??
-    (await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      onCommitUnknown: ({ requestId, error }) => log.error('commit outcome unknown: the connection broke during COMMIT', { request_id: requestId, error }),
-    }))
+  const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+  database.onCommitUnknown(({ requestId, error }) =>
+    log.error('commit outcome unknown: the connection broke during COMMIT', { request_id: requestId, error }),
+  )
   const ownsDatabase = opts.ownsDatabase ?? !opts.database
   const cleanup: (() => Promise<void>)[] = []
   if (ownsDatabase) cleanup.push(() => database.close())

@@ -8,6 +8,8 @@ import net from 'node:net'
  */
 export interface TcpProxy {
   port: number
+  /** Open connections stop carrying data either way (a network that went quiet); new ones hang. */
+  freeze(): void
   cut(): void
   hang(): void
   restore(): void
@@ -16,6 +18,7 @@ export interface TcpProxy {
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let mode: 'forward' | 'cut' | 'hang' = 'forward'
+  const pairs = new Set<[net.Socket, net.Socket]>()
   const sockets = new Set<net.Socket>()
   const track = (s: net.Socket) => {
     sockets.add(s)
@@ -30,6 +33,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     track(upstream)
     client.pipe(upstream)
     upstream.pipe(client)
+    const pair: [net.Socket, net.Socket] = [client, upstream]
+    pairs.add(pair)
+    client.on('close', () => pairs.delete(pair))
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
   })
@@ -39,6 +45,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   }
   return {
     port: (server.address() as net.AddressInfo).port,
+    freeze() {
+      mode = 'hang'
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream)
+        upstream.unpipe(client)
+        client.pause()
+        upstream.pause()
+      }
+    },
     cut() {
       mode = 'cut'
       dropAll()
