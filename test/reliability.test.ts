@@ -87,27 +87,34 @@ describe.skipIf(!onPostgres)('PostgreSQL backends terminated while requests run'
   }, 60_000)
 })
 
+/** A fresh database reached through a TCP proxy the test controls; `db.drop()` removes all three. */
+async function behindProxy(max: number): Promise<{ proxy: TcpProxy; db: TestDatabase }> {
+  const direct = await freshDatabase()
+  const url = new URL(direct.url!)
+  const proxy = await startTcpProxy(Number(url.port || 5432), url.hostname)
+  url.port = String(proxy.port)
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', max })
+  const drop = async () => {
+    await database.close()
+    await proxy.close()
+    await direct.drop()
+  }
+  return { proxy, db: { database, url: url.toString(), drop } }
+}
+
 describe.skipIf(!onPostgres)('the database unreachable (a proxy in front of PostgreSQL)', () => {
   let t: TestApp
   let proxy: TcpProxy
-  let proxied: TestDatabase
-  let direct: TestDatabase
+  let db: TestDatabase
   let c: Caller
   beforeAll(async () => {
-    direct = await freshDatabase()
-    const url = new URL(direct.url!)
-    proxy = await startTcpProxy(Number(url.port || 5432), url.hostname)
-    url.port = String(proxy.port)
-    const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', max: 4 })
-    proxied = { database, url: url.toString(), drop: () => database.close() }
-    t = await testApp({ db: proxied })
+    ;({ proxy, db } = await behindProxy(4))
+    t = await testApp({ db })
     c = await caller(t)
   }, SETUP_TIMEOUT)
   afterAll(async () => {
     await t?.close()
-    await proxied?.drop()
-    await proxy?.close()
-    await direct?.drop()
+    await db?.drop()
   }, SETUP_TIMEOUT)
 
   const timed = async (fn: () => Promise<{ status: number; body: any; headers: Headers }>) => {
@@ -152,16 +159,10 @@ describe.skipIf(!onPostgres)('the database unreachable (a proxy in front of Post
 describe.skipIf(!onPostgres)('a COMMIT whose connection goes quiet, then breaks', () => {
   let t: TestApp
   let proxy: TcpProxy
-  let proxied: TestDatabase
-  let direct: TestDatabase
+  let db: TestDatabase
   const lines: Record<string, unknown>[] = []
   beforeAll(async () => {
-    direct = await freshDatabase()
-    const url = new URL(direct.url!)
-    proxy = await startTcpProxy(Number(url.port || 5432), url.hostname)
-    url.port = String(proxy.port)
-    const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', max: 2 })
-    proxied = { database, url: url.toString(), drop: () => database.close() }
+    ;({ proxy, db } = await behindProxy(2))
     const commits = definePlugin({
       name: 'commits',
       version: '1.0.0',
@@ -178,13 +179,11 @@ describe.skipIf(!onPostgres)('a COMMIT whose connection goes quiet, then breaks'
       },
     })
     const log = createLogger({ level: 'error', write: (line) => void lines.push(JSON.parse(line)) })
-    t = await testApp({ db: proxied, env: { REQUEST_TIMEOUT: '2' }, plugins: await withFixtures(commits), log })
+    t = await testApp({ db, env: { REQUEST_TIMEOUT: '2' }, plugins: await withFixtures(commits), log })
   }, SETUP_TIMEOUT)
   afterAll(async () => {
     await t?.close()
-    await proxied?.drop()
-    await proxy?.close()
-    await direct?.drop()
+    await db?.drop()
   }, SETUP_TIMEOUT)
 
   test('the caller gets 503 at the deadline, and the unknown outcome is logged with the request id', async () => {
