@@ -35,8 +35,10 @@ export interface OpenOptions {
   max?: number
   /** An already-open PGlite instance (tests restore one from an image). */
   pglite?: import('@electric-sql/pglite').PGlite
-  /** Longest wait for a connection (a pool slot or a new connection), PostgreSQL only. Default 3 s. */
+  /** Longest wait for a new connection to be made, PostgreSQL only. Default 3 s. */
   connectTimeoutMs?: number
+  /** Longest wait for a free pool slot while every connection is busy, PostgreSQL only. Default 10 s. */
+  poolWaitMs?: number
   /** Server-side limit of one statement from a request, PostgreSQL only. Default 15 s. */
   statementTimeoutMs?: number
 }
@@ -138,9 +140,12 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
 
   // Every statement of the panel goes through this client: a request past its deadline cannot
   // start a statement, and a COMMIT lost with its connection is reported.
+  const connectTimeout = opts.connectTimeoutMs ?? 3000
   class GuardedClient extends pg.Client {
     constructor(config?: ConstructorParameters<typeof pg.Client>[0]) {
-      super(config)
+      // The pool's connectionTimeoutMillis bounds the wait for a slot (queueing under load); a
+      // connection that cannot be made (the database gone) must fail sooner.
+      super({ ...(typeof config === 'object' ? config : {}), connectionTimeoutMillis: connectTimeout })
       // A connection that breaks fails its pending queries and is dropped on release; the pool
       // listens for `error` only while the client is idle, and an unheard `error` event would
       // end the process (a transaction holds its client between statements).
@@ -184,13 +189,12 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     }
   }
 
-  const connectTimeout = opts.connectTimeoutMs ?? 3000
   const pool = (max: number, statementTimeout: number) => {
     const p = new pg.Pool({
       connectionString: url,
       max,
       Client: GuardedClient,
-      connectionTimeoutMillis: connectTimeout,
+      connectionTimeoutMillis: opts.poolWaitMs ?? 10_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,

@@ -16,7 +16,7 @@ const UNAVAILABLE_SQLSTATE = /^(08...|53...|57P0[1-5]|57014|55P03)$/
 // made or breaks.
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED'])
 const UNAVAILABLE_MESSAGE =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection ended|Cannot use a pool after calling end)/
+  /^(Connection terminated|timeout exceeded when trying to connect|timeout expired$|Client has encountered a connection error|Client was closed and is not queryable|Connection ended|Cannot use a pool after calling end)/
 
 /**
  * True when an error (or one it wraps) says the database is unreachable, restarting, timed out

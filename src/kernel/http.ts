@@ -5,7 +5,7 @@ import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, FieldError, Paylo
 import { coerceXml } from './coerce'
 import { validationMessages, schemaOfValidator, containerMismatch } from './validation'
 import { cidrContains, resolveClientIp, type Cidr } from './net'
-import type { Logger } from './logger'
+import { describeError, type Logger } from './logger'
 import type { RouteRegistry } from './routes'
 import { queryScope } from '../db/scope'
 
@@ -189,7 +189,9 @@ export function httpKernel(opts: HttpOptions) {
     if (code === 'INVALID_COOKIE_SIGNATURE') return new BadRequest('invalid cookie')
     const pg = fromDatabaseError(e) ?? fromPgError(e)
     if (pg) return pg
-    return new HttpError(500, opts.debug ? String(e?.message ?? e) : 'internal server error')
+    if (!opts.debug) return new HttpError(500, 'internal server error')
+    const { message, cause } = describeError(e instanceof Error ? e : new Error(String(e)))
+    return new HttpError(500, cause ? `${message}: ${(cause as { message: string }).message}` : String(message))
   }
 
   return new Elysia({ name: 'hatchery.http' })

@@ -29,10 +29,26 @@ export interface LoggerOptions {
   stderrOnly?: boolean
 }
 
+/**
+ * An error as log fields: name, message, code, stack frames and, what says why, its cause (the
+ * PostgreSQL error under Drizzle's `Failed query`). Drizzle writes the statement's parameters
+ * (password hashes, token digests) into its message: only the query text is kept.
+ */
+export function describeError(e: Error, depth = 0): LogFields {
+  const message = e.message.replace(/\nparams: [\s\S]*$/, '')
+  const frames = (e.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line))
+  const out: LogFields = { name: e.name, message }
+  const code = (e as { code?: unknown }).code
+  if (typeof code === 'string' || typeof code === 'number') out.code = code
+  out.stack = [`${e.name}: ${message}`, ...frames].join('\n')
+  if (e.cause instanceof Error && depth < 3) out.cause = describeError(e.cause, depth + 1)
+  return out
+}
+
 function errorFields(fields?: LogFields): LogFields | undefined {
   if (!fields) return fields
   for (const [k, v] of Object.entries(fields)) {
-    if (v instanceof Error) fields = { ...fields, [k]: { name: v.name, message: v.message, stack: v.stack } }
+    if (v instanceof Error) fields = { ...fields, [k]: describeError(v) }
   }
   return fields
 }
