@@ -7,6 +7,7 @@ import { XMLParser } from 'fast-xml-parser'
 import { loadConfig, type Config } from '../../src/config'
 import { createApp, type Panel } from '../../src/kernel/app'
 import { discoverPlugins, type LoadedPlugin } from '../../src/kernel/loader'
+import type { Logger } from '../../src/kernel/logger'
 import { freshDatabase, RUN_ID, type TestDatabase } from './db'
 
 export const TEST_KEY = 'test-encryption-key-0123456789abcdefghijklmnop'
@@ -72,6 +73,8 @@ export interface TestAppOptions {
   plugins?: LoadedPlugin[]
   /** Reuse a database (e.g. a second panel process on the same data). */
   db?: TestDatabase
+  /** Logger of the panel (default: silent unless LOG_LEVEL says otherwise). */
+  log?: Logger
 }
 
 let bundled: Promise<LoadedPlugin[]> | undefined
@@ -98,7 +101,7 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp> {
     ...opts.env,
   })
   const plugins = opts.plugins ?? (await bundledPlugins())
-  const panel = await createApp(config, { database: db.database, plugins, ownsDatabase: false })
+  const panel = await createApp(config, { database: db.database, plugins, ownsDatabase: false, log: opts.log })
   const close = panel.close
   return Object.assign(panel, {
     db,
