@@ -27,7 +27,8 @@ export const builtinCommands: Record<string, BuiltinCommand> = {
     async run(kernel, { options }, io) {
       if (options.status) {
         const rows = await migrationStatus(kernel.database, kernel.migrationSources)
-        io.result(rows, rows.map((r) => `${r.applied ? 'applied' : 'pending'}  ${r.owner}/${r.name}`).join('\n'))
+        const state = (r: (typeof rows)[number]) => (r.deleted ? 'deleted' : r.applied ? 'applied' : 'pending')
+        io.result(rows, rows.map((r) => `${state(r)}  ${r.owner}/${r.name}${r.deleted ? '  (applied, but its file is gone)' : ''}`).join('\n'))
         return
       }
       const applied = [...kernel.migrated, ...(await migrate(kernel.database, kernel.migrationSources))]
