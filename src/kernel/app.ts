@@ -58,8 +58,10 @@ let nextId = 0
 
 /**
  * The checks that need no database and no plugin code run: settings and rate-limit keys (a key
- * defined twice names both owners), permission groups, job schedules, CLI command names. Route
- * factories and `setup` run later (after migrations): they may use each other's APIs.
+ * defined twice names both owners), permission groups, job schedules, CLI command names. `setup`
+ * runs after migrations because it may read its own tables (a fresh database has none before),
+ * and route factories after `setup` because they call `ctx.api()`; their failures name the
+ * file and line that threw.
  */
 function checkDeclarations(plugins: LoadedPlugin[], settings: SettingsService, catalog: PermissionCatalog, config: Config): void {
   settings.define(coreSettings({ dataDir: config.dataDir, appUrl: config.appUrl }), 'core')
