@@ -8,6 +8,7 @@ import { runPanel, serverEnv, startServer, type RunningServer } from './helpers/
 import { runCommand, type Output } from '../src/cli/run'
 import { openDatabase } from '../src/db/client'
 import { AdminUser } from '../plugins/users/model'
+import { LANGUAGES } from '../plugins/users'
 import { adminActivities, userRecoveryCodes, users } from '../plugins/users/tables'
 
 setDefaultTimeout(60_000)
@@ -50,12 +51,17 @@ describe('panel users … in-process (runCommand)', () => {
       expect(row.password).toStartWith('$argon2id$')
     })
 
-    test('bad values → exit 1 naming each option; a missing option → exit 2', async () => {
-      const bad = await run(['users', 'create', '--username', 'x!', '--email', 'nope', '--name-first', 'A', '--name-last', 'B', '--password', 'short'])
+    test('bad values → exit 1 naming each option like the API names fields; a missing option → exit 2', async () => {
+      const bad = await run(['users', 'create', '--username', 'x!', '--email', 'nope', '--name-first', '', '--name-last', 'B', '--password', 'short', '--language', 'xx'])
       expect(bad.code).toBe(1)
-      expect(bad.stderr).toContain('--username: ')
-      expect(bad.stderr).toContain('--email: ')
-      expect(bad.stderr).toContain('--password: ')
+      expect(bad.stderr.split('\n')).toEqual([
+        'panel users create: username: length is lower than 3',
+        'panel users create: username: does not match pattern /^[a-zA-Z0-9_]+$/',
+        'panel users create: email: not a valid email',
+        'panel users create: name-first: length is lower than 1',
+        'panel users create: password: length is lower than 8',
+        `panel users create: language: must be one of: ${LANGUAGES.join(', ')}`,
+      ])
       expect(bad.stdout).toBe('')
       const missing = await run(['users', 'create', '--username', 'someone'])
       expect(missing.code).toBe(2)
@@ -92,7 +98,7 @@ describe('panel users … in-process (runCommand)', () => {
       const user = await makeUser(t)
       const short = await run(['users', 'reset-password', '--user', user.username, '--password', 'short'])
       expect(short.code).toBe(1)
-      expect(short.stderr).toContain('--password: ')
+      expect(short.stderr).toBe('panel users reset-password: password: length is lower than 8')
       expect(await loginStatus(user.username, user.password)).toBe(200)
       expect((await run(['users', 'reset-password', '--user', user.username])).code).toBe(2)
     })
@@ -120,6 +126,27 @@ describe('panel users … in-process (runCommand)', () => {
       expect(off.code).toBe(1)
       expect(off.stderr).toBe(`panel users disable-2fa: two-factor authentication is not enabled for ${user.username}`)
       expect((await run(['users', 'disable-2fa', '--user', 'ghost_user'])).code).toBe(1)
+    })
+  })
+
+  describe('jobs run, settings get/set', () => {
+    test('an unknown job or setting is refused with the valid names listed', async () => {
+      const job = await run(['jobs', 'run', 'nope'])
+      expect(job.code).toBe(1)
+      expect(job.stderr).toStartWith('panel jobs run: unknown job nope (known: ')
+      for (const name of t.kernel.jobs.names()) expect(job.stderr).toContain(name)
+      const get = await run(['settings', 'get', 'nope'])
+      expect(get.code).toBe(1)
+      expect(get.stderr).toStartWith('panel settings get: unknown setting nope (known: ')
+      expect(get.stderr).toContain('app.name')
+      const set = await run(['settings', 'set', 'nope', '1'])
+      expect(set.code).toBe(1)
+      expect(set.stderr).toBe(get.stderr.replace('settings get', 'settings set'))
+    })
+
+    test('a missing positional is a usage error naming them', async () => {
+      expect(await run(['settings', 'set', 'app.name'])).toMatchObject({ code: 2, stderr: 'panel settings set: usage: panel settings set KEY JSON' })
+      expect(await run(['jobs', 'run'])).toMatchObject({ code: 2, stderr: 'panel jobs run: usage: panel jobs run NAME' })
     })
   })
 })

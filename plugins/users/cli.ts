@@ -1,17 +1,13 @@
-import { Value } from '@sinclair/typebox/value'
+import { t } from 'elysia'
 import { eq } from 'drizzle-orm'
-import type { TSchema } from '@sinclair/typebox'
-import { HttpError, NotFound, Validation, transaction, type CliCommand, type PluginContext } from 'hatchery'
+import { HttpError, NotFound, transaction, type CliCommand, type PluginContext } from 'hatchery'
 import { Email, Name, Password, Username } from './model'
 import { userRecoveryCodes, userSessions, users, adminActivities } from './tables'
 import type { UsersApi } from './api'
-import { isLanguage } from './languages'
+import { LANGUAGES } from './languages'
 import { createUser, findByLogin, getUser, setPassword, toAdminUser, userTransaction } from './service/users'
 
-function check(field: string, schema: TSchema, value: unknown): string[] {
-  if (Value.Check(schema, value)) return []
-  return [...Value.Errors(schema, value)].slice(0, 1).map((e) => `--${field}: ${e.message.toLowerCase()}`)
-}
+const Language = t.Union(LANGUAGES.map((l) => t.Literal(l)))
 
 async function userByLogin(ctx: PluginContext, login: string) {
   const found = await findByLogin(ctx.db, login)
@@ -27,25 +23,16 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
     'users create': {
       description: 'Create a user (with --admin, an administrator)',
       options: {
-        username: { type: 'string', required: true },
-        email: { type: 'string', required: true },
-        'name-first': { type: 'string', required: true },
-        'name-last': { type: 'string', required: true },
-        password: { type: 'string', required: true },
+        username: { type: 'string', required: true, schema: Username },
+        email: { type: 'string', required: true, schema: Email },
+        'name-first': { type: 'string', required: true, schema: Name },
+        'name-last': { type: 'string', required: true, schema: Name },
+        password: { type: 'string', required: true, schema: Password },
         admin: { type: 'boolean', description: 'Grant the admin flag' },
-        language: { type: 'string', description: 'Language code (default en)' },
+        language: { type: 'string', description: 'Language code (default en)', schema: Language },
       },
       async run(ctx, { options }, io) {
         const o = options as Record<string, string | undefined>
-        const errors = [
-          ...check('username', Username, o.username),
-          ...check('email', Email, o.email),
-          ...check('name-first', Name, o['name-first']),
-          ...check('name-last', Name, o['name-last']),
-          ...check('password', Password, o.password),
-        ]
-        if (o.language !== undefined && !isLanguage(o.language)) errors.push(`--language: invalid language: ${o.language}`)
-        if (errors.length) throw new Validation(errors)
         const row = await transaction(ctx.db, async (tx) => {
           const row = await createUser(tx, {
             username: o.username!,
@@ -65,10 +52,8 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
     },
     'users reset-password': {
       description: "Set a user's password and end all of their sessions",
-      options: { user: { type: 'string', required: true, description: 'Username or email' }, password: { type: 'string', required: true } },
+      options: { user: { type: 'string', required: true, description: 'Username or email' }, password: { type: 'string', required: true, schema: Password } },
       async run(ctx, { options }, io) {
-        const errors = check('password', Password, options.password)
-        if (errors.length) throw new Validation(errors)
         const { user } = await userByLogin(ctx, options.user as string)
         await userTransaction(ctx.db, user.uuid, async (tx) => {
           await setPassword(tx, user.uuid, options.password as string)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { freshDatabase, type TestDatabase } from '../../test/helpers/db'
-import { MigrationError, migrate, migrationStatus, readMigrations, type MigrationSource } from './migrate'
+import { MigrationError, deletedMigrations, migrate, migrationStatus, readMigrations, type MigrationSource } from './migrate'
 
 let tdb: TestDatabase
 const root = mkdtempSync(join(tmpdir(), 'hatchery-migrate-'))
@@ -190,8 +190,20 @@ describe('migrationStatus', () => {
     await migrate(tdb.database, [src])
     writeFileSync(join(src.dir, '0002.sql'), 'select 1')
     expect(await migrationStatus(tdb.database, [src])).toEqual([
-      { owner: src.owner, name: '0001.sql', applied: true },
-      { owner: src.owner, name: '0002.sql', applied: false },
+      { owner: src.owner, name: '0001.sql', applied: true, deleted: false },
+      { owner: src.owner, name: '0002.sql', applied: false, deleted: false },
+    ])
+  })
+
+  test('an applied migration whose file was deleted is listed as deleted, for installed owners only', async () => {
+    const src = source({ '0001.sql': 'select 1', '0002.sql': 'select 2' })
+    const gone = source({ '0001.sql': 'select 1' })
+    await migrate(tdb.database, [src, gone])
+    rmSync(join(src.dir, '0001.sql'))
+    expect(await deletedMigrations(tdb.database, [src])).toEqual([`${src.owner}/0001.sql`])
+    expect(await migrationStatus(tdb.database, [src])).toEqual([
+      { owner: src.owner, name: '0002.sql', applied: true, deleted: false },
+      { owner: src.owner, name: '0001.sql', applied: true, deleted: true },
     ])
   })
 })

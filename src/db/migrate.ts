@@ -100,13 +100,35 @@ export async function migrate(database: Database, sources: MigrationSource[]): P
   return applied
 }
 
-/** Status of every known migration, for `panel migrate --status` and health checks. */
+async function appliedRows(database: Database): Promise<{ owner: string; name: string }[]> {
+  try {
+    return await database.query(sql`select owner, name from hatchery_migrations order by owner, name`)
+  } catch {
+    return [] // no table yet: nothing applied
+  }
+}
+
+/**
+ * Applied migrations (recorded in `hatchery_migrations`) of an installed owner whose file no
+ * longer exists, as `owner/name`. Owners not installed now (a removed plugin) are not listed.
+ */
+export async function deletedMigrations(database: Database, sources: MigrationSource[]): Promise<string[]> {
+  const owners = new Set(sources.map((s) => s.owner))
+  const files = new Set(sources.flatMap(readMigrations).map((m) => `${m.owner}/${m.name}`))
+  return (await appliedRows(database)).map((r) => `${r.owner}/${r.name}`).filter((id) => owners.has(id.slice(0, id.indexOf('/'))) && !files.has(id))
+}
+
+/**
+ * Status of every known migration, for `panel migrate --status` and health checks: `applied`,
+ * `pending`, or `deleted` (applied, but its file is gone).
+ */
 export async function migrationStatus(database: Database, sources: MigrationSource[]) {
   const all = sources.flatMap(readMigrations)
-  let done: { owner: string; name: string }[] = []
-  try {
-    done = await database.query(sql`select owner, name from hatchery_migrations`)
-  } catch {}
-  const set = new Set(done.map((r) => `${r.owner}/${r.name}`))
-  return all.map((m) => ({ owner: m.owner, name: m.name, applied: set.has(`${m.owner}/${m.name}`) }))
+  const set = new Set((await appliedRows(database)).map((r) => `${r.owner}/${r.name}`))
+  const rows = all.map((m) => ({ owner: m.owner, name: m.name, applied: set.has(`${m.owner}/${m.name}`), deleted: false }))
+  for (const id of await deletedMigrations(database, sources)) {
+    const at = id.indexOf('/')
+    rows.push({ owner: id.slice(0, at), name: id.slice(at + 1), applied: true, deleted: true })
+  }
+  return rows
 }

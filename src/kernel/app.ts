@@ -3,7 +3,7 @@ import type Redis from 'ioredis'
 import { join } from 'node:path'
 import type { Config } from '../config'
 import { openDatabase, type Database } from '../db/client'
-import { migrate, type MigrationSource } from '../db/migrate'
+import { deletedMigrations, migrate, type MigrationSource } from '../db/migrate'
 import { createLogger, type Logger } from './logger'
 import { ensureEncryptionKey, Secrets } from './secrets'
 import { SettingsService } from './settings/service'
@@ -11,7 +11,7 @@ import { coreSettings } from './settings/core'
 import { RateLimitSchema } from './settings/core'
 import { RateLimiter } from './ratelimit'
 import { PermissionCatalog } from './permissions'
-import { JobScheduler } from './jobs'
+import { JobScheduler, checkSchedule } from './jobs'
 import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState } from './guard'
 import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
 import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
@@ -57,6 +57,40 @@ export const CORE_MIGRATIONS = join(ROOT, 'migrations/core')
 let nextId = 0
 
 /**
+ * The checks that need no database and no plugin code run: settings and rate-limit keys (a key
+ * defined twice names both owners), permission groups, job schedules, CLI command names. `setup`
+ * runs after migrations because it may read its own tables (a fresh database has none before),
+ * and route factories after `setup` because they call `ctx.api()`; their failures name the
+ * file and line that threw.
+ */
+function checkDeclarations(plugins: LoadedPlugin[], settings: SettingsService, catalog: PermissionCatalog, config: Config): void {
+  settings.define(coreSettings({ dataDir: config.dataDir, appUrl: config.appUrl }), 'core')
+  const commands = new Map<string, LoadedPlugin>()
+  for (const p of plugins) {
+    const d = p.descriptor
+    const owner = `${d.name} (${p.file})`
+    try {
+      if (d.settings) settings.define(d.settings, owner)
+      if (d.rateLimits) {
+        settings.define(
+          Object.fromEntries(Object.entries(d.rateLimits).map(([k, rule]) => [`ratelimits.${k}`, { schema: RateLimitSchema, default: rule }])),
+          owner,
+        )
+      }
+      for (const [c, groups] of Object.entries(d.permissions ?? {})) catalog.add(c as 'user', groups!, d.name)
+      for (const [name, job] of Object.entries(d.jobs ?? {})) checkSchedule(`${d.name}:${name}`, job.schedule)
+    } catch (e) {
+      throw new PluginError(p.file, (e as Error).message)
+    }
+    for (const name of Object.keys(d.cli ?? {})) {
+      const other = commands.get(name)
+      if (other) throw new PluginError(p.file, `command "${name}" is also defined by ${other.descriptor.name} (${other.file})`)
+      commands.set(name, p)
+    }
+  }
+}
+
+/**
  * Boots everything but HTTP: encryption key, plugins, database and migrations, settings,
  * permissions, rate limiter, jobs, and each plugin's `setup` in dependency order.
  * @example const kernel = await createKernel(loadConfig()); …; await kernel.close()
@@ -73,32 +107,22 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
   const cleanup: (() => Promise<void>)[] = []
   if (ownsDatabase) cleanup.push(() => database.close())
   try {
+    const secrets = new Secrets(config.encryptionKeys)
+    const settings = new SettingsService(database, secrets)
+    const catalog = new PermissionCatalog()
+    // Everything a descriptor declares is checked before a migration touches the database.
+    checkDeclarations(plugins, settings, catalog, config)
+
     const migrationSources: MigrationSource[] = [
       { owner: 'core', dir: CORE_MIGRATIONS },
       ...plugins.filter((p) => p.migrationsDir).map((p) => ({ owner: p.descriptor.name, dir: p.migrationsDir! })),
     ]
     const migrated = config.migrate ? await migrate(database, migrationSources) : []
     if (migrated.length > 0) log.info('migrations applied', { migrations: migrated })
-
-    const secrets = new Secrets(config.encryptionKeys)
-    const settings = new SettingsService(database, secrets)
-    settings.define(coreSettings({ dataDir: config.dataDir, appUrl: config.appUrl }), 'core')
-    const catalog = new PermissionCatalog()
-    for (const p of plugins) {
-      const d = p.descriptor
-      try {
-        if (d.settings) settings.define(d.settings, d.name)
-        if (d.rateLimits) {
-          settings.define(
-            Object.fromEntries(Object.entries(d.rateLimits).map(([k, rule]) => [`ratelimits.${k}`, { schema: RateLimitSchema, default: rule }])),
-            d.name,
-          )
-        }
-        for (const [c, groups] of Object.entries(d.permissions ?? {})) catalog.add(c as 'user', groups!, d.name)
-      } catch (e) {
-        throw new PluginError(p.file, (e as Error).message)
-      }
-    }
+    // A warning, not a stop: the schema keeps what the file did, and refusing to boot over a
+    // removed file would take the panel down for a cleanup. `panel migrate --status` lists them.
+    const deleted = await deletedMigrations(database, migrationSources)
+    if (deleted.length > 0) log.warn('applied migrations whose files are gone', { migrations: deleted })
 
     let redis: Redis | undefined
     if (config.redisUrl) {
@@ -151,12 +175,12 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
       contexts.set(d.name, ctx)
       try {
         if (d.setup) apis.set(d.name, await d.setup(ctx))
-        // Jobs get the background handle: their statements may run longer than a request's.
-        const jobCtx = { ...ctx, db: database.background }
-        for (const [name, job] of Object.entries(d.jobs ?? {})) jobs.register(`${d.name}:${name}`, job, jobCtx)
       } catch (e) {
-        throw new PluginError(p.file, (e as Error).message)
+        throw PluginError.thrown(p, 'setup', e)
       }
+      // Jobs get the background handle: their statements may run longer than a request's.
+      const jobCtx = { ...ctx, db: database.background }
+      for (const [name, job] of Object.entries(d.jobs ?? {})) jobs.register(`${d.name}:${name}`, job, jobCtx)
     }
 
     let closed = false
@@ -262,7 +286,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
         try {
           group = factory(kernel.contexts.get(p.descriptor.name)!)
         } catch (e) {
-          throw new PluginError(p.file, `routes.${ns}: ${(e as Error).message}`)
+          throw PluginError.thrown(p, `routes.${ns}`, e)
         }
         if (!group || typeof (group as AnyElysia).use !== 'function' || !Array.isArray((group as AnyElysia).routes)) {
           throw new PluginError(p.file, `routes.${ns} must return an Elysia instance`)

@@ -108,7 +108,7 @@ export function createGuard(state: GuardState) {
       // The 200 schema for /openapi.json only, without Elysia checking every answer against it:
       // for hot routes that build their answer field by field (a large schema costs ~10 µs).
       documents: (schema: TSchema) => ({
-        detail: { responses: { 200: { description: 'Success', content: { 'application/json': { schema: jsonSchema(schema) } } } } } as Record<string, unknown>,
+        detail: { responses: { 200: { description: 'Success', content: { 'application/json': { schema } } } } } as Record<string, unknown>,
       }),
       permission: (spec: PermissionSpec | PermissionSpec[]) => {
         const specs = Array.isArray(spec) ? spec : [spec]
@@ -128,13 +128,6 @@ export function createGuard(state: GuardState) {
 }
 
 export type Guard = ReturnType<typeof createGuard>
-
-/** A TypeBox schema as plain JSON Schema; dates travel as RFC 3339 strings. */
-function jsonSchema(schema: TSchema): unknown {
-  return JSON.parse(JSON.stringify(schema), (_key, value) =>
-    value && typeof value === 'object' && value.type === 'Date' ? { type: 'string', format: 'date-time' } : value,
-  )
-}
 
 /**
  * A namespace (`/api/client`, `/api/admin`): every route mounted in it is authenticated unless it

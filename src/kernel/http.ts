@@ -174,6 +174,12 @@ export function httpKernel(opts: HttpOptions) {
       const allow = routes.allowedMethods(path)
       return allow.length > 0 ? new MethodNotAllowed(allow) : new NotFound('route not found')
     }
+    if (code === 'VALIDATION' && e?.type === 'response') {
+      // The handler broke its own contract: the server's fault, not the caller's.
+      const schema = schemaOfValidator(e.validator)
+      const detail = schema ? validationMessages(schema, e.value).join('; ') : 'invalid value'
+      return new HttpError(500, opts.debug ? `response does not match its schema: ${detail}` : 'internal server error')
+    }
     if (code === 'VALIDATION') {
       if (e.type === 'query' || e.type === 'property') {
         // Elysia checks coerced query fields one by one and loses their names; check the whole query again.
@@ -251,7 +257,8 @@ export function httpKernel(opts: HttpOptions) {
       const http = toHttpError(code as string, error, request)
       const meta = metas.get(request)
       if (http.status >= 500) {
-        log.error('request failed', { request_id: meta?.id, method: request.method, path: new URL(request.url).pathname, error: error as Error })
+        const msg = code === 'VALIDATION' ? 'response does not match its schema' : 'request failed'
+        log.error(msg, { request_id: meta?.id, method: request.method, path: new URL(request.url).pathname, error: error as Error })
       }
       set.status = http.status
       if (http.headers) Object.assign(set.headers, http.headers)

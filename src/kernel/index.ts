@@ -3,7 +3,7 @@
  * @example import { definePlugin, NotFound, PaginationQuery, pageParams } from 'hatchery'
  */
 export { definePlugin, NAMESPACE_PREFIX } from './plugin'
-export type { PluginDescriptor, PluginContext, Namespace, CliCommand, CliIO, CliOption, JobDef } from './plugin'
+export type { PluginDescriptor, PluginContext, Namespace, CliCommand, CliArgs, CliIO, CliOption, CliPositional, JobDef } from './plugin'
 export * from './errors'
 export { PaginationQuery, PaginationQueryNoSearch, PageOf, pageParams, toPage, toCountedPage, windowTotal, searchFilter, escapeLike, DEFAULT_PER_PAGE } from './pagination'
 export type { Page, PageParams } from './pagination'

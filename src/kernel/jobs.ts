@@ -16,6 +16,21 @@ interface Entry {
  * claimed with one conditional upsert in `hatchery_jobs`, so when several panel processes
  * share a database exactly one of them runs it.
  */
+/**
+ * Throws unless `schedule` is a valid cron expression or an interval of at least one second
+ * (checked at boot before any migration, and again on register).
+ * @example checkSchedule('users:prune', '0 * * * *')
+ */
+export function checkSchedule(name: string, schedule: JobDef['schedule']): void {
+  if (typeof schedule === 'string') {
+    try {
+      new Cron(schedule, { paused: true }).stop()
+    } catch (e) {
+      throw new Error(`job ${name}: invalid cron expression "${schedule}": ${(e as Error).message}`)
+    }
+  } else if (!(schedule?.everySeconds >= 1)) throw new Error(`job ${name}: everySeconds must be at least 1`)
+}
+
 export class JobScheduler {
   private entries = new Map<string, Entry>()
   private timers: { stop(): void }[] = []
@@ -25,13 +40,7 @@ export class JobScheduler {
 
   register(name: string, def: JobDef, ctx: PluginContext): void {
     if (this.entries.has(name)) throw new Error(`job ${name} is registered twice`)
-    if (typeof def.schedule === 'string') {
-      try {
-        new Cron(def.schedule, { paused: true }).stop()
-      } catch (e) {
-        throw new Error(`job ${name}: invalid cron expression "${def.schedule}": ${(e as Error).message}`)
-      }
-    } else if (!(def.schedule.everySeconds >= 1)) throw new Error(`job ${name}: everySeconds must be at least 1`)
+    checkSchedule(name, def.schedule)
     this.entries.set(name, { name, def, ctx })
   }
 

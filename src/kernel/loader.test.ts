@@ -79,6 +79,14 @@ describe('discoverPlugins', () => {
     expect(e.file).toBe(join(dir, 'boom', 'index.ts'))
     expect(e.message).toContain('failed to load')
     expect(e.message).toContain('kaput')
+    expect(e.message).toEndWith(`(at ${join(dir, 'boom', 'index.ts')}:1:11)`)
+  })
+
+  test('a syntax error names the file and line of the real source', async () => {
+    const dir = pluginsDir({ typo: "export default {\n  name: 'typo',\n  version: '1.0.0' +,\n}\n" })
+    const e = await pluginError(discoverPlugins({ bundledDir: dir }))
+    expect(e.message).toStartWith(`${join(dir, 'typo', 'index.ts')}: failed to load: `)
+    expect(e.message).toEndWith(`(at ${join(dir, 'typo', 'index.ts')}:3:21)`)
   })
 
   test.each([
@@ -219,6 +227,17 @@ describe('validateDescriptor', () => {
   test('CLI command words must be kebab-case', () => {
     const d = { name: 'p', version: '1.0.0', cli: { 'Do Thing': { description: 'x', run: () => {} } } }
     expect(() => validateDescriptor(d, 'f')).toThrow('f: cli "Do Thing": command words must be kebab-case')
+  })
+
+  test.each([
+    [{ options: { title: { type: 'number' } } }, `cli "notes add" --title: type must be 'string' or 'boolean'`],
+    [{ options: { json: { type: 'boolean' } } }, 'cli "notes add" --json: option names are kebab-case'],
+    [{ options: { title: { type: 'string', schema: 'minLength 1' } } }, 'cli "notes add" --title: schema must be a TypeBox schema'],
+    [{ positionals: 'KEY' }, 'cli "notes add": positionals must be a list'],
+    [{ positionals: [{ name: 'A' }, { name: 'B', required: true }] }, 'cli "notes add" B: a required positional cannot follow an optional one'],
+  ])('CLI arguments are declared soundly: %j', (args, message) => {
+    const d = { name: 'p', version: '1.0.0', cli: { 'notes add': { description: 'x', run: () => {}, ...args } } }
+    expect(() => validateDescriptor(d, 'f')).toThrow(`f: ${message}`)
   })
 })
 

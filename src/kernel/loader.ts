@@ -8,6 +8,27 @@ export class PluginError extends Error {
   constructor(public file: string, reason: string) {
     super(`${file}: ${reason}`)
   }
+
+  /**
+   * A plugin's code threw (or did not parse): the reason ends with where, `(at file:line:column)`,
+   * taken from the parser's position or the first stack frame in the plugin's own code.
+   * @example throw PluginError.thrown(p, 'routes.client', e) // …/index.ts: routes.client: boom (at …/routes.ts:12:9)
+   */
+  static thrown(plugin: { file: string }, what: string, error: unknown): PluginError {
+    const where = sourceLocation(error)
+    return new PluginError(plugin.file, `${what}: ${(error as Error)?.message ?? String(error)}${where ? ` (at ${where})` : ''}`)
+  }
+}
+
+
+/** `file:line:column` of an error: a parser's position, else the first frame of the plugin's code. */
+export function sourceLocation(error: unknown): string | undefined {
+  const e = error as { position?: { file: string; line: number; column: number } | null; errors?: unknown[]; stack?: string }
+  const position = e?.position ?? (e?.errors?.[0] as typeof e | undefined)?.position
+  if (position?.file) return `${position.file}:${position.line}:${position.column}`
+  const frames = [...(e?.stack ?? '').matchAll(/\(?((?:\/|[A-Za-z]:\\)[^()\s]*?):(\d+):(\d+)\)?$/gm)].map((m) => ({ file: m[1], at: `${m[1]}:${m[2]}:${m[3]}` }))
+  // The innermost frame of code that is neither the panel's nor a package's: the plugin's own.
+  return frames.find((f) => !f.file.startsWith(HOST_SRC) && !f.file.includes('/node_modules/'))?.at
 }
 
 export interface LoadedPlugin {
@@ -23,6 +44,7 @@ export interface LoadedPlugin {
 /** The repository root (holds `plugins/`, `migrations/`, `node_modules/`). */
 export const ROOT = resolve(import.meta.dir, '../..')
 export const BUNDLED_PLUGINS = join(ROOT, 'plugins')
+const HOST_SRC = join(ROOT, 'src') + '/'
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/
 const VERSION = /^\d+\.\d+\.\d+([-+][\w.-]+)?$/
@@ -59,6 +81,7 @@ export function validateDescriptor(d: unknown, file: string): asserts d is Plugi
   for (const [name, cmd] of Object.entries((p.cli ?? {}) as Record<string, any>)) {
     if (!/^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$/.test(name)) fail(file, `cli "${name}": command words must be kebab-case`)
     if (typeof cmd?.run !== 'function' || typeof cmd?.description !== 'string') fail(file, `cli "${name}" needs description and run()`)
+    checkCliArguments(file, name, cmd)
   }
   for (const [name, job] of Object.entries((p.jobs ?? {}) as Record<string, any>)) {
     if (typeof job?.run !== 'function' || job.schedule === undefined) fail(file, `job "${name}" needs schedule and run()`)
@@ -68,6 +91,27 @@ export function validateDescriptor(d: unknown, file: string): asserts d is Plugi
     if (!(Number.isInteger(rule?.hits) && rule.hits >= 1 && Number.isInteger(rule?.window_seconds) && rule.window_seconds >= 1)) {
       fail(file, `rate limit "${name}" needs integer hits ≥ 1 and window_seconds ≥ 1`)
     }
+  }
+}
+
+const isSchema = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null)
+
+/** Options `{ type: 'string' | 'boolean', schema? }`; positionals named, required ones first. */
+function checkCliArguments(file: string, name: string, cmd: Record<string, any>): void {
+  if (cmd.options !== undefined && (typeof cmd.options !== 'object' || cmd.options === null)) fail(file, `cli "${name}": options must be an object`)
+  for (const [key, o] of Object.entries<any>(cmd.options ?? {})) {
+    if (!/^[a-z][a-z0-9-]*$/.test(key) || key === 'json') fail(file, `cli "${name}" --${key}: option names are kebab-case (json is the panel's own)`)
+    if (o?.type !== 'string' && o?.type !== 'boolean') fail(file, `cli "${name}" --${key}: type must be 'string' or 'boolean'`)
+    if (!isSchema(o.schema)) fail(file, `cli "${name}" --${key}: schema must be a TypeBox schema`)
+  }
+  if (cmd.positionals === undefined) return
+  if (!Array.isArray(cmd.positionals)) fail(file, `cli "${name}": positionals must be a list`)
+  let optional = false
+  for (const p of cmd.positionals) {
+    if (typeof p?.name !== 'string' || !p.name) fail(file, `cli "${name}": every positional needs a name`)
+    if (!isSchema(p.schema)) fail(file, `cli "${name}" ${p.name}: schema must be a TypeBox schema`)
+    if (p.required && optional) fail(file, `cli "${name}" ${p.name}: a required positional cannot follow an optional one`)
+    optional ||= !p.required
   }
 }
 
@@ -140,7 +184,7 @@ export async function discoverPlugins(opts: { bundledDir?: string; externalDir?:
       try {
         mod = await import(file)
       } catch (e) {
-        fail(file, `failed to load: ${(e as Error).message}`)
+        throw PluginError.thrown({ file }, 'failed to load', e)
       }
       const descriptor = mod.default
       validateDescriptor(descriptor, file)

@@ -30,22 +30,34 @@ function errorResponse(description: string) {
 const COERCED = new Set(['integer', 'numeric', 'boolean', 'ObjectString', 'ArrayString'])
 
 /**
- * Elysia's number and boolean types accept their text form and show up as
- * `anyOf: [string, integer]`; document the type itself.
+ * Turns what TypeBox and Elysia put in a schema into plain JSON Schema (2020-12, as OpenAPI 3.1
+ * reads it), for every schema of the document:
+ * - Elysia's number and boolean types accept their text form and show up as
+ *   `anyOf: [string, integer]`: document the type itself;
+ * - `t.Date()` (drizzle-typebox timestamps) is `type: 'Date'`, which no JSON Schema knows: dates
+ *   travel as RFC 3339 strings;
+ * - `nullable: true` is OpenAPI 3.0; the `anyOf` with `type: 'null'` beside it already says it.
  */
-function plainTypes(node: any): any {
-  if (Array.isArray(node)) return node.map(plainTypes)
+function jsonSchema(node: any): any {
+  if (Array.isArray(node)) return node.map(jsonSchema)
   if (!node || typeof node !== 'object') return node
+  if (node.type === 'Date') {
+    const { type, ...rest } = node
+    return { ...rest, type: 'string', format: 'date-time' }
+  }
   if (Array.isArray(node.anyOf) && node.anyOf.length === 2 && node.anyOf[0]?.type === 'string' && COERCED.has(node.anyOf[0]?.format)) {
     const { anyOf, ...rest } = node
-    return plainTypes({ ...rest, ...anyOf[1] })
+    return jsonSchema({ ...rest, ...anyOf[1] })
   }
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, plainTypes(v)]))
+  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, jsonSchema(v)]))
+  if (out.nullable === true && Array.isArray(out.anyOf) && out.anyOf.some((b: any) => b?.type === 'null')) delete out.nullable
+  return out
 }
 
 /** Offers every JSON body and response in all three encodings and adds the error responses. */
 function decorate(doc: any, routes: RouteRegistry) {
-  doc.paths = plainTypes(doc.paths)
+  doc.paths = jsonSchema(doc.paths)
+  doc.components = jsonSchema(doc.components ?? {})
   for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
     for (const [method, op] of Object.entries<any>(item)) {
       if (!op || typeof op !== 'object' || !('responses' in op || 'operationId' in op)) continue
@@ -54,7 +66,7 @@ function decorate(doc: any, routes: RouteRegistry) {
       if (op.requestBody?.content) {
         // A custom parser hides the content types from the generator; the route's schema is still ours.
         const schema =
-          json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema ?? (info?.bodySchema ? plainTypes(JSON.parse(JSON.stringify(info.bodySchema))) : undefined)
+          json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema ?? (info?.bodySchema ? jsonSchema(JSON.parse(JSON.stringify(info.bodySchema))) : undefined)
         op.requestBody.content = info?.rawBody
           ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
           : Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
@@ -73,7 +85,6 @@ function decorate(doc: any, routes: RouteRegistry) {
       if (info?.permissions.length) op['x-permission'] = info.permissions
     }
   }
-  doc.components ??= {}
   doc.components.schemas = { ...(doc.components.schemas ?? {}), Error: ERROR_SCHEMA }
   doc.components.securitySchemes = {
     session: { type: 'apiKey', in: 'cookie', name: 'hatchery_session', description: 'Session cookie (name from the app.session_cookie setting)' },

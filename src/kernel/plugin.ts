@@ -1,4 +1,4 @@
-import type { AnyElysia } from 'elysia'
+import type { AnyElysia, TSchema } from 'elysia'
 import type { Database, Db } from '../db/client'
 import type { Logger } from './logger'
 import type { Secrets } from './secrets'
@@ -51,12 +51,32 @@ export interface PluginContext {
   api<A>(plugin: PluginDescriptor<A>): A
 }
 
-/** Options of a plugin CLI command, parsed with `node:util` parseArgs. */
+/**
+ * An option of a plugin CLI command (`--name value`), parsed with `node:util` parseArgs. With a
+ * `schema` (TypeBox, as for request bodies) the value is converted (`--count 5` → 5) and checked
+ * before `run`; a failure is exit 1 with API-style lines (`title: length is lower than 1`).
+ */
 export interface CliOption {
   type: 'string' | 'boolean'
   short?: string
   description?: string
+  /** Missing → usage error (exit 2). */
   required?: boolean
+  schema?: TSchema
+}
+
+/** A positional argument, in order; with `positionals` declared, extra arguments are refused. */
+export interface CliPositional {
+  name: string
+  description?: string
+  required?: boolean
+  schema?: TSchema
+}
+
+/** What `run` receives: option values by name (converted by their schemas) and positionals. */
+export interface CliArgs {
+  options: Record<string, string | number | boolean | undefined>
+  positionals: string[]
 }
 
 export interface CliIO {
@@ -68,14 +88,16 @@ export interface CliIO {
 }
 
 /**
- * A `panel` subcommand, named by its words (`'users create'`).
- * @example { description: 'Greets', options: { name: { type: 'string', required: true } },
+ * A `panel` subcommand, named by its words (`'users create'`). Throw typed errors (`Validation`,
+ * `NotFound`…): their messages are printed as `panel <command>: <message>`, exit 1.
+ * @example { description: 'Greets', options: { name: { type: 'string', required: true, schema: t.String({ minLength: 1 }) } },
  *            run: async (ctx, { options }, io) => io.result({ hello: options.name }) }
  */
 export interface CliCommand {
   description: string
   options?: Record<string, CliOption>
-  run(ctx: PluginContext, args: { options: Record<string, string | boolean | undefined>; positionals: string[] }, io: CliIO): Promise<number | void>
+  positionals?: CliPositional[]
+  run(ctx: PluginContext, args: CliArgs, io: CliIO): Promise<number | void>
 }
 
 /** A background job: a cron expression (croner) or a fixed interval. Runs once per slot across all panel processes. */

@@ -97,7 +97,12 @@ function unwrap(schema: any): any {
 }
 const pickDocs = (s: any) => (s.error ? { error: s.error } : {})
 
-function coerce(schema: any, value: unknown): unknown {
+/**
+ * Numbers and booleans written as text (query strings, CLI options) converted as their schema
+ * says; anything else unchanged.
+ * @example coerce(t.Object({ n: t.Integer() }), { n: '5' }) // { n: 5 }
+ */
+export function coerce(schema: any, value: unknown): unknown {
   schema = unwrap(schema)
   if (typeof value === 'string') {
     if ((schema?.type === 'integer' || schema?.type === 'number') && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value)

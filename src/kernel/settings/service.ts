@@ -62,22 +62,28 @@ function setPath(doc: Record<string, unknown>, key: string, value: unknown) {
  */
 export class SettingsService {
   private defs = new Map<string, SettingDef>()
+  private owners = new Map<string, string>()
   private current?: SettingsSnapshot
   private loadedAt = 0
   private loading?: Promise<SettingsSnapshot>
 
   constructor(private database: Database, private secrets: Secrets) {}
 
-  /** Adds keys (core or plugin); a key defined twice stops boot. */
+  /**
+   * Adds keys (core or plugin); a key defined twice stops boot, naming the owner that defined it
+   * first. `owner` labels the definer in later clashes (`users (plugins/users/index.ts)`); the
+   * caller names the definer itself when it reports an error.
+   */
   define(defs: Record<string, SettingDef>, owner: string): void {
     for (const [key, def] of Object.entries(defs)) {
-      if (!/^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(key)) throw new Error(`${owner}: setting key "${key}" is not a dotted snake_case key`)
-      if (this.defs.has(key)) throw new Error(`${owner}: setting "${key}" is already defined`)
+      if (!/^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(key)) throw new Error(`setting key "${key}" is not a dotted snake_case key`)
+      if (this.defs.has(key)) throw new Error(`setting "${key}" is already defined by ${this.owners.get(key)}`)
       for (const other of this.defs.keys()) {
-        if (other.startsWith(key + '.') || key.startsWith(other + '.')) throw new Error(`${owner}: setting "${key}" overlaps "${other}"`)
+        if (other.startsWith(key + '.') || key.startsWith(other + '.')) throw new Error(`setting "${key}" overlaps "${other}" of ${this.owners.get(other)}`)
       }
-      if (!Value.Check(def.schema, def.default)) throw new Error(`${owner}: default of setting "${key}" does not match its schema`)
+      if (!Value.Check(def.schema, def.default)) throw new Error(`default of setting "${key}" does not match its schema`)
       this.defs.set(key, def)
+      this.owners.set(key, owner)
     }
     this.current = undefined
   }
