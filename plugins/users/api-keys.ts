@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { and, asc, eq, getTableColumns, gt, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import {
   BadRequest,
   Conflict,
@@ -10,10 +10,8 @@ import {
   Validation,
   isUniqueViolation,
   pageParams,
+  paginate,
   parseCidr,
-  searchFilter,
-  toPage,
-  windowTotal,
   type PluginContext,
   type Principal,
   type Tx,
@@ -97,16 +95,9 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
     .get(
       '',
       async ({ principal, query }) => {
-        const page = pageParams(query)
-        const where = and(eq(userApiKeys.user_uuid, principal.user.uuid), live(), searchFilter(page.search, [userApiKeys.name]))
-        const rows = await ctx.db
-          .select({ ...getTableColumns(userApiKeys), __total: windowTotal })
-          .from(userApiKeys)
-          .where(where)
-          .orderBy(asc(userApiKeys.created), asc(userApiKeys.uuid))
-          .limit(page.perPage)
-          .offset(page.offset)
-        return { api_keys: await toPage(page, rows, () => ctx.db.$count(userApiKeys, where), ({ __total, ...r }) => toApiKey(r)) }
+        const where = and(eq(userApiKeys.user_uuid, principal.user.uuid), live())
+        const list = { from: userApiKeys, where, search: [userApiKeys.name], orderBy: [asc(userApiKeys.created), asc(userApiKeys.uuid)], map: toApiKey }
+        return { api_keys: await paginate(ctx.db, list, pageParams(query)) }
       },
       { permission: 'user:api-keys.read', query: PaginationQuery, response: { 200: t.Object({ api_keys: PageOf(ApiKey) }) }, detail: { summary: 'List API keys (search: name)' } },
     )

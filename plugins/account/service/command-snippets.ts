@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns } from 'drizzle-orm'
-import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
+import { and, asc, eq } from 'drizzle-orm'
+import { Conflict, LimitExceeded, NotFound, isUniqueViolation, paginate, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userCommandSnippets } from '../tables'
 
@@ -10,16 +10,9 @@ export const toCommandSnippet = (r: CommandSnippetRow) => ({ uuid: r.uuid, name:
 const ofUser = (userUuid: string) => eq(userCommandSnippets.user_uuid, userUuid)
 const nameTaken = (e: unknown) => (isUniqueViolation(e) ? new Conflict('command snippet with name already exists') : e)
 
-export async function listCommandSnippets(db: Db | Tx, userUuid: string, page: PageParams) {
-  const where = and(ofUser(userUuid), searchFilter(page.search, [userCommandSnippets.name]))
-  const rows = await db
-    .select({ ...getTableColumns(userCommandSnippets), __total: windowTotal })
-    .from(userCommandSnippets)
-    .where(where)
-    .orderBy(asc(userCommandSnippets.created), asc(userCommandSnippets.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(userCommandSnippets, where), toCommandSnippet)
+export function listCommandSnippets(db: Db | Tx, userUuid: string, page: PageParams) {
+  const order = [asc(userCommandSnippets.created), asc(userCommandSnippets.uuid)]
+  return paginate(db, { from: userCommandSnippets, where: ofUser(userUuid), search: [userCommandSnippets.name], orderBy: order, map: toCommandSnippet }, page)
 }
 
 async function ownedSnippet(db: Db | Tx, userUuid: string, uuid: string): Promise<CommandSnippetRow> {

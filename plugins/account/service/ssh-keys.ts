@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns } from 'drizzle-orm'
-import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
+import { and, asc, eq } from 'drizzle-orm'
+import { Conflict, LimitExceeded, NotFound, isUniqueViolation, paginate, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
@@ -21,16 +21,8 @@ export function countSshKeys(db: Db | Tx, userUuid: string): Promise<number> {
 }
 
 /** A user's keys, oldest first; `search` matches the name. */
-export async function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
-  const where = and(ofUser(userUuid), searchFilter(page.search, [userSshKeys.name]))
-  const rows = await db
-    .select({ ...getTableColumns(userSshKeys), __total: windowTotal })
-    .from(userSshKeys)
-    .where(where)
-    .orderBy(asc(userSshKeys.created), asc(userSshKeys.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(userSshKeys, where), toSshKey)
+export function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
+  return paginate(db, { from: userSshKeys, where: ofUser(userUuid), search: [userSshKeys.name], orderBy: [asc(userSshKeys.created), asc(userSshKeys.uuid)], map: toSshKey }, page)
 }
 
 async function ownedKey(db: Db | Tx, userUuid: string, uuid: string): Promise<SshKeyRow> {

@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm'
-import { BadRequest, Conflict, Forbidden, Validation, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
+import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { BadRequest, Conflict, Forbidden, Validation, isUniqueViolation, paginate, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
 import { roles, userRecoveryCodes, userSessions, users } from '../tables'
 import { isLanguage } from '../languages'
 import { hashPassword } from './passwords'
@@ -53,17 +53,18 @@ export const userAudit = (u: UserRow) => ({
 })
 
 /** Users with their role, `created` ascending; `search` matches username or email; optionally one role's users. */
-export async function listAdminUsers(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { role?: string } = {}) {
-  const where = and(filter.role ? eq(users.role_uuid, filter.role) : undefined, searchFilter(page.search, [users.username, users.email]))
-  const rows = await db
-    .select({ user: getTableColumns(users), role: getTableColumns(roles), __total: windowTotal })
-    .from(users)
-    .leftJoin(roles, eq(roles.uuid, users.role_uuid))
-    .where(where)
-    .orderBy(asc(users.created), asc(users.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(users, where), (r) => toAdminUser({ user: r.user, role: r.role }, settings))
+export function listAdminUsers(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { role?: string } = {}) {
+  return paginate(
+    db,
+    {
+      from: (total) => db.select({ user: getTableColumns(users), role: getTableColumns(roles), ...total }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid)),
+      where: filter.role ? eq(users.role_uuid, filter.role) : undefined,
+      search: [users.username, users.email],
+      orderBy: [asc(users.created), asc(users.uuid)],
+      map: (r) => toAdminUser(r, settings),
+    },
+    page,
+  )
 }
 
 export async function findUserByExternalId(db: Db | Tx, externalId: string): Promise<UserWithRole | null> {

@@ -1,5 +1,5 @@
-import { asc, eq, getTableColumns } from 'drizzle-orm'
-import { BadRequest, Conflict, NotFound, Validation, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
+import { asc, eq } from 'drizzle-orm'
+import { BadRequest, Conflict, NotFound, Validation, isUniqueViolation, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
 import { roles } from '../tables'
 import type { RoleRow } from './users'
 import { assertRoleWithin, type Privileges } from './privileges'
@@ -50,16 +50,8 @@ export async function roleParam(db: Db | Tx, value: string, lock = false): Promi
 }
 
 /** Roles by `created` ascending; `search` matches the name. */
-export async function listRoles(db: Db | Tx, page: PageParams) {
-  const where = searchFilter(page.search, [roles.name])
-  const rows = await db
-    .select({ ...getTableColumns(roles), __total: windowTotal })
-    .from(roles)
-    .where(where)
-    .orderBy(asc(roles.created), asc(roles.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(roles, where), ({ __total, ...r }) => r)
+export function listRoles(db: Db | Tx, page: PageParams) {
+  return paginate(db, { from: roles, search: [roles.name], orderBy: [asc(roles.created), asc(roles.uuid)] }, page)
 }
 
 /** A caller without every permission can only create roles within their own (403). */
