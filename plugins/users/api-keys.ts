@@ -2,13 +2,11 @@ import { Elysia, t } from 'elysia'
 import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import {
   BadRequest,
-  Conflict,
   LimitExceeded,
   NotFound,
   PageOf,
   PaginationQuery,
   Validation,
-  isUniqueViolation,
   pageParams,
   paginate,
   parseCidr,
@@ -85,8 +83,6 @@ async function ownedKey(db: PluginContext['db'] | Tx, userUuid: string, uuid: st
   return row
 }
 
-const nameTaken = (e: unknown) => isUniqueViolation(e, 'user_api_keys_user_name_unique')
-
 /** `/api/client/account/api-keys`: list, create, look up, update, delete, recreate. */
 export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
   const Params = t.Object({ api_key: Uuid })
@@ -126,9 +122,6 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
               expires: expires ?? null,
             })
             .returning()
-            .catch((e) => {
-              throw nameTaken(e) ? new Conflict('api key with name already exists') : e
-            })
           await logUserActivity(tx, actorOf(principal, request), 'api-key:create', auditOf(row))
           return row
         })
@@ -185,9 +178,6 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
                   .set(changes)
                   .where(eq(userApiKeys.uuid, params.api_key))
                   .returning()
-                  .catch((e) => {
-                    throw nameTaken(e) ? new Conflict('api key with name already exists') : e
-                  })
           await logUserActivity(tx, actorOf(principal, request), 'user:api-key.update', auditOf(row))
         })
         api.credentials.invalidate()

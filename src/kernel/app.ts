@@ -16,7 +16,7 @@ import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState
 import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
 import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
 import { errorResponse, httpKernel, requestMeta, setPeer } from './http'
-import { ServiceUnavailable } from './errors'
+import { ServiceUnavailable, uniqueMessage } from './errors'
 import { queryScope, type QueryScope } from '../db/scope'
 import { RouteRegistry, routeShape } from './routes'
 import { docsRoutes } from './openapi'
@@ -98,6 +98,7 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
           )
         }
         for (const [c, groups] of Object.entries(d.permissions ?? {})) catalog.add(c as 'user', groups!, d.name)
+        for (const [constraint, message] of Object.entries(d.uniqueMessages ?? {})) uniqueMessage(constraint, message)
       } catch (e) {
         throw new PluginError(p.file, (e as Error).message)
       }

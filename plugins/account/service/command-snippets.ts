@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm'
-import { Conflict, LimitExceeded, NotFound, isUniqueViolation, paginate, type Db, type PageParams, type Tx } from 'hatchery'
+import { LimitExceeded, NotFound, paginate, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userCommandSnippets } from '../tables'
 
@@ -8,7 +8,6 @@ export type CommandSnippetRow = typeof userCommandSnippets.$inferSelect
 export const toCommandSnippet = (r: CommandSnippetRow) => ({ uuid: r.uuid, name: r.name, eggs: r.eggs, command: r.command, created: r.created })
 
 const ofUser = (userUuid: string) => eq(userCommandSnippets.user_uuid, userUuid)
-const nameTaken = (e: unknown) => (isUniqueViolation(e) ? new Conflict('command snippet with name already exists') : e)
 
 export function listCommandSnippets(db: Db | Tx, userUuid: string, page: PageParams) {
   const order = [asc(userCommandSnippets.created), asc(userCommandSnippets.uuid)]
@@ -39,9 +38,6 @@ export async function createCommandSnippet(db: Db, actor: Actor, fields: Snippet
       .insert(userCommandSnippets)
       .values({ user_uuid: actor.userUuid, ...fields })
       .returning()
-      .catch((e) => {
-        throw nameTaken(e)
-      })
     await logUserActivity(tx, actor, 'user:command-snippet.create', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
     return row
   })
@@ -56,9 +52,6 @@ export async function updateCommandSnippet(db: Db, actor: Actor, uuid: string, c
         .set({ name: changes.name, eggs: changes.eggs, command: changes.command })
         .where(eq(userCommandSnippets.uuid, uuid))
         .returning()
-        .catch((e) => {
-          throw nameTaken(e)
-        })
     }
     await logUserActivity(tx, actor, 'user:command-snippet.update', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
   })
@@ -81,9 +74,6 @@ export async function duplicateCommandSnippet(db: Db, actor: Actor, uuid: string
       .insert(userCommandSnippets)
       .values({ user_uuid: actor.userUuid, name, eggs: source.eggs, command: source.command })
       .returning()
-      .catch((e) => {
-        throw nameTaken(e)
-      })
     await logUserActivity(tx, actor, 'user:command-snippet.duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: row.uuid, name: row.name })
     return row
   })

@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm'
-import { Conflict, LimitExceeded, NotFound, isUniqueViolation, paginate, type Db, type PageParams, type Tx } from 'hatchery'
+import { LimitExceeded, NotFound, paginate, uniqueAs, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
@@ -39,9 +39,7 @@ export async function createSshKey(db: Db, actor: Actor, name: string, key: Pars
       .insert(userSshKeys)
       .values({ user_uuid: actor.userUuid, name, fingerprint: key.fingerprint, public_key: key.blob })
       .returning()
-      .catch((e) => {
-        throw isUniqueViolation(e) ? new Conflict('ssh key with name or fingerprint already exists') : e
-      })
+      .catch(uniqueAs('ssh key with name or fingerprint already exists'))
     await logUserActivity(tx, actor, 'ssh-key:create', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
     return row
   })
@@ -57,9 +55,6 @@ export async function updateSshKey(db: Db, actor: Actor, uuid: string, changes: 
         .set({ name: changes.name })
         .where(eq(userSshKeys.uuid, uuid))
         .returning()
-        .catch((e) => {
-          throw isUniqueViolation(e) ? new Conflict('ssh key with name already exists') : e
-        })
     }
     await logUserActivity(tx, actor, 'ssh-key:update', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
   })

@@ -1,5 +1,5 @@
 import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
-import { BadRequest, Conflict, Forbidden, Validation, isUniqueViolation, paginate, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
+import { BadRequest, Conflict, Forbidden, Validation, paginate, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
 import { roles, userRecoveryCodes, userSessions, users } from '../tables'
 import { isLanguage } from '../languages'
 import { hashPassword } from './passwords'
@@ -37,8 +37,6 @@ export interface AdminUserUpdate {
   suspended?: boolean
   language?: string
 }
-
-const CONFLICT = 'user with email/username/external_id already exists'
 
 /** `user:create` / `user:update` activity data (spec 02 §14). */
 export const userAudit = (u: UserRow) => ({
@@ -93,10 +91,6 @@ function assertMayAssign(caller: Privileges, role: RoleRow): void {
   if (!holdsAll(caller, role.admin_permissions, role.server_permissions)) throw new Forbidden('you cannot assign a role with more permissions than yourself')
 }
 
-const rethrowConflict = (e: unknown): never => {
-  throw isUniqueViolation(e) ? new Conflict(CONFLICT) : e
-}
-
 /**
  * Creates a user for an admin caller. Without the admin flag the caller can neither grant admin
  * status nor assign a role; an admin whose API key is narrowed cannot grant the admin flag nor a
@@ -127,7 +121,6 @@ export async function createAdminUser(tx: Tx, caller: Privileges, input: AdminUs
       language: input.language,
     })
     .returning()
-    .catch(rethrowConflict)
   return row
 }
 
@@ -160,7 +153,7 @@ export async function updateAdminUser(tx: Tx, caller: Privileges, uuid: string, 
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) (values as Record<string, unknown>)[k] = v
   if (password) values.password = await hashPassword(password)
   if (Object.keys(values).length === 0) return user
-  const [row] = await tx.update(users).set(values).where(eq(users.uuid, uuid)).returning().catch(rethrowConflict)
+  const [row] = await tx.update(users).set(values).where(eq(users.uuid, uuid)).returning()
   if (password) await tx.delete(userSessions).where(eq(userSessions.user_uuid, uuid))
   return row
 }

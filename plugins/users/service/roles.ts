@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
-import { BadRequest, Conflict, NotFound, Validation, isUniqueViolation, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
+import { BadRequest, NotFound, Validation, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
 import { roles } from '../tables'
 import type { RoleRow } from './users'
 import { assertRoleWithin, type Privileges } from './privileges'
@@ -25,10 +25,6 @@ export const roleAudit = (r: RoleRow) => ({
 })
 
 const unique = (list: string[] | undefined) => (list ? [...new Set(list)] : undefined)
-
-const rethrowConflict = (e: unknown): never => {
-  throw isUniqueViolation(e, 'roles_name_unique') ? new Conflict('role with name already exists') : e
-}
 
 /** Both lists against the catalogs, every unknown entry reported. */
 export function checkPermissionLists(catalog: PermissionCatalog, lists: { admin_permissions?: string[]; server_permissions?: string[] }): void {
@@ -68,7 +64,6 @@ export async function createRole(tx: Tx, catalog: PermissionCatalog, caller: Pri
       server_permissions: unique(input.server_permissions),
     })
     .returning()
-    .catch(rethrowConflict)
   return row
 }
 
@@ -89,7 +84,7 @@ export async function updateRole(tx: Tx, catalog: PermissionCatalog, caller: Pri
     server_permissions: unique(input.server_permissions),
   }
   if (Object.values(values).every((v) => v === undefined)) return role
-  const [row] = await tx.update(roles).set(values).where(eq(roles.uuid, role.uuid)).returning().catch(rethrowConflict)
+  const [row] = await tx.update(roles).set(values).where(eq(roles.uuid, role.uuid)).returning()
   return row
 }
 
@@ -115,6 +110,5 @@ export async function duplicateRole(tx: Tx, caller: Privileges, uuid: string, na
       server_permissions: source.server_permissions,
     })
     .returning()
-    .catch(rethrowConflict)
   return { source, role }
 }
