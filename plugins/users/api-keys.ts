@@ -3,6 +3,7 @@ import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import {
   BadRequest,
   LimitExceeded,
+  loadOr404,
   NotFound,
   PageOf,
   PaginationQuery,
@@ -77,11 +78,8 @@ const auditOf = (row: ApiKeyRow) => ({
   expires: row.expires,
 })
 
-async function ownedKey(db: PluginContext['db'] | Tx, userUuid: string, uuid: string): Promise<ApiKeyRow> {
-  const [row] = await db.select().from(userApiKeys).where(and(eq(userApiKeys.uuid, uuid), eq(userApiKeys.user_uuid, userUuid), live())).limit(1)
-  if (!row) throw new NotFound('api key not found')
-  return row
-}
+const ownedKey = (db: PluginContext['db'] | Tx, userUuid: string, uuid: string): Promise<ApiKeyRow> =>
+  loadOr404(db, userApiKeys, userApiKeys.uuid, uuid, 'api key', { where: and(eq(userApiKeys.user_uuid, userUuid), live()) })
 
 /** `/api/client/account/api-keys`: list, create, look up, update, delete, recreate. */
 export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {

@@ -1,5 +1,5 @@
-import { and, asc, eq } from 'drizzle-orm'
-import { LimitExceeded, NotFound, paginate, type Db, type PageParams, type Tx } from 'hatchery'
+import { asc, eq } from 'drizzle-orm'
+import { LimitExceeded, loadOr404, paginate, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userCommandSnippets } from '../tables'
 
@@ -14,11 +14,8 @@ export function listCommandSnippets(db: Db | Tx, userUuid: string, page: PagePar
   return paginate(db, { from: userCommandSnippets, where: ofUser(userUuid), search: [userCommandSnippets.name], orderBy: order, map: toCommandSnippet }, page)
 }
 
-async function ownedSnippet(db: Db | Tx, userUuid: string, uuid: string): Promise<CommandSnippetRow> {
-  const [row] = await db.select().from(userCommandSnippets).where(and(eq(userCommandSnippets.uuid, uuid), ofUser(userUuid))).limit(1)
-  if (!row) throw new NotFound('command snippet not found')
-  return row
-}
+const ownedSnippet = (db: Db | Tx, userUuid: string, uuid: string) =>
+  loadOr404(db, userCommandSnippets, userCommandSnippets.uuid, uuid, 'command snippet', { where: ofUser(userUuid) })
 
 /** 417 when the user already has `max` snippets (the owner's row is locked: see `userTransaction`). */
 async function checkRoom(tx: Tx, userUuid: string, max: number): Promise<void> {

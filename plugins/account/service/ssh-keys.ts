@@ -1,5 +1,5 @@
-import { and, asc, eq } from 'drizzle-orm'
-import { LimitExceeded, NotFound, paginate, uniqueAs, type Db, type PageParams, type Tx } from 'hatchery'
+import { asc, eq } from 'drizzle-orm'
+import { LimitExceeded, loadOr404, paginate, uniqueAs, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
@@ -25,11 +25,7 @@ export function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
   return paginate(db, { from: userSshKeys, where: ofUser(userUuid), search: [userSshKeys.name], orderBy: [asc(userSshKeys.created), asc(userSshKeys.uuid)], map: toSshKey }, page)
 }
 
-async function ownedKey(db: Db | Tx, userUuid: string, uuid: string): Promise<SshKeyRow> {
-  const [row] = await db.select().from(userSshKeys).where(and(eq(userSshKeys.uuid, uuid), ofUser(userUuid))).limit(1)
-  if (!row) throw new NotFound('ssh key not found')
-  return row
-}
+const ownedKey = (db: Db | Tx, userUuid: string, uuid: string) => loadOr404(db, userSshKeys, userSshKeys.uuid, uuid, 'ssh key', { where: ofUser(userUuid) })
 
 /** Adds a key; 417 past `max`, 409 when the user already has the name or the key. */
 export async function createSshKey(db: Db, actor: Actor, name: string, key: ParsedKey, max: number): Promise<SshKeyRow> {

@@ -176,11 +176,3 @@ export async function deleteAdminUser(tx: Tx, caller: Privileges, uuid: string, 
   await tx.delete(users).where(eq(users.uuid, uuid))
   return target.user
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** The `{user}` path parameter: 400 `invalid user uuid` unless it is a uuid (checked after the permissions, as the reference does). */
-export function userUuidParam(value: string): string {
-  if (!UUID.test(value)) throw new BadRequest('invalid user uuid')
-  return value.toLowerCase()
-}

@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
-import { BadRequest, NotFound, Validation, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
+import { Validation, loadOr404, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
 import { roles } from '../tables'
 import type { RoleRow } from './users'
 import { assertRoleWithin, type Privileges } from './privileges'
@@ -11,8 +11,6 @@ export interface RoleInput {
   admin_permissions: string[]
   server_permissions: string[]
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** `role:create` / `role:update` activity data (spec 02 §14). */
 export const roleAudit = (r: RoleRow) => ({
@@ -37,12 +35,8 @@ export function checkPermissionLists(catalog: PermissionCatalog, lists: { admin_
 }
 
 /** The role a path parameter names: 400 for a malformed uuid, 404 for an unknown one. */
-export async function roleParam(db: Db | Tx, value: string, lock = false): Promise<RoleRow> {
-  if (!UUID.test(value)) throw new BadRequest('invalid role uuid')
-  const query = db.select().from(roles).where(eq(roles.uuid, value.toLowerCase())).limit(1)
-  const [row] = lock ? await query.for('update') : await query
-  if (!row) throw new NotFound('role not found')
-  return row
+export function roleParam(db: Db | Tx, value: string, lock = false): Promise<RoleRow> {
+  return loadOr404(db, roles, roles.uuid, value, 'role', { lock })
 }
 
 /** Roles by `created` ascending; `search` matches the name. */
