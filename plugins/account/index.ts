@@ -22,6 +22,12 @@ export default definePlugin({
   dependsOn: ['users'],
   tables,
   migrations: '../../migrations/account',
+  // Creating a key says `name or fingerprint` for either index (`uniqueAs` in service/ssh-keys.ts).
+  uniqueMessages: {
+    user_ssh_keys_user_name_unique: 'ssh key with name already exists',
+    user_ssh_keys_user_fingerprint_unique: 'ssh key with name or fingerprint already exists',
+    user_command_snippets_user_name_unique: 'command snippet with name already exists',
+  },
   settings: {
     'account.ssh_key_import_urls': {
       schema: t.Object({ github: Url, gitlab: Url, launchpad: Url }),

@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { and, eq, ne, type SQL } from 'drizzle-orm'
-import { Conflict, Forbidden, Validation, isUniqueViolation, type PluginContext, type Principal, type Tx } from 'hatchery'
+import { Conflict, Forbidden, Validation, uniqueAs, type PluginContext, type Principal, type Tx } from 'hatchery'
 import { CurrentPassword, Email, Empty, Name, Password, ToastPosition, Username } from './model'
 import { userLoginCheckpoints, userPasswordResets, userSessions, users } from './tables'
 import type { UsersApi } from './api'
@@ -63,9 +63,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
               .set(changes)
               .where(eq(users.uuid, user.uuid))
               .returning()
-              .catch((e) => {
-                throw isUniqueViolation(e, 'users_username_lower_unique') ? new Conflict('user with username already exists') : e
-              })
+              .catch(uniqueAs('user with username already exists'))
           }
           await logUserActivity(tx, actorOf(principal, request), 'account:update', {
             username: row.username,
@@ -109,9 +107,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
               .update(users)
               .set({ email: body.email })
               .where(eq(users.uuid, user.uuid))
-              .catch((e) => {
-                throw isUniqueViolation(e, 'users_email_lower_unique') ? new Conflict('email already in use') : e
-              })
+              .catch(uniqueAs('email already in use'))
             await tx.delete(userPasswordResets).where(eq(userPasswordResets.user_uuid, user.uuid))
             await logUserActivity(tx, actorOf(principal, request), 'account:email-changed', { old: user.email, new: body.email })
           })

@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, transaction, type PluginContext } from 'hatchery'
+import { PageOf, PaginationQuery, pageParams, transaction, uuidParam, type PluginContext } from 'hatchery'
 import { AdminUser, Empty, Role } from './model'
 import type { UsersApi } from './api'
 import { actorOf, logAdminActivity } from './service/activity'
@@ -10,7 +10,7 @@ import { createRole, deleteRole, duplicateRole, listRoles, roleAudit, roleParam,
 const Name = t.String({ minLength: 1, maxLength: 255 })
 const Description = t.Nullable(t.String({ minLength: 1, maxLength: 1024 }))
 const Permissions = t.Array(t.String({ maxLength: 64 }), { maxItems: 500 })
-const Params = t.Object({ role: t.String({ description: 'Role uuid' }) })
+const Params = uuidParam('role')
 
 const SELF =
   'A caller without the admin flag (or whose API key is narrowed) can only create, change, duplicate or delete roles whose permissions they hold themselves: 403 `permissions: more permissions than self`.'

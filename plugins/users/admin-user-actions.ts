@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, type PluginContext } from 'hatchery'
+import { PageOf, PaginationQuery, pageParams, parseUuid, type PluginContext } from 'hatchery'
 import { Empty, UserActivity } from './model'
 import type { UsersApi } from './api'
 import { getUser, userTransaction } from './service/users'
@@ -7,7 +7,7 @@ import { actorOf, anonymousActor, listUserActivity, logAdminActivity, logUserAct
 import { createPasswordReset, resetLink, userMailContext } from './service/resets'
 import type { MailApi } from '../mail'
 import { privilegesOf } from './service/privileges'
-import { disableTwoFactor, userUuidParam } from './service/admin-users'
+import { disableTwoFactor } from './service/admin-users'
 import { UserParams } from './admin-users'
 
 /** `/api/admin/users/{user}/…`: remove two-factor, the user's activity, the password-reset mail. */
@@ -17,7 +17,7 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
     .delete(
       '/two-factor',
       async ({ principal, params, request }) => {
-        const uuid = userUuidParam(params.user)
+        const uuid = parseUuid(params.user, 'user')
         const caller = privilegesOf(principal, ctx.permissions)
         await userTransaction(ctx.db, uuid, async (tx) => {
           await disableTwoFactor(tx, caller, uuid)
@@ -36,7 +36,7 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
     .get(
       '/activity',
       async ({ params, query }) => {
-        const { user } = await getUser(ctx.db, userUuidParam(params.user))
+        const { user } = await getUser(ctx.db, parseUuid(params.user, 'user'))
         return { activities: await listUserActivity(ctx.db, user.uuid, pageParams(query), await ctx.settings.snapshot()) }
       },
       {
@@ -50,7 +50,7 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
     .post(
       '/email/reset-password',
       async ({ principal, params, request, set }) => {
-        const { user } = await getUser(ctx.db, userUuidParam(params.user))
+        const { user } = await getUser(ctx.db, parseUuid(params.user, 'user'))
         const token = await userTransaction(ctx.db, user.uuid, async (tx) => {
           const token = await createPasswordReset(tx, ctx.secrets, user.uuid)
           await logUserActivity(tx, anonymousActor(user.uuid, null), 'email:password-reset', {})

@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { NotFound, PageOf, PaginationQuery, pageParams, transaction, type PluginContext } from 'hatchery'
+import { NotFound, PageOf, PaginationQuery, pageParams, parseUuid, transaction, uuidParam, type PluginContext } from 'hatchery'
 import { AdminUser, Email, Empty, Name, Password, ToastPosition, Username, Uuid } from './model'
 import type { UsersApi } from './api'
 import type { MailApi } from '../mail'
@@ -7,11 +7,11 @@ import { getUser, toAdminUser, userTransaction } from './service/users'
 import { actorOf, anonymousActor, logAdminActivity, logUserActivity } from './service/activity'
 import { createPasswordReset, resetLink, userMailContext } from './service/resets'
 import { privilegesOf } from './service/privileges'
-import { createAdminUser, deleteAdminUser, findUserByExternalId, listAdminUsers, updateAdminUser, userAudit, userUuidParam } from './service/admin-users'
+import { createAdminUser, deleteAdminUser, findUserByExternalId, listAdminUsers, updateAdminUser, userAudit } from './service/admin-users'
 
 const Language = t.String({ minLength: 2, maxLength: 15, description: 'One of GET /api/languages' })
 const ExternalId = t.String({ minLength: 1, maxLength: 255 })
-export const UserParams = t.Object({ user: t.String({ description: 'User uuid' }) })
+export const UserParams = uuidParam('user')
 
 const CreateBody = t.Object({
   role_uuid: t.Optional(t.Nullable(Uuid)),
@@ -99,13 +99,13 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
     )
     .get(
       '/:user',
-      async ({ params }) => ({ user: toAdminUser(await getUser(ctx.db, userUuidParam(params.user)), await ctx.settings.snapshot()) }),
+      async ({ params }) => ({ user: toAdminUser(await getUser(ctx.db, parseUuid(params.user, 'user')), await ctx.settings.snapshot()) }),
       { permission: 'admin:users.read', params: UserParams, response: { 200: t.Object({ user: AdminUser }) }, detail: { summary: 'Get a user' } },
     )
     .patch(
       '/:user',
       async ({ principal, params, body, request }) => {
-        const uuid = userUuidParam(params.user)
+        const uuid = parseUuid(params.user, 'user')
         const caller = privilegesOf(principal, ctx.permissions)
         await userTransaction(ctx.db, uuid, async (tx) => {
           const row = await updateAdminUser(tx, caller, uuid, body)
@@ -125,7 +125,7 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
     .delete(
       '/:user',
       async ({ principal, params, request }) => {
-        const uuid = userUuidParam(params.user)
+        const uuid = parseUuid(params.user, 'user')
         const caller = privilegesOf(principal, ctx.permissions)
         const deleted = await userTransaction(ctx.db, uuid, async (tx) => {
           const u = await deleteAdminUser(tx, caller, uuid, api.deletionGuards)

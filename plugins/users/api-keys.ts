@@ -1,19 +1,16 @@
 import { Elysia, t } from 'elysia'
-import { and, asc, eq, getTableColumns, gt, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import {
   BadRequest,
-  Conflict,
   LimitExceeded,
+  loadOr404,
   NotFound,
   PageOf,
   PaginationQuery,
   Validation,
-  isUniqueViolation,
   pageParams,
+  paginate,
   parseCidr,
-  searchFilter,
-  toPage,
-  windowTotal,
   type PluginContext,
   type Principal,
   type Tx,
@@ -81,13 +78,8 @@ const auditOf = (row: ApiKeyRow) => ({
   expires: row.expires,
 })
 
-async function ownedKey(db: PluginContext['db'] | Tx, userUuid: string, uuid: string): Promise<ApiKeyRow> {
-  const [row] = await db.select().from(userApiKeys).where(and(eq(userApiKeys.uuid, uuid), eq(userApiKeys.user_uuid, userUuid), live())).limit(1)
-  if (!row) throw new NotFound('api key not found')
-  return row
-}
-
-const nameTaken = (e: unknown) => isUniqueViolation(e, 'user_api_keys_user_name_unique')
+const ownedKey = (db: PluginContext['db'] | Tx, userUuid: string, uuid: string): Promise<ApiKeyRow> =>
+  loadOr404(db, userApiKeys, userApiKeys.uuid, uuid, 'api key', { where: and(eq(userApiKeys.user_uuid, userUuid), live()) })
 
 /** `/api/client/account/api-keys`: list, create, look up, update, delete, recreate. */
 export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
@@ -97,16 +89,9 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
     .get(
       '',
       async ({ principal, query }) => {
-        const page = pageParams(query)
-        const where = and(eq(userApiKeys.user_uuid, principal.user.uuid), live(), searchFilter(page.search, [userApiKeys.name]))
-        const rows = await ctx.db
-          .select({ ...getTableColumns(userApiKeys), __total: windowTotal })
-          .from(userApiKeys)
-          .where(where)
-          .orderBy(asc(userApiKeys.created), asc(userApiKeys.uuid))
-          .limit(page.perPage)
-          .offset(page.offset)
-        return { api_keys: await toPage(page, rows, () => ctx.db.$count(userApiKeys, where), ({ __total, ...r }) => toApiKey(r)) }
+        const where = and(eq(userApiKeys.user_uuid, principal.user.uuid), live())
+        const list = { from: userApiKeys, where, search: [userApiKeys.name], orderBy: [asc(userApiKeys.created), asc(userApiKeys.uuid)], map: toApiKey }
+        return { api_keys: await paginate(ctx.db, list, pageParams(query)) }
       },
       { permission: 'user:api-keys.read', query: PaginationQuery, response: { 200: t.Object({ api_keys: PageOf(ApiKey) }) }, detail: { summary: 'List API keys (search: name)' } },
     )
@@ -135,9 +120,6 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
               expires: expires ?? null,
             })
             .returning()
-            .catch((e) => {
-              throw nameTaken(e) ? new Conflict('api key with name already exists') : e
-            })
           await logUserActivity(tx, actorOf(principal, request), 'api-key:create', auditOf(row))
           return row
         })
@@ -194,9 +176,6 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
                   .set(changes)
                   .where(eq(userApiKeys.uuid, params.api_key))
                   .returning()
-                  .catch((e) => {
-                    throw nameTaken(e) ? new Conflict('api key with name already exists') : e
-                  })
           await logUserActivity(tx, actorOf(principal, request), 'user:api-key.update', auditOf(row))
         })
         api.credentials.invalidate()

@@ -30,6 +30,14 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
   tables,
   migrations: '../../migrations/users',
   dependsOn: ['mail'],
+  uniqueMessages: {
+    roles_name_unique: 'role with name already exists',
+    user_api_keys_user_name_unique: 'api key with name already exists',
+    // Registration and the account's own username/email changes word these their way (`uniqueAs`).
+    users_username_lower_unique: 'user with email/username/external_id already exists',
+    users_email_lower_unique: 'user with email/username/external_id already exists',
+    users_external_id_unique: 'user with email/username/external_id already exists',
+  },
   // Per email address, beside the per-IP `auth_password_forgot` (same default rule).
   rateLimits: { auth_password_forgot_email: { hits: 10, window_seconds: 3600 } },
   setup(ctx) {

@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { and, desc, eq, gt, ne, sql } from 'drizzle-orm'
-import { NotFound, PageOf, PaginationQuery, pageParams, searchFilter, toPage, windowTotal, type PluginContext, type Principal } from 'hatchery'
+import { NotFound, PageOf, PaginationQuery, pageParams, paginate, type PluginContext, type Principal } from 'hatchery'
 import { userTransaction } from './service/users'
 import { Empty, Session, Uuid } from './model'
 import { userSessions } from './tables'
@@ -22,38 +22,30 @@ export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
     .get(
       '',
       async ({ principal, query }) => {
-        const page = pageParams(query)
         const duration = await ctx.settings.get<number>('app.session_duration_seconds')
-        const where = and(
-          eq(userSessions.user_uuid, principal.user.uuid),
-          gt(userSessions.last_used, sql`now() - make_interval(secs => ${duration})`),
-          searchFilter(page.search, [userSessions.user_agent]),
-        )
-        const rows = await ctx.db
-          .select({
-            uuid: userSessions.uuid,
-            ip: sql<string>`host(${userSessions.ip})`,
-            user_agent: userSessions.user_agent,
-            last_used: userSessions.last_used,
-            created: userSessions.created,
-            __total: windowTotal,
-          })
-          .from(userSessions)
-          .where(where)
-          .orderBy(desc(userSessions.created), desc(userSessions.uuid))
-          .limit(page.perPage)
-          .offset(page.offset)
         const current = currentSession(principal)
-        return {
-          sessions: await toPage(page, rows, () => ctx.db.$count(userSessions, where), ({ __total, ...r }) => ({
-            uuid: r.uuid,
-            ip: r.ip,
-            user_agent: r.user_agent,
-            is_using: r.uuid === current,
-            last_used: r.last_used,
-            created: r.created,
-          })),
-        }
+        const sessions = await paginate(
+          ctx.db,
+          {
+            from: (total) =>
+              ctx.db
+                .select({
+                  uuid: userSessions.uuid,
+                  ip: sql<string>`host(${userSessions.ip})`,
+                  user_agent: userSessions.user_agent,
+                  last_used: userSessions.last_used,
+                  created: userSessions.created,
+                  ...total,
+                })
+                .from(userSessions),
+            where: and(eq(userSessions.user_uuid, principal.user.uuid), gt(userSessions.last_used, sql`now() - make_interval(secs => ${duration})`)),
+            search: [userSessions.user_agent],
+            orderBy: [desc(userSessions.created), desc(userSessions.uuid)],
+            map: (r) => ({ uuid: r.uuid, ip: r.ip, user_agent: r.user_agent, is_using: r.uuid === current, last_used: r.last_used, created: r.created }),
+          },
+          pageParams(query),
+        )
+        return { sessions }
       },
       {
         permission: 'user:sessions.read',

@@ -16,7 +16,7 @@ import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState
 import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
 import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
 import { errorResponse, httpKernel, requestMeta, setPeer } from './http'
-import { ServiceUnavailable } from './errors'
+import { ServiceUnavailable, uniqueMessage } from './errors'
 import { queryScope, type QueryScope } from '../db/scope'
 import { RouteRegistry, routeShape } from './routes'
 import { docsRoutes } from './openapi'
@@ -58,7 +58,8 @@ let nextId = 0
 
 /**
  * The checks that need no database and no plugin code run: settings and rate-limit keys (a key
- * defined twice names both owners), permission groups, job schedules, CLI command names. `setup`
+ * defined twice names both owners), permission groups, job schedules, unique-constraint
+ * messages, CLI command names. `setup`
  * runs after migrations because it may read its own tables (a fresh database has none before),
  * and route factories after `setup` because they call `ctx.api()`; their failures name the
  * file and line that threw.
@@ -79,6 +80,7 @@ function checkDeclarations(plugins: LoadedPlugin[], settings: SettingsService, c
       }
       for (const [c, groups] of Object.entries(d.permissions ?? {})) catalog.add(c as 'user', groups!, d.name)
       for (const [name, job] of Object.entries(d.jobs ?? {})) checkSchedule(`${d.name}:${name}`, job.schedule)
+      for (const [constraint, message] of Object.entries(d.uniqueMessages ?? {})) uniqueMessage(constraint, message)
     } catch (e) {
       throw new PluginError(p.file, (e as Error).message)
     }

@@ -129,16 +129,45 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return !constraint || (pg.constraint ?? pg.constraint_name) === constraint
 }
 
+const uniqueMessages = new Map<string, string>()
+
+/**
+ * Declares the 409 message of a unique constraint (index) once; `fromPgError` answers it for every
+ * violation of that constraint. Plugins declare theirs in the descriptor (`uniqueMessages`), which
+ * the kernel registers at boot; the same constraint with another message is refused.
+ * @example uniqueMessage('notes_user_name_unique', 'note with name already exists')
+ */
+export function uniqueMessage(constraint: string, message: string): void {
+  if (typeof message !== 'string' || message === '') throw new Error(`uniqueMessages.${constraint}: the message must be a non-empty string`)
+  const known = uniqueMessages.get(constraint)
+  if (known !== undefined && known !== message) throw new Error(`uniqueMessages.${constraint}: already declared as "${known}"`)
+  uniqueMessages.set(constraint, message)
+}
+
+/**
+ * For the few operations where the reference words a violation differently from the constraint's
+ * declared message (e.g. creating an SSH key: `… with name or fingerprint already exists` for
+ * either index): a `.catch` handler that turns any unique violation into a 409 with `message`.
+ * @example await tx.insert(userSshKeys).values(v).returning().catch(uniqueAs('ssh key with name or fingerprint already exists'))
+ */
+export function uniqueAs(message: string): (error: unknown) => never {
+  return (error) => {
+    throw isUniqueViolation(error) ? new Conflict(message) : error
+  }
+}
+
 const humanTable = (t: string | undefined) => (t ?? 'resource').replace(/_/g, ' ').replace(/s$/, '')
 
-/** Maps PostgreSQL errors that are the caller's fault to typed errors; null for anything else. */
+/** Maps PostgreSQL errors that are the caller's fault to typed errors (a unique violation: its declared message); null for anything else. */
 export function fromPgError(error: unknown): HttpError | null {
   const pg = pgError(error)
   if (!pg) return null
   const detail = pg.detail ?? ''
   switch (pg.code) {
-    case '23505':
-      return new Conflict(`${humanTable(pg.table ?? pg.table_name)} already exists`)
+    case '23505': {
+      const declared = uniqueMessages.get(pg.constraint ?? pg.constraint_name ?? '')
+      return new Conflict(declared ?? `${humanTable(pg.table ?? pg.table_name)} already exists`)
+    }
     case '23503': {
       const ref = /table "([^"]+)"/.exec(detail)?.[1]
       if (detail.includes('is not present')) return new NotFound(`${humanTable(ref)} not found`)

@@ -1,5 +1,9 @@
-import { describe, expect, test } from 'bun:test'
-import { pageParams, toCountedPage } from './pagination'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { integer, pgTable, text } from 'drizzle-orm/pg-core'
+import { freshDatabase, type TestDatabase } from '../../test/helpers/db'
+import type { Db } from '../db/client'
+import { pageParams, paginate, toCountedPage } from './pagination'
 
 /** `total` rows numbered from 0, the page of them the list query would return, and how often it counted. */
 async function pageOf(total: number, query: { page?: number; per_page?: number }) {
@@ -20,5 +24,91 @@ describe('toCountedPage', () => {
     expect(await pageOf(10, { per_page: 5 })).toEqual({ total: 10, rows: 5, counted: 1 })
     expect(await pageOf(10, { page: 2, per_page: 5 })).toEqual({ total: 10, rows: 5, counted: 1 })
     expect(await pageOf(10, { page: 9, per_page: 5 })).toEqual({ total: 10, rows: 0, counted: 1 })
+  })
+})
+
+describe('paginate', () => {
+  const items = pgTable('paginate_items', { id: integer('id').primaryKey(), name: text('name').notNull(), tag_id: integer('tag_id') })
+  const tags = pgTable('paginate_tags', { id: integer('id').primaryKey(), label: text('label').notNull() })
+  let tdb: TestDatabase
+  let db: Db
+
+  beforeAll(async () => {
+    tdb = await freshDatabase()
+    db = tdb.database.db
+    await tdb.database.query(sql`create table paginate_tags (id int primary key, label text not null)`)
+    await tdb.database.query(sql`create table paginate_items (id int primary key, name text not null, tag_id int references paginate_tags)`)
+    await db.insert(tags).values([{ id: 1, label: 'red' }, { id: 2, label: 'blue' }])
+    // 12 items: item-1 … item-12; odd ids tagged red, even ids blue, 12 untagged
+    await db.insert(items).values(Array.from({ length: 12 }, (_, i) => ({ id: i + 1, name: `item-${i + 1}`, tag_id: i === 11 ? null : (i % 2) + 1 })))
+  }, 120_000)
+
+  afterAll(async () => {
+    await tdb?.drop()
+  })
+
+  const byId = { from: items, orderBy: [asc(items.id)] }
+
+  test('a table: the page, its total, and rows mapped', async () => {
+    const page = await paginate(db, { ...byId, map: (r) => r.name }, pageParams({ page: 2, per_page: 5 }))
+    expect(page).toEqual({ total: 12, per_page: 5, page: 2, data: ['item-6', 'item-7', 'item-8', 'item-9', 'item-10'] })
+  })
+
+  test('past the last page the total stays exact; an empty list is 0', async () => {
+    expect(await paginate(db, byId, pageParams({ page: 9, per_page: 5 }))).toEqual({ total: 12, per_page: 5, page: 9, data: [] })
+    expect(await paginate(db, { ...byId, where: sql`false` }, pageParams({}))).toEqual({ total: 0, per_page: 10, page: 1, data: [] })
+  })
+
+  test('search matches any search column, case-insensitively and literally, within `where`', async () => {
+    const found = await paginate(db, { ...byId, search: [items.name], where: sql`${items.id} > 1`, map: (r) => r.id }, pageParams({ search: 'ITEM-1' }))
+    expect(found).toMatchObject({ total: 3, data: [10, 11, 12] })
+    expect((await paginate(db, { ...byId, search: [items.name] }, pageParams({ search: '%' }))).total).toBe(0)
+    expect((await paginate(db, { ...byId, search: [items.name] }, pageParams({ search: '' }))).total).toBe(12)
+  })
+
+  test('a join: the builder gets the total field; past the end it is counted over the join', async () => {
+    const joined = (query: { page?: number; per_page?: number; search?: string }, search = [tags.label]) =>
+      paginate(
+        db,
+        {
+          from: (total) => db.select({ item: getTableColumns(items), tag: getTableColumns(tags), ...total }).from(items).leftJoin(tags, eq(tags.id, items.tag_id)),
+          search,
+          orderBy: [asc(items.id)],
+          map: (r) => `${r.item.name}:${r.tag?.label ?? '-'}`,
+        },
+        pageParams(query),
+      )
+    expect(await joined({ per_page: 2, search: 'red' })).toEqual({ total: 6, per_page: 2, page: 1, data: ['item-1:red', 'item-3:red'] })
+    expect((await joined({ page: 4, per_page: 2, search: 'red' })).total).toBe(6)
+    expect((await joined({ page: 2, per_page: 10 }, [])).data).toEqual(['item-11:red', 'item-12:-'])
+  })
+
+  test('a custom count is asked only when the rows cannot tell, and gets the matching count', async () => {
+    const asked: number[] = []
+    const count = async (matching: () => Promise<number>) => {
+      const n = await matching()
+      asked.push(n)
+      return n + 1000
+    }
+    expect((await paginate(db, { ...byId, count }, pageParams({ page: 3, per_page: 5 }))).total).toBe(12)
+    expect(asked).toEqual([])
+    expect((await paginate(db, { ...byId, count }, pageParams({ page: 2, per_page: 5 }))).total).toBe(1012)
+    expect((await paginate(db, { ...byId, count }, pageParams({ page: 7, per_page: 5 }))).total).toBe(1012)
+    expect(asked).toEqual([12, 12])
+  })
+
+  test('`load` runs once per page and feeds `map`', async () => {
+    let loads = 0
+    const page = await paginate(
+      db,
+      {
+        ...byId,
+        load: async (rows) => (loads++, new Map(rows.map((r) => [r.id, r.id * 10]))),
+        map: (r, tens) => tens.get(r.id),
+      },
+      pageParams({ per_page: 3 }),
+    )
+    expect(page.data).toEqual([10, 20, 30])
+    expect(loads).toBe(1)
   })
 })

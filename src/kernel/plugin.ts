@@ -124,6 +124,8 @@ export interface PluginDescriptor<Api = unknown> {
   permissions?: Partial<Record<CatalogName, PermissionGroups>>
   /** Settings keys (dotted) with schemas and defaults. */
   settings?: Record<string, SettingDef>
+  /** 409 message per unique constraint (index) name this plugin's tables declare, e.g. `{ notes_user_name_unique: 'note with name already exists' }`. */
+  uniqueMessages?: Record<string, string>
   /** Rate-limit buckets with their default rule; tunable as setting `ratelimits.<name>`. */
   rateLimits?: Record<string, RateLimitRule>
   /** Builds the plugin's public API (services) once, in dependency order. */

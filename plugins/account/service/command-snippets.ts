@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns } from 'drizzle-orm'
-import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
+import { asc, eq } from 'drizzle-orm'
+import { LimitExceeded, loadOr404, paginate, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userCommandSnippets } from '../tables'
 
@@ -8,25 +8,14 @@ export type CommandSnippetRow = typeof userCommandSnippets.$inferSelect
 export const toCommandSnippet = (r: CommandSnippetRow) => ({ uuid: r.uuid, name: r.name, eggs: r.eggs, command: r.command, created: r.created })
 
 const ofUser = (userUuid: string) => eq(userCommandSnippets.user_uuid, userUuid)
-const nameTaken = (e: unknown) => (isUniqueViolation(e) ? new Conflict('command snippet with name already exists') : e)
 
-export async function listCommandSnippets(db: Db | Tx, userUuid: string, page: PageParams) {
-  const where = and(ofUser(userUuid), searchFilter(page.search, [userCommandSnippets.name]))
-  const rows = await db
-    .select({ ...getTableColumns(userCommandSnippets), __total: windowTotal })
-    .from(userCommandSnippets)
-    .where(where)
-    .orderBy(asc(userCommandSnippets.created), asc(userCommandSnippets.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(userCommandSnippets, where), toCommandSnippet)
+export function listCommandSnippets(db: Db | Tx, userUuid: string, page: PageParams) {
+  const order = [asc(userCommandSnippets.created), asc(userCommandSnippets.uuid)]
+  return paginate(db, { from: userCommandSnippets, where: ofUser(userUuid), search: [userCommandSnippets.name], orderBy: order, map: toCommandSnippet }, page)
 }
 
-async function ownedSnippet(db: Db | Tx, userUuid: string, uuid: string): Promise<CommandSnippetRow> {
-  const [row] = await db.select().from(userCommandSnippets).where(and(eq(userCommandSnippets.uuid, uuid), ofUser(userUuid))).limit(1)
-  if (!row) throw new NotFound('command snippet not found')
-  return row
-}
+const ownedSnippet = (db: Db | Tx, userUuid: string, uuid: string) =>
+  loadOr404(db, userCommandSnippets, userCommandSnippets.uuid, uuid, 'command snippet', { where: ofUser(userUuid) })
 
 /** 417 when the user already has `max` snippets (the owner's row is locked: see `userTransaction`). */
 async function checkRoom(tx: Tx, userUuid: string, max: number): Promise<void> {
@@ -46,9 +35,6 @@ export async function createCommandSnippet(db: Db, actor: Actor, fields: Snippet
       .insert(userCommandSnippets)
       .values({ user_uuid: actor.userUuid, ...fields })
       .returning()
-      .catch((e) => {
-        throw nameTaken(e)
-      })
     await logUserActivity(tx, actor, 'user:command-snippet.create', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
     return row
   })
@@ -63,9 +49,6 @@ export async function updateCommandSnippet(db: Db, actor: Actor, uuid: string, c
         .set({ name: changes.name, eggs: changes.eggs, command: changes.command })
         .where(eq(userCommandSnippets.uuid, uuid))
         .returning()
-        .catch((e) => {
-          throw nameTaken(e)
-        })
     }
     await logUserActivity(tx, actor, 'user:command-snippet.update', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
   })
@@ -88,9 +71,6 @@ export async function duplicateCommandSnippet(db: Db, actor: Actor, uuid: string
       .insert(userCommandSnippets)
       .values({ user_uuid: actor.userUuid, name, eggs: source.eggs, command: source.command })
       .returning()
-      .catch((e) => {
-        throw nameTaken(e)
-      })
     await logUserActivity(tx, actor, 'user:command-snippet.duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: row.uuid, name: row.name })
     return row
   })

@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm'
-import { LimitExceeded, NotFound, type Db, type Tx } from 'hatchery'
+import { LimitExceeded, loadOr404, type Db, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userServerGroups } from '../tables'
 
@@ -14,10 +14,8 @@ export function listServerGroups(db: Db | Tx, userUuid: string): Promise<ServerG
   return db.select().from(userServerGroups).where(ofUser(userUuid)).orderBy(asc(userServerGroups.order), asc(userServerGroups.created), asc(userServerGroups.uuid))
 }
 
-export async function getServerGroup(db: Db | Tx, userUuid: string, uuid: string): Promise<ServerGroupRow> {
-  const [row] = await db.select().from(userServerGroups).where(and(eq(userServerGroups.uuid, uuid), ofUser(userUuid))).limit(1)
-  if (!row) throw new NotFound('server group not found')
-  return row
+export function getServerGroup(db: Db | Tx, userUuid: string, uuid: string): Promise<ServerGroupRow> {
+  return loadOr404(db, userServerGroups, userServerGroups.uuid, uuid, 'server group', { where: ofUser(userUuid) })
 }
 
 export async function createServerGroup(db: Db, actor: Actor, fields: { name: string; server_order: string[] }, max: number): Promise<ServerGroupRow> {

@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns } from 'drizzle-orm'
-import { Conflict, LimitExceeded, NotFound, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type Tx } from 'hatchery'
+import { asc, eq } from 'drizzle-orm'
+import { LimitExceeded, loadOr404, paginate, uniqueAs, type Db, type PageParams, type Tx } from 'hatchery'
 import { logUserActivity, userTransaction, type Actor } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
@@ -21,23 +21,11 @@ export function countSshKeys(db: Db | Tx, userUuid: string): Promise<number> {
 }
 
 /** A user's keys, oldest first; `search` matches the name. */
-export async function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
-  const where = and(ofUser(userUuid), searchFilter(page.search, [userSshKeys.name]))
-  const rows = await db
-    .select({ ...getTableColumns(userSshKeys), __total: windowTotal })
-    .from(userSshKeys)
-    .where(where)
-    .orderBy(asc(userSshKeys.created), asc(userSshKeys.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(userSshKeys, where), toSshKey)
+export function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
+  return paginate(db, { from: userSshKeys, where: ofUser(userUuid), search: [userSshKeys.name], orderBy: [asc(userSshKeys.created), asc(userSshKeys.uuid)], map: toSshKey }, page)
 }
 
-async function ownedKey(db: Db | Tx, userUuid: string, uuid: string): Promise<SshKeyRow> {
-  const [row] = await db.select().from(userSshKeys).where(and(eq(userSshKeys.uuid, uuid), ofUser(userUuid))).limit(1)
-  if (!row) throw new NotFound('ssh key not found')
-  return row
-}
+const ownedKey = (db: Db | Tx, userUuid: string, uuid: string) => loadOr404(db, userSshKeys, userSshKeys.uuid, uuid, 'ssh key', { where: ofUser(userUuid) })
 
 /** Adds a key; 417 past `max`, 409 when the user already has the name or the key. */
 export async function createSshKey(db: Db, actor: Actor, name: string, key: ParsedKey, max: number): Promise<SshKeyRow> {
@@ -47,9 +35,7 @@ export async function createSshKey(db: Db, actor: Actor, name: string, key: Pars
       .insert(userSshKeys)
       .values({ user_uuid: actor.userUuid, name, fingerprint: key.fingerprint, public_key: key.blob })
       .returning()
-      .catch((e) => {
-        throw isUniqueViolation(e) ? new Conflict('ssh key with name or fingerprint already exists') : e
-      })
+      .catch(uniqueAs('ssh key with name or fingerprint already exists'))
     await logUserActivity(tx, actor, 'ssh-key:create', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
     return row
   })
@@ -65,9 +51,6 @@ export async function updateSshKey(db: Db, actor: Actor, uuid: string, changes: 
         .set({ name: changes.name })
         .where(eq(userSshKeys.uuid, uuid))
         .returning()
-        .catch((e) => {
-          throw isUniqueViolation(e) ? new Conflict('ssh key with name already exists') : e
-        })
     }
     await logUserActivity(tx, actor, 'ssh-key:update', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
   })

@@ -1,6 +1,6 @@
-import { and, count, desc, eq, getTableColumns, ilike, inArray, or, type SQL } from 'drizzle-orm'
+import { desc, eq, getTableColumns, inArray } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import { escapeLike, requestMeta, toCountedPage, type Db, type PageParams, type Principal, type SettingsSnapshot, type Tx } from 'hatchery'
+import { paginate, requestMeta, type Db, type PageParams, type Principal, type SettingsSnapshot, type Tx } from 'hatchery'
 import { ALL_ADMIN_ACTIVITY, adminActivities, adminActivityCounts, userActivities, userActivityCounts, users } from '../tables'
 import { toShortUser, type UserRow } from './users'
 
@@ -60,22 +60,24 @@ async function shortUsers(db: Db | Tx, uuids: (string | null)[], settings: Setti
  * is read from `user_activity_counts` (kept exact by triggers), one row however long the log is;
  * with a search it is counted over the user's rows.
  */
-export async function listUserActivity(db: Db | Tx, userUuid: string, page: PageParams, settings: SettingsSnapshot) {
-  const where = and(eq(userActivities.user_uuid, userUuid), page.search ? ilike(userActivities.event, `%${escapeLike(page.search)}%`) : undefined)
-  const rows = await db
-    .select()
-    .from(userActivities)
-    .where(where)
-    .orderBy(desc(userActivities.created), desc(userActivities.id))
-    .limit(page.perPage)
-    .offset(page.offset)
-  const people = await shortUsers(db, rows.map((r) => r.impersonator_uuid), settings)
-  const total = async () => {
-    if (page.search) return db.$count(userActivities, where)
+export function listUserActivity(db: Db | Tx, userUuid: string, page: PageParams, settings: SettingsSnapshot) {
+  const counter = async () => {
     const [row] = await db.select({ n: userActivityCounts.count }).from(userActivityCounts).where(eq(userActivityCounts.user_uuid, userUuid))
     return row?.n ?? 0
   }
-  return toCountedPage(page, rows, total, (r) => toActivity(r, people))
+  return paginate(
+    db,
+    {
+      from: userActivities,
+      where: eq(userActivities.user_uuid, userUuid),
+      search: [userActivities.event],
+      orderBy: [desc(userActivities.created), desc(userActivities.id)],
+      count: (matching) => (page.search ? matching() : counter()),
+      load: (rows) => shortUsers(db, rows.map((r) => r.impersonator_uuid), settings),
+      map: toActivity,
+    },
+    page,
+  )
 }
 
 type ActivityRow = typeof userActivities.$inferSelect | typeof adminActivities.$inferSelect
@@ -97,26 +99,24 @@ function toActivity(r: ActivityRow, people: Map<string, ReturnType<typeof toShor
  * like `listUserActivity`, over (created, id) or, for one user, (user_uuid, created, id); the total
  * of a list without search is one row of `admin_activity_counts`.
  */
-export async function listAdminActivity(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { user?: string } = {}) {
+export function listAdminActivity(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { user?: string } = {}) {
   const actor = alias(users, 'actor')
-  const conditions: (SQL | undefined)[] = [filter.user ? eq(adminActivities.user_uuid, filter.user) : undefined]
-  if (page.search) {
-    const pattern = `%${escapeLike(page.search)}%`
-    conditions.push(or(ilike(adminActivities.event, pattern), ilike(actor.username, pattern)))
-  }
-  const where = and(...conditions)
-  // Without a search PostgreSQL removes this join (nothing of `actor` is read, its uuid is unique).
-  const from = <S extends Parameters<typeof db.select>[0]>(columns: S) => db.select(columns).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid))
-  const rows = await from(getTableColumns(adminActivities))
-    .where(where)
-    .orderBy(desc(adminActivities.created), desc(adminActivities.id))
-    .limit(page.perPage)
-    .offset(page.offset)
-  const people = await shortUsers(db, rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]), settings)
-  const total = async () => {
-    if (page.search) return (await from({ n: count() }).where(where))[0].n
+  const counter = async () => {
     const [row] = await db.select({ n: adminActivityCounts.count }).from(adminActivityCounts).where(eq(adminActivityCounts.subject, filter.user ?? ALL_ADMIN_ACTIVITY))
     return row?.n ?? 0
   }
-  return toCountedPage(page, rows, total, (r) => ({ user: r.user_uuid ? people.get(r.user_uuid) ?? null : null, ...toActivity(r, people) }))
+  return paginate(
+    db,
+    {
+      // Without a search PostgreSQL removes this join (nothing of `actor` is read, its uuid is unique).
+      from: (total) => db.select({ ...getTableColumns(adminActivities), ...total }).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)),
+      where: filter.user ? eq(adminActivities.user_uuid, filter.user) : undefined,
+      search: [adminActivities.event, actor.username],
+      orderBy: [desc(adminActivities.created), desc(adminActivities.id)],
+      count: (matching) => (page.search ? matching() : counter()),
+      load: (rows) => shortUsers(db, rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]), settings),
+      map: (r, people) => ({ user: r.user_uuid ? people.get(r.user_uuid) ?? null : null, ...toActivity(r, people) }),
+    },
+    page,
+  )
 }

@@ -1,5 +1,5 @@
-import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm'
-import { BadRequest, Conflict, Forbidden, Validation, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
+import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { BadRequest, Conflict, Forbidden, Validation, paginate, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
 import { roles, userRecoveryCodes, userSessions, users } from '../tables'
 import { isLanguage } from '../languages'
 import { hashPassword } from './passwords'
@@ -38,8 +38,6 @@ export interface AdminUserUpdate {
   language?: string
 }
 
-const CONFLICT = 'user with email/username/external_id already exists'
-
 /** `user:create` / `user:update` activity data (spec 02 §14). */
 export const userAudit = (u: UserRow) => ({
   uuid: u.uuid,
@@ -53,17 +51,18 @@ export const userAudit = (u: UserRow) => ({
 })
 
 /** Users with their role, `created` ascending; `search` matches username or email; optionally one role's users. */
-export async function listAdminUsers(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { role?: string } = {}) {
-  const where = and(filter.role ? eq(users.role_uuid, filter.role) : undefined, searchFilter(page.search, [users.username, users.email]))
-  const rows = await db
-    .select({ user: getTableColumns(users), role: getTableColumns(roles), __total: windowTotal })
-    .from(users)
-    .leftJoin(roles, eq(roles.uuid, users.role_uuid))
-    .where(where)
-    .orderBy(asc(users.created), asc(users.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(users, where), (r) => toAdminUser({ user: r.user, role: r.role }, settings))
+export function listAdminUsers(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { role?: string } = {}) {
+  return paginate(
+    db,
+    {
+      from: (total) => db.select({ user: getTableColumns(users), role: getTableColumns(roles), ...total }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid)),
+      where: filter.role ? eq(users.role_uuid, filter.role) : undefined,
+      search: [users.username, users.email],
+      orderBy: [asc(users.created), asc(users.uuid)],
+      map: (r) => toAdminUser(r, settings),
+    },
+    page,
+  )
 }
 
 export async function findUserByExternalId(db: Db | Tx, externalId: string): Promise<UserWithRole | null> {
@@ -90,10 +89,6 @@ async function roleOf(tx: Db | Tx, uuid: string): Promise<RoleRow> {
 
 function assertMayAssign(caller: Privileges, role: RoleRow): void {
   if (!holdsAll(caller, role.admin_permissions, role.server_permissions)) throw new Forbidden('you cannot assign a role with more permissions than yourself')
-}
-
-const rethrowConflict = (e: unknown): never => {
-  throw isUniqueViolation(e) ? new Conflict(CONFLICT) : e
 }
 
 /**
@@ -126,7 +121,6 @@ export async function createAdminUser(tx: Tx, caller: Privileges, input: AdminUs
       language: input.language,
     })
     .returning()
-    .catch(rethrowConflict)
   return row
 }
 
@@ -159,7 +153,7 @@ export async function updateAdminUser(tx: Tx, caller: Privileges, uuid: string, 
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) (values as Record<string, unknown>)[k] = v
   if (password) values.password = await hashPassword(password)
   if (Object.keys(values).length === 0) return user
-  const [row] = await tx.update(users).set(values).where(eq(users.uuid, uuid)).returning().catch(rethrowConflict)
+  const [row] = await tx.update(users).set(values).where(eq(users.uuid, uuid)).returning()
   if (password) await tx.delete(userSessions).where(eq(userSessions.user_uuid, uuid))
   return row
 }
@@ -181,12 +175,4 @@ export async function deleteAdminUser(tx: Tx, caller: Privileges, uuid: string, 
   await guards.check(tx, target.user)
   await tx.delete(users).where(eq(users.uuid, uuid))
   return target.user
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** The `{user}` path parameter: 400 `invalid user uuid` unless it is a uuid (checked after the permissions, as the reference does). */
-export function userUuidParam(value: string): string {
-  if (!UUID.test(value)) throw new BadRequest('invalid user uuid')
-  return value.toLowerCase()
 }

@@ -1,5 +1,5 @@
-import { asc, eq, getTableColumns } from 'drizzle-orm'
-import { BadRequest, Conflict, NotFound, Validation, isUniqueViolation, searchFilter, toPage, windowTotal, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
+import { asc, eq } from 'drizzle-orm'
+import { Validation, loadOr404, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
 import { roles } from '../tables'
 import type { RoleRow } from './users'
 import { assertRoleWithin, type Privileges } from './privileges'
@@ -11,8 +11,6 @@ export interface RoleInput {
   admin_permissions: string[]
   server_permissions: string[]
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** `role:create` / `role:update` activity data (spec 02 §14). */
 export const roleAudit = (r: RoleRow) => ({
@@ -26,10 +24,6 @@ export const roleAudit = (r: RoleRow) => ({
 
 const unique = (list: string[] | undefined) => (list ? [...new Set(list)] : undefined)
 
-const rethrowConflict = (e: unknown): never => {
-  throw isUniqueViolation(e, 'roles_name_unique') ? new Conflict('role with name already exists') : e
-}
-
 /** Both lists against the catalogs, every unknown entry reported. */
 export function checkPermissionLists(catalog: PermissionCatalog, lists: { admin_permissions?: string[]; server_permissions?: string[] }): void {
   const errors: string[] = []
@@ -41,25 +35,13 @@ export function checkPermissionLists(catalog: PermissionCatalog, lists: { admin_
 }
 
 /** The role a path parameter names: 400 for a malformed uuid, 404 for an unknown one. */
-export async function roleParam(db: Db | Tx, value: string, lock = false): Promise<RoleRow> {
-  if (!UUID.test(value)) throw new BadRequest('invalid role uuid')
-  const query = db.select().from(roles).where(eq(roles.uuid, value.toLowerCase())).limit(1)
-  const [row] = lock ? await query.for('update') : await query
-  if (!row) throw new NotFound('role not found')
-  return row
+export function roleParam(db: Db | Tx, value: string, lock = false): Promise<RoleRow> {
+  return loadOr404(db, roles, roles.uuid, value, 'role', { lock })
 }
 
 /** Roles by `created` ascending; `search` matches the name. */
-export async function listRoles(db: Db | Tx, page: PageParams) {
-  const where = searchFilter(page.search, [roles.name])
-  const rows = await db
-    .select({ ...getTableColumns(roles), __total: windowTotal })
-    .from(roles)
-    .where(where)
-    .orderBy(asc(roles.created), asc(roles.uuid))
-    .limit(page.perPage)
-    .offset(page.offset)
-  return toPage(page, rows, () => db.$count(roles, where), ({ __total, ...r }) => r)
+export function listRoles(db: Db | Tx, page: PageParams) {
+  return paginate(db, { from: roles, search: [roles.name], orderBy: [asc(roles.created), asc(roles.uuid)] }, page)
 }
 
 /** A caller without every permission can only create roles within their own (403). */
@@ -76,7 +58,6 @@ export async function createRole(tx: Tx, catalog: PermissionCatalog, caller: Pri
       server_permissions: unique(input.server_permissions),
     })
     .returning()
-    .catch(rethrowConflict)
   return row
 }
 
@@ -97,7 +78,7 @@ export async function updateRole(tx: Tx, catalog: PermissionCatalog, caller: Pri
     server_permissions: unique(input.server_permissions),
   }
   if (Object.values(values).every((v) => v === undefined)) return role
-  const [row] = await tx.update(roles).set(values).where(eq(roles.uuid, role.uuid)).returning().catch(rethrowConflict)
+  const [row] = await tx.update(roles).set(values).where(eq(roles.uuid, role.uuid)).returning()
   return row
 }
 
@@ -123,6 +104,5 @@ export async function duplicateRole(tx: Tx, caller: Privileges, uuid: string, na
       server_permissions: source.server_permissions,
     })
     .returning()
-    .catch(rethrowConflict)
   return { source, role }
 }

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import { Conflict, NotFound, isUniqueViolation, transaction, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
+import { NotFound, transaction, uniqueAs, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
 import { roles, users } from '../tables'
 import { hashPassword } from './passwords'
 
@@ -102,28 +102,24 @@ export async function findByLogin(db: Db | Tx, login: string): Promise<UserWithR
 
 /** Creates a user; a taken username, email or external id is a 409. */
 export async function createUser(db: Db | Tx, input: NewUser): Promise<UserRow> {
-  try {
-    const [row] = await db
-      .insert(users)
-      .values({
-        username: input.username,
-        email: input.email,
-        name_first: input.name_first,
-        name_last: input.name_last,
-        password: input.password ? await hashPassword(input.password) : null,
-        admin: input.admin ?? false,
-        frozen: input.frozen ?? false,
-        suspended: input.suspended ?? false,
-        language: input.language ?? 'en',
-        role_uuid: input.role_uuid ?? null,
-        external_id: input.external_id ?? null,
-      })
-      .returning()
-    return row
-  } catch (e) {
-    if (isUniqueViolation(e)) throw new Conflict('user with username or email already exists')
-    throw e
-  }
+  const [row] = await db
+    .insert(users)
+    .values({
+      username: input.username,
+      email: input.email,
+      name_first: input.name_first,
+      name_last: input.name_last,
+      password: input.password ? await hashPassword(input.password) : null,
+      admin: input.admin ?? false,
+      frozen: input.frozen ?? false,
+      suspended: input.suspended ?? false,
+      language: input.language ?? 'en',
+      role_uuid: input.role_uuid ?? null,
+      external_id: input.external_id ?? null,
+    })
+    .returning()
+    .catch(uniqueAs('user with username or email already exists'))
+  return row
 }
 
 /** Sets (or clears) a user's password. */

@@ -1,0 +1,34 @@
+import { describe, expect, test } from 'bun:test'
+import { Conflict, fromPgError, uniqueAs, uniqueMessage } from './errors'
+
+/** A unique violation as the drivers report it, wrapped the way Drizzle wraps it. */
+const violation = (constraint: string, table = 'errors_test_notes') => new Error('query failed', { cause: Object.assign(new Error('duplicate key'), { code: '23505', constraint, table }) })
+
+describe('unique-constraint messages', () => {
+  test('a declared constraint answers its message; others keep the generic one', () => {
+    uniqueMessage('errors_test_notes_name_unique', 'note with name already exists')
+    expect(fromPgError(violation('errors_test_notes_name_unique'))).toMatchObject({ status: 409, messages: ['note with name already exists'] })
+    expect(fromPgError(violation('errors_test_notes_other_unique'))).toMatchObject({ status: 409, messages: ['errors test note already exists'] })
+  })
+
+  test('declaring a constraint again is fine with the same message, refused with another', () => {
+    uniqueMessage('errors_test_twice', 'twice already exists')
+    expect(() => uniqueMessage('errors_test_twice', 'twice already exists')).not.toThrow()
+    expect(() => uniqueMessage('errors_test_twice', 'something else')).toThrow('uniqueMessages.errors_test_twice: already declared as "twice already exists"')
+    expect(() => uniqueMessage('errors_test_empty', '')).toThrow('non-empty string')
+  })
+
+  test('uniqueAs words any unique violation its way and lets other errors through', () => {
+    const thrown = (() => {
+      try {
+        uniqueAs('ssh key with name or fingerprint already exists')(violation('errors_test_notes_name_unique'))
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(thrown).toBeInstanceOf(Conflict)
+    expect(thrown).toMatchObject({ status: 409, messages: ['ssh key with name or fingerprint already exists'] })
+    const other = Object.assign(new Error('fk'), { code: '23503' })
+    expect(() => uniqueAs('x')(other)).toThrow(other)
+  })
+})
