@@ -15,9 +15,9 @@ import { JobScheduler, checkSchedule } from './jobs'
 import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState } from './guard'
 import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
 import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
-import { errorResponse, httpKernel, requestMeta, setPeer } from './http'
-import { ServiceUnavailable, uniqueMessage } from './errors'
-import { queryScope, type QueryScope } from '../db/scope'
+import { httpKernel, requestMeta, setPeer } from './http'
+import { Deadlines } from './deadline'
+import { uniqueMessage } from './errors'
 import { RouteRegistry, routeShape } from './routes'
 import { docsRoutes } from './openapi'
 
@@ -306,29 +306,10 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     for (const ns of Object.values(namespaces)) app.use(ns)
     routes.load(app.routes as never)
 
-    const timeoutMs = config.requestTimeout * 1000
-    // The request deadline: past it the caller gets 503 `request timed out` at once, and the
-    // database layer refuses the handler's further statements, so its transaction rolls back.
-    // A route's `timeout` (set once routed) moves or lifts the deadline.
+    const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
     const handle = (request: Request, o: { ip?: string } = {}) => {
       setPeer(request, o.ip ?? '127.0.0.1')
-      const scope: QueryScope = { deadline: performance.now() + timeoutMs }
-      return queryScope.run(scope, () => {
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const late = new Promise<Response>((resolve) => {
-          const arm = (ms: number) => {
-            timer = setTimeout(() => {
-              if (scope.deadline === undefined) return
-              const left = scope.deadline - performance.now()
-              if (left > 1) return arm(left)
-              kernel.log.warn('request timed out', { request_id: scope.requestId, method: request.method, url: request.url.slice(request.url.indexOf('/', 8)) })
-              resolve(errorResponse(request, new ServiceUnavailable('request timed out', 1)))
-            }, ms)
-          }
-          arm(timeoutMs)
-        })
-        return Promise.race([app.handle(request), late]).finally(() => clearTimeout(timer))
-      })
+      return deadlines.run(request, () => app.handle(request))
     }
     return {
       app,
@@ -355,7 +336,10 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
         })
         return response
       },
-      close: () => kernel.close(),
+      close: () => {
+        deadlines.stop()
+        return kernel.close()
+      },
     }
   } catch (e) {
     await kernel.close()
