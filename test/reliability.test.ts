@@ -142,6 +142,17 @@ describe.skipIf(!onPostgres)('the database unreachable (a proxy in front of Post
     expect(names).not.toContain('during outage')
   }, 30_000)
 
+  test('the public settings document is still served from the last snapshot while the database is gone', async () => {
+    expect((await t.request('GET', '/api/settings')).status).toBe(200)
+    proxy.cut()
+    await Bun.sleep(2200) // past the snapshot's 2 s limit: a reload is tried, and fails
+    const res = await timed(() => t.request('GET', '/api/settings'))
+    expect(res.status).toBe(200)
+    expect(res.body.app.name).toBe('Hatchery')
+    expect((await t.request('GET', SNIPPETS, { token: c.token })).status).toBe(503)
+    proxy.restore()
+  }, 30_000)
+
   test('a database that accepts connections but never answers → 503 within the connect timeout', async () => {
     proxy.hang()
     // The pool notices its dropped connections; the next request must open a new one.

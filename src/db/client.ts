@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { sql, type SQL } from 'drizzle-orm'
+import type { PoolClient } from 'pg'
 import { DataDirLock } from './lock'
-import { DeadlineExceeded, isDatabaseUnavailable } from './errors'
+import { DatabaseUnreachable, DeadlineExceeded, isDatabaseUnavailable } from './errors'
 import { queryScope } from './scope'
 
 /** The Drizzle handle every service receives (PostgreSQL or embedded PGlite). */
@@ -189,8 +190,30 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     }
   }
 
+  // A request whose attempt to connect failed is not made to wait out the connect timeout again
+  // for its next statement: it gets the same answer at once. Other requests still try, so the
+  // first request after the database is back succeeds.
+  class GuardedPool extends pg.Pool {
+    override connect(...args: unknown[]): any {
+      const callback = args[0] as ((err: Error | undefined, client?: PoolClient, done?: (release?: unknown) => void) => void) | undefined
+      const scope = queryScope.getStore()
+      const attempt = (): Promise<PoolClient> => {
+        if (scope?.unreachable) return Promise.reject(new DatabaseUnreachable())
+        return (super.connect() as Promise<PoolClient>).catch((error: Error) => {
+          if (scope && isDatabaseUnavailable(error)) scope.unreachable = true
+          throw error
+        })
+      }
+      if (!callback) return attempt()
+      attempt().then(
+        (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined)),
+        (error: Error) => callback(error),
+      )
+    }
+  }
+
   const pool = (max: number, statementTimeout: number) => {
-    const p = new pg.Pool({
+    const p = new GuardedPool({
       connectionString: url,
       max,
       Client: GuardedClient,

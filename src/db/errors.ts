@@ -6,6 +6,14 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/** Refused without trying: connecting to the database already failed in this request. */
+export class DatabaseUnreachable extends Error {
+  constructor() {
+    super('database unreachable: connecting already failed in this request')
+    this.name = 'DatabaseUnreachable'
+  }
+}
+
 // SQLSTATEs that mean "the database cannot serve this now" rather than "this statement is wrong":
 // class 08 (connection exception), 53 (insufficient resources), 57P01-57P05 (shutdown, crash,
 // cannot connect now, database dropped, idle session timeout), 57014 (statement timeout),
@@ -26,6 +34,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   let e: any = error
   for (let depth = 0; e && depth < 5; depth++) {
     if (e instanceof DeadlineExceeded) return false
+    if (e instanceof DatabaseUnreachable) return true
     const code = typeof e.code === 'string' ? e.code : ''
     if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE.test(code)) return true
     if (UNAVAILABLE_ERRNO.has(code)) return true

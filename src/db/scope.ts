@@ -6,6 +6,10 @@ export interface QueryScope {
   deadline?: number
   /** Logged when a COMMIT's outcome is unknown. */
   requestId?: string
+  /** Connecting to the database failed in this request: its next statements fail at once. */
+  unreachable?: boolean
+  /** The settings snapshot the request reads (the kernel's settings service keeps it here). */
+  settings?: unknown
 }
 
 /**

@@ -1,3 +1,5 @@
+import { queryScope } from '../../db/scope'
+import { isDatabaseUnavailable } from '../../db/errors'
 import { sql } from 'drizzle-orm'
 import { Value } from '@sinclair/typebox/value'
 import { t, type TSchema } from 'elysia'
@@ -96,15 +98,32 @@ export class SettingsService {
     return this.defs.get(key)
   }
 
-  /** The cached snapshot, refreshed when older than 1 s (awaited past 2 s). */
+  /**
+   * The cached snapshot, refreshed when older than 1 s (awaited past 2 s). One request sees one
+   * snapshot: the first read in a request is kept for the rest of it. While the database cannot
+   * be read the last snapshot is served (nothing can change settings meanwhile).
+   */
   async snapshot(): Promise<SettingsSnapshot> {
+    const scope = queryScope.getStore()
+    if (scope?.settings) return scope.settings as SettingsSnapshot
+    const snapshot = await this.fresh()
+    if (scope) scope.settings = snapshot
+    return snapshot
+  }
+
+  private async fresh(): Promise<SettingsSnapshot> {
     const age = Date.now() - this.loadedAt
     if (this.current && age < REFRESH_AFTER_MS) return this.current
     if (this.current && age < MAX_AGE_MS) {
       void this.reload().catch(() => {})
       return this.current
     }
-    return this.reload()
+    try {
+      return await this.reload()
+    } catch (e) {
+      if (this.current && isDatabaseUnavailable(e)) return this.current
+      throw e
+    }
   }
 
   /** Shorthand for `(await snapshot()).get(key)`. */
@@ -118,6 +137,9 @@ export class SettingsService {
         const started = Date.now()
         this.current = await this.read(this.database.db)
         this.loadedAt = started
+        // A request that changed settings reads its own change from here on.
+        const scope = queryScope.getStore()
+        if (scope?.settings) scope.settings = this.current
         return this.current
       } finally {
         this.loading = undefined
