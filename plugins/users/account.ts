@@ -5,6 +5,7 @@ import { Empty, FullUser } from './model'
 import { userSessions } from './tables'
 import type { UsersApi } from './api'
 import { toFullUser } from './service/users'
+import { loadedUser } from './service/authenticate'
 import { clearedSessionCookie } from './service/cookies'
 
 const Groups = t.Record(t.String(), t.Object({ description: t.String(), permissions: t.Record(t.String(), t.String()) }))
@@ -16,7 +17,7 @@ export function accountRoutes(ctx: PluginContext, api: UsersApi) {
     .get(
       '/account',
       async ({ principal }) => {
-        const user = await api.credentials.user(principal.user.uuid)
+        const user = loadedUser(principal) ?? (await api.credentials.user(principal.user.uuid))
         if (!user) throw new Unauthorized('invalid session')
         return { user: toFullUser(user, await ctx.settings.snapshot()) }
       },

@@ -2,7 +2,7 @@ import { Forbidden, Unauthorized, cidrContains, parseCidr, hasAdminPermission, t
 import type { Credentials } from './credentials'
 import { API_KEY_LENGTH, SESSION_COOKIE_LENGTH, userAgentOf } from './credentials'
 import { readCookie, sessionCookie } from './cookies'
-import { toPrincipalUser } from './users'
+import { toPrincipalUser, type UserWithRole } from './users'
 
 /** Header carrying the uuid of the user an admin acts as. */
 export const IMPERSONATION_HEADER = 'calagopus-user'
@@ -22,6 +22,16 @@ function cidr(text: string): Cidr | null {
 
 const subset = (a: string[], b: string[]) => a.every((x) => b.includes(x))
 
+const records = new WeakMap<Principal, UserWithRole>()
+
+/**
+ * The row of `principal.user` as the authenticator loaded it for this request, so a handler
+ * does not load it again.
+ */
+export function loadedUser(principal: Principal): UserWithRole | undefined {
+  return records.get(principal)
+}
+
 /**
  * The kernel's authenticate slot: a session cookie (named by `app.session_cookie`) or an
  * `Authorization: Bearer` API key, then optional impersonation through `Calagopus-User`.
@@ -32,12 +42,14 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
     const settings = await ctx.settings.snapshot()
     const cookie = readCookie(request.headers.get('cookie'), settings.get<string>('app.session_cookie'))
     let principal: Principal
+    let record: UserWithRole
     if (cookie !== undefined) {
       if (cookie.length !== SESSION_COOKIE_LENGTH) throw new Unauthorized('invalid authorization cookie')
       const session = await credentials.findSession(cookie, settings.get<number>('app.session_duration_seconds'))
       if (!session) throw new Unauthorized('invalid session')
       const user = await credentials.user(session.user_uuid)
       if (!user) throw new Unauthorized('invalid session')
+      record = user
       credentials.touchSession(session.uuid, ip, userAgentOf(request))
       setHeader('set-cookie', sessionCookie(settings, cookie))
       const actor = toPrincipalUser(user, settings)
@@ -56,6 +68,7 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
       }
       const user = await credentials.user(key.user_uuid)
       if (!user) throw new Unauthorized('invalid api key')
+      record = user
       credentials.touchApiKey(key.uuid)
       const actor = toPrincipalUser(user, settings)
       principal = {
@@ -82,7 +95,9 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
       if (!allowed) throw new Forbidden('cannot impersonate a user with more permissions')
       // Unlike the reference, an API key's scope still narrows what the impersonation can do.
       principal = { ...principal, user: other, impersonator: actor }
+      record = found
     }
+    records.set(principal, record)
     return principal
   }
 }
