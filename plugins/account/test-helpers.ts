@@ -3,8 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import sshpk from 'sshpk'
 import users, { tables as userTables } from '../users'
-import type { TestApp } from '../../test/helpers/app'
-import { makeUser, type TestUser } from '../../test/helpers/users'
+import { type TestApp, makeUser, type TestUser } from 'hatchery/testing'
 
 export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' | 'rsa-1024' | 'rsa-2048'
 

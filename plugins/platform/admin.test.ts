@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { SETUP_TIMEOUT, testApp, useTestApp, type TestApp } from '../../test/helpers/app'
-import { adminCaller, adminEvents, expectGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, type AdminCaller } from '../../test/helpers/admin'
+import {
+  SETUP_TIMEOUT, testApp, useTestApp, type TestApp, adminCaller, adminEvents, expectGuarded, expectRoutesGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
+  type AdminCaller,
+} from 'hatchery/testing'
 
 const t = useTestApp()
 let admin: AdminCaller
@@ -38,6 +40,11 @@ const get = async () => {
 }
 const stored = async (key: string) => (await t.kernel.database.query<{ value: unknown }>(sql`select value from settings where key = ${key}`))[0]?.value
 const current = async <T>(key: string) => (await t.kernel.settings.snapshot()).get<T>(key)
+
+test('every /api/admin route of platform answers 401 without credentials and 403 without its permission', async () => {
+  const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'platform', admin })
+  expect(swept.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /api/admin/settings', 'PUT /api/admin/settings'])
+})
 
 describe('GET /api/admin/settings', () => {
   test('returns the whole document with defaults', async () => {
