@@ -75,7 +75,7 @@ export async function session(t: TestApp, overrides: Parameters<typeof makeUser>
   const user = await makeUser(t, { password: null, ...overrides })
   const api = t.kernel.contexts.get('users')!.api(users)
   const { cookie } = await api.credentials.createSession(t.kernel.database.db, user.uuid, '127.0.0.1', 'bun test')
-  return { user, cookie: `${await t.kernel.settings.get<string>('app.session_cookie')}=${cookie}` }
+  return { user, cookie: `${await t.kernel.settings.get('app.session_cookie')}=${cookie}` }
 }
 
 /** The user's activity entries for one event, oldest first. */

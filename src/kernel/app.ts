@@ -267,7 +267,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
         async onRequest(_request, meta, path) {
           const bucket = bucketOf(path)
           if (!bucket) return
-          const rule = (await settings.snapshot()).get<{ hits: number; window_seconds: number }>(`ratelimits.${bucket}`)
+          const rule = (await settings.snapshot()).get(`ratelimits.${bucket}`)
           await limiter.consume(bucket, meta.ip, rule)
         },
       }),

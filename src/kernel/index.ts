@@ -13,7 +13,7 @@ export { hasAdminPermission, hasUserPermission, hasServerPermission, canEnterAdm
 export type { Guard, Authenticator, AuthInput, ServerAccess, KernelHooks, PermissionSpec } from './guard'
 export { requestMeta, readRawBody, BODY_LIMIT } from './http'
 export type { RequestMeta } from './http'
-export type { SettingDef } from './settings/types'
+export type { SettingDef, Settings, SettingsOf, SettingKey, SettingValue, PluginSettings } from './settings/types'
 export { RouteOrderItem, MailMode, CaptchaProvider, StorageDriver } from './settings/core'
 export type { SettingsService, SettingsSnapshot } from './settings/service'
 export type { RateLimitRule } from './ratelimit'
