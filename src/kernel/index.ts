@@ -7,6 +7,7 @@ export type { PluginDescriptor, PluginContext, Namespace, CliCommand, CliArgs, C
 export * from './errors'
 export { PaginationQuery, PaginationQueryNoSearch, PageOf, pageParams, paginate, toPage, toCountedPage, windowTotal, searchFilter, escapeLike, DEFAULT_PER_PAGE } from './pagination'
 export { uuidParam, parseUuid, loadOr404 } from './params'
+export { Uuid, Empty } from './models'
 export type { Page, PageParams, ListOptions, ListSource, SelectBuilder, TotalField } from './pagination'
 export type { Principal, PrincipalUser, ApiKeyScope, PermissionGroups, CatalogName } from './permissions'
 export { hasAdminPermission, hasUserPermission, hasServerPermission, canEnterAdmin, denied, PermissionCatalog } from './permissions'
