@@ -1,5 +1,10 @@
 import { afterAll, setDefaultTimeout } from 'bun:test'
 import { dropTemplates, RUN_ID } from './helpers/db'
+import { installHostResolver } from '../src/kernel/loader'
+
+// Tests of external plugins (`bun test $PLUGINS_DIR` from the panel's checkout) import
+// `hatchery/testing`, `bun:test` and the host's packages the way their plugin code does.
+if (process.env.PLUGINS_DIR) installHostResolver(process.env.PLUGINS_DIR)
 
 // Tests are quiet unless LOG_LEVEL asks otherwise.
 process.env.LOG_LEVEL ??= 'silent'

@@ -1,6 +1,5 @@
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { useTestApp } from '../../test/helpers/app'
-import { makeApiKey } from '../../test/helpers/users'
+import { useTestApp, makeApiKey } from 'hatchery/testing'
 import { activities, ISO_TIME, session, UUID } from './test-helpers'
 
 const BASE = '/api/client/account/command-snippets'

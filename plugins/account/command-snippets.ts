@@ -14,7 +14,7 @@ import {
 /** `/api/client/account/command-snippets`: saved console commands, offered per egg. */
 export function commandSnippetRoutes(ctx: PluginContext) {
   const Params = t.Object({ command_snippet: Uuid })
-  const max = () => ctx.settings.get<number>('user.max_command_snippet_count')
+  const max = () => ctx.settings.get('user.max_command_snippet_count')
   return new Elysia({ prefix: '/account/command-snippets', tags: ['command snippets'] })
     .use(ctx.guard)
     .get('', async ({ principal, query }) => ({ command_snippets: await listCommandSnippets(ctx.db, principal.user.uuid, pageParams(query)) }), {

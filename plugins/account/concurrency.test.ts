@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { useTestApp } from '../../test/helpers/app'
+import { useTestApp } from 'hatchery/testing'
 import { anonymousActor, lockUser, logUserActivity } from '../users'
 import { activities, session } from './test-helpers'
 

@@ -1,9 +1,18 @@
 import { describe, expect, test } from 'bun:test'
-import { useTestApp } from '../../test/helpers/app'
+import { expectRoutesGuarded, useTestApp } from 'hatchery/testing'
 import { session } from './test-helpers'
 
 describe('account plugin', () => {
   const t = useTestApp()
+
+  test('every /api/client route of account answers 401 without credentials and 403 to a key without its permission', async () => {
+    const swept = await expectRoutesGuarded(t, {
+      namespace: 'client',
+      plugin: 'account',
+      bodies: { 'POST /api/client/account/ssh-keys/import': { provider: 'github', username: 'octocat' } },
+    })
+    expect(swept.length).toBeGreaterThanOrEqual(10)
+  })
 
   test('every route is in /openapi.json with its permission and schemas', async () => {
     const res = await t.request('GET', '/openapi.json')

@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { definePlugin } from 'hatchery'
+import { definePlugin, type PluginSettings, type SettingsOf } from 'hatchery'
 import users from '../users'
 import * as tables from './tables'
 import { sshKeyRoutes } from './ssh-keys'
@@ -15,6 +15,18 @@ const Url = t.String({ minLength: 1, maxLength: 255, format: 'uri' })
  * Account self-service beyond the user record: SSH keys (with import from GitHub, GitLab and
  * Launchpad), command snippets, server groups, and the avatar (upload and public files).
  */
+const settings = {
+  'account.ssh_key_import_urls': {
+    schema: t.Object({ github: Url, gitlab: Url, launchpad: Url }),
+    default: DEFAULT_IMPORT_URLS,
+    description: 'API base URLs the SSH key import asks (e.g. a self-hosted GitLab)',
+  },
+} satisfies PluginSettings
+
+declare module 'hatchery' {
+  interface Settings extends SettingsOf<typeof settings> {}
+}
+
 export default definePlugin({
   name: 'account',
   version: '1.0.0',
@@ -28,13 +40,7 @@ export default definePlugin({
     user_ssh_keys_user_fingerprint_unique: 'ssh key with name or fingerprint already exists',
     user_command_snippets_user_name_unique: 'command snippet with name already exists',
   },
-  settings: {
-    'account.ssh_key_import_urls': {
-      schema: t.Object({ github: Url, gitlab: Url, launchpad: Url }),
-      default: DEFAULT_IMPORT_URLS,
-      description: 'API base URLs the SSH key import asks (e.g. a self-hosted GitLab)',
-    },
-  },
+  settings,
   setup(ctx) {
     // A deleted user's avatar files go with them.
     ctx.api(users).deletionGuards.onDeleted((user) => removeAvatarFiles(ctx.dataDir, user.uuid))

@@ -1,13 +1,14 @@
 import { t } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
+import { Empty, Uuid } from 'hatchery'
 import { userCommandSnippets, userServerGroups, userSshKeys } from './tables'
 
 const K = createSelectSchema(userSshKeys).properties
 const C = createSelectSchema(userCommandSnippets).properties
 const G = createSelectSchema(userServerGroups).properties
 
-export const Uuid = t.String({ format: 'uuid' })
-export const Empty = t.Object({})
+export { Empty, Uuid }
+
 
 /** `ApiUserSshKey` (spec 01 §5.7); the key itself is never returned. */
 export const SshKey = t.Object({ uuid: K.uuid, name: K.name, fingerprint: K.fingerprint, created: K.created })

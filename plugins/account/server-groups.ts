@@ -25,7 +25,7 @@ export function serverGroupRoutes(ctx: PluginContext) {
     .post(
       '',
       async ({ principal, body, request }) => {
-        const max = await ctx.settings.get<number>('user.max_server_group_count')
+        const max = await ctx.settings.get('user.max_server_group_count')
         return { server_group: toServerGroup(await createServerGroup(ctx.db, actorOf(principal, request), body, max)) }
       },
       {

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { useTestApp } from '../../test/helpers/app'
-import { makeApiKey } from '../../test/helpers/users'
+import { useTestApp, makeApiKey } from 'hatchery/testing'
 import { DEFAULT_IMPORT_URLS } from './service/ssh-key-import'
 import { activities, session, sshKey } from './test-helpers'
 

@@ -1,8 +1,7 @@
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
+import { useTestApp, makeApiKey } from 'hatchery/testing'
 import { tables } from '.'
-import { makeApiKey } from '../../test/helpers/users'
 import { activities, DSA_PUBLIC_KEY, ISO_TIME, session, sshKey, UUID } from './test-helpers'
 
 const BASE = '/api/client/account/ssh-keys'

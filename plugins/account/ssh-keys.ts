@@ -3,7 +3,7 @@ import { LimitExceeded, PageOf, PaginationQuery, Validation, pageParams, type Pl
 import { actorOf } from '../users'
 import { Empty, ImportProvider, ImportUsername, PublicKey, SshKey, SshKeyName, Uuid } from './model'
 import { KeyError, parsePublicKeyLine } from './service/ssh-key-parse'
-import { fetchProviderKeys, type Provider } from './service/ssh-key-import'
+import { fetchProviderKeys } from './service/ssh-key-import'
 import { countSshKeys, createSshKey, deleteSshKey, importSshKeys, listSshKeys, toSshKey, updateSshKey } from './service/ssh-keys'
 
 function parseOrReject(text: string) {
@@ -30,7 +30,7 @@ export function sshKeyRoutes(ctx: PluginContext) {
       '',
       async ({ principal, body, request }) => {
         const key = parseOrReject(body.public_key)
-        const max = await ctx.settings.get<number>('user.max_ssh_key_count')
+        const max = await ctx.settings.get('user.max_ssh_key_count')
         return { ssh_key: toSshKey(await createSshKey(ctx.db, actorOf(principal, request), body.name, key, max)) }
       },
       {
@@ -46,10 +46,10 @@ export function sshKeyRoutes(ctx: PluginContext) {
     .post(
       '/import',
       async ({ principal, body, request }) => {
-        const max = await ctx.settings.get<number>('user.max_ssh_key_count')
+        const max = await ctx.settings.get('user.max_ssh_key_count')
         // Cheap early answer; the count that counts is taken again under the lock.
         if ((await countSshKeys(ctx.db, principal.user.uuid)) >= max) throw new LimitExceeded('maximum number of ssh keys reached')
-        const urls = await ctx.settings.get<Record<Provider, string>>('account.ssh_key_import_urls')
+        const urls = await ctx.settings.get('account.ssh_key_import_urls')
         const candidates = await fetchProviderKeys(body.provider, body.username, urls[body.provider])
         const rows = await importSshKeys(ctx.db, actorOf(principal, request), body, candidates, max)
         return { ssh_keys: rows.map(toSshKey) }

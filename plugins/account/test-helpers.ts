@@ -3,8 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import sshpk from 'sshpk'
 import users, { tables as userTables } from '../users'
-import type { TestApp } from '../../test/helpers/app'
-import { makeUser, type TestUser } from '../../test/helpers/users'
+import { type TestApp, makeUser, type TestUser } from 'hatchery/testing'
 
 export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' | 'rsa-1024' | 'rsa-2048'
 
@@ -76,7 +75,7 @@ export async function session(t: TestApp, overrides: Parameters<typeof makeUser>
   const user = await makeUser(t, { password: null, ...overrides })
   const api = t.kernel.contexts.get('users')!.api(users)
   const { cookie } = await api.credentials.createSession(t.kernel.database.db, user.uuid, '127.0.0.1', 'bun test')
-  return { user, cookie: `${await t.kernel.settings.get<string>('app.session_cookie')}=${cookie}` }
+  return { user, cookie: `${await t.kernel.settings.get('app.session_cookie')}=${cookie}` }
 }
 
 /** The user's activity entries for one event, oldest first. */

@@ -3,8 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { useTestApp, SETUP_TIMEOUT } from '../../test/helpers/app'
-import { parseMail, startSmtpSink, type SmtpSink } from '../../test/helpers/mail'
+import { useTestApp, SETUP_TIMEOUT, parseMail, startSmtpSink, type SmtpSink } from 'hatchery/testing'
 import mail, { MailError, type MailApi } from '.'
 
 const context = { user: { uuid: 'u', username: 'alice', email: 'alice@example.com', name_first: 'Al', name_last: 'Ice' }, reset_link: 'http://localhost:8000/auth/reset-password?token=a&b' }

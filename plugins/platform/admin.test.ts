@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { SETUP_TIMEOUT, testApp, useTestApp, type TestApp } from '../../test/helpers/app'
-import { adminCaller, adminEvents, expectGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, type AdminCaller } from '../../test/helpers/admin'
+import type { SettingKey } from 'hatchery'
+import {
+  SETUP_TIMEOUT, testApp, useTestApp, type TestApp, adminCaller, adminEvents, expectGuarded, expectRoutesGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
+  type AdminCaller,
+} from 'hatchery/testing'
 
 const t = useTestApp()
 let admin: AdminCaller
@@ -37,7 +40,12 @@ const get = async () => {
   return res
 }
 const stored = async (key: string) => (await t.kernel.database.query<{ value: unknown }>(sql`select value from settings where key = ${key}`))[0]?.value
-const current = async <T>(key: string) => (await t.kernel.settings.snapshot()).get<T>(key)
+const current = async <K extends SettingKey>(key: K) => (await t.kernel.settings.snapshot()).get(key)
+
+test('every /api/admin route of platform answers 401 without credentials and 403 without its permission', async () => {
+  const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'platform', admin })
+  expect(swept.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /api/admin/settings', 'PUT /api/admin/settings'])
+})
 
 describe('GET /api/admin/settings', () => {
   test('returns the whole document with defaults', async () => {
@@ -81,7 +89,7 @@ describe('PUT /api/admin/settings', () => {
   test('a second panel on the same database sees the change within 2 s', async () => {
     second = await testApp({ db: t.db })
     const read = async () => (await second!.request('GET', '/api/settings')).body.app.name as string
-    expect(await read()).toBe((await current<string>('app.name')))
+    expect(await read()).toBe((await current('app.name')))
     expect((await put({ app: { name: 'Seen Elsewhere' } })).status).toBe(200)
     const started = Date.now()
     let name = await read()
@@ -124,15 +132,15 @@ describe('PUT /api/admin/settings', () => {
   })
 
   test('bad values → 400 with every problem, nothing changed', async () => {
-    const before = await current<string>('app.name')
+    const before = await current('app.name')
     const res = await put({ app: { name: '', session_duration_seconds: 5 }, ratelimits: { client: { hits: 0, window_seconds: 10 } }, mail_mode: { type: 'carrier-pigeon' } })
     expect(res.status).toBe(400)
     expect(res.body.errors).toEqual(expect.arrayContaining(['app.name: length is lower than 1', 'app.session_duration_seconds: lower than 60', 'ratelimits.client.hits: lower than 1']))
-    expect(await current<string>('app.name')).toBe(before)
+    expect(await current('app.name')).toBe(before)
   })
 
   test('a body that is not an object, or a section that is not one → 400, nothing changed', async () => {
-    const before = await current<string>('app.name')
+    const before = await current('app.name')
     const cases: [string, string][] = [
       ['null', 'body: expected an object'],
       ['"x"', 'body: expected an object'],
@@ -148,7 +156,7 @@ describe('PUT /api/admin/settings', () => {
     }
     const xml = await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, as: 'xml', body: '<r><app>x</app></r>' })
     expect(xml.status).toBe(400)
-    expect(await current<string>('app.name')).toBe(before)
+    expect(await current('app.name')).toBe(before)
   })
 
   test('read-only keys are not part of the body: ignored like any unknown field', async () => {
@@ -163,7 +171,7 @@ describe('PUT /api/admin/settings', () => {
     const reader = await roleCaller(t, admin, ['settings.read'])
     const key = await narrowedAdminKey(t, admin, ['settings.read'])
     await expectGuarded(t, { method: 'PUT', path: '/api/admin/settings', body: { app: { name: 'Nope' } } }, plain, [{ cookie: reader.cookie }, { token: key }], 'settings.update')
-    expect(await current<string>('app.name')).not.toBe('Nope')
+    expect(await current('app.name')).not.toBe('Nope')
   })
 
   test('the body schema is documented in /openapi.json', async () => {

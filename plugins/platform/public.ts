@@ -63,14 +63,14 @@ function publicCaptcha(provider: Record<string, unknown>) {
   }
 }
 
-const pick = (s: SettingsSnapshot, section: string, keys: string[]) => Object.fromEntries(keys.map((k) => [k, s.get(`${section}.${k}`)]))
+const pick = (s: SettingsSnapshot, section: string, keys: string[]) => Object.fromEntries(keys.map((k) => [k, s.value(`${section}.${k}`)]))
 
 /**
  * Builds the public document. `oobe_step` is the stored step (an empty one reads null); with
  * none stored it is `register` while no user exists.
  */
 export function publicSettings(s: SettingsSnapshot, debug: boolean, hasUsers: boolean): Static<typeof PublicSettings> {
-  const step = s.isSet('oobe_step') ? s.get<string | null>('oobe_step') || null : hasUsers ? null : 'register'
+  const step = s.isSet('oobe_step') ? s.get('oobe_step') || null : hasUsers ? null : 'register'
   return {
     time: new Date().toISOString(),
     oobe_step: step,

@@ -46,7 +46,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
         if (body.language !== undefined && !isLanguage(body.language)) throw new Validation('language: invalid language')
         const { user } = await getUser(ctx.db, principal.user.uuid)
         assertChangeable(user, { suspended: true })
-        const allowLanguage = await ctx.settings.get<boolean>('user.allow_changing_language')
+        const allowLanguage = await ctx.settings.get('user.allow_changing_language')
         const changes = {
           username: body.username,
           name_first: body.name_first,

@@ -101,7 +101,7 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
         if (!withinScope(principal, body)) throw new BadRequest('permissions: more permissions than self')
         const { allowed_ips, expires } = checkFields(ctx, body)
         const fresh = api.credentials.newApiKey()
-        const max = await ctx.settings.get<number>('user.max_api_key_count')
+        const max = await ctx.settings.get('user.max_api_key_count')
         const row = await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
           if ((await tx.$count(userApiKeys, eq(userApiKeys.user_uuid, principal.user.uuid))) >= max) {
             throw new LimitExceeded('maximum number of api keys reached')

@@ -68,7 +68,7 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
     'purge-sessions': {
       schedule: { everySeconds: 300 },
       description: 'Delete sessions idle longer than app.session_duration_seconds',
-      run: async (ctx) => void (await purgeIdleSessions(ctx.db, await ctx.settings.get<number>('app.session_duration_seconds'))),
+      run: async (ctx) => void (await purgeIdleSessions(ctx.db, await ctx.settings.get('app.session_duration_seconds'))),
     },
     'purge-api-keys': { schedule: { everySeconds: 1800 }, description: 'Delete expired API keys', run: async (ctx) => void (await purgeExpiredApiKeys(ctx.db)) },
   },

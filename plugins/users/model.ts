@@ -79,7 +79,7 @@ export const UserActivity = t.Object({
 /** `AdminActivity` (spec 02 §2.16): the acting user, then the user activity fields. */
 export const AdminActivity = t.Object({ user: t.Nullable(ShortUser), ...UserActivity.properties })
 
-export const Empty = t.Object({})
+export { Empty } from 'hatchery'
 
 // ---------------------------------------------------------------- request fields
 
@@ -93,4 +93,4 @@ export const ToastPosition = t.Union(
   ['top_left', 'top_center', 'top_right', 'bottom_left', 'bottom_center', 'bottom_right'].map((p) => t.Literal(p)),
 )
 export const Captcha = t.Optional(t.Nullable(t.String({ maxLength: 4096 })))
-export const Uuid = t.String({ format: 'uuid' })
+export { Uuid } from 'hatchery'

@@ -17,7 +17,7 @@ export function registerRoutes(ctx: PluginContext, api: UsersApi) {
     '/register',
     async ({ body, request, set }) => {
       const settings = await ctx.settings.snapshot()
-      if (!settings.get<boolean>('app.registration_enabled')) throw new BadRequest('registration is disabled')
+      if (!settings.get('app.registration_enabled')) throw new BadRequest('registration is disabled')
       const { ip } = requestMeta(request)
       await ctx.rateLimit('auth_register', ip)
       await verifyCaptcha(settings, body.captcha, ip)
@@ -29,7 +29,7 @@ export function registerRoutes(ctx: PluginContext, api: UsersApi) {
           name_last: body.name_last,
           password: body.password,
           admin: false,
-          language: settings.get<string>('app.language'),
+          language: settings.get('app.language'),
         }).catch((e) => {
           // The reference answers 400 here; clients show the message either way.
           throw e instanceof Conflict ? new BadRequest(e.messages) : e

@@ -22,7 +22,7 @@ export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
     .get(
       '',
       async ({ principal, query }) => {
-        const duration = await ctx.settings.get<number>('app.session_duration_seconds')
+        const duration = await ctx.settings.get('app.session_duration_seconds')
         const current = currentSession(principal)
         const sessions = await paginate(
           ctx.db,

@@ -27,7 +27,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
         const secret = await newTotpSecret()
         await ctx.db.update(users).set({ totp_secret: ctx.secrets.encrypt(secret) }).where(eq(users.uuid, user.uuid))
         api.credentials.invalidate()
-        return { otp_url: otpUrl(await ctx.settings.get<string>('app.name'), user.email, secret), secret }
+        return { otp_url: otpUrl(await ctx.settings.get('app.name'), user.email, secret), secret }
       },
       {
         ...opts,

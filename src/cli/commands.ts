@@ -45,7 +45,7 @@ export const builtinCommands: Record<string, BuiltinCommand> = {
       if (!snap.has(key)) throw unknownName('setting', key, kernel.settings.keys())
       const def = kernel.settings.definition(key)!
       const value = snap.document({ censor: true })
-      io.result(key.split('.').reduce<any>((node, k) => node?.[k], value), def.secrets ? undefined : JSON.stringify(snap.get(key)))
+      io.result(key.split('.').reduce<any>((node, k) => node?.[k], value), def.secrets ? undefined : JSON.stringify(snap.value(key)))
     },
   },
   'settings set': {

@@ -267,7 +267,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
         async onRequest(_request, meta, path) {
           const bucket = bucketOf(path)
           if (!bucket) return
-          const rule = (await settings.snapshot()).get<{ hits: number; window_seconds: number }>(`ratelimits.${bucket}`)
+          const rule = (await settings.snapshot()).get(`ratelimits.${bucket}`)
           await limiter.consume(bucket, meta.ip, rule)
         },
       }),
@@ -282,6 +282,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
       remote: new Elysia({ prefix: NAMESPACE_PREFIX.remote }),
     }
     const owners = new Map<string, string>()
+    const ownerNames = new Map<string, string>()
     for (const p of kernel.plugins) {
       for (const [ns, factory] of Object.entries(p.descriptor.routes ?? {}) as [Namespace, (c: PluginContext) => AnyElysia][]) {
         let group: AnyElysia
@@ -298,13 +299,14 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
           const other = owners.get(key)
           if (other) throw new PluginError(p.file, `route ${r.method} ${NAMESPACE_PREFIX[ns]}${r.path} is already claimed by ${other}`)
           owners.set(key, p.file)
+          ownerNames.set(key, p.descriptor.name)
         }
         namespaces[ns].use(group)
       }
     }
     app.use(docsRoutes(() => app, routes))
     for (const ns of Object.values(namespaces)) app.use(ns)
-    routes.load(app.routes as never)
+    routes.load(app.routes as never, ownerNames)
 
     const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
     const handle = (request: Request, o: { ip?: string } = {}) => {

@@ -31,6 +31,7 @@ export interface PluginContext {
   readonly plugin: string
   readonly db: Db
   readonly database: Database
+  /** `await settings.get('user.max_ssh_key_count')`: async, typed by the key's definition (see `Settings`). */
   readonly settings: SettingsService
   readonly log: Logger
   readonly secrets: Secrets

@@ -22,6 +22,8 @@ export interface RouteInfo {
   bodySchema?: TSchema
   querySchema?: TSchema
   permissions: string[]
+  /** The plugin whose route group declared it (none for the kernel's own routes). */
+  plugin?: string
 }
 
 interface ElysiaRoute {
@@ -50,7 +52,8 @@ export class RouteRegistry {
   private router = new Memoirist<RouteInfo>()
   readonly maxBodyLimit = 2 * 1024 * 1024
 
-  load(routes: ElysiaRoute[]): void {
+  /** Reads the built app's routes; `owners` maps `METHOD shape` (see `routeShape`) to the declaring plugin. */
+  load(routes: ElysiaRoute[], owners: ReadonlyMap<string, string> = new Map()): void {
     for (const r of routes) {
       const detail = r.hooks?.detail ?? {}
       const body = r.hooks?.body
@@ -64,6 +67,7 @@ export class RouteRegistry {
         bodySchema: body && typeof body === 'object' ? (body as TSchema) : undefined,
         querySchema: r.hooks?.query && typeof r.hooks.query === 'object' ? (r.hooks.query as TSchema) : undefined,
         permissions: (detail[FLAG_PERMISSION] as string[] | undefined) ?? [],
+        plugin: owners.get(`${r.method} ${routeShape(r.path)}`),
       }
       this.byKey.set(`${r.method} ${r.path}`, info)
       if (r.method === 'ALL' || r.method === 'WS') continue

@@ -1,21 +1,14 @@
 import { expect } from 'bun:test'
 import { asc, eq } from 'drizzle-orm'
-import { Value } from '@sinclair/typebox/value'
-import type { TSchema } from '@sinclair/typebox'
 import usersPlugin, { type UsersApi } from '../../plugins/users'
 import { userActivities, users } from '../../plugins/users/tables'
-import type { TestApp } from './app'
-import { totp } from './users'
+import { totp, type TestApp } from '../../src/testing'
+
+export { expectModel, fromWire, relaxRateLimits } from '../../src/testing'
 
 /** The users plugin's public API inside a test app (credentials cache, batched writes). */
 export function usersApi(t: TestApp): UsersApi {
   return t.kernel.contexts.get('users')!.api(usersPlugin)
-}
-
-/** Raises the login and client rate limits so a test file can log in as often as it needs. */
-export async function relaxRateLimits(t: TestApp): Promise<void> {
-  const many = { hits: 100_000, window_seconds: 60 }
-  await t.kernel.settings.update({ 'ratelimits.auth_login': many, 'ratelimits.auth_login_checkpoint': many, 'ratelimits.client': many })
 }
 
 /** A user's activity rows, oldest first. */
@@ -59,33 +52,4 @@ export async function enableTwoFactor(t: TestApp, cookie: string, password: stri
 export function codeAfter(secret: string, lastStep: number): { code: Promise<string>; step: number } {
   const step = Math.max(lastStep + 30_000, stepOf(Date.now()))
   return { code: totp(secret, step + 1000), step }
-}
-
-/** Turns RFC 3339 strings back into Dates where `schema` has a Date, so Value.Check can judge a wire body. */
-export function fromWire(schema: TSchema, value: unknown): unknown {
-  const s = schema as any
-  if (s.anyOf) {
-    for (const option of s.anyOf) {
-      const v = fromWire(option, value)
-      if (Value.Check(option, v)) return v
-    }
-    return value
-  }
-  if (s.type === 'Date' || s[Symbol.for('TypeBox.Kind')] === 'Date') {
-    return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? new Date(value) : value
-  }
-  if (s.type === 'object' && s.properties && value && typeof value === 'object' && !Array.isArray(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, s.properties[k] ? fromWire(s.properties[k], v) : v]))
-  }
-  if (s.type === 'array' && s.items && Array.isArray(value)) return value.map((v) => fromWire(s.items, v))
-  return value
-}
-
-/** Asserts a wire object matches a TypeBox object model: same keys in the same order, valid values. */
-export function expectModel(schema: TSchema, value: unknown): void {
-  expect(value).toBeObject()
-  expect(Object.keys(value as object)).toEqual(Object.keys((schema as any).properties))
-  const converted = fromWire(schema, value)
-  const errors = [...Value.Errors(schema, converted)].map((e) => `${e.path}: ${e.message}`)
-  expect(errors).toEqual([])
 }

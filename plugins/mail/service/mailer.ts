@@ -49,7 +49,7 @@ export class Mailer {
 
   /** The current mode (`none`, `smtp`, `sendmail`, `filesystem`). */
   async mode(): Promise<MailModeValue['type']> {
-    return (await this.settings.get<MailModeValue>('mail_mode')).type
+    return (await this.settings.get('mail_mode')).type
   }
 
   /** Renders a template with the global variables (`app_name`, `app_url`) added to `context`. */
@@ -68,7 +68,7 @@ export class Mailer {
     const template = await this.templates.resolve(templateId)
     if (!template) throw new MailError('unknown_template', 'email template not found')
     const snapshot = await this.settings.snapshot()
-    const mode = snapshot.get<MailModeValue>('mail_mode')
+    const mode = snapshot.get('mail_mode')
     const transport = this.transportFor(mode)
     if (!transport || mode.type === 'none') {
       this.log.debug('mail is off; message not sent', { template: templateId })
@@ -79,7 +79,7 @@ export class Mailer {
       return { sent: false }
     }
     const message = render(template, await this.withGlobals(context))
-    const from = mode.from_name ? { name: mode.from_name, address: mode.from_address } : { name: snapshot.get<string>('app.name'), address: mode.from_address }
+    const from = mode.from_name ? { name: mode.from_name, address: mode.from_address } : { name: snapshot.get('app.name'), address: mode.from_address }
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
@@ -112,7 +112,7 @@ export class Mailer {
 
   private async withGlobals(context: Record<string, unknown>): Promise<Record<string, unknown>> {
     const s = await this.settings.snapshot()
-    return { app_name: s.get<string>('app.name'), app_url: s.get<string>('app.url').replace(/\/+$/, ''), ...context }
+    return { app_name: s.get('app.name'), app_url: s.get('app.url').replace(/\/+$/, ''), ...context }
   }
 
   private transportFor(mode: MailModeValue): Transport | null {

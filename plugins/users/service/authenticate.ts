@@ -40,12 +40,12 @@ export function loadedUser(principal: Principal): UserWithRole | undefined {
 export function createAuthenticator(ctx: PluginContext, credentials: Credentials): Authenticator {
   return async ({ request, ip, setHeader }) => {
     const settings = await ctx.settings.snapshot()
-    const cookie = readCookie(request.headers.get('cookie'), settings.get<string>('app.session_cookie'))
+    const cookie = readCookie(request.headers.get('cookie'), settings.get('app.session_cookie'))
     let principal: Principal
     let record: UserWithRole
     if (cookie !== undefined) {
       if (cookie.length !== SESSION_COOKIE_LENGTH) throw new Unauthorized('invalid authorization cookie')
-      const session = await credentials.findSession(cookie, settings.get<number>('app.session_duration_seconds'))
+      const session = await credentials.findSession(cookie, settings.get('app.session_duration_seconds'))
       if (!session) throw new Unauthorized('invalid session')
       const user = await credentials.user(session.user_uuid)
       if (!user) throw new Unauthorized('invalid session')

@@ -1,11 +1,5 @@
 import { BadRequest, type SettingsSnapshot } from 'hatchery'
 
-type Provider =
-  | { type: 'none' }
-  | { type: 'turnstile' | 'hcaptcha'; site_key: string; secret_key: string | null }
-  | { type: 'recaptcha'; v3: boolean; site_key: string; secret_key: string | null }
-  | { type: 'friendly_captcha'; site_key: string; api_key: string | null }
-
 const ENDPOINTS = {
   turnstile: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
   recaptcha: 'https://www.google.com/recaptcha/api/siteverify',
@@ -18,7 +12,7 @@ const ENDPOINTS = {
  * the token is verified server-side (with the client IP); missing → `captcha: required`.
  */
 export async function verifyCaptcha(settings: SettingsSnapshot, token: string | null | undefined, ip: string): Promise<void> {
-  const provider = settings.get<Provider>('captcha_provider')
+  const provider = settings.get('captcha_provider')
   if (provider.type === 'none') return
   if (!token) throw new BadRequest('captcha: required')
   let response: Response

@@ -19,9 +19,9 @@ export function readCookie(header: string | null, name: string): string | undefi
  * `app.session_duration_seconds` from now (sliding: re-issued on every authenticated request).
  */
 export function sessionCookie(settings: SettingsSnapshot, value: string, expiresInSeconds?: number): string {
-  const name = settings.get<string>('app.session_cookie')
-  const seconds = expiresInSeconds ?? settings.get<number>('app.session_duration_seconds')
-  const secure = settings.get<string>('app.url').startsWith('https://')
+  const name = settings.get('app.session_cookie')
+  const seconds = expiresInSeconds ?? settings.get('app.session_duration_seconds')
+  const secure = settings.get('app.url').startsWith('https://')
   return `${name}=${value}; Path=/; Expires=${new Date(Date.now() + seconds * 1000).toUTCString()}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
 }
 

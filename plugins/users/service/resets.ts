@@ -48,7 +48,7 @@ export async function purgePasswordResets(db: Db | Tx): Promise<void> {
 
 /** `<app.url>/auth/reset-password?token=<token>`: the page of the web client that takes the token. */
 export function resetLink(settings: SettingsSnapshot, token: string): string {
-  return `${settings.get<string>('app.url').replace(/\/+$/, '')}/auth/reset-password?token=${encodeURIComponent(token)}`
+  return `${settings.get('app.url').replace(/\/+$/, '')}/auth/reset-password?token=${encodeURIComponent(token)}`
 }
 
 /** The `user` variable of the mail templates. */

@@ -24,14 +24,14 @@ export interface NewUser {
 /** Two-factor is required by the user's role when it has one, else by `app.two_factor_requirement`. */
 export function requiresTwoFactor(user: UserRow, role: RoleRow | null, settings: SettingsSnapshot): boolean {
   if (role) return role.require_two_factor
-  const rule = settings.get<'admins' | 'all_users' | 'none'>('app.two_factor_requirement')
+  const rule = settings.get('app.two_factor_requirement')
   return rule === 'all_users' || (rule === 'admins' && user.admin)
 }
 
 /** Public URL of a stored avatar path. */
 export function avatarUrl(path: string | null, settings: SettingsSnapshot): string | null {
   if (!path) return null
-  return `${settings.get<string>('app.url').replace(/\/+$/, '')}/${path}`
+  return `${settings.get('app.url').replace(/\/+$/, '')}/${path}`
 }
 
 export function toShortUser(user: UserRow, settings: SettingsSnapshot) {

@@ -1,5 +1,5 @@
 import { t, type TSchema } from 'elysia'
-import type { SettingDef } from './types'
+import type { SettingDef, SettingsOf } from './types'
 
 const RateLimit = t.Object({
   hits: t.Integer({ minimum: 1 }),
@@ -70,7 +70,7 @@ const Steps = ['register', 'configuration', 'repositories', 'location', 'node', 
  * The settings document of the admin API (every key of the reference's `AppSettings`), plus
  * `ratelimits.admin`. Defaults that depend on the environment are functions of it.
  */
-export function coreSettings(env: { dataDir: string; appUrl: string }): Record<string, SettingDef> {
+export function coreSettings(env: { dataDir: string; appUrl: string }) {
   return {
     telemetry_uuid: { schema: Nullable(t.String({ format: 'uuid' })), default: null, readOnly: true },
     telemetry_cron_schedule: { schema: Nullable(t.String()), default: null, readOnly: true },
@@ -143,7 +143,11 @@ export function coreSettings(env: { dataDir: string; appUrl: string }): Record<s
     'ratelimits.client_servers_files_pull_query': rl(10, 60),
     'ratelimits.remote': rl(720, 30),
     'ratelimits.remote_sftp_auth': rl(60, 30),
-  }
+  } satisfies Record<string, SettingDef>
+}
+
+declare module './types' {
+  interface Settings extends SettingsOf<ReturnType<typeof coreSettings>> {}
 }
 
 export { RateLimit as RateLimitSchema }

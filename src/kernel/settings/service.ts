@@ -7,7 +7,7 @@ import { rowsOf, type Database, type Db, type Tx } from '../../db/client'
 import type { Secrets } from '../secrets'
 import { Validation } from '../errors'
 import { validationMessages } from '../validation'
-import type { SettingDef } from './types'
+import type { SettingDef, SettingKey, SettingValue } from './types'
 
 /** Stale reads are refreshed in the background after this long… */
 const REFRESH_AFTER_MS = 1000
@@ -18,11 +18,17 @@ const MAX_AGE_MS = 2000
 export class SettingsSnapshot {
   constructor(private defs: Map<string, SettingDef>, private stored: Map<string, unknown>) {}
 
-  /** The value of a dotted key (`ratelimits.client`); throws for an unknown key. */
-  get<T = unknown>(key: string): T {
+  /** The value of a dotted key (`ratelimits.client`), typed by its definition; throws for an unknown key. */
+  get<K extends SettingKey>(key: K): SettingValue<K>
+  get(key: string): unknown {
+    return this.value(key)
+  }
+
+  /** The value of a key known only at run time (a CLI argument, a document walk); throws for an unknown key. */
+  value(key: string): unknown {
     const def = this.defs.get(key)
     if (!def) throw new Error(`unknown setting ${key}`)
-    return (this.stored.has(key) ? this.stored.get(key) : def.default) as T
+    return this.stored.has(key) ? this.stored.get(key) : def.default
   }
 
   has(key: string): boolean {
@@ -38,7 +44,7 @@ export class SettingsSnapshot {
   document(opts: { censor?: boolean } = {}): Record<string, unknown> {
     const doc: Record<string, unknown> = {}
     for (const [key, def] of this.defs) {
-      let value = this.get(key)
+      let value = this.value(key)
       if (opts.censor && def.secrets && value && typeof value === 'object') {
         value = { ...(value as object) }
         for (const f of def.secrets) if (f in (value as object)) (value as Record<string, unknown>)[f] = null
@@ -60,7 +66,7 @@ function setPath(doc: Record<string, unknown>, key: string, value: unknown) {
  * Typed settings with defaults: the core document plus every plugin's keys, addressed by dotted
  * keys everywhere. Cached per process; a write is visible at once here and within 2 s in every
  * other panel process. Secret fields are encrypted at rest.
- * @example const s = await settings.snapshot(); s.get<{ hits: number }>('ratelimits.client')
+ * @example const s = await settings.snapshot(); s.get('ratelimits.client').hits // number
  */
 export class SettingsService {
   private defs = new Map<string, SettingDef>()
@@ -126,9 +132,9 @@ export class SettingsService {
     }
   }
 
-  /** Shorthand for `(await snapshot()).get(key)`. */
-  async get<T = unknown>(key: string): Promise<T> {
-    return (await this.snapshot()).get<T>(key)
+  /** Shorthand for `(await snapshot()).get(key)`, typed by the key's definition. */
+  async get<K extends SettingKey>(key: K): Promise<SettingValue<K>> {
+    return (await this.snapshot()).get(key)
   }
 
   reload(): Promise<SettingsSnapshot> {
@@ -219,7 +225,7 @@ export class SettingsService {
     await this.database.db.transaction(async (tx) => {
       for (const [key, value] of Object.entries(changes)) {
         const def = this.defs.get(key)!
-        const prev = before.isSet(key) ? before.get(key) : undefined
+        const prev = before.isSet(key) ? before.value(key) : undefined
         const sealed = this.seal(def, value, prev)
         await tx.execute(sql`insert into settings (key, value, updated) values (${key}, ${JSON.stringify(sealed)}::jsonb, now())
           on conflict (key) do update set value = excluded.value, updated = excluded.updated`)

@@ -1,0 +1,26 @@
+import { join } from 'node:path'
+import { discoverPlugins, orderPlugins, type LoadedPlugin } from '../kernel/loader'
+import type { PluginDescriptor } from '../kernel/plugin'
+
+let bundled: Promise<LoadedPlugin[]> | undefined
+
+/** Bundled plugins, discovered once per run. */
+export function bundledPlugins(): Promise<LoadedPlugin[]> {
+  bundled ??= discoverPlugins()
+  return bundled
+}
+
+/** Wraps a descriptor defined in a test as a loaded plugin. */
+export function inlinePlugin(descriptor: PluginDescriptor<any>, name = descriptor.name): LoadedPlugin {
+  return { descriptor, file: `test:${name}`, dir: import.meta.dir, external: false }
+}
+
+/**
+ * The bundled plugins plus the external ones of `dir` (a `PLUGINS_DIR`: a folder of plugin
+ * folders, whose bare imports resolve from the panel) plus `inline` ones, in dependency order.
+ * @example const t = useTestApp({ plugins: await withPlugins('/srv/panel-plugins') })
+ */
+export async function withPlugins(dir: string, ...inline: PluginDescriptor<any>[]): Promise<LoadedPlugin[]> {
+  const external = (await discoverPlugins({ bundledDir: join(dir, '_none'), externalDir: dir })).filter((p) => p.external)
+  return orderPlugins([...(await bundledPlugins()), ...external, ...inline.map((d) => inlinePlugin(d))])
+}
