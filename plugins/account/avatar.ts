@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
-import { Conflict, NotFound, Validation, readRawBody, type PluginContext } from 'hatchery'
-import users, { actorOf, avatarUrl } from '../users'
+import { Conflict, NotFound, Validation, readRawBody, type PluginContext, actorOf } from 'hatchery'
+import { avatarUrl } from '../users'
 import { Empty, Uuid } from './model'
 import { CONTENT_TYPES, ImageError, inspectImage } from './service/image'
 import { stripMetadata } from './service/metadata'
@@ -26,8 +26,7 @@ export function avatarRoutes(ctx: PluginContext) {
         } catch (e) {
           throw e instanceof ImageError ? new Validation(`image: ${e.message}`) : e
         }
-        const path = await setAvatar(ctx.db, ctx.dataDir, actorOf(principal, request), clean, image)
-        ctx.api(users).credentials.invalidate()
+        const path = await setAvatar(ctx.db, ctx.activity, ctx.dataDir, actorOf(principal, request), clean, image)
         return { avatar: avatarUrl(path, await ctx.settings.snapshot())! }
       },
       {
@@ -45,8 +44,7 @@ export function avatarRoutes(ctx: PluginContext) {
     .delete(
       '',
       async ({ principal, request }) => {
-        await removeAvatar(ctx.db, ctx.dataDir, actorOf(principal, request))
-        ctx.api(users).credentials.invalidate()
+        await removeAvatar(ctx.db, ctx.activity, ctx.dataDir, actorOf(principal, request))
         return {}
       },
       { permission: 'user:account.avatar', response: { 200: Empty }, detail: { summary: 'Remove the avatar', description: '400 `no avatar to delete` when there is none.' } },

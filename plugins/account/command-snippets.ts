@@ -1,6 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, type PluginContext } from 'hatchery'
-import { actorOf } from '../users'
+import { PageOf, PaginationQuery, pageParams, type PluginContext, actorOf } from 'hatchery'
 import { CommandSnippet, Empty, SnippetCommand, SnippetEggs, SnippetName, Uuid } from './model'
 import {
   createCommandSnippet,
@@ -26,7 +25,7 @@ export function commandSnippetRoutes(ctx: PluginContext) {
     .post(
       '',
       async ({ principal, body, request }) => ({
-        command_snippet: toCommandSnippet(await createCommandSnippet(ctx.db, actorOf(principal, request), body, await max())),
+        command_snippet: toCommandSnippet(await createCommandSnippet(ctx.db, ctx.activity, actorOf(principal, request), body, await max())),
       }),
       {
         permission: 'user:command-snippets.create',
@@ -38,7 +37,7 @@ export function commandSnippetRoutes(ctx: PluginContext) {
     .patch(
       '/:command_snippet',
       async ({ principal, params, body, request }) => {
-        await updateCommandSnippet(ctx.db, actorOf(principal, request), params.command_snippet, body)
+        await updateCommandSnippet(ctx.db, ctx.activity, actorOf(principal, request), params.command_snippet, body)
         return {}
       },
       {
@@ -52,7 +51,7 @@ export function commandSnippetRoutes(ctx: PluginContext) {
     .delete(
       '/:command_snippet',
       async ({ principal, params, request }) => {
-        await deleteCommandSnippet(ctx.db, actorOf(principal, request), params.command_snippet)
+        await deleteCommandSnippet(ctx.db, ctx.activity, actorOf(principal, request), params.command_snippet)
         return {}
       },
       { permission: 'user:command-snippets.delete', params: Params, response: { 200: Empty }, detail: { summary: 'Delete a command snippet' } },
@@ -60,7 +59,7 @@ export function commandSnippetRoutes(ctx: PluginContext) {
     .post(
       '/:command_snippet/duplicate',
       async ({ principal, params, body, request }) => ({
-        command_snippet: toCommandSnippet(await duplicateCommandSnippet(ctx.db, actorOf(principal, request), params.command_snippet, body.name, await max())),
+        command_snippet: toCommandSnippet(await duplicateCommandSnippet(ctx.db, ctx.activity, actorOf(principal, request), params.command_snippet, body.name, await max())),
       }),
       {
         permission: 'user:command-snippets.create',

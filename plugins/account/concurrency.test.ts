@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { useTestApp } from 'hatchery/testing'
-import { anonymousActor, lockUser, logUserActivity } from '../users'
+import { anonymousActor, transaction } from 'hatchery'
+import { lockUser } from '../users'
 import { activities, session } from './test-helpers'
 
 const BASE = '/api/client/account/command-snippets'
@@ -63,14 +64,14 @@ describe('concurrent command-snippet writes of one user', () => {
     let locked!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
     const isLocked = new Promise<void>((resolve) => (locked = resolve))
-    const holder = t.kernel.database.db.transaction(async (tx) => {
+    const holder = transaction(t.kernel.database.db, async (tx) => {
       await lockUser(tx, userUuid)
       locked()
       await held
     })
     await isLocked
     // Under FOR UPDATE this insert's FOR KEY SHARE check would wait for `holder` to end.
-    const insert = logUserActivity(t.kernel.database.db, anonymousActor(userUuid, null), 'test:probe').then(() => 'inserted')
+    const insert = t.kernel.activity.user(t.kernel.database.db, anonymousActor(userUuid, null), 'test:probe').then(() => 'inserted')
     const outcome = await Promise.race([insert, new Promise((resolve) => setTimeout(resolve, 2000, 'blocked'))])
     release()
     await holder

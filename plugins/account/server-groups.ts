@@ -1,6 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, type PluginContext } from 'hatchery'
-import { actorOf } from '../users'
+import { PageOf, PaginationQuery, pageParams, type PluginContext, actorOf } from 'hatchery'
 import { Empty, GroupName, GroupOrder, ServerGroup, ServerOrder, Uuid } from './model'
 import {
   createServerGroup,
@@ -26,7 +25,7 @@ export function serverGroupRoutes(ctx: PluginContext) {
       '',
       async ({ principal, body, request }) => {
         const max = await ctx.settings.get('user.max_server_group_count')
-        return { server_group: toServerGroup(await createServerGroup(ctx.db, actorOf(principal, request), body, max)) }
+        return { server_group: toServerGroup(await createServerGroup(ctx.db, ctx.activity, actorOf(principal, request), body, max)) }
       },
       {
         permission: 'user:servers.create',
@@ -38,7 +37,7 @@ export function serverGroupRoutes(ctx: PluginContext) {
     .put(
       '/order',
       async ({ principal, body, request }) => {
-        await reorderServerGroups(ctx.db, actorOf(principal, request), body.server_group_order)
+        await reorderServerGroups(ctx.db, ctx.activity, actorOf(principal, request), body.server_group_order)
         return {}
       },
       {
@@ -72,7 +71,7 @@ export function serverGroupRoutes(ctx: PluginContext) {
     .patch(
       '/:server_group',
       async ({ principal, params, body, request }) => {
-        await updateServerGroup(ctx.db, actorOf(principal, request), params.server_group, body)
+        await updateServerGroup(ctx.db, ctx.activity, actorOf(principal, request), params.server_group, body)
         return {}
       },
       {
@@ -86,7 +85,7 @@ export function serverGroupRoutes(ctx: PluginContext) {
     .delete(
       '/:server_group',
       async ({ principal, params, request }) => {
-        await deleteServerGroup(ctx.db, actorOf(principal, request), params.server_group)
+        await deleteServerGroup(ctx.db, ctx.activity, actorOf(principal, request), params.server_group)
         return {}
       },
       { permission: 'user:servers.delete', params: Params, response: { 200: Empty }, detail: { summary: 'Delete a server group' } },

@@ -1,6 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { LimitExceeded, PageOf, PaginationQuery, Validation, pageParams, type PluginContext } from 'hatchery'
-import { actorOf } from '../users'
+import { LimitExceeded, PageOf, PaginationQuery, Validation, pageParams, type PluginContext, actorOf } from 'hatchery'
 import { Empty, ImportProvider, ImportUsername, PublicKey, SshKey, SshKeyName, Uuid } from './model'
 import { KeyError, parsePublicKeyLine } from './service/ssh-key-parse'
 import { fetchProviderKeys } from './service/ssh-key-import'
@@ -31,7 +30,7 @@ export function sshKeyRoutes(ctx: PluginContext) {
       async ({ principal, body, request }) => {
         const key = parseOrReject(body.public_key)
         const max = await ctx.settings.get('user.max_ssh_key_count')
-        return { ssh_key: toSshKey(await createSshKey(ctx.db, actorOf(principal, request), body.name, key, max)) }
+        return { ssh_key: toSshKey(await createSshKey(ctx.db, ctx.activity, actorOf(principal, request), body.name, key, max)) }
       },
       {
         permission: 'user:ssh-keys.create',
@@ -51,7 +50,7 @@ export function sshKeyRoutes(ctx: PluginContext) {
         if ((await countSshKeys(ctx.db, principal.user.uuid)) >= max) throw new LimitExceeded('maximum number of ssh keys reached')
         const urls = await ctx.settings.get('account.ssh_key_import_urls')
         const candidates = await fetchProviderKeys(body.provider, body.username, urls[body.provider])
-        const rows = await importSshKeys(ctx.db, actorOf(principal, request), body, candidates, max)
+        const rows = await importSshKeys(ctx.db, ctx.activity, actorOf(principal, request), body, candidates, max)
         return { ssh_keys: rows.map(toSshKey) }
       },
       {
@@ -68,7 +67,7 @@ export function sshKeyRoutes(ctx: PluginContext) {
     .patch(
       '/:ssh_key',
       async ({ principal, params, body, request }) => {
-        await updateSshKey(ctx.db, actorOf(principal, request), params.ssh_key, body)
+        await updateSshKey(ctx.db, ctx.activity, actorOf(principal, request), params.ssh_key, body)
         return {}
       },
       {
@@ -82,7 +81,7 @@ export function sshKeyRoutes(ctx: PluginContext) {
     .delete(
       '/:ssh_key',
       async ({ principal, params, request }) => {
-        await deleteSshKey(ctx.db, actorOf(principal, request), params.ssh_key)
+        await deleteSshKey(ctx.db, ctx.activity, actorOf(principal, request), params.ssh_key)
         return {}
       },
       { permission: 'user:ssh-keys.delete', params: Params, response: { 200: Empty }, detail: { summary: 'Delete an SSH key' } },

@@ -1,6 +1,6 @@
+import { actorOf } from 'hatchery'
 import { Elysia, t, type TSchema } from 'elysia'
 import type { PluginContext, SettingsService } from 'hatchery'
-import { actorOf, logAdminActivity } from '../users'
 
 /** TypeBox schema of the whole settings document as GET returns it (every key present). */
 function documentSchema(settings: SettingsService): TSchema {
@@ -34,7 +34,7 @@ export function adminSettingsRoutes(ctx: PluginContext) {
         const changes = ctx.settings.flatten(body as Record<string, unknown>)
         if (Object.keys(changes).length === 0) return {}
         await ctx.settings.update(changes, {
-          within: (tx, after) => logAdminActivity(tx, actorOf(principal, request), 'settings:update', after.document({ censor: true })),
+          within: (tx, after) => ctx.activity.admin(tx, actorOf(principal, request), 'settings:update', after.document({ censor: true })),
         })
         return {}
       },

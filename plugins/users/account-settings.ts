@@ -1,13 +1,13 @@
 import { Elysia, t } from 'elysia'
-import { and, eq, ne, type SQL } from 'drizzle-orm'
-import { Conflict, Forbidden, Validation, uniqueAs, type PluginContext, type Principal, type Tx } from 'hatchery'
+import { eq } from 'drizzle-orm'
+import { Conflict, Forbidden, Validation, uniqueAs, type PluginContext, actorOf } from 'hatchery'
 import { CurrentPassword, Email, Empty, Name, Password, ToastPosition, Username } from './model'
-import { userLoginCheckpoints, userPasswordResets, userSessions, users } from './tables'
+import { users } from './tables'
 import type { UsersApi } from './api'
 import { isLanguage } from './languages'
-import { getUser, setPassword, userTransaction, type UserRow } from './service/users'
+import { getUser, userTransaction, type UserRow } from './service/users'
+import { changePassword, dropResetLinks } from './service/credential-policy'
 import { verifyPassword } from './service/passwords'
-import { actorOf, logUserActivity } from './service/activity'
 
 /** Frozen accounts cannot change themselves; suspended ones reach only the routes exempt from that gate. */
 function assertChangeable(user: UserRow, opts: { suspended?: boolean } = {}) {
@@ -18,18 +18,6 @@ function assertChangeable(user: UserRow, opts: { suspended?: boolean } = {}) {
 /** A user without a password (e.g. created for an OAuth login) passes with any value. */
 async function assertPassword(user: UserRow, password: string) {
   if (user.password !== null && !(await verifyPassword(password, user.password))) throw new Forbidden('invalid password')
-}
-
-/** The sessions a credential change ends: all of the user's but the one making the request. */
-function otherSessions(principal: Principal, userUuid: string): SQL | undefined {
-  const keep = principal.impersonator === null ? principal.sessionUuid : null
-  return and(eq(userSessions.user_uuid, userUuid), keep ? ne(userSessions.uuid, keep) : undefined)
-}
-
-/** Reset links and pending two-factor logins were issued for the old credentials. */
-async function dropPendingCredentials(tx: Tx, userUuid: string) {
-  await tx.delete(userPasswordResets).where(eq(userPasswordResets.user_uuid, userUuid))
-  await tx.delete(userLoginCheckpoints).where(eq(userLoginCheckpoints.user_uuid, userUuid))
 }
 
 /**
@@ -65,7 +53,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
               .returning()
               .catch(uniqueAs('user with username already exists'))
           }
-          await logUserActivity(tx, actorOf(principal, request), 'account:update', {
+          await ctx.activity.user(tx, actorOf(principal, request), 'account:update', {
             username: row.username,
             name_first: row.name_first,
             name_last: row.name_last,
@@ -74,7 +62,6 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
             start_on_grouped_servers: row.start_on_grouped_servers,
           })
         })
-        api.credentials.invalidate()
         return {}
       },
       {
@@ -108,10 +95,9 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
               .set({ email: body.email })
               .where(eq(users.uuid, user.uuid))
               .catch(uniqueAs('email already in use'))
-            await tx.delete(userPasswordResets).where(eq(userPasswordResets.user_uuid, user.uuid))
-            await logUserActivity(tx, actorOf(principal, request), 'account:email-changed', { old: user.email, new: body.email })
+            await dropResetLinks(tx, user.uuid)
+            await ctx.activity.user(tx, actorOf(principal, request), 'account:email-changed', { old: user.email, new: body.email })
           })
-          api.credentials.invalidate()
         }
         return {}
       },
@@ -132,12 +118,10 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
         assertChangeable(user)
         await assertPassword(user, body.password)
         await userTransaction(ctx.db, user.uuid, async (tx) => {
-          await setPassword(tx, user.uuid, body.new_password)
-          await tx.delete(userSessions).where(otherSessions(principal, user.uuid))
-          await dropPendingCredentials(tx, user.uuid)
-          await logUserActivity(tx, actorOf(principal, request), 'account:password-changed', {})
+          // The calling session stays, unless an admin impersonating the user makes the change.
+          await changePassword(tx, user.uuid, body.new_password, { keepSession: principal.impersonator === null ? principal.sessionUuid : null })
+          await ctx.activity.user(tx, actorOf(principal, request), 'account:password-changed', {})
         })
-        api.credentials.invalidate()
         return {}
       },
       {

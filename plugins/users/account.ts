@@ -4,7 +4,7 @@ import { BadRequest, Unauthorized, type PluginContext } from 'hatchery'
 import { Empty, FullUser } from './model'
 import { userSessions } from './tables'
 import type { UsersApi } from './api'
-import { toFullUser } from './service/users'
+import { toFullUser, userTransaction } from './service/users'
 import { loadedUser } from './service/authenticate'
 import { clearedSessionCookie } from './service/cookies'
 
@@ -32,8 +32,10 @@ export function accountRoutes(ctx: PluginContext, api: UsersApi) {
       '/account/logout',
       async ({ principal, set }) => {
         if (principal.method !== 'session' || !principal.sessionUuid) throw new BadRequest('unable to log out when not using session authentication')
-        await ctx.db.delete(userSessions).where(eq(userSessions.uuid, principal.sessionUuid))
-        api.credentials.invalidate()
+        const session = principal.sessionUuid
+        // Under the user's lock: its USER_CHANGED makes this process's credentials cache forget the
+        // session at once (other processes within the cache's 1 s).
+        await userTransaction(ctx.db, principal.actor.uuid, (tx) => tx.delete(userSessions).where(eq(userSessions.uuid, session)))
         set.headers['set-cookie'] = clearedSessionCookie(await ctx.settings.snapshot())
         return {}
       },

@@ -4,7 +4,7 @@ import { useTestApp } from '../../test/helpers/app'
 import { login, makeApiKey, makeUser } from '../../test/helpers/users'
 import { expectModel, relaxRateLimits } from '../../test/helpers/auth'
 import { UserActivity } from './model'
-import { anonymousActor, logUserActivity } from './service/activity'
+import { anonymousActor } from 'hatchery'
 import { userActivities } from './tables'
 
 setDefaultTimeout(30_000)
@@ -17,7 +17,7 @@ const db = () => t.kernel.database.db
 async function userWithActivity(n: number) {
   const user = await makeUser(t)
   const cookie = await login(t, user)
-  for (let i = 1; i <= n; i++) await logUserActivity(db(), anonymousActor(user.uuid, '192.0.2.1'), `test:event-${i}`, { i })
+  for (let i = 1; i <= n; i++) await t.kernel.activity.user(db(), anonymousActor(user.uuid, '192.0.2.1'), `test:event-${i}`, { i })
   await db().execute(sql`update ${userActivities} set created = '2025-01-01T00:00:00Z'::timestamptz + make_interval(mins => id::int) where user_uuid = ${user.uuid}`)
   return { user, cookie }
 }
@@ -41,7 +41,7 @@ describe('the total of the activity list (user_activity_counts, kept by triggers
     const { user, cookie } = await userWithActivity(1)
     await db()
       .transaction(async (tx) => {
-        await logUserActivity(tx, anonymousActor(user.uuid, null), 'test:rolled-back')
+        await t.kernel.activity.user(tx, anonymousActor(user.uuid, null), 'test:rolled-back')
         throw new Error('roll back')
       })
       .catch(() => {})

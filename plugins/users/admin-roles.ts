@@ -1,8 +1,7 @@
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, transaction, uuidParam, type PluginContext } from 'hatchery'
+import { PageOf, PaginationQuery, pageParams, transaction, uuidParam, type PluginContext, actorOf } from 'hatchery'
 import { AdminUser, Empty, Role } from './model'
 import type { UsersApi } from './api'
-import { actorOf, logAdminActivity } from './service/activity'
 import { privilegesOf } from './service/privileges'
 import { listAdminUsers } from './service/admin-users'
 import { createRole, deleteRole, duplicateRole, listRoles, roleAudit, roleParam, updateRole } from './service/roles'
@@ -31,7 +30,7 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
         const caller = privilegesOf(principal, ctx.permissions)
         const role = await transaction(ctx.db, async (tx) => {
           const role = await createRole(tx, ctx.permissions, caller, body)
-          await logAdminActivity(tx, actorOf(principal, request), 'role:create', roleAudit(role))
+          await ctx.activity.admin(tx, actorOf(principal, request), 'role:create', roleAudit(role))
           return role
         })
         return { role }
@@ -55,9 +54,8 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
         const caller = privilegesOf(principal, ctx.permissions)
         await transaction(ctx.db, async (tx) => {
           const role = await updateRole(tx, ctx.permissions, caller, params.role, body)
-          await logAdminActivity(tx, actorOf(principal, request), 'role:update', roleAudit(role))
+          await ctx.activity.admin(tx, actorOf(principal, request), 'role:update', roleAudit(role))
         })
-        api.credentials.invalidate()
         return {}
       },
       {
@@ -80,9 +78,8 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
         const caller = privilegesOf(principal, ctx.permissions)
         await transaction(ctx.db, async (tx) => {
           const role = await deleteRole(tx, caller, params.role)
-          await logAdminActivity(tx, actorOf(principal, request), 'role:delete', { uuid: role.uuid, name: role.name })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'role:delete', { uuid: role.uuid, name: role.name })
         })
-        api.credentials.invalidate()
         return {}
       },
       {
@@ -98,7 +95,7 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
         const caller = privilegesOf(principal, ctx.permissions)
         const role = await transaction(ctx.db, async (tx) => {
           const { source, role } = await duplicateRole(tx, caller, params.role, body.name)
-          await logAdminActivity(tx, actorOf(principal, request), 'role:duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: role.uuid, name: role.name })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'role:duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: role.uuid, name: role.name })
           return role
         })
         return { role }

@@ -1,9 +1,9 @@
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, parseUuid, type PluginContext } from 'hatchery'
+import { PageOf, PaginationQuery, pageParams, parseUuid, type PluginContext, actorOf, anonymousActor } from 'hatchery'
 import { Empty, UserActivity } from './model'
 import type { UsersApi } from './api'
 import { getUser, userTransaction } from './service/users'
-import { actorOf, anonymousActor, listUserActivity, logAdminActivity, logUserActivity } from './service/activity'
+import { listUserActivity } from './service/activity'
 import { createPasswordReset, resetLink, userMailContext } from './service/resets'
 import type { MailApi } from '../mail'
 import { privilegesOf } from './service/privileges'
@@ -21,9 +21,8 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
         const caller = privilegesOf(principal, ctx.permissions)
         await userTransaction(ctx.db, uuid, async (tx) => {
           await disableTwoFactor(tx, caller, uuid)
-          await logAdminActivity(tx, actorOf(principal, request), 'user:two-factor.disable', { uuid })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'user:two-factor.disable', { uuid })
         })
-        api.credentials.invalidate()
         return {}
       },
       {
@@ -53,8 +52,8 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
         const { user } = await getUser(ctx.db, parseUuid(params.user, 'user'))
         const token = await userTransaction(ctx.db, user.uuid, async (tx) => {
           const token = await createPasswordReset(tx, ctx.secrets, user.uuid)
-          await logUserActivity(tx, anonymousActor(user.uuid, null), 'email:password-reset', {})
-          await logAdminActivity(tx, actorOf(principal, request), 'user:email.password-reset', { uuid: user.uuid })
+          await ctx.activity.user(tx, anonymousActor(user.uuid, null), 'email:password-reset', {})
+          await ctx.activity.admin(tx, actorOf(principal, request), 'user:email.password-reset', { uuid: user.uuid })
           return token
         })
         mailer.sendLater('password_reset', user.email, { user: userMailContext(user), reset_link: resetLink(await ctx.settings.snapshot(), token) })

@@ -1,10 +1,9 @@
 import { Elysia, t } from 'elysia'
-import { NotFound, PageOf, PaginationQuery, pageParams, parseUuid, transaction, uuidParam, type PluginContext } from 'hatchery'
+import { NotFound, PageOf, PaginationQuery, pageParams, parseUuid, transaction, uuidParam, type PluginContext, actorOf, anonymousActor } from 'hatchery'
 import { AdminUser, Email, Empty, Name, Password, ToastPosition, Username, Uuid } from './model'
 import type { UsersApi } from './api'
 import type { MailApi } from '../mail'
 import { getUser, toAdminUser, userTransaction } from './service/users'
-import { actorOf, anonymousActor, logAdminActivity, logUserActivity } from './service/activity'
 import { createPasswordReset, resetLink, userMailContext } from './service/resets'
 import { privilegesOf } from './service/privileges'
 import { createAdminUser, deleteAdminUser, findUserByExternalId, listAdminUsers, updateAdminUser, userAudit } from './service/admin-users'
@@ -66,10 +65,10 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         const caller = privilegesOf(principal, ctx.permissions)
         const { row, token } = await transaction(ctx.db, async (tx) => {
           const row = await createAdminUser(tx, caller, input)
-          await logAdminActivity(tx, actorOf(principal, request), 'user:create', userAudit(row))
+          await ctx.activity.admin(tx, actorOf(principal, request), 'user:create', userAudit(row))
           if (!send_email) return { row, token: null }
           const token = await createPasswordReset(tx, ctx.secrets, row.uuid)
-          await logUserActivity(tx, anonymousActor(row.uuid, null), 'email:account-created', {})
+          await ctx.activity.user(tx, anonymousActor(row.uuid, null), 'email:account-created', {})
           return { row, token }
         })
         const settings = await ctx.settings.snapshot()
@@ -109,9 +108,8 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         const caller = privilegesOf(principal, ctx.permissions)
         await userTransaction(ctx.db, uuid, async (tx) => {
           const row = await updateAdminUser(tx, caller, uuid, body)
-          await logAdminActivity(tx, actorOf(principal, request), 'user:update', userAudit(row))
+          await ctx.activity.admin(tx, actorOf(principal, request), 'user:update', userAudit(row))
         })
-        api.credentials.invalidate()
         return {}
       },
       {
@@ -130,10 +128,9 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         const deleted = await userTransaction(ctx.db, uuid, async (tx) => {
           const u = await deleteAdminUser(tx, caller, uuid, api.deletionGuards)
           const { uuid: id, username, email, name_first, name_last, admin } = u
-          await logAdminActivity(tx, actorOf(principal, request), 'user:delete', { uuid: id, username, email, name_first, name_last, admin })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'user:delete', { uuid: id, username, email, name_first, name_last, admin })
           return u
         })
-        api.credentials.invalidate()
         await api.deletionGuards.deleted(deleted, ctx.log)
         return {}
       },

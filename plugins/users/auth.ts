@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { and, eq, isNull, lt, or } from 'drizzle-orm'
-import { BadRequest, Forbidden, requestMeta, type PluginContext } from 'hatchery'
+import { BadRequest, Forbidden, requestMeta, type PluginContext, anonymousActor } from 'hatchery'
 import { Captcha, FullUser, ShortUser } from './model'
 import { users } from './tables'
 import type { UsersApi } from './api'
@@ -11,7 +11,6 @@ import { userAgentOf } from './service/credentials'
 import { sessionCookie } from './service/cookies'
 import { checkTotp, useRecoveryCode } from './service/twofactor'
 import { consumeCheckpoint, createCheckpoint, failCheckpoint, findCheckpoint } from './service/checkpoints'
-import { anonymousActor, logUserActivity } from './service/activity'
 
 const LoginResponse = t.Union([
   t.Object({ type: t.Literal('completed'), user: FullUser }),
@@ -27,7 +26,7 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
     const userAgent = userAgentOf(request)
     const cookie = await userTransaction(ctx.db, userUuid, async (tx) => {
       const session = await credentials.createSession(tx, userUuid, ip, userAgent)
-      await logUserActivity(tx, anonymousActor(userUuid, ip), 'auth:success', { using, user_agent: userAgent })
+      await ctx.activity.user(tx, anonymousActor(userUuid, ip), 'auth:success', { using, user_agent: userAgent })
       return session.cookie
     })
     set.headers['set-cookie'] = sessionCookie(await ctx.settings.snapshot(), cookie)
@@ -47,7 +46,7 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
         if (found.user.totp_enabled) {
           const token = await userTransaction(ctx.db, found.user.uuid, async (tx) => {
             const token = await createCheckpoint(tx, ctx.secrets, found.user.uuid)
-            await logUserActivity(tx, anonymousActor(found.user.uuid, ip), 'auth:checkpoint', { using: 'password', user_agent: userAgentOf(request) })
+            await ctx.activity.user(tx, anonymousActor(found.user.uuid, ip), 'auth:checkpoint', { using: 'password', user_agent: userAgentOf(request) })
             return token
           })
           return { type: 'two_factor_required' as const, user: toShortUser(found.user, settings), token }
@@ -106,14 +105,13 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
             if (claimed.length === 0) throw new BadRequest('this code has already been used')
           }
           const session = await credentials.createSession(tx, found.user.uuid, ip, userAgent)
-          await logUserActivity(tx, anonymousActor(found.user.uuid, ip), 'auth:success', { using, user_agent: userAgent })
+          await ctx.activity.user(tx, anonymousActor(found.user.uuid, ip), 'auth:success', { using, user_agent: userAgent })
           return session.cookie
         })
         if (cookie === null) {
           await failCheckpoint(ctx.db, ctx.secrets, body.confirmation_token)
           throw new BadRequest('invalid recovery code')
         }
-        credentials.invalidate()
         const settings = await ctx.settings.snapshot()
         set.headers['set-cookie'] = sessionCookie(settings, cookie)
         return { user: toFullUser(await getUser(ctx.db, found.user.uuid), settings) }

@@ -1,11 +1,9 @@
 import { t } from 'elysia'
-import { eq } from 'drizzle-orm'
-import { HttpError, NotFound, transaction, type CliCommand, type PluginContext } from 'hatchery'
+import { HttpError, NotFound, SYSTEM_ACTOR, transaction, type CliCommand, type PluginContext, type Tx } from 'hatchery'
 import { Email, Name, Password, Username } from './model'
-import { userRecoveryCodes, userSessions, users, adminActivities } from './tables'
-import type { UsersApi } from './api'
 import { LANGUAGES } from './languages'
-import { createUser, findByLogin, getUser, setPassword, toAdminUser, userTransaction } from './service/users'
+import { createUser, findByLogin, getUser, toAdminUser, userTransaction } from './service/users'
+import { changePassword, removeTwoFactor } from './service/credential-policy'
 
 const Language = t.Union(LANGUAGES.map((l) => t.Literal(l)))
 
@@ -15,10 +13,11 @@ async function userByLogin(ctx: PluginContext, login: string) {
   return found
 }
 
-const cliAudit = (event: string, data: Record<string, unknown>) => ({ user_uuid: null, event, ip: null, data: { ...data, source: 'cli' } })
+/** An admin activity entry of the CLI: nobody logged in, `source: 'cli'`. */
+const cliAudit = (ctx: PluginContext, tx: Tx, event: string, data: Record<string, unknown>) => ctx.activity.admin(tx, SYSTEM_ACTOR, event, { ...data, source: 'cli' })
 
 /** `panel users …` commands; they work while the server runs, on both databases. */
-export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, CliCommand> {
+export function usersCli(): Record<string, CliCommand> {
   return {
     'users create': {
       description: 'Create a user (with --admin, an administrator)',
@@ -43,7 +42,7 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
             admin: options.admin === true,
             language: o.language,
           })
-          await tx.insert(adminActivities).values(cliAudit('user:create', { uuid: row.uuid, username: row.username, email: row.email, admin: row.admin }))
+          await cliAudit(ctx, tx, 'user:create', { uuid: row.uuid, username: row.username, email: row.email, admin: row.admin })
           return row
         })
         const user = toAdminUser(await getUser(ctx.db, row.uuid), await ctx.settings.snapshot())
@@ -51,16 +50,14 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
       },
     },
     'users reset-password': {
-      description: "Set a user's password and end all of their sessions",
+      description: "Set a user's password; their sessions, reset links and pending two-factor logins end",
       options: { user: { type: 'string', required: true, description: 'Username or email' }, password: { type: 'string', required: true, schema: Password } },
       async run(ctx, { options }, io) {
         const { user } = await userByLogin(ctx, options.user as string)
         await userTransaction(ctx.db, user.uuid, async (tx) => {
-          await setPassword(tx, user.uuid, options.password as string)
-          await tx.delete(userSessions).where(eq(userSessions.user_uuid, user.uuid))
-          await tx.insert(adminActivities).values(cliAudit('user:update', { uuid: user.uuid, password: true }))
+          await changePassword(tx, user.uuid, options.password as string)
+          await cliAudit(ctx, tx, 'user:update', { uuid: user.uuid, password: true })
         })
-        api(ctx).credentials.invalidate()
         io.result({ uuid: user.uuid, username: user.username, password_reset: true }, `password of ${user.username} reset; sessions ended`)
       },
     },
@@ -71,11 +68,9 @@ export function usersCli(api: (ctx: PluginContext) => UsersApi): Record<string, 
         const { user } = await userByLogin(ctx, options.user as string)
         if (!user.totp_enabled) throw new HttpError(409, `two-factor authentication is not enabled for ${user.username}`)
         await userTransaction(ctx.db, user.uuid, async (tx) => {
-          await tx.delete(userRecoveryCodes).where(eq(userRecoveryCodes.user_uuid, user.uuid))
-          await tx.update(users).set({ totp_enabled: false, totp_last_used: null, totp_secret: null }).where(eq(users.uuid, user.uuid))
-          await tx.insert(adminActivities).values(cliAudit('user:two-factor.disable', { uuid: user.uuid }))
+          await removeTwoFactor(tx, user.uuid)
+          await cliAudit(ctx, tx, 'user:two-factor.disable', { uuid: user.uuid })
         })
-        api(ctx).credentials.invalidate()
         io.result({ uuid: user.uuid, username: user.username, two_factor: false }, `two-factor disabled for ${user.username}`)
       },
     },

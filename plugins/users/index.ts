@@ -2,6 +2,8 @@ import { definePlugin, type PluginDescriptor } from 'hatchery'
 import * as tables from './tables'
 import { createUsersApi, type UsersApi } from './api'
 import { createAuthenticator } from './service/authenticate'
+import { provideActivityLogs } from './service/activity'
+import { USER_CHANGED } from './service/users'
 import { purgeCheckpoints } from './service/checkpoints'
 import { purgePasswordResets } from './service/resets'
 import { authRoutes } from './auth'
@@ -43,6 +45,8 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
   setup(ctx) {
     const api = createUsersApi(ctx)
     ctx.kernel.provideAuthenticator(createAuthenticator(ctx, api.credentials), 'users')
+    provideActivityLogs(ctx)
+    ctx.events.on(USER_CHANGED, ({ user }) => api.credentials.forget(user as string | undefined))
     return api
   },
   routes: {
@@ -61,7 +65,7 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
         .use(activityRoutes(ctx)),
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
   },
-  cli: usersCli((ctx) => ctx.api(plugin)),
+  cli: usersCli(),
   jobs: {
     'purge-checkpoints': { schedule: { everySeconds: 600 }, description: 'Delete expired two-factor checkpoint tokens', run: (ctx) => purgeCheckpoints(ctx.db) },
     'purge-password-resets': { schedule: { everySeconds: 1800 }, description: 'Delete expired password reset tokens', run: (ctx) => purgePasswordResets(ctx.db) },
@@ -84,10 +88,9 @@ export { DeletionGuards } from './service/deletion-guards'
 export type { UserDeletionGuard } from './service/deletion-guards'
 export { LANGUAGES, isLanguage } from './languages'
 export * as model from './model'
-export { countUsers, lockUser, userTransaction, findUser, getUser, toFullUser, toAdminUser, toShortUser, toPrincipalUser, requiresTwoFactor, avatarUrl } from './service/users'
+export { USER_CHANGED, countUsers, lockUser, userTransaction, findUser, getUser, toFullUser, toAdminUser, toShortUser, toPrincipalUser, requiresTwoFactor, avatarUrl } from './service/users'
 export type { UserRow, RoleRow, UserWithRole, NewUser } from './service/users'
-export { actorOf, anonymousActor, logUserActivity, logAdminActivity, listUserActivity, listAdminActivity } from './service/activity'
-export type { Actor } from './service/activity'
+export { listUserActivity, listAdminActivity } from './service/activity'
 export { verifyPassword, hashPassword } from './service/passwords'
 export { createPasswordReset, consumePasswordReset, hasRecentPasswordReset, resetLink, userMailContext, mailPasswordLink, RESET_TOKEN_SECONDS } from './service/resets'
 export type { PasswordLinkOptions } from './service/resets'

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { useTestApp } from '../../test/helpers/app'
 import { login, makeUser, type TestUser } from '../../test/helpers/users'
 import { activitiesOf, lastActivity, relaxRateLimits } from '../../test/helpers/auth'
+import { adminCaller } from '../../test/helpers/admin'
 import { startSmtpSink, type SmtpSink, type CapturedMail } from '../../test/helpers/mail'
 import usersPlugin from '.'
 import { createPasswordReset, RESET_TOKEN_LENGTH } from './service/resets'
@@ -231,5 +232,36 @@ describe('job purge-password-resets', () => {
     const rows = await resetsOf(user)
     expect(rows).toHaveLength(1)
     expect(rows[0].token_start).not.toBe(old.slice(0, 16))
+  })
+})
+
+describe('a reset link stops working once the password changes, whoever changes it', () => {
+  /** A user holding a reset link mailed by POST /api/auth/password/forgot. */
+  async function userWithLink() {
+    const user = await makeUser(t)
+    expect((await forgot(user.email)).status).toBe(200)
+    return { user, token: tokenOf(await mailTo(user.email)) }
+  }
+
+  test('PATCH /api/admin/users/{user} with a password', async () => {
+    const { user, token } = await userWithLink()
+    const admin = await adminCaller(t)
+    const res = await t.request('PATCH', `/api/admin/users/${user.uuid}`, { cookie: admin.cookie, body: { password: 'set-by-an-admin' } })
+    expect(res.status).toBe(200)
+    expect(await resetsOf(user)).toHaveLength(0)
+    const late = await reset(token, 'chosen-by-the-link')
+    expect(late.status).toBe(400)
+    expect(late.body.errors).toEqual(['invalid or expired token'])
+  })
+
+  test('panel users reset-password', async () => {
+    const { user, token } = await userWithLink()
+    const ctx = t.kernel.contexts.get('users')!
+    const io = { result: () => {}, log: ctx.log, json: true }
+    await usersPlugin.cli!['users reset-password'].run(ctx, { options: { user: user.username, password: 'set-by-the-cli' }, positionals: [] }, io)
+    expect(await resetsOf(user)).toHaveLength(0)
+    const late = await reset(token, 'chosen-by-the-link')
+    expect(late.status).toBe(400)
+    expect(late.body.errors).toEqual(['invalid or expired token'])
   })
 })

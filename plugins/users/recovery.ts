@@ -1,14 +1,12 @@
 import { Elysia, t } from 'elysia'
-import { eq } from 'drizzle-orm'
-import { BadRequest, requestMeta, transaction, type PluginContext } from 'hatchery'
+import { BadRequest, requestMeta, transaction, type PluginContext, anonymousActor } from 'hatchery'
 import type { MailApi } from '../mail'
 import { Captcha, Email, Empty, Password } from './model'
-import { userLoginCheckpoints, userPasswordResets, userSessions } from './tables'
 import type { UsersApi } from './api'
 import { verifyCaptcha } from './service/captcha'
-import { findByLogin, lockUser, setPassword } from './service/users'
+import { findByLogin, lockUser } from './service/users'
+import { changePassword } from './service/credential-policy'
 import { userAgentOf } from './service/credentials'
-import { anonymousActor, logUserActivity } from './service/activity'
 import { RESET_TOKEN_LENGTH, consumePasswordReset, mailPasswordLink } from './service/resets'
 
 /**
@@ -62,13 +60,9 @@ export function recoveryRoutes(ctx: PluginContext, api: UsersApi, mailer: MailAp
           if (!userUuid) throw new BadRequest('invalid or expired token')
           // Only the token names the user, so the row is locked as soon as it is known.
           await lockUser(tx, userUuid)
-          await setPassword(tx, userUuid, body.new_password)
-          await tx.delete(userSessions).where(eq(userSessions.user_uuid, userUuid))
-          await tx.delete(userLoginCheckpoints).where(eq(userLoginCheckpoints.user_uuid, userUuid))
-          await tx.delete(userPasswordResets).where(eq(userPasswordResets.user_uuid, userUuid))
-          await logUserActivity(tx, anonymousActor(userUuid, ip), 'auth:reset-password', { user_agent: userAgentOf(request) })
+          await changePassword(tx, userUuid, body.new_password)
+          await ctx.activity.user(tx, anonymousActor(userUuid, ip), 'auth:reset-password', { user_agent: userAgentOf(request) })
         })
-        api.credentials.invalidate()
         return {}
       },
       {

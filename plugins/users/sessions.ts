@@ -1,11 +1,10 @@
 import { Elysia, t } from 'elysia'
 import { and, desc, eq, gt, ne, sql } from 'drizzle-orm'
-import { NotFound, PageOf, PaginationQuery, pageParams, paginate, type PluginContext, type Principal } from 'hatchery'
+import { NotFound, PageOf, PaginationQuery, pageParams, paginate, type PluginContext, type Principal, actorOf } from 'hatchery'
 import { userTransaction } from './service/users'
 import { Empty, Session, Uuid } from './model'
 import { userSessions } from './tables'
 import type { UsersApi } from './api'
-import { actorOf, logUserActivity } from './service/activity'
 
 /** The session authenticating this request, when it belongs to the user acted on. */
 function currentSession(principal: Principal): string | null {
@@ -63,10 +62,9 @@ export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
             .delete(userSessions)
             .where(and(eq(userSessions.user_uuid, principal.user.uuid), current ? ne(userSessions.uuid, current) : undefined))
             .returning({ uuid: userSessions.uuid })
-          await logUserActivity(tx, actorOf(principal, request), 'session:delete-all', { deleted: gone.length })
+          await ctx.activity.user(tx, actorOf(principal, request), 'session:delete-all', { deleted: gone.length })
           return gone.length
         })
-        api.credentials.invalidate()
         return { deleted }
       },
       {
@@ -84,9 +82,8 @@ export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
             .where(and(eq(userSessions.uuid, params.session), eq(userSessions.user_uuid, principal.user.uuid)))
             .returning({ uuid: userSessions.uuid, user_agent: userSessions.user_agent, ip: sql<string>`text(${userSessions.ip})` })
           if (!gone) throw new NotFound('session not found')
-          await logUserActivity(tx, actorOf(principal, request), 'session:delete', gone)
+          await ctx.activity.user(tx, actorOf(principal, request), 'session:delete', gone)
         })
-        api.credentials.invalidate()
         return {}
       },
       {

@@ -1,13 +1,13 @@
 import { Elysia, t } from 'elysia'
 import { eq } from 'drizzle-orm'
-import { BadRequest, Conflict, Forbidden, type PluginContext } from 'hatchery'
+import { BadRequest, Conflict, Forbidden, type PluginContext, actorOf } from 'hatchery'
 import { CurrentPassword, Empty } from './model'
-import { userRecoveryCodes, users } from './tables'
+import { users } from './tables'
 import type { UsersApi } from './api'
 import { getUser, userTransaction } from './service/users'
 import { verifyPassword } from './service/passwords'
+import { removeTwoFactor } from './service/credential-policy'
 import { checkTotp, newRecoveryCodes, newTotpSecret, otpUrl, useRecoveryCode } from './service/twofactor'
-import { actorOf, logUserActivity } from './service/activity'
 
 /**
  * `/api/client/account/two-factor`: set up (GET), enable (POST), disable (DELETE) TOTP.
@@ -25,8 +25,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
         if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
         if (user.frozen) throw new Conflict('account is frozen')
         const secret = await newTotpSecret()
-        await ctx.db.update(users).set({ totp_secret: ctx.secrets.encrypt(secret) }).where(eq(users.uuid, user.uuid))
-        api.credentials.invalidate()
+        await userTransaction(ctx.db, user.uuid, (tx) => tx.update(users).set({ totp_secret: ctx.secrets.encrypt(secret) }).where(eq(users.uuid, user.uuid)))
         return { otp_url: otpUrl(await ctx.settings.get('app.name'), user.email, secret), secret }
       },
       {
@@ -48,10 +47,9 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
         const codes = await userTransaction(ctx.db, user.uuid, async (tx) => {
           const codes = await newRecoveryCodes(tx, ctx.secrets, user.uuid)
           await tx.update(users).set({ totp_enabled: true, totp_last_used: check.step }).where(eq(users.uuid, user.uuid))
-          await logUserActivity(tx, actorOf(principal, request), 'account:two-factor.enable', {})
+          await ctx.activity.user(tx, actorOf(principal, request), 'account:two-factor.enable', {})
           return codes
         })
-        api.credentials.invalidate()
         return { recovery_codes: codes }
       },
       {
@@ -76,11 +74,9 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
           } else if (!(await useRecoveryCode(tx, ctx.secrets, user.uuid, code))) {
             throw new BadRequest('invalid recovery code')
           }
-          await tx.delete(userRecoveryCodes).where(eq(userRecoveryCodes.user_uuid, user.uuid))
-          await tx.update(users).set({ totp_enabled: false, totp_last_used: null, totp_secret: null }).where(eq(users.uuid, user.uuid))
-          await logUserActivity(tx, actorOf(principal, request), 'account:two-factor.disable', {})
+          await removeTwoFactor(tx, user.uuid)
+          await ctx.activity.user(tx, actorOf(principal, request), 'account:two-factor.disable', {})
         })
-        api.credentials.invalidate()
         return {}
       },
       {

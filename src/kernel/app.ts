@@ -20,6 +20,8 @@ import { Deadlines } from './deadline'
 import { uniqueMessage } from './errors'
 import { RouteRegistry, routeShape } from './routes'
 import { docsRoutes } from './openapi'
+import { ActivityLogs } from './activity'
+import { EventBus, bindEvents } from './events'
 
 /** The kernel without HTTP: what the server, the CLI and tests share. */
 export interface Kernel {
@@ -31,6 +33,8 @@ export interface Kernel {
   limiter: RateLimiter
   catalog: PermissionCatalog
   jobs: JobScheduler
+  activity: ActivityLogs
+  events: EventBus
   guardState: GuardState
   guard: Guard
   plugins: LoadedPlugin[]
@@ -145,7 +149,11 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     const jobs = new JobScheduler(database, log.child({ component: 'jobs' }))
     const guardState: GuardState = { id: `hatchery-${process.pid}-${nextId++}`, catalog }
     const guard = createGuard(guardState)
-    const hooks = kernelHooks(guardState)
+    const activity = new ActivityLogs()
+    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity) }
+    const events = new EventBus(log.child({ component: 'events' }))
+    const unbind = [bindEvents(database.db, events), bindEvents(database.background, events)]
+    cleanup.push(async () => unbind.forEach((f) => f()))
     const apis = new Map<string, unknown>()
     const contexts = new Map<string, PluginContext>()
 
@@ -165,6 +173,8 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
         jobs,
         guard,
         kernel: hooks,
+        activity,
+        events,
         appUrl: config.appUrl,
         dataDir: config.dataDir,
         debug: config.debug,
@@ -195,6 +205,8 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
       limiter,
       catalog,
       jobs,
+      activity,
+      events,
       guardState,
       guard,
       plugins,

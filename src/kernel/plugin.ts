@@ -8,6 +8,8 @@ import type { RateLimiter, RateLimitRule } from './ratelimit'
 import type { CatalogName, PermissionCatalog, PermissionGroups } from './permissions'
 import type { Guard, KernelHooks } from './guard'
 import type { JobScheduler } from './jobs'
+import type { ActivityLogs, ActivitySlot } from './activity'
+import type { EventBus } from './events'
 
 /**
  * Where a route group mounts: `/api`, `/api/auth`, `/api/client`, `/api/admin`, `/api/remote`,
@@ -42,8 +44,12 @@ export interface PluginContext {
   readonly jobs: JobScheduler
   /** Macros (`permission`, `public`, `exempt`, `rawBody`) and the typed `principal`. */
   readonly guard: Guard
-  /** Slots the kernel lets a plugin fill (authentication, server access). */
-  readonly kernel: KernelHooks
+  /** Slots the kernel lets a plugin fill (authentication, server access, activity logs). */
+  readonly kernel: KernelHooks & ActivitySlot
+  /** The activity logs (`user`, `admin`, and any a plugin provides), written in the caller's transaction. */
+  readonly activity: ActivityLogs
+  /** Subscribe to events emitted with `emit(tx, …)`; they arrive after the transaction commits. */
+  readonly events: EventBus
   /** Public base URL (the `app.url` setting's default) and storage root. */
   readonly appUrl: string
   readonly dataDir: string

@@ -1,8 +1,8 @@
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { BadRequest, Conflict, randomAlnum, type Db } from 'hatchery'
-import { logUserActivity, userTransaction, tables as userTables, type Actor } from '../../users'
+import { BadRequest, Conflict, randomAlnum, type Db , type ActivityLogs, type Actor } from 'hatchery'
+import { userTransaction, tables as userTables } from '../../users'
 import type { ImageInfo } from './image'
 
 /** File names of stored avatars: 8 random letters or digits and the format's extension. */
@@ -24,7 +24,7 @@ async function removeFile(file: string | null): Promise<void> {
  * Stores an already inspected (and metadata-stripped) image as the user's avatar, not re-encoded,
  * and deletes the previous file. Returns the stored path `avatars/<uuid>/<file>`.
  */
-export async function setAvatar(db: Db, dataDir: string, actor: Actor, bytes: Uint8Array, image: ImageInfo): Promise<string> {
+export async function setAvatar(db: Db, log: ActivityLogs, dataDir: string, actor: Actor, bytes: Uint8Array, image: ImageInfo): Promise<string> {
   const path = `avatars/${actor.userUuid}/${randomAlnum(8)}.${image.ext}`
   const file = avatarFile(dataDir, path)!
   await mkdir(join(dataDir, 'avatars', actor.userUuid), { recursive: true, mode: 0o700 })
@@ -34,7 +34,7 @@ export async function setAvatar(db: Db, dataDir: string, actor: Actor, bytes: Ui
     previous = await userTransaction(db, actor.userUuid, async (tx, user) => {
       if (user?.frozen) throw new Conflict('account is frozen')
       await tx.update(userTables.users).set({ avatar: path }).where(eq(userTables.users.uuid, actor.userUuid))
-      await logUserActivity(tx, actor, 'account:update-avatar', {})
+      await log.user(tx, actor, 'account:update-avatar', {})
       return user?.avatar ?? null
     })
   } catch (e) {
@@ -46,11 +46,11 @@ export async function setAvatar(db: Db, dataDir: string, actor: Actor, bytes: Ui
 }
 
 /** Clears the user's avatar and deletes its file; 400 when there is none. */
-export async function removeAvatar(db: Db, dataDir: string, actor: Actor): Promise<void> {
+export async function removeAvatar(db: Db, log: ActivityLogs, dataDir: string, actor: Actor): Promise<void> {
   const previous = await userTransaction(db, actor.userUuid, async (tx, user) => {
     if (!user?.avatar) throw new BadRequest('no avatar to delete')
     await tx.update(userTables.users).set({ avatar: null }).where(eq(userTables.users.uuid, actor.userUuid))
-    await logUserActivity(tx, actor, 'account:delete-avatar', {})
+    await log.user(tx, actor, 'account:delete-avatar', {})
     return user.avatar
   })
   await removeFile(avatarFile(dataDir, previous)).catch(() => {})

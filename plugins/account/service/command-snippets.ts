@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm'
-import { LimitExceeded, loadOr404, paginate, type Db, type PageParams, type Tx } from 'hatchery'
-import { logUserActivity, userTransaction, type Actor } from '../../users'
+import { LimitExceeded, loadOr404, paginate, type Db, type PageParams, type Tx , type ActivityLogs, type Actor } from 'hatchery'
+import { userTransaction } from '../../users'
 import { userCommandSnippets } from '../tables'
 
 export type CommandSnippetRow = typeof userCommandSnippets.$inferSelect
@@ -28,19 +28,19 @@ export interface SnippetFields {
   command: string
 }
 
-export async function createCommandSnippet(db: Db, actor: Actor, fields: SnippetFields, max: number): Promise<CommandSnippetRow> {
+export async function createCommandSnippet(db: Db, log: ActivityLogs, actor: Actor, fields: SnippetFields, max: number): Promise<CommandSnippetRow> {
   return userTransaction(db, actor.userUuid, async (tx) => {
     await checkRoom(tx, actor.userUuid, max)
     const [row] = await tx
       .insert(userCommandSnippets)
       .values({ user_uuid: actor.userUuid, ...fields })
       .returning()
-    await logUserActivity(tx, actor, 'user:command-snippet.create', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
+    await log.user(tx, actor, 'user:command-snippet.create', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
     return row
   })
 }
 
-export async function updateCommandSnippet(db: Db, actor: Actor, uuid: string, changes: Partial<SnippetFields>): Promise<void> {
+export async function updateCommandSnippet(db: Db, log: ActivityLogs, actor: Actor, uuid: string, changes: Partial<SnippetFields>): Promise<void> {
   await userTransaction(db, actor.userUuid, async (tx) => {
     let row = await ownedSnippet(tx, actor.userUuid, uuid)
     if (changes.name !== undefined || changes.eggs !== undefined || changes.command !== undefined) {
@@ -50,20 +50,20 @@ export async function updateCommandSnippet(db: Db, actor: Actor, uuid: string, c
         .where(eq(userCommandSnippets.uuid, uuid))
         .returning()
     }
-    await logUserActivity(tx, actor, 'user:command-snippet.update', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
+    await log.user(tx, actor, 'user:command-snippet.update', { uuid: row.uuid, name: row.name, eggs: row.eggs, command: row.command })
   })
 }
 
-export async function deleteCommandSnippet(db: Db, actor: Actor, uuid: string): Promise<void> {
+export async function deleteCommandSnippet(db: Db, log: ActivityLogs, actor: Actor, uuid: string): Promise<void> {
   await userTransaction(db, actor.userUuid, async (tx) => {
     const row = await ownedSnippet(tx, actor.userUuid, uuid)
     await tx.delete(userCommandSnippets).where(eq(userCommandSnippets.uuid, row.uuid))
-    await logUserActivity(tx, actor, 'user:command-snippet.delete', { uuid: row.uuid, name: row.name })
+    await log.user(tx, actor, 'user:command-snippet.delete', { uuid: row.uuid, name: row.name })
   })
 }
 
 /** Copies a snippet's eggs and command under a new name; counts against the limit like a create. */
-export async function duplicateCommandSnippet(db: Db, actor: Actor, uuid: string, name: string, max: number): Promise<CommandSnippetRow> {
+export async function duplicateCommandSnippet(db: Db, log: ActivityLogs, actor: Actor, uuid: string, name: string, max: number): Promise<CommandSnippetRow> {
   return userTransaction(db, actor.userUuid, async (tx) => {
     const source = await ownedSnippet(tx, actor.userUuid, uuid)
     await checkRoom(tx, actor.userUuid, max)
@@ -71,7 +71,7 @@ export async function duplicateCommandSnippet(db: Db, actor: Actor, uuid: string
       .insert(userCommandSnippets)
       .values({ user_uuid: actor.userUuid, name, eggs: source.eggs, command: source.command })
       .returning()
-    await logUserActivity(tx, actor, 'user:command-snippet.duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: row.uuid, name: row.name })
+    await log.user(tx, actor, 'user:command-snippet.duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: row.uuid, name: row.name })
     return row
   })
 }

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm'
-import { LimitExceeded, loadOr404, paginate, uniqueAs, type Db, type PageParams, type Tx } from 'hatchery'
-import { logUserActivity, userTransaction, type Actor } from '../../users'
+import { LimitExceeded, loadOr404, paginate, uniqueAs, type Db, type PageParams, type Tx , type ActivityLogs, type Actor } from 'hatchery'
+import { userTransaction } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
 
@@ -28,7 +28,7 @@ export function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
 const ownedKey = (db: Db | Tx, userUuid: string, uuid: string) => loadOr404(db, userSshKeys, userSshKeys.uuid, uuid, 'ssh key', { where: ofUser(userUuid) })
 
 /** Adds a key; 417 past `max`, 409 when the user already has the name or the key. */
-export async function createSshKey(db: Db, actor: Actor, name: string, key: ParsedKey, max: number): Promise<SshKeyRow> {
+export async function createSshKey(db: Db, log: ActivityLogs, actor: Actor, name: string, key: ParsedKey, max: number): Promise<SshKeyRow> {
   return userTransaction(db, actor.userUuid, async (tx) => {
     if ((await countSshKeys(tx, actor.userUuid)) >= max) throw new LimitExceeded('maximum number of ssh keys reached')
     const [row] = await tx
@@ -36,13 +36,13 @@ export async function createSshKey(db: Db, actor: Actor, name: string, key: Pars
       .values({ user_uuid: actor.userUuid, name, fingerprint: key.fingerprint, public_key: key.blob })
       .returning()
       .catch(uniqueAs('ssh key with name or fingerprint already exists'))
-    await logUserActivity(tx, actor, 'ssh-key:create', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
+    await log.user(tx, actor, 'ssh-key:create', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
     return row
   })
 }
 
 /** Renames a key (an absent name changes nothing but is still recorded). */
-export async function updateSshKey(db: Db, actor: Actor, uuid: string, changes: { name?: string }): Promise<void> {
+export async function updateSshKey(db: Db, log: ActivityLogs, actor: Actor, uuid: string, changes: { name?: string }): Promise<void> {
   await userTransaction(db, actor.userUuid, async (tx) => {
     let row = await ownedKey(tx, actor.userUuid, uuid)
     if (changes.name !== undefined && changes.name !== row.name) {
@@ -52,15 +52,15 @@ export async function updateSshKey(db: Db, actor: Actor, uuid: string, changes: 
         .where(eq(userSshKeys.uuid, uuid))
         .returning()
     }
-    await logUserActivity(tx, actor, 'ssh-key:update', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
+    await log.user(tx, actor, 'ssh-key:update', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
   })
 }
 
-export async function deleteSshKey(db: Db, actor: Actor, uuid: string): Promise<void> {
+export async function deleteSshKey(db: Db, log: ActivityLogs, actor: Actor, uuid: string): Promise<void> {
   await userTransaction(db, actor.userUuid, async (tx) => {
     const row = await ownedKey(tx, actor.userUuid, uuid)
     await tx.delete(userSshKeys).where(eq(userSshKeys.uuid, row.uuid))
-    await logUserActivity(tx, actor, 'ssh-key:delete', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
+    await log.user(tx, actor, 'ssh-key:delete', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
   })
 }
 
@@ -71,6 +71,7 @@ export async function deleteSshKey(db: Db, actor: Actor, uuid: string): Promise<
  */
 export async function importSshKeys(
   db: Db,
+  log: ActivityLogs,
   actor: Actor,
   source: { provider: string; username: string },
   candidates: ImportCandidate[],
@@ -99,7 +100,7 @@ export async function importSshKeys(
       created.push(row)
       room--
     }
-    await logUserActivity(tx, actor, 'ssh-key:import', {
+    await log.user(tx, actor, 'ssh-key:import', {
       provider: source.provider,
       username: source.username,
       ssh_keys: created.map((k) => ({ uuid: k.uuid, fingerprint: k.fingerprint })),

@@ -1,51 +1,27 @@
 import { desc, eq, getTableColumns, inArray } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import { paginate, requestMeta, type Db, type PageParams, type Principal, type SettingsSnapshot, type Tx } from 'hatchery'
+import { paginate, type ActivityEntry, type ActivityWriter, type Db, type PageParams, type PluginContext, type SettingsSnapshot, type Tx } from 'hatchery'
 import { ALL_ADMIN_ACTIVITY, adminActivities, adminActivityCounts, userActivities, userActivityCounts, users } from '../tables'
 import { toShortUser, type UserRow } from './users'
 
-/** Who did something, from where: recorded with every activity entry. */
-export interface Actor {
-  userUuid: string
-  impersonatorUuid: string | null
-  apiKeyUuid: string | null
-  ip: string | null
+const columnsOf = ({ actor, event, data }: ActivityEntry) => ({ impersonator_uuid: actor.impersonatorUuid, api_key_uuid: actor.apiKeyUuid, event, ip: actor.ip, data })
+
+/** Writes `user` entries: one user's own log (the actor is that user; an entry without one is a bug). */
+const writeUserActivity: ActivityWriter = async (db, entry) => {
+  const user = entry.actor.userUuid
+  if (user === null) throw new Error(`user activity ${entry.event} without a user`)
+  await db.insert(userActivities).values({ ...columnsOf(entry), user_uuid: user })
 }
 
-/** The actor of an authenticated request. */
-export function actorOf(principal: Principal, request: Request): Actor {
-  return {
-    userUuid: principal.user.uuid,
-    impersonatorUuid: principal.impersonator?.uuid ?? null,
-    apiKeyUuid: principal.apiKey?.uuid ?? null,
-    ip: requestMeta(request).ip,
-  }
+/** Writes `admin` entries (a null user: the CLI). */
+const writeAdminActivity: ActivityWriter = async (db, entry) => {
+  await db.insert(adminActivities).values({ ...columnsOf(entry), user_uuid: entry.actor.userUuid })
 }
 
-/** An actor for requests without a principal (login, password reset) and CLI commands. */
-export function anonymousActor(userUuid: string, ip: string | null): Actor {
-  return { userUuid, impersonatorUuid: null, apiKeyUuid: null, ip }
-}
-
-async function record(table: typeof userActivities | typeof adminActivities, db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown>) {
-  await db.insert(table).values({
-    user_uuid: actor.userUuid,
-    impersonator_uuid: actor.impersonatorUuid,
-    api_key_uuid: actor.apiKeyUuid,
-    event,
-    ip: actor.ip,
-    data,
-  })
-}
-
-/** Records a user activity (`account:update`, `auth:success`, …). Throws on failure: use inside the change's transaction. */
-export function logUserActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
-  return record(userActivities, db, actor, event, data)
-}
-
-/** Records an admin activity (`user:create`, `role:update`, …). Throws on failure: use inside the change's transaction. */
-export function logAdminActivity(db: Db | Tx, actor: Actor, event: string, data: Record<string, unknown> = {}): Promise<void> {
-  return record(adminActivities, db, actor, event, data)
+/** Fills the kernel's `user` and `admin` activity logs with the writers of this plugin's tables. */
+export function provideActivityLogs(ctx: PluginContext): void {
+  ctx.kernel.provideActivityLog('user', writeUserActivity, ctx.plugin)
+  ctx.kernel.provideActivityLog('admin', writeAdminActivity, ctx.plugin)
 }
 
 async function shortUsers(db: Db | Tx, uuids: (string | null)[], settings: SettingsSnapshot) {

@@ -1,6 +1,7 @@
 import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { BadRequest, Conflict, Forbidden, Validation, paginate, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
-import { roles, userRecoveryCodes, userSessions, users } from '../tables'
+import { roles, users } from '../tables'
+import { changePassword, removeTwoFactor } from './credential-policy'
 import { isLanguage } from '../languages'
 import { hashPassword } from './passwords'
 import { getUser, toAdminUser, type RoleRow, type UserRow, type UserWithRole } from './users'
@@ -126,8 +127,8 @@ export async function createAdminUser(tx: Tx, caller: Privileges, input: AdminUs
 
 /**
  * Applies an admin update, in the reference's order of refusals (spec 02 §3.4) plus the rule that
- * a caller without the admin flag cannot touch users with more permissions. A new password ends
- * every session of the user. Returns the updated row.
+ * a caller without the admin flag cannot touch users with more permissions. A new password is
+ * `changePassword` (every session, reset link and pending two-factor login ends). Returns the updated row.
  */
 export async function updateAdminUser(tx: Tx, caller: Privileges, uuid: string, input: AdminUserUpdate): Promise<UserRow> {
   const target = await lockedUser(tx, uuid)
@@ -151,10 +152,9 @@ export async function updateAdminUser(tx: Tx, caller: Privileges, uuid: string, 
   const { password, ...fields } = input
   const values: Partial<typeof users.$inferInsert> = {}
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) (values as Record<string, unknown>)[k] = v
-  if (password) values.password = await hashPassword(password)
-  if (Object.keys(values).length === 0) return user
+  if (password) await changePassword(tx, uuid, password)
+  if (Object.keys(values).length === 0) return password ? (await getUser(tx, uuid)).user : user
   const [row] = await tx.update(users).set(values).where(eq(users.uuid, uuid)).returning()
-  if (password) await tx.delete(userSessions).where(eq(userSessions.user_uuid, uuid))
   return row
 }
 
@@ -163,8 +163,7 @@ export async function disableTwoFactor(tx: Tx, caller: Privileges, uuid: string)
   const target = await lockedUser(tx, uuid)
   assertMayModify(caller, target)
   if (!target.user.totp_enabled) throw new Conflict('two-factor authentication is not enabled')
-  await tx.delete(userRecoveryCodes).where(eq(userRecoveryCodes.user_uuid, uuid))
-  await tx.update(users).set({ totp_enabled: false, totp_last_used: null, totp_secret: null }).where(eq(users.uuid, uuid))
+  await removeTwoFactor(tx, uuid)
   return target.user
 }
 

@@ -126,7 +126,19 @@ export class Credentials {
     return row
   }
 
-  /** Forget everything cached: call after revoking or changing credentials, users or roles. */
+  /**
+   * Forgets what is cached of one user (row, sessions, keys), or everything without a user. The
+   * plugin calls it on `USER_CHANGED`, after the commit of every change of a user or a role.
+   */
+  forget(userUuid?: string): void {
+    if (userUuid === undefined) return this.invalidate()
+    this.users.delete(userUuid)
+    for (const map of [this.sessions, this.keys] as Map<string, Cached<{ user_uuid: string } | null>>[]) {
+      for (const [k, hit] of map) if (hit.value?.user_uuid === userUuid) map.delete(k)
+    }
+  }
+
+  /** Forgets everything cached. */
   invalidate(): void {
     this.sessions.clear()
     this.keys.clear()

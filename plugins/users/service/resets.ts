@@ -2,8 +2,7 @@ import { and, eq, gt, lt, sql } from 'drizzle-orm'
 import type { Db, PluginContext, Secrets, SettingsSnapshot, Tx } from 'hatchery'
 import type { MailApi } from '../../mail'
 import { userPasswordResets } from '../tables'
-import { logUserActivity, type Actor } from './activity'
-import { randomAlnum } from 'hatchery'
+import { randomAlnum, type Actor } from 'hatchery'
 import { userTransaction, type UserRow } from './users'
 
 export const RESET_TOKEN_LENGTH = 96
@@ -77,7 +76,7 @@ export async function mailPasswordLink(ctx: PluginContext, mailer: MailApi, user
     // The user's row is locked, so of concurrent requests only one makes a token.
     if (opts.unlessRecent && (await hasRecentPasswordReset(tx, user.uuid))) return null
     const token = await createPasswordReset(tx, ctx.secrets, user.uuid)
-    await logUserActivity(tx, opts.actor, opts.event, opts.data ?? {})
+    await ctx.activity.user(tx, opts.actor, opts.event, opts.data ?? {})
     return token
   })
   if (token === null) return false

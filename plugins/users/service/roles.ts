@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm'
-import { Validation, loadOr404, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
+import { Validation, emit, loadOr404, paginate, type Db, type PageParams, type PermissionCatalog, type Tx } from 'hatchery'
 import { roles } from '../tables'
-import type { RoleRow } from './users'
+import { USER_CHANGED, type RoleRow } from './users'
 import { assertRoleWithin, type Privileges } from './privileges'
 
 export interface RoleInput {
@@ -79,6 +79,7 @@ export async function updateRole(tx: Tx, catalog: PermissionCatalog, caller: Pri
   }
   if (Object.values(values).every((v) => v === undefined)) return role
   const [row] = await tx.update(roles).set(values).where(eq(roles.uuid, role.uuid)).returning()
+  await emit(tx, USER_CHANGED)
   return row
 }
 
@@ -87,6 +88,7 @@ export async function deleteRole(tx: Tx, caller: Privileges, uuid: string): Prom
   const role = await roleParam(tx, uuid, true)
   assertRoleWithin(caller, role)
   await tx.delete(roles).where(eq(roles.uuid, role.uuid))
+  await emit(tx, USER_CHANGED)
   return role
 }
 

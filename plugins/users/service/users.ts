@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import { NotFound, transaction, uniqueAs, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
+import { NotFound, emit, transaction, uniqueAs, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
 import { roles, users } from '../tables'
 import { hashPassword } from './passwords'
 
@@ -147,17 +147,27 @@ export async function setPassword(db: Db | Tx, uuid: string, password: string | 
  */
 export async function lockUser(tx: Tx, uuid: string): Promise<UserRow | undefined> {
   const [row] = await tx.select().from(users).where(eq(users.uuid, uuid)).for('no key update')
+  await emit(tx, USER_CHANGED, { user: uuid })
   return row
 }
 
 /**
+ * Emitted (after commit) by every transaction that locked a user's row to write it or rows it
+ * owns (`{ user }`), and with no user by changes that reach many users (a role): the credentials
+ * cache forgets what it holds of them.
+ */
+export const USER_CHANGED = 'users.changed'
+
+
+/**
  * Runs `fn` in a `transaction()` (re-run after a deadlock or serialization failure) that first
  * locks the user's row (`lockUser`), and hands it the locked row. `fn` may run more than once:
- * only database work through `tx` inside; mail, files and cache invalidation after.
+ * only database work through `tx` inside; mail and files after. After the commit, `USER_CHANGED`
+ * reaches the credentials cache.
  * @example
  * await userTransaction(ctx.db, actor.userUuid, async (tx) => {
  *   await tx.delete(userSshKeys).where(eq(userSshKeys.uuid, uuid))
- *   await logUserActivity(tx, actor, 'ssh-key:delete', { uuid })
+ *   await ctx.activity.user(tx, actor, 'ssh-key:delete', { uuid })
  * })
  */
 export function userTransaction<T>(db: Db | Tx, userUuid: string, fn: (tx: Tx, user: UserRow | undefined) => Promise<T>): Promise<T> {
