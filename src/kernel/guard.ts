@@ -80,11 +80,23 @@ async function checkPermissions(state: GuardState, principal: Principal | undefi
   }
 }
 
+const principals = new WeakMap<Request, Principal>()
+
+/** Who made an authenticated request (set by its namespace before any handler runs). */
+export function principalOf(request: Request): Principal | undefined {
+  return principals.get(request)
+}
+
+// The principal reaches handlers through Elysia's resolve, only on routes whose options say they
+// are authenticated: a `public` route has no `principal` in its context type.
+const resolvePrincipal = ({ request }: { request: Request }) => ({ principal: principals.get(request) as Principal })
+
 /**
- * The per-app guard plugin. Use it in a plugin's Elysia instance to get the macros and a typed
- * `principal`:
+ * The per-app guard plugin. Use it in a plugin's Elysia instance to get the macros; a route gets
+ * a typed `principal` when it declares `permission`, `exempt` or `authenticated`:
  * - `permission: 'admin:users.read'` (or a list) — 403 unless the caller holds it;
- * - `public: true` — no authentication inside `/api/client` or `/api/admin`;
+ * - `authenticated: true` — needs no permission, but reads the principal;
+ * - `public: true` — no authentication inside `/api/client` or `/api/admin` (and no principal);
  * - `exempt: ['suspended', 'two-factor']` — reachable by suspended users / users lacking 2FA;
  * - `rawBody: true` — the body is not parsed; read it with `readRawBody`;
  * - `timeout: 120` — seconds this route may take instead of the panel's `REQUEST_TIMEOUT`;
@@ -92,14 +104,14 @@ async function checkPermissions(state: GuardState, principal: Principal | undefi
  *   `server.timeout(request, seconds)` to keep an idle timeout of their own;
  * - `documents: Schema` — the 200 response schema for `/openapi.json` without checking each
  *   answer against it (prefer `response`, which also strips unknown fields, unless the route is hot).
- * @example new Elysia().use(ctx.guard).get('/me', ({ principal }) => ({ uuid: principal.user.uuid }))
+ * @example new Elysia().use(ctx.guard).get('/me', ({ principal }) => ({ uuid: principal.user.uuid }), { authenticated: true })
  */
 export function createGuard(state: GuardState) {
   return new Elysia({ name: 'hatchery.guard', seed: state.id })
-    .decorate('principal', undefined as unknown as Principal)
     .macro({
       public: (on: boolean) => ({ detail: { [FLAG_PUBLIC]: on, security: [] } as Record<string, unknown> }),
-      exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown> }),
+      authenticated: (on: boolean) => (on ? { resolve: resolvePrincipal } : {}),
+      exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown>, resolve: resolvePrincipal }),
       rawBody: (on: boolean) => ({ detail: { [FLAG_RAW_BODY]: on } as Record<string, unknown> }),
       timeout: (seconds: number | false) => {
         if (seconds !== false && !(Number.isInteger(seconds) && seconds >= 1)) throw new Error(`timeout must be a whole number of seconds or false, got ${seconds}`)
@@ -120,8 +132,8 @@ export function createGuard(state: GuardState) {
         }
         return {
           detail: { [FLAG_PERMISSION]: specs } as Record<string, unknown>,
-          beforeHandle: (ctx: { principal: Principal; params: Record<string, string>; request: Request }) =>
-            checkPermissions(state, ctx.principal, specs, ctx),
+          resolve: resolvePrincipal,
+          beforeHandle: (ctx: { params: Record<string, string>; request: Request }) => checkPermissions(state, principals.get(ctx.request), specs, ctx),
         }
       },
     })
@@ -158,6 +170,6 @@ export function guardedNamespace(kind: 'client' | 'admin', prefix: string, state
         throw new Forbidden('two-factor authentication required')
       }
       if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
-      ;(ctx as { principal?: Principal }).principal = principal
+      principals.set(request, principal)
     })
 }
