@@ -127,6 +127,9 @@ function decodeQueryPart(raw: string): string | null {
 
 /** Refuses a query or path parameter holding a NUL byte, an unpaired surrogate or bytes that are not UTF-8. */
 function checkText(url: string, params: Record<string, string | undefined> | undefined): void {
+  // Only a percent-escape can put a NUL byte, a lone surrogate or non-UTF-8 bytes into a decoded
+  // path or query parameter: most requests have none and need no more than this look.
+  if (url.indexOf('%') === -1) return
   const errors: string[] = []
   for (const [name, value] of Object.entries(params ?? {})) {
     if (typeof value === 'string' && !isCleanText(value)) errors.push(`${name}: ${HOSTILE_TEXT}`)
