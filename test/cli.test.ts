@@ -5,7 +5,7 @@ import { RUN_ID } from './helpers/db'
 import { login, makeUser } from './helpers/users'
 import { enableTwoFactor, expectModel, relaxRateLimits } from './helpers/auth'
 import { runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
-import { runCommand, type Output } from '../src/cli/run'
+import { runCli } from '../src/testing'
 import { openDatabase } from '../src/db/client'
 import { AdminUser } from '../plugins/users/model'
 import { LANGUAGES } from '../plugins/users'
@@ -21,11 +21,7 @@ describe('panel users … in-process (runCommand)', () => {
   const t = useTestApp()
   beforeAll(() => relaxRateLimits(t))
 
-  async function run(argv: string[]) {
-    const out: Output = { stdout: [], stderr: [] }
-    const code = await runCommand(t.kernel, argv, out)
-    return { code, stdout: out.stdout.join('\n'), stderr: out.stderr.join('\n') }
-  }
+  const run = (argv: string[]) => runCli(t, argv)
 
   const loginStatus = async (user: string, password: string) =>
     (await t.request('POST', '/api/auth/login', { body: { user, password } })).status

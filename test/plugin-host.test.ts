@@ -6,7 +6,7 @@ import { Elysia } from 'elysia'
 import { sql } from 'drizzle-orm'
 import { definePlugin, requestMeta } from '../src/kernel'
 import { PluginError, discoverPlugins } from '../src/kernel/loader'
-import { runCommand } from '../src/cli/run'
+import { runCli } from '../src/testing'
 import { testApp, useTestApp, bundledPlugins } from './helpers/app'
 import { FIXTURE_PLUGINS, inlinePlugin, withFixtures } from './helpers/plugins'
 import { login, makeUser } from './helpers/users'
@@ -92,13 +92,11 @@ describe('the fixture plugin (PLUGINS_DIR) loads with no change to src/', () => 
   })
 
   test('its CLI command runs through panel', async () => {
-    const out = { stdout: [] as string[], stderr: [] as string[] }
-    const code = await runCommand(t.kernel, ['greeter', 'greet', '--name', 'from-cli', '--json'], out)
-    expect(code).toBe(0)
-    expect(JSON.parse(out.stdout[0])).toMatchObject({ name: 'from-cli' })
-    const listed = { stdout: [] as string[], stderr: [] as string[] }
-    await runCommand(t.kernel, ['plugins', 'list', '--json'], listed)
-    expect(JSON.parse(listed.stdout[0]).find((p: any) => p.name === 'greeter')).toMatchObject({ external: true, version: '0.1.0' })
+    const greeted = await runCli(t, ['greeter', 'greet', '--name', 'from-cli', '--json'])
+    expect(greeted.code).toBe(0)
+    expect(JSON.parse(greeted.stdout)).toMatchObject({ name: 'from-cli' })
+    const listed = await runCli(t, ['plugins', 'list', '--json'])
+    expect(JSON.parse(listed.stdout).find((p: any) => p.name === 'greeter')).toMatchObject({ external: true, version: '0.1.0' })
   })
 
   test('its job is registered and runs', async () => {

@@ -1,24 +1,9 @@
 import { Elysia, t } from 'elysia'
-import { eq } from 'drizzle-orm'
-import { Conflict, Forbidden, Validation, uniqueAs, type PluginContext, actorOf } from 'hatchery'
+import { type PluginContext, actorOf } from 'hatchery'
 import { CurrentPassword, Email, Empty, Name, Password, ToastPosition, Username } from './model'
-import { users } from './tables'
 import type { UsersApi } from './api'
-import { isLanguage } from './languages'
-import { getUser, userTransaction, type UserRow } from './service/users'
-import { changePassword, dropResetLinks } from './service/credential-policy'
-import { verifyPassword } from './service/passwords'
-
-/** Frozen accounts cannot change themselves; suspended ones reach only the routes exempt from that gate. */
-function assertChangeable(user: UserRow, opts: { suspended?: boolean } = {}) {
-  if (user.frozen) throw new Conflict('account is frozen')
-  if (opts.suspended && user.suspended) throw new Conflict('account is suspended')
-}
-
-/** A user without a password (e.g. created for an OAuth login) passes with any value. */
-async function assertPassword(user: UserRow, password: string) {
-  if (user.password !== null && !(await verifyPassword(password, user.password))) throw new Forbidden('invalid password')
-}
+import { changeEmail, changeOwnPassword, updateAccount } from './service/account-settings'
+import { currentSession } from './service/sessions'
 
 /**
  * `PATCH /api/client/account`, `PUT /api/client/account/email`, `PUT /api/client/account/password`.
@@ -31,37 +16,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
     .patch(
       '',
       async ({ principal, body, request }) => {
-        if (body.language !== undefined && !isLanguage(body.language)) throw new Validation('language: invalid language')
-        const { user } = await getUser(ctx.db, principal.user.uuid)
-        assertChangeable(user, { suspended: true })
-        const allowLanguage = await ctx.settings.get('user.allow_changing_language')
-        const changes = {
-          username: body.username,
-          name_first: body.name_first,
-          name_last: body.name_last,
-          language: allowLanguage ? body.language : undefined,
-          toast_position: body.toast_position,
-          start_on_grouped_servers: body.start_on_grouped_servers,
-        }
-        await userTransaction(ctx.db, user.uuid, async (tx) => {
-          let row = user
-          if (Object.values(changes).some((v) => v !== undefined)) {
-            ;[row] = await tx
-              .update(users)
-              .set(changes)
-              .where(eq(users.uuid, user.uuid))
-              .returning()
-              .catch(uniqueAs('user with username already exists'))
-          }
-          await ctx.activity.user(tx, actorOf(principal, request), 'account:update', {
-            username: row.username,
-            name_first: row.name_first,
-            name_last: row.name_last,
-            language: row.language,
-            toast_position: row.toast_position,
-            start_on_grouped_servers: row.start_on_grouped_servers,
-          })
-        })
+        await updateAccount(ctx.db, ctx.activity, actorOf(principal, request), body, await ctx.settings.get('user.allow_changing_language'))
         return {}
       },
       {
@@ -85,20 +40,7 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
     .put(
       '/email',
       async ({ principal, body, request }) => {
-        const { user } = await getUser(ctx.db, principal.user.uuid)
-        assertChangeable(user)
-        await assertPassword(user, body.password)
-        if (body.email !== user.email) {
-          await userTransaction(ctx.db, user.uuid, async (tx) => {
-            await tx
-              .update(users)
-              .set({ email: body.email })
-              .where(eq(users.uuid, user.uuid))
-              .catch(uniqueAs('email already in use'))
-            await dropResetLinks(tx, user.uuid)
-            await ctx.activity.user(tx, actorOf(principal, request), 'account:email-changed', { old: user.email, new: body.email })
-          })
-        }
+        await changeEmail(ctx.db, ctx.activity, actorOf(principal, request), body.email, body.password)
         return {}
       },
       {
@@ -114,14 +56,8 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
     .put(
       '/password',
       async ({ principal, body, request }) => {
-        const { user } = await getUser(ctx.db, principal.user.uuid)
-        assertChangeable(user)
-        await assertPassword(user, body.password)
-        await userTransaction(ctx.db, user.uuid, async (tx) => {
-          // The calling session stays, unless an admin impersonating the user makes the change.
-          await changePassword(tx, user.uuid, body.new_password, { keepSession: principal.impersonator === null ? principal.sessionUuid : null })
-          await ctx.activity.user(tx, actorOf(principal, request), 'account:password-changed', {})
-        })
+        // The calling session stays, unless an admin impersonating the user makes the change.
+        await changeOwnPassword(ctx.db, ctx.activity, actorOf(principal, request), body, currentSession(principal))
         return {}
       },
       {

@@ -1,13 +1,8 @@
 import { Elysia, t } from 'elysia'
-import { eq } from 'drizzle-orm'
-import { BadRequest, Conflict, Forbidden, type PluginContext, actorOf } from 'hatchery'
+import { type PluginContext, actorOf } from 'hatchery'
 import { CurrentPassword, Empty } from './model'
-import { users } from './tables'
 import type { UsersApi } from './api'
-import { getUser, userTransaction } from './service/users'
-import { verifyPassword } from './service/passwords'
-import { removeTwoFactor } from './service/credential-policy'
-import { checkTotp, newRecoveryCodes, newTotpSecret, otpUrl, useRecoveryCode } from './service/twofactor'
+import { disableOwnTwoFactor, enableTwoFactor, startTwoFactor } from './service/twofactor'
 
 /**
  * `/api/client/account/two-factor`: set up (GET), enable (POST), disable (DELETE) TOTP.
@@ -20,14 +15,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
     .use(ctx.guard)
     .get(
       '/account/two-factor',
-      async ({ principal }) => {
-        const { user } = await getUser(ctx.db, principal.user.uuid)
-        if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
-        if (user.frozen) throw new Conflict('account is frozen')
-        const secret = await newTotpSecret()
-        await userTransaction(ctx.db, user.uuid, (tx) => tx.update(users).set({ totp_secret: ctx.secrets.encrypt(secret) }).where(eq(users.uuid, user.uuid)))
-        return { otp_url: otpUrl(await ctx.settings.get('app.name'), user.email, secret), secret }
-      },
+      async ({ principal }) => startTwoFactor(ctx.db, ctx.secrets, principal.user.uuid, await ctx.settings.get('app.name')),
       {
         ...opts,
         response: { 200: t.Object({ otp_url: t.String(), secret: t.String() }) },
@@ -36,22 +24,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
     )
     .post(
       '/account/two-factor',
-      async ({ principal, body, request }) => {
-        const { user } = await getUser(ctx.db, principal.user.uuid)
-        if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
-        if (user.frozen) throw new Conflict('account is frozen')
-        if (!user.totp_secret) throw new Conflict('two-factor authentication has not been configured')
-        if (user.password !== null && !(await verifyPassword(body.password, user.password))) throw new Forbidden('invalid password')
-        const check = await checkTotp(ctx.secrets.decrypt(user.totp_secret), body.code, null)
-        if (!check.ok) throw new BadRequest('invalid confirmation code')
-        const codes = await userTransaction(ctx.db, user.uuid, async (tx) => {
-          const codes = await newRecoveryCodes(tx, ctx.secrets, user.uuid)
-          await tx.update(users).set({ totp_enabled: true, totp_last_used: check.step }).where(eq(users.uuid, user.uuid))
-          await ctx.activity.user(tx, actorOf(principal, request), 'account:two-factor.enable', {})
-          return codes
-        })
-        return { recovery_codes: codes }
-      },
+      async ({ principal, body, request }) => ({ recovery_codes: await enableTwoFactor(ctx.db, ctx.secrets, ctx.activity, actorOf(principal, request), body) }),
       {
         ...opts,
         body: t.Object({ code: t.String({ minLength: 6, maxLength: 6 }), password: CurrentPassword }),
@@ -62,21 +35,7 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
     .delete(
       '/account/two-factor',
       async ({ principal, body, request }) => {
-        const { user } = await getUser(ctx.db, principal.user.uuid)
-        if (!user.totp_enabled) throw new Conflict('two-factor authentication is not enabled')
-        if (user.password !== null && !(await verifyPassword(body.password, user.password))) throw new Forbidden('invalid password')
-        const code = body.code
-        if (code.length !== 6 && code.length !== 10) throw new BadRequest('invalid confirmation code length')
-        await userTransaction(ctx.db, user.uuid, async (tx) => {
-          if (code.length === 6) {
-            const check = user.totp_secret ? await checkTotp(ctx.secrets.decrypt(user.totp_secret), code, user.totp_last_used) : null
-            if (!check?.ok) throw new BadRequest(check && !check.ok && check.replay ? 'this code has already been used' : 'invalid confirmation code')
-          } else if (!(await useRecoveryCode(tx, ctx.secrets, user.uuid, code))) {
-            throw new BadRequest('invalid recovery code')
-          }
-          await removeTwoFactor(tx, user.uuid)
-          await ctx.activity.user(tx, actorOf(principal, request), 'account:two-factor.disable', {})
-        })
+        await disableOwnTwoFactor(ctx.db, ctx.secrets, ctx.activity, actorOf(principal, request), body)
         return {}
       },
       {

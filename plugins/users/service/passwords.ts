@@ -1,3 +1,5 @@
+import { Forbidden } from 'hatchery'
+
 /** argon2id through Bun.password; parameters are Bun's defaults (64 MiB, t=2). */
 export function hashPassword(password: string): Promise<string> {
   return Bun.password.hash(password, { algorithm: 'argon2id' })
@@ -18,4 +20,9 @@ export async function verifyPassword(password: string, hash: string | null | und
   } catch {
     return false
   }
+}
+
+/** 403 `invalid password` unless `password` is the user's current one; a user without a password (e.g. created for an OAuth login) passes with any value. */
+export async function assertCurrentPassword(user: { password: string | null }, password: string): Promise<void> {
+  if (user.password !== null && !(await verifyPassword(password, user.password))) throw new Forbidden('invalid password')
 }

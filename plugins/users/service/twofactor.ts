@@ -1,7 +1,9 @@
 import { and, eq } from 'drizzle-orm'
-import type { Db, Secrets, Tx } from 'hatchery'
-import { userRecoveryCodes } from '../tables'
-import { randomAlnum } from 'hatchery'
+import { BadRequest, Conflict, randomAlnum, type ActivityLogs, type Actor, type Db, type Secrets, type Tx } from 'hatchery'
+import { userRecoveryCodes, users } from '../tables'
+import { removeTwoFactor } from './credential-policy'
+import { assertCurrentPassword } from './passwords'
+import { getUser, userTransaction } from './users'
 
 export const TOTP_PERIOD = 30
 export const RECOVERY_CODE_COUNT = 10
@@ -50,4 +52,52 @@ export async function useRecoveryCode(db: Db | Tx, secrets: Secrets, userUuid: s
     .where(and(eq(userRecoveryCodes.user_uuid, userUuid), eq(userRecoveryCodes.code_hash, secrets.hmac(code))))
     .returning({ user_uuid: userRecoveryCodes.user_uuid })
   return gone.length > 0
+}
+
+// The account's own two-factor flows (GET, POST, DELETE /api/client/account/two-factor).
+
+/** Stores a new pending secret for the user (409 when two-factor is on or the account frozen); returns what the authenticator app needs. */
+export async function startTwoFactor(db: Db, secrets: Secrets, userUuid: string, appName: string): Promise<{ otp_url: string; secret: string }> {
+  const { user } = await getUser(db, userUuid)
+  if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
+  if (user.frozen) throw new Conflict('account is frozen')
+  const secret = await newTotpSecret()
+  await userTransaction(db, user.uuid, (tx) => tx.update(users).set({ totp_secret: secrets.encrypt(secret) }).where(eq(users.uuid, user.uuid)))
+  return { otp_url: otpUrl(appName, user.email, secret), secret }
+}
+
+/** Turns two-factor on with the pending secret, a code from it and the password; returns the new recovery codes. */
+export async function enableTwoFactor(db: Db, secrets: Secrets, log: ActivityLogs, actor: Actor, body: { code: string; password: string }): Promise<string[]> {
+  const { user } = await getUser(db, actor.userUuid)
+  if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
+  if (user.frozen) throw new Conflict('account is frozen')
+  if (!user.totp_secret) throw new Conflict('two-factor authentication has not been configured')
+  await assertCurrentPassword(user, body.password)
+  const check = await checkTotp(secrets.decrypt(user.totp_secret), body.code, null)
+  if (!check.ok) throw new BadRequest('invalid confirmation code')
+  return userTransaction(db, user.uuid, async (tx) => {
+    const codes = await newRecoveryCodes(tx, secrets, user.uuid)
+    await tx.update(users).set({ totp_enabled: true, totp_last_used: check.step }).where(eq(users.uuid, user.uuid))
+    await log.user(tx, actor, 'account:two-factor.enable', {})
+    return codes
+  })
+}
+
+/** Turns two-factor off with the password and a current TOTP code (6 characters) or a recovery code (10). */
+export async function disableOwnTwoFactor(db: Db, secrets: Secrets, log: ActivityLogs, actor: Actor, body: { code: string; password: string }): Promise<void> {
+  const { user } = await getUser(db, actor.userUuid)
+  if (!user.totp_enabled) throw new Conflict('two-factor authentication is not enabled')
+  await assertCurrentPassword(user, body.password)
+  const code = body.code
+  if (code.length !== 6 && code.length !== 10) throw new BadRequest('invalid confirmation code length')
+  await userTransaction(db, user.uuid, async (tx) => {
+    if (code.length === 6) {
+      const check = user.totp_secret ? await checkTotp(secrets.decrypt(user.totp_secret), code, user.totp_last_used) : null
+      if (!check?.ok) throw new BadRequest(check && !check.ok && check.replay ? 'this code has already been used' : 'invalid confirmation code')
+    } else if (!(await useRecoveryCode(tx, secrets, user.uuid, code))) {
+      throw new BadRequest('invalid recovery code')
+    }
+    await removeTwoFactor(tx, user.uuid)
+    await log.user(tx, actor, 'account:two-factor.disable', {})
+  })
 }
