@@ -1,3 +1,15 @@
+/**
+ * An error and the errors it wraps (`cause`), outermost first: Drizzle wraps the driver's error,
+ * which may wrap a socket error. At most `depth` of them.
+ */
+export function* causes(error: unknown, depth = 5): Generator<any> {
+  let e: any = error
+  for (let i = 0; e && i < depth; i++) {
+    yield e
+    e = e.cause
+  }
+}
+
 /** A statement was refused because its request ran past the deadline. */
 export class DeadlineExceeded extends Error {
   constructor() {
@@ -31,25 +43,19 @@ const UNAVAILABLE_MESSAGE =
  * or out of resources: the caller should get 503, not 500.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  let e: any = error
-  for (let depth = 0; e && depth < 5; depth++) {
+  for (const e of causes(error)) {
     if (e instanceof DeadlineExceeded) return false
     if (e instanceof DatabaseUnreachable) return true
     const code = typeof e.code === 'string' ? e.code : ''
     if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE.test(code)) return true
     if (UNAVAILABLE_ERRNO.has(code)) return true
     if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true
-    e = e.cause
   }
   return false
 }
 
 /** True for a serialization failure or a deadlock (SQLSTATE 40001, 40P01): the transaction may be retried. */
 export function isRetryableConflict(error: unknown): boolean {
-  let e: any = error
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e.code === '40001' || e.code === '40P01') return true
-    e = e.cause
-  }
+  for (const e of causes(error)) if (e.code === '40001' || e.code === '40P01') return true
   return false
 }

@@ -1,4 +1,4 @@
-import { DeadlineExceeded, isDatabaseUnavailable, isRetryableConflict } from '../db/errors'
+import { DeadlineExceeded, causes, isDatabaseUnavailable, isRetryableConflict } from '../db/errors'
 
 /**
  * Typed errors. Services throw them; the kernel's single error handler turns them into
@@ -91,11 +91,7 @@ export class ServiceUnavailable extends HttpError {
  * `request timed out`). Null for anything else.
  */
 export function fromDatabaseError(error: unknown): HttpError | null {
-  let e: any = error
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (e instanceof DeadlineExceeded) return new ServiceUnavailable('request timed out', 1)
-    e = e.cause
-  }
+  for (const e of causes(error)) if (e instanceof DeadlineExceeded) return new ServiceUnavailable('request timed out', 1)
   if (isDatabaseUnavailable(error)) return new ServiceUnavailable('database unavailable')
   if (isRetryableConflict(error)) return new ServiceUnavailable('database busy, retry the request', 1)
   return null
@@ -114,11 +110,7 @@ interface PgErrorLike {
 
 /** Finds the PostgreSQL error inside a driver or Drizzle wrapper, if any. */
 export function pgError(error: unknown): PgErrorLike | null {
-  let e: any = error
-  for (let depth = 0; e && depth < 5; depth++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e
-    e = e.cause
-  }
+  for (const e of causes(error)) if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e
   return null
 }
 
