@@ -70,6 +70,7 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
 
   beforeAll(async () => {
     await relaxRateLimits(t)
+    await t.kernel.settings.update({ 'ratelimits.auth_login_security_key': { hits: 100_000, window_seconds: 60 } })
     server = Bun.serve({
       hostname: '127.0.0.1',
       port: 0,
@@ -206,7 +207,7 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
     const signed = await page.evaluate(async ({ pk }) => {
       const b = (s: string) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0))
       const e = (buf: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(buf)))
-      const cred = (await navigator.credentials.get({ publicKey: { ...pk, challenge: b(pk.challenge), allowCredentials: [] } })) as any
+      const cred = (await (globalThis as any).navigator.credentials.get({ publicKey: { ...pk, challenge: b(pk.challenge), allowCredentials: [] } })) as any
       const r = cred.response
       return { id: cred.id, rawId: e(cred.rawId), type: cred.type, response: { clientDataJSON: e(r.clientDataJSON), authenticatorData: e(r.authenticatorData), signature: e(r.signature), userHandle: r.userHandle ? e(r.userHandle) : null } }
     }, { pk: a.body.options.publicKey })
