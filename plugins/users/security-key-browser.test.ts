@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { useTestApp } from '../../test/helpers/app'
 import { makeUser, type TestUser } from '../../test/helpers/users'
-import { lastActivity, relaxRateLimits } from '../../test/helpers/auth'
+import { lastActivity, relaxRateLimits, updateUser } from '../../test/helpers/auth'
 import { userSecurityKeyChallenges, userSecurityKeys } from './tables'
 
 setDefaultTimeout(60_000)
@@ -214,5 +214,28 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
     const res = await post('/api/auth/login/security-key', { uuid: a.body.uuid, public_key_credential: signed })
     expect(res.status).toBe(400)
     expect(res.body).toEqual({ errors: ['failed to finish security key authentication'] })
+  })
+
+  test('a suspended account is refused like at the password login (403), after the key is checked', async () => {
+    await updateUser(t, user.uuid, { suspended: true })
+    try {
+      const a = await inPage('assertion', '/api/auth/login/security-key/discoverable')
+      const res = await post('/api/auth/login/security-key/discoverable', { uuid: a.uuid, public_key_credential: a.public_key_credential })
+      expect(res.status).toBe(403)
+      expect(res.body).toEqual({ errors: ['account is suspended'] })
+    } finally {
+      await updateUser(t, user.uuid, { suspended: false })
+    }
+  })
+
+  test('a passkey registered in the browser satisfies required two-factor', async () => {
+    await t.kernel.settings.update({ 'app.two_factor_requirement': 'all_users' })
+    try {
+      const a = await inPage('assertion', '/api/auth/login/security-key/discoverable')
+      expect((await post('/api/auth/login/security-key/discoverable', { uuid: a.uuid, public_key_credential: a.public_key_credential })).status).toBe(200)
+      expect((await inPage('call', 'GET', '/api/client/account/sessions')).status).toBe(200)
+    } finally {
+      await t.kernel.settings.reset(['app.two_factor_requirement'])
+    }
   })
 })
