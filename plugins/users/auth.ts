@@ -10,6 +10,7 @@ import { findByLogin, getUser, toFullUser, toShortUser, userTransaction } from '
 import { userAgentOf } from './service/credentials'
 import { sessionCookie } from './service/cookies'
 import { checkTotp, useRecoveryCode } from './service/twofactor'
+import { openSession } from './service/sessions'
 import { consumeCheckpoint, createCheckpoint, failCheckpoint, findCheckpoint } from './service/checkpoints'
 
 const LoginResponse = t.Union([
@@ -22,13 +23,7 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
   const { credentials } = api
 
   async function startSession(request: Request, userUuid: string, using: string, set: { headers: Record<string, unknown> }) {
-    const { ip } = requestMeta(request)
-    const userAgent = userAgentOf(request)
-    const cookie = await userTransaction(ctx.db, userUuid, async (tx) => {
-      const session = await credentials.createSession(tx, userUuid, ip, userAgent)
-      await ctx.activity.user(tx, anonymousActor(userUuid, ip), 'auth:success', { using, user_agent: userAgent })
-      return session.cookie
-    })
+    const cookie = await openSession(ctx.db, credentials, ctx.activity, { userUuid, ip: requestMeta(request).ip, userAgent: userAgentOf(request), using })
     set.headers['set-cookie'] = sessionCookie(await ctx.settings.snapshot(), cookie)
   }
 

@@ -20,6 +20,9 @@ import { accountSettingsRoutes } from './account-settings'
 import { sessionRoutes } from './sessions'
 import { activityRoutes } from './activity'
 import { adminRoutes } from './admin'
+import { securityKeyRoutes } from './security-keys'
+import { securityKeyLoginRoutes } from './security-key-login'
+import { purgeSecurityKeyChallenges } from './service/security-keys'
 
 /**
  * Users, roles and authentication: sessions, API keys, login with two-factor, the kernel's
@@ -35,6 +38,8 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
   uniqueMessages: {
     roles_name_unique: 'role with name already exists',
     user_api_keys_user_name_unique: 'api key with name already exists',
+    user_security_keys_user_name_unique: 'security key with name already exists',
+    user_security_keys_credential_id_unique: 'security key is already registered',
     // Registration and the account's own username/email changes word these their way (`uniqueAs`).
     users_username_lower_unique: 'user with email/username/external_id already exists',
     users_email_lower_unique: 'user with email/username/external_id already exists',
@@ -53,6 +58,7 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
     auth: (ctx) =>
       new Elysia()
         .use(authRoutes(ctx, ctx.api(plugin)))
+        .use(securityKeyLoginRoutes(ctx, ctx.api(plugin)))
         .use(registerRoutes(ctx, ctx.api(plugin)))
         .use(recoveryRoutes(ctx, ctx.api(plugin), ctx.api(mail))),
     client: (ctx) =>
@@ -62,6 +68,7 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
         .use(apiKeyRoutes(ctx, ctx.api(plugin)))
         .use(accountSettingsRoutes(ctx, ctx.api(plugin)))
         .use(sessionRoutes(ctx, ctx.api(plugin)))
+        .use(securityKeyRoutes(ctx))
         .use(activityRoutes(ctx)),
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
   },
@@ -73,6 +80,11 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
       schedule: { everySeconds: 300 },
       description: 'Delete sessions idle longer than app.session_duration_seconds',
       run: async (ctx) => void (await purgeIdleSessions(ctx.db, await ctx.settings.get('app.session_duration_seconds'))),
+    },
+    'purge-security-keys': {
+      schedule: { everySeconds: 1800 },
+      description: 'Delete security keys left pending past webauthn.registration_timeout_seconds and expired login challenges',
+      run: async (ctx) => purgeSecurityKeyChallenges(ctx.db, await ctx.settings.get('webauthn.registration_timeout_seconds')),
     },
     'purge-api-keys': { schedule: { everySeconds: 1800 }, description: 'Delete expired API keys', run: async (ctx) => void (await purgeExpiredApiKeys(ctx.db)) },
   },

@@ -1,9 +1,10 @@
 import { t } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
-import { roles, userApiKeys, users } from './tables'
+import { roles, userApiKeys, userSecurityKeys, users } from './tables'
 
 const U = createSelectSchema(users).properties
 const K = createSelectSchema(userApiKeys).properties
+const SK = createSelectSchema(userSecurityKeys).properties
 
 /** `AdminApiRole` (spec 01 §5.3). */
 export const Role = createSelectSchema(roles)
@@ -57,6 +58,15 @@ export const ApiKey = t.Object({
   created: K.created,
 })
 
+/** `ApiUserSecurityKey` (spec 01 §5.8). */
+export const SecurityKey = t.Object({
+  uuid: SK.uuid,
+  name: SK.name,
+  credential_id: t.String({ description: 'base64url without padding; "" while registration is pending' }),
+  last_used: SK.last_used,
+  created: SK.created,
+})
+
 export const Session = t.Object({
   uuid: t.String({ format: 'uuid' }),
   ip: t.String(),
@@ -94,3 +104,59 @@ export const ToastPosition = t.Union(
 )
 export const Captcha = t.Optional(t.Nullable(t.String({ maxLength: 4096 })))
 export { Uuid } from 'hatchery'
+
+// ---------------------------------------------------------------- WebAuthn
+
+const B64 = t.String({ maxLength: 65536, pattern: '^[A-Za-z0-9+/_-]*={0,2}$', description: 'base64url or base64' })
+const Transports = t.Array(t.String({ maxLength: 32 }), { maxItems: 10 })
+const CredentialDescriptor = t.Object({ id: t.String(), type: t.Literal('public-key'), transports: t.Optional(Transports) })
+const Extensions = t.Optional(t.Record(t.String(), t.Unknown()))
+
+/** `PublicKeyCredentialCreationOptionsJSON` under `publicKey` (what `navigator.credentials.create` needs, buffers base64url). */
+export const CreationOptions = t.Object({
+  publicKey: t.Object({
+    rp: t.Object({ name: t.String(), id: t.Optional(t.String()) }),
+    user: t.Object({ id: t.String(), name: t.String(), displayName: t.String() }),
+    challenge: t.String(),
+    pubKeyCredParams: t.Array(t.Object({ alg: t.Number(), type: t.Literal('public-key') })),
+    timeout: t.Optional(t.Number()),
+    excludeCredentials: t.Optional(t.Array(CredentialDescriptor)),
+    authenticatorSelection: t.Optional(t.Object({ authenticatorAttachment: t.Optional(t.String()), requireResidentKey: t.Optional(t.Boolean()), residentKey: t.Optional(t.String()), userVerification: t.Optional(t.String()) })),
+    hints: t.Optional(t.Array(t.String())),
+    attestation: t.Optional(t.String()),
+    extensions: Extensions,
+  }),
+})
+
+/** `PublicKeyCredentialRequestOptionsJSON` under `publicKey` (for `navigator.credentials.get`). */
+export const RequestOptions = t.Object({
+  publicKey: t.Object({
+    challenge: t.String(),
+    timeout: t.Optional(t.Number()),
+    rpId: t.Optional(t.String()),
+    allowCredentials: t.Array(CredentialDescriptor, { description: 'Empty for a discoverable login, and for a user without keys (or none at all): then ask for the password' }),
+    userVerification: t.Optional(t.String()),
+    hints: t.Optional(t.Array(t.String())),
+    extensions: Extensions,
+  }),
+})
+
+const CredentialFields = {
+  id: t.String({ minLength: 1, maxLength: 1400 }),
+  rawId: t.String({ minLength: 1, maxLength: 1400, pattern: '^[A-Za-z0-9+/_-]*={0,2}$' }),
+  type: t.Literal('public-key'),
+  clientExtensionResults: Extensions,
+  authenticatorAttachment: t.Optional(t.Nullable(t.String({ maxLength: 32 }))),
+}
+
+/** The browser's attestation (`navigator.credentials.create`), buffers in base64url or base64. */
+export const RegistrationCredential = t.Object({
+  ...CredentialFields,
+  response: t.Object({ clientDataJSON: B64, attestationObject: B64, transports: t.Optional(Transports) }),
+})
+
+/** The browser's assertion (`navigator.credentials.get`), buffers in base64url or base64. */
+export const AssertionCredential = t.Object({
+  ...CredentialFields,
+  response: t.Object({ clientDataJSON: B64, authenticatorData: B64, signature: B64, userHandle: t.Optional(t.Nullable(B64)) }),
+})

@@ -140,6 +140,49 @@ export const userLoginCheckpoints = pgTable(
   (t) => [index('user_login_checkpoints_expires_idx').on(t.expires)],
 )
 
+/**
+ * WebAuthn passkeys. A row is pending (`registration` set, `credential_id` null) between the
+ * options and the verified attestation; pending rows are invisible to lists and logins and are
+ * purged after `webauthn.registration_timeout_seconds`.
+ */
+export const userSecurityKeys = pgTable(
+  'user_security_keys',
+  {
+    uuid: uuid('uuid').primaryKey().defaultRandom(),
+    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    name: varchar('name', { length: 124 }).notNull(),
+    /** base64url (no padding) of the credential id; null while pending. */
+    credential_id: varchar('credential_id', { length: 1400 }),
+    /** base64url of the COSE public key; null while pending. */
+    public_key: text('public_key'),
+    /** The authenticator's signature counter as last seen (0 when it keeps none). */
+    counter: bigint('counter', { mode: 'number' }).notNull().default(0),
+    transports: varchar('transports', { length: 32 }).array().notNull().default(sql`'{}'::varchar[]`),
+    /** Pending registration: `{ challenge, resident_key }`; null once registered. */
+    registration: jsonb('registration').$type<{ challenge: string; resident_key: boolean }>(),
+    last_used: timestamp('last_used', { withTimezone: true }),
+    created: created(),
+  },
+  (t) => [
+    uniqueIndex('user_security_keys_user_name_unique').on(t.user_uuid, t.name),
+    uniqueIndex('user_security_keys_credential_id_unique').on(t.credential_id),
+  ],
+)
+
+/** Pending security-key logins: single-use challenges (consumed by `DELETE … RETURNING`). */
+export const userSecurityKeyChallenges = pgTable(
+  'user_security_key_challenges',
+  {
+    uuid: uuid('uuid').primaryKey().defaultRandom(),
+    challenge: varchar('challenge', { length: 128 }).notNull(),
+    /** Users whose keys may answer (username-first login); null for a discoverable login. */
+    user_uuids: uuid('user_uuids').array(),
+    expires: timestamp('expires', { withTimezone: true }).notNull(),
+    created: created(),
+  },
+  (t) => [index('user_security_key_challenges_expires_idx').on(t.expires)],
+)
+
 export const userActivities = pgTable(
   'user_activities',
   {

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, ne, sql } from 'drizzle-orm'
-import { NotFound, paginate, type ActivityLogs, type Actor, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
+import { NotFound, anonymousActor, paginate, type ActivityLogs, type Actor, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
+import type { Credentials } from './credentials'
 import { userSessions } from '../tables'
 import { userTransaction } from './users'
 
@@ -54,5 +55,25 @@ export async function endSession(db: Db, log: ActivityLogs, actor: Actor, uuid: 
       .returning({ uuid: userSessions.uuid, user_agent: userSessions.user_agent, ip: sql<string>`text(${userSessions.ip})` })
     if (!gone) throw new NotFound('session not found')
     await log.user(tx, actor, 'session:delete', gone)
+  })
+}
+
+/**
+ * Ends a login that succeeded: a new session and the `auth:success` entry (`{ using, …extra,
+ * user_agent }`) in one user transaction, after `before` (e.g. spending a passkey's counter) in
+ * the same one. Returns the cookie value; the caller sets the cookie.
+ */
+export function openSession(
+  db: Db,
+  credentials: Credentials,
+  log: ActivityLogs,
+  login: { userUuid: string; ip: string; userAgent: string; using: string; extra?: Record<string, unknown> },
+  before?: (tx: Tx) => Promise<void>,
+): Promise<string> {
+  return userTransaction(db, login.userUuid, async (tx) => {
+    await before?.(tx)
+    const session = await credentials.createSession(tx, login.userUuid, login.ip, login.userAgent)
+    await log.user(tx, anonymousActor(login.userUuid, login.ip), 'auth:success', { using: login.using, ...login.extra, user_agent: login.userAgent })
+    return session.cookie
   })
 }

@@ -1,11 +1,12 @@
 import { eq, sql } from 'drizzle-orm'
 import { NotFound, emit, transaction, uniqueAs, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
-import { roles, users } from '../tables'
+import { roles, userSecurityKeys, users } from '../tables'
 import { hashPassword } from './passwords'
 
 export type UserRow = typeof users.$inferSelect
 export type RoleRow = typeof roles.$inferSelect
-export type UserWithRole = { user: UserRow; role: RoleRow | null }
+/** `has_security_key`: the user has a registered passkey (set by `findUser`/`findByLogin`). */
+export type UserWithRole = { user: UserRow; role: RoleRow | null; has_security_key?: boolean }
 
 export interface NewUser {
   username: string
@@ -66,7 +67,7 @@ export function toAdminUser(u: UserWithRole, settings: SettingsSnapshot) {
   return { uuid, external_id: u.user.external_id, ...rest }
 }
 
-export function toPrincipalUser({ user, role }: UserWithRole, settings: SettingsSnapshot): PrincipalUser {
+export function toPrincipalUser({ user, role, has_security_key }: UserWithRole, settings: SettingsSnapshot): PrincipalUser {
   return {
     uuid: user.uuid,
     username: user.username,
@@ -75,12 +76,14 @@ export function toPrincipalUser({ user, role }: UserWithRole, settings: Settings
     suspended: user.suspended,
     frozen: user.frozen,
     totpEnabled: user.totp_enabled,
-    requireTwoFactor: requiresTwoFactor(user, role, settings),
+    // A registered passkey (user verification required) is a second factor like TOTP, while security keys are enabled.
+    requireTwoFactor: requiresTwoFactor(user, role, settings) && !(has_security_key && settings.get('webauthn.enabled')),
     role: role ? { uuid: role.uuid, name: role.name, adminPermissions: role.admin_permissions, serverPermissions: role.server_permissions } : null,
   }
 }
 
-const withRole = (db: Db | Tx) => db.select({ user: users, role: roles }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid))
+const hasSecurityKey = sql<boolean>`exists (select 1 from ${userSecurityKeys} where ${userSecurityKeys.user_uuid} = ${users.uuid} and ${userSecurityKeys.credential_id} is not null)`
+const withRole = (db: Db | Tx) => db.select({ user: users, role: roles, has_security_key: hasSecurityKey }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid))
 
 export async function findUser(db: Db | Tx, uuid: string): Promise<UserWithRole | null> {
   const [row] = await withRole(db).where(eq(users.uuid, uuid)).limit(1)
