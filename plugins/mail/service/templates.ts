@@ -94,16 +94,42 @@ export function interpolate(source: string, context: Record<string, unknown>, es
   return source.replace(PLACEHOLDER, (_m, path: string) => escape(lookup(context, path)))
 }
 
+/** Plain text as HTML: one paragraph per blank-line block, escaped (placeholders pass through unchanged). */
+export function textToHtml(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .map((block) => `<p>${escapeHtml(block).replace(/\n/g, '<br>')}</p>`)
+    .join('')
+}
+
+const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", amp: '&' }
+
+/**
+ * The plain-text part of an HTML body an administrator wrote: links become `label: href`, block
+ * ends become blank lines, other tags go, the usual entities are decoded. Placeholders survive, so
+ * the result is a template too.
+ */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|head|title)\b[\s\S]*?<\/\1\s*>/gi, '')
+    .replace(/<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a\s*>/gi, (_m, dq: string | undefined, sq: string | undefined, inner: string) => {
+      const href = dq ?? sq ?? ''
+      const label = inner.replace(/<[^>]*>/g, '').trim()
+      return label && label !== href ? `${label}: ${href}` : href
+    })
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|h[1-6]|li|tr|table|blockquote)\s*>/gi, '\n\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(nbsp|lt|gt|quot|#39|apos|amp);/g, (_m, name: string) => ENTITIES[name])
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}
+
 /** Renders a template; the subject is one line (line breaks from values become spaces). */
 export function render(template: Pick<MailTemplate, 'subject' | 'text' | 'html'>, context: Record<string, unknown>): RenderedMail {
   const text = interpolate(template.text, context)
-  const html =
-    template.html !== undefined
-      ? interpolate(template.html, context, escapeHtml)
-      : text
-          .split(/\n{2,}/)
-          .map((block) => `<p>${escapeHtml(block).replace(/\n/g, '<br>')}</p>`)
-          .join('')
+  const html = template.html !== undefined ? interpolate(template.html, context, escapeHtml) : textToHtml(text)
   return { subject: interpolate(template.subject, context).replace(/[\r\n]+/g, ' ').trim(), text, html }
 }
 
@@ -157,6 +183,14 @@ export class TemplateRegistry {
   original(id: string): MailTemplate | undefined {
     const t = this.templates.get(id)
     return t && { ...t, variables: [...t.variables] }
+  }
+
+  /** The template with the in-process overrides but without the override source: what "reset to default" gives. */
+  defaults(id: string): (MailTemplate & { enabled: boolean }) | undefined {
+    const base = this.templates.get(id)
+    if (!base) return undefined
+    const merged = { ...base, ...this.overrides.get(id) }
+    return { ...merged, variables: [...base.variables], enabled: merged.enabled ?? true }
   }
 
   /** The template with every override applied; undefined for an unknown id. */
