@@ -83,3 +83,13 @@ describe('htmlToText (the text part of an administrator’s HTML body)', () => {
     expect(textToHtml('a < b\n{{x}}\n\nend')).toBe('<p>a &lt; b<br>{{x}}</p><p>end</p>')
   })
 })
+
+describe('htmlToText on hostile shapes', () => {
+  test('unclosed and nested tags, <abbr> beside <a>, and a large input stay linear', () => {
+    expect(htmlToText('<abbr>x</abbr> <a href="u">y</a> <a href="v">')).toBe('x y: u')
+    const big = '<a href="x">'.repeat(30_000) + '</a>'.repeat(10) + '<style>'.repeat(10_000) + '<'.repeat(200_000) + '&amp'.repeat(50_000) + ' '.repeat(200_000) + 'x'
+    const started = performance.now()
+    htmlToText(big)
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+})

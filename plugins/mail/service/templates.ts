@@ -102,6 +102,26 @@ export function textToHtml(text: string): string {
     .join('')
 }
 
+
+/**
+ * Rewrites each `<tag …>inner</tag>` with `fn(openingTag, inner)`, in one pass over the text (no
+ * backtracking regular expression: the HTML is an administrator's, of any shape).
+ */
+function eachElement(html: string, tag: string, fn: (open: string, inner: string) => string): string {
+  const parts = html.split(new RegExp(`</${tag}\\s*>`, 'i'))
+  return parts
+    .map((part, i) => {
+      if (i === parts.length - 1) return part
+      const lower = part.toLowerCase()
+      let at = lower.lastIndexOf(`<${tag}`)
+      while (at !== -1 && !/[\s>/]/.test(lower[at + tag.length + 1] ?? '')) at = lower.lastIndexOf(`<${tag}`, at - 1)
+      const close = at === -1 ? -1 : part.indexOf('>', at)
+      if (close === -1) return part
+      return part.slice(0, at) + fn(part.slice(at, close + 1), part.slice(close + 1))
+    })
+    .join('')
+}
+
 const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", amp: '&' }
 
 /**
@@ -110,18 +130,22 @@ const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', quot: '"
  * the result is a template too.
  */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style|head|title)\b[\s\S]*?<\/\1\s*>/gi, '')
-    .replace(/<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a\s*>/gi, (_m, dq: string | undefined, sq: string | undefined, inner: string) => {
-      const href = dq ?? sq ?? ''
-      const label = inner.replace(/<[^>]*>/g, '').trim()
-      return label && label !== href ? `${label}: ${href}` : href
-    })
+  let text = html
+  for (const tag of ['head', 'style', 'script', 'title']) text = eachElement(text, tag, () => '')
+  text = eachElement(text, 'a', (open, inner) => {
+    const m = /\shref\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(open)
+    const href = m ? (m[1] ?? m[2]) : ''
+    const label = inner.replace(/<[^<>]*>/g, '').trim()
+    return href && label !== href ? (label ? `${label}: ${href}` : href) : label
+  })
+  return text
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/(p|div|h[1-6]|li|tr|table|blockquote)\s*>/gi, '\n\n')
-    .replace(/<[^>]*>/g, '')
+    .replace(/<[^<>]*>/g, '')
     .replace(/&(nbsp|lt|gt|quot|#39|apos|amp);/g, (_m, name: string) => ENTITIES[name])
-    .replace(/[ \t]+\n/g, '\n')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim()
 }
