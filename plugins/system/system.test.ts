@@ -38,7 +38,9 @@ describe('the system plugin’s admin routes', () => {
       'GET /api/admin/system/overview',
       'GET /api/admin/system/telemetry',
       'GET /api/admin/system/updates',
+      'GET /api/admin/system/updates/database-agent-hosts',
       'GET /api/admin/system/updates/history',
+      'GET /api/admin/system/updates/nodes',
       'POST /api/admin/system/debug',
       'POST /api/admin/system/updates/recheck',
     ])
@@ -168,6 +170,23 @@ describe('/api/admin/system/updates', () => {
     const res = await t.request('GET', '/api/admin/system/updates/history', { cookie: admin.cookie })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ version_history: { panel: [], extensions: {} } })
+  })
+
+  test('GET /nodes and /database-agent-hosts: 417 until update information exists (never, offline)', async () => {
+    for (const path of ['/api/admin/system/updates/nodes', '/api/admin/system/updates/database-agent-hosts?page=2&per_page=5']) {
+      const res = await t.request('GET', path, { cookie: admin.cookie })
+      expect(res.status).toBe(417)
+      expect(res.body).toEqual({ errors: ['no update information available, try triggering a recheck'] })
+    }
+  })
+
+  test('400 for a bad page on /nodes; 403 naming nodes.read or database-agent-hosts.read', async () => {
+    const bad = await t.request('GET', '/api/admin/system/updates/nodes?page=0', { cookie: admin.cookie })
+    expect(bad.status).toBe(400)
+    expect(bad.body.errors[0]).toStartWith('page')
+    const stats = await roleCaller(t, admin, ['stats.read'])
+    await expectGuarded(t, { method: 'GET', path: '/api/admin/system/updates/nodes' }, plain, [{ cookie: stats.cookie }], 'nodes.read')
+    await expectGuarded(t, { method: 'GET', path: '/api/admin/system/updates/database-agent-hosts' }, plain, [{ cookie: stats.cookie }], 'database-agent-hosts.read')
   })
 
   test('a role without stats.read is refused', async () => {

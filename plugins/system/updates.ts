@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
-import type { PluginContext } from 'hatchery'
-import { recheckUpdates, telemetryReport, updateInformation, versionHistory } from './service/updates'
+import { PageOf, PaginationQueryNoSearch, type PluginContext } from 'hatchery'
+import { noUpdateInformation, recheckUpdates, telemetryReport, updateInformation, versionHistory } from './service/updates'
 
 const HistoryEntry = t.Object({ version: t.String(), timestamp: t.String() })
 
@@ -33,6 +33,10 @@ const Telemetry = t.Object({
   sent: t.Literal(false, { description: 'Hatchery: this report is never sent anywhere' }),
 })
 
+/** A node or database agent as its own plugin will describe it; never sent while there is no update information. */
+const Outdated = t.Object({ version: t.String(), node: t.Record(t.String(), t.Unknown()) })
+const OutdatedAgent = t.Object({ version: t.String(), database_agent_host: t.Record(t.String(), t.Unknown()) })
+
 /** `/api/admin/system/telemetry` and `/updates`: honest answers from a panel that calls nobody. */
 export function updateRoutes(ctx: PluginContext) {
   return new Elysia({ prefix: '/system', tags: ['admin system'] })
@@ -51,6 +55,18 @@ export function updateRoutes(ctx: PluginContext) {
       permission: 'admin:stats.read',
       response: { 200: t.Object({ update_information: UpdateInformation }) },
       detail: { summary: 'Check for updates: always 417 `no update information available`', description: 'There is no update source to ask.' },
+    })
+    .get('/updates/nodes', () => noUpdateInformation(), {
+      permission: 'admin:nodes.read',
+      query: PaginationQueryNoSearch,
+      response: { 200: t.Object({ outdated_nodes: PageOf(Outdated), failed_nodes: t.Integer() }) },
+      detail: { summary: 'Nodes older than the latest release: always 417', description: 'Without update information no node can be judged outdated (the reference’s 417).' },
+    })
+    .get('/updates/database-agent-hosts', () => noUpdateInformation(), {
+      permission: 'admin:database-agent-hosts.read',
+      query: PaginationQueryNoSearch,
+      response: { 200: t.Object({ outdated_database_agent_hosts: PageOf(OutdatedAgent), failed_database_agent_hosts: t.Integer() }) },
+      detail: { summary: 'Database agents older than the latest release: always 417', description: 'Without update information none can be judged outdated.' },
     })
     .get('/updates/history', () => ({ version_history: versionHistory() }), {
       permission: 'admin:stats.read',

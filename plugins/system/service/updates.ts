@@ -15,6 +15,11 @@ export function recheckUpdates(): never {
   throw new LimitExceeded('no update information available')
 }
 
+/** What the reference answers per node or agent until a check has run: here, always. */
+export function noUpdateInformation(): never {
+  throw new LimitExceeded('no update information available, try triggering a recheck')
+}
+
 /** No release history is known offline: empty lists in the reference's shape. */
 export const versionHistory = () => ({ panel: [] as { version: string; timestamp: string }[], extensions: {} as Record<string, { version: string; timestamp: string }[]> })
 
