@@ -78,6 +78,12 @@ describe('GET /api/admin/system/email/templates/{identifier}', () => {
     expect((await get('connection_test')).body.email_template.default_content).toStartWith('<p>This is a test email')
   })
 
+  test('400 for an identifier longer than 255 characters', async () => {
+    const res = await get('x'.repeat(256))
+    expect(res.status).toBe(400)
+    expect(res.body.errors[0]).toStartWith('identifier')
+  })
+
   test('404 for an unknown template', async () => {
     const res = await get('no_such_template')
     expect(res.status).toBe(404)
