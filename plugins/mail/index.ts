@@ -1,6 +1,9 @@
 import { definePlugin, type PluginDescriptor } from 'hatchery'
 import { Mailer } from './service/mailer'
 import { TemplateRegistry } from './service/templates'
+import { storedOverride } from './service/store'
+import { mailAdminRoutes } from './admin'
+import * as tables from './tables'
 
 /**
  * Outgoing mail for every plugin, sent the way the `mail_mode` setting says: `none` (nothing is
@@ -27,17 +30,25 @@ import { TemplateRegistry } from './service/templates'
  * ```ts
  * mailer.templates.register('server_suspended', { subject: '…', text: '…', variables: ['server.name'] })
  * mailer.templates.override('password_reset', { subject: 'Reset your password' })
- * mailer.templates.useOverrideSource(async (id) => storedEdit(id), 'admin')   // at most one, consulted per send
  * ```
  *
- * Precedence: the registered template ← `override()` ← the override source. An override may set
- * `enabled: false`; a disabled template is not sent (`send` resolves `{ sent: false }`).
+ * Precedence: the registered template ← `override()` ← the administrator's edits (table
+ * `email_templates`, edited through `/api/admin/system/email/templates`; this plugin installs them
+ * as the registry's one override source). An override may set `enabled: false`; a disabled
+ * template is not sent (`send` resolves `{ sent: false }`).
  */
 const plugin: PluginDescriptor<MailApi> = definePlugin<MailApi>({
   name: 'mail',
   version: '1.0.0',
   description: 'Outgoing mail (SMTP, sendmail, filesystem) with overridable templates',
-  setup: (ctx) => new Mailer(new TemplateRegistry(), ctx.settings, ctx.dataDir, ctx.log),
+  tables,
+  migrations: '../../migrations/mail',
+  setup(ctx) {
+    const templates = new TemplateRegistry()
+    templates.useOverrideSource((id) => storedOverride(ctx.db, id), 'mail')
+    return new Mailer(templates, ctx.settings, ctx.dataDir, ctx.log)
+  },
+  routes: { admin: (ctx) => mailAdminRoutes(ctx, ctx.api(plugin)) },
   onShutdown: (ctx) => ctx.api(plugin).close(),
 })
 
@@ -47,7 +58,8 @@ export type MailApi = Mailer
 export default plugin
 export { Mailer, MailError } from './service/mailer'
 export type { MailErrorKind, SendOptions, SendResult } from './service/mailer'
-export { TemplateRegistry, DEFAULT_TEMPLATES, GLOBAL_VARIABLES, escapeHtml, render } from './service/templates'
+export { TemplateRegistry, DEFAULT_TEMPLATES, GLOBAL_VARIABLES, escapeHtml, render, htmlToText, textToHtml } from './service/templates'
+export { tables }
 export type { MailTemplate, TemplateOverride, OverrideSource, RenderedMail } from './service/templates'
 export { mailDirectory } from './service/transport'
 export type { Address, MailModeValue } from './service/transport'

@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './api-keys'
 import { Elysia } from 'elysia'
 import { usersCli } from './cli'
 import { purgeExpiredApiKeys, purgeIdleSessions } from './service/purge'
+import { enforceActivityRetention } from './service/retention'
 import mail from '../mail'
 import { registerRoutes } from './register'
 import { recoveryRoutes } from './recovery'
@@ -87,6 +88,7 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
       run: async (ctx) => purgeSecurityKeyChallenges(ctx.db, await ctx.settings.get('webauthn.registration_timeout_seconds')),
     },
     'purge-api-keys': { schedule: { everySeconds: 1800 }, description: 'Delete expired API keys', run: async (ctx) => void (await purgeExpiredApiKeys(ctx.db)) },
+    'activity-retention': { schedule: '*/30 * * * *', description: 'Delete user and admin activity past activity.*_retention_{days,count}, in batches', run: async (ctx) => void (await enforceActivityRetention(ctx.db, await ctx.settings.snapshot())) },
   },
   async onShutdown(ctx) {
     await ctx.api(plugin).credentials.stop()
@@ -103,6 +105,7 @@ export * as model from './model'
 export { USER_CHANGED, countUsers, lockUser, userTransaction, findUser, getUser, toFullUser, toAdminUser, toShortUser, toPrincipalUser, requiresTwoFactor, avatarUrl } from './service/users'
 export type { UserRow, RoleRow, UserWithRole, NewUser } from './service/users'
 export { listUserActivity, listAdminActivity } from './service/activity'
+export { enforceActivityRetention, RETENTION_BATCH } from './service/retention'
 export { verifyPassword, hashPassword } from './service/passwords'
 export { createPasswordReset, consumePasswordReset, hasRecentPasswordReset, resetLink, userMailContext, mailPasswordLink, RESET_TOKEN_SECONDS } from './service/resets'
 export type { PasswordLinkOptions } from './service/resets'

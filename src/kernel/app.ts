@@ -22,6 +22,7 @@ import { RouteRegistry, routeShape } from './routes'
 import { docsRoutes } from './openapi'
 import { ActivityLogs } from './activity'
 import { EventBus, bindEvents } from './events'
+import { DebugMode } from './system'
 
 /** The kernel without HTTP: what the server, the CLI and tests share. */
 export interface Kernel {
@@ -43,6 +44,8 @@ export interface Kernel {
   /** Migrations applied at this boot (`owner/name`). */
   migrated: string[]
   migrationSources: MigrationSource[]
+  /** APP_DEBUG, changeable at run time through a source a plugin provides (`system`). */
+  debugMode: DebugMode
   close(): Promise<void>
 }
 
@@ -150,7 +153,8 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     const guardState: GuardState = { id: `hatchery-${process.pid}-${nextId++}`, catalog }
     const guard = createGuard(guardState)
     const activity = new ActivityLogs()
-    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity) }
+    const debugMode = new DebugMode(config.debug)
+    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources }
     const events = new EventBus(log.child({ component: 'events' }))
     const unbind = [bindEvents(database.db, events), bindEvents(database.background, events)]
     cleanup.push(async () => unbind.forEach((f) => f()))
@@ -214,6 +218,7 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
       redis,
       migrated,
       migrationSources,
+      debugMode,
       async close() {
         if (closed) return
         closed = true
@@ -273,7 +278,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     const app = new Elysia({ name: 'hatchery' }).use(
       httpKernel({
         log: kernel.log,
-        debug: config.debug,
+        debug: () => kernel.debugMode.enabled(),
         trustedProxies: config.trustedProxies,
         routes,
         async onRequest(_request, meta, path) {

@@ -42,7 +42,8 @@ const isTrustedPeer = (peer: string, trusted: Cidr[]) => trusted.length > 0 && t
 
 export interface HttpOptions {
   log: Logger
-  debug: boolean
+  /** Whether a 500 tells its cause: fixed, or read when a 500 is answered (the runtime switch). */
+  debug: boolean | (() => Promise<boolean>)
   trustedProxies: Cidr[]
   routes: RouteRegistry
   /** Called for every request before routing (namespace rate limits). */
@@ -167,8 +168,10 @@ export function errorResponse(request: Request, error: HttpError): Response {
  */
 export function httpKernel(opts: HttpOptions) {
   const { log, routes } = opts
+  const setting = opts.debug
+  const isDebug = typeof setting === 'function' ? setting : async () => setting
 
-  function toHttpError(code: string | number, error: unknown, request: Request): HttpError {
+  function toHttpError(code: string | number, error: unknown, request: Request, debug: () => Promise<boolean>): Promise<HttpError> | HttpError {
     let e: any = error
     if (code === 'PARSE' && e?.cause) e = e.cause
     if (e instanceof HttpError) return e
@@ -181,7 +184,7 @@ export function httpKernel(opts: HttpOptions) {
       // The handler broke its own contract: the server's fault, not the caller's.
       const schema = schemaOfValidator(e.validator)
       const detail = schema ? validationMessages(schema, e.value).join('; ') : 'invalid value'
-      return new HttpError(500, opts.debug ? `response does not match its schema: ${detail}` : 'internal server error')
+      return debug().then((on) => new HttpError(500, on ? `response does not match its schema: ${detail}` : 'internal server error'))
     }
     if (code === 'VALIDATION') {
       if (e.type === 'query' || e.type === 'property') {
@@ -198,9 +201,11 @@ export function httpKernel(opts: HttpOptions) {
     if (code === 'INVALID_COOKIE_SIGNATURE') return new BadRequest('invalid cookie')
     const pg = fromDatabaseError(e) ?? fromPgError(e)
     if (pg) return pg
-    if (!opts.debug) return new HttpError(500, 'internal server error')
-    const { message, cause } = describeError(e instanceof Error ? e : new Error(String(e)))
-    return new HttpError(500, cause ? `${message}: ${(cause as { message: string }).message}` : String(message))
+    return debug().then((on) => {
+      if (!on) return new HttpError(500, 'internal server error')
+      const { message, cause } = describeError(e instanceof Error ? e : new Error(String(e)))
+      return new HttpError(500, cause ? `${message}: ${(cause as { message: string }).message}` : String(message))
+    })
   }
 
   return new Elysia({ name: 'hatchery.http' })
@@ -256,8 +261,8 @@ export function httpKernel(opts: HttpOptions) {
         if (scope && meta) scope.deadline = info.timeout === false ? undefined : meta.start + info.timeout * 1000
       }
     })
-    .onError({ as: 'global' }, ({ code, error, set, request }) => {
-      const http = toHttpError(code as string, error, request)
+    .onError({ as: 'global' }, async ({ code, error, set, request }) => {
+      const http = await toHttpError(code as string, error, request, isDebug)
       const meta = metas.get(request)
       if (http.status >= 500) {
         const msg = code === 'VALIDATION' ? 'response does not match its schema' : 'request failed'

@@ -10,6 +10,7 @@ import type { Guard, KernelHooks } from './guard'
 import type { JobScheduler } from './jobs'
 import type { ActivityLogs, ActivitySlot } from './activity'
 import type { EventBus } from './events'
+import type { SystemSlot } from './system'
 
 /**
  * Where a route group mounts: `/api`, `/api/auth`, `/api/client`, `/api/admin`, `/api/remote`,
@@ -44,8 +45,8 @@ export interface PluginContext {
   readonly jobs: JobScheduler
   /** Macros (`permission`, `public`, `exempt`, `rawBody`) and the typed `principal`. */
   readonly guard: Guard
-  /** Slots the kernel lets a plugin fill (authentication, server access, activity logs). */
-  readonly kernel: KernelHooks & ActivitySlot
+  /** Slots the kernel lets a plugin fill (authentication, server access, activity logs, the debug source) and the migration folders. */
+  readonly kernel: KernelHooks & ActivitySlot & SystemSlot
   /** The activity logs (`user`, `admin`, and any a plugin provides), written in the caller's transaction. */
   readonly activity: ActivityLogs
   /** Subscribe to events emitted with `emit(tx, …)`; they arrive after the transaction commits. */
@@ -53,6 +54,7 @@ export interface PluginContext {
   /** Public base URL (the `app.url` setting's default) and storage root. */
   readonly appUrl: string
   readonly dataDir: string
+  /** APP_DEBUG as configured at start; the live value (changeable at run time) is `kernel.debugMode.enabled()`. */
   readonly debug: boolean
   /** Another plugin's public API (what its `setup` returned); it must be in `dependsOn`. */
   api<A>(plugin: PluginDescriptor<A>): A

@@ -23,6 +23,8 @@ export class MailError extends HttpError {
 export interface SendOptions {
   /** Give up (MailError `timeout`) after this long; default 60 s. */
   timeoutMs?: number
+  /** Send even when the template is disabled (the admin connection test). */
+  force?: boolean
 }
 
 export interface SendResult {
@@ -74,7 +76,7 @@ export class Mailer {
       this.log.debug('mail is off; message not sent', { template: templateId })
       return { sent: false }
     }
-    if (!template.enabled) {
+    if (!template.enabled && !opts.force) {
       this.log.debug('mail template disabled; message not sent', { template: templateId })
       return { sent: false }
     }

@@ -94,16 +94,66 @@ export function interpolate(source: string, context: Record<string, unknown>, es
   return source.replace(PLACEHOLDER, (_m, path: string) => escape(lookup(context, path)))
 }
 
+/** Plain text as HTML: one paragraph per blank-line block, escaped (placeholders pass through unchanged). */
+export function textToHtml(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .map((block) => `<p>${escapeHtml(block).replace(/\n/g, '<br>')}</p>`)
+    .join('')
+}
+
+
+/**
+ * Rewrites each `<tag …>inner</tag>` with `fn(openingTag, inner)`, in one pass over the text (no
+ * backtracking regular expression: the HTML is an administrator's, of any shape).
+ */
+function eachElement(html: string, tag: string, fn: (open: string, inner: string) => string): string {
+  const parts = html.split(new RegExp(`</${tag}\\s*>`, 'i'))
+  return parts
+    .map((part, i) => {
+      if (i === parts.length - 1) return part
+      const lower = part.toLowerCase()
+      let at = lower.lastIndexOf(`<${tag}`)
+      while (at !== -1 && !/[\s>/]/.test(lower[at + tag.length + 1] ?? '')) at = lower.lastIndexOf(`<${tag}`, at - 1)
+      const close = at === -1 ? -1 : part.indexOf('>', at)
+      if (close === -1) return part
+      return part.slice(0, at) + fn(part.slice(at, close + 1), part.slice(close + 1))
+    })
+    .join('')
+}
+
+const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", amp: '&' }
+
+/**
+ * The plain-text part of an HTML body an administrator wrote: links become `label: href`, block
+ * ends become blank lines, other tags go, the usual entities are decoded. Placeholders survive, so
+ * the result is a template too.
+ */
+export function htmlToText(html: string): string {
+  let text = html
+  for (const tag of ['head', 'style', 'script', 'title']) text = eachElement(text, tag, () => '')
+  text = eachElement(text, 'a', (open, inner) => {
+    const m = /\shref\s*=\s*(?:"([^"]*)"|'([^']*)')/i.exec(open)
+    const href = m ? (m[1] ?? m[2]) : ''
+    const label = inner.replace(/<[^<>]*>/g, '').trim()
+    return href && label !== href ? (label ? `${label}: ${href}` : href) : label
+  })
+  return text
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|h[1-6]|li|tr|table|blockquote)\s*>/gi, '\n\n')
+    .replace(/<[^<>]*>/g, '')
+    .replace(/&(nbsp|lt|gt|quot|#39|apos|amp);/g, (_m, name: string) => ENTITIES[name])
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}
+
 /** Renders a template; the subject is one line (line breaks from values become spaces). */
 export function render(template: Pick<MailTemplate, 'subject' | 'text' | 'html'>, context: Record<string, unknown>): RenderedMail {
   const text = interpolate(template.text, context)
-  const html =
-    template.html !== undefined
-      ? interpolate(template.html, context, escapeHtml)
-      : text
-          .split(/\n{2,}/)
-          .map((block) => `<p>${escapeHtml(block).replace(/\n/g, '<br>')}</p>`)
-          .join('')
+  const html = template.html !== undefined ? interpolate(template.html, context, escapeHtml) : textToHtml(text)
   return { subject: interpolate(template.subject, context).replace(/[\r\n]+/g, ' ').trim(), text, html }
 }
 
@@ -157,6 +207,14 @@ export class TemplateRegistry {
   original(id: string): MailTemplate | undefined {
     const t = this.templates.get(id)
     return t && { ...t, variables: [...t.variables] }
+  }
+
+  /** The template with the in-process overrides but without the override source: what "reset to default" gives. */
+  defaults(id: string): (MailTemplate & { enabled: boolean }) | undefined {
+    const base = this.templates.get(id)
+    if (!base) return undefined
+    const merged = { ...base, ...this.overrides.get(id) }
+    return { ...merged, variables: [...base.variables], enabled: merged.enabled ?? true }
   }
 
   /** The template with every override applied; undefined for an unknown id. */

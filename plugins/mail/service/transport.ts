@@ -22,8 +22,13 @@ export interface Transport {
   close(): void
 }
 
-/** SMTP waits this long to connect and for the greeting, and for any reply after that. */
-const CONNECT_TIMEOUT_MS = 10_000
+/**
+ * SMTP waits this long to connect, then for the greeting, then for any reply after that. Connect
+ * plus greeting stay under the admin connection test's 15 s, so a server that is down or silent
+ * is reported with the transport's own reason (`Greeting never received`, `ECONNREFUSED`…).
+ */
+const CONNECT_TIMEOUT_MS = 5_000
+const GREETING_TIMEOUT_MS = 8_000
 const SOCKET_TIMEOUT_MS = 30_000
 
 /** A relative `filesystem` path lives under DATA_DIR; an absolute one is taken as is. */
@@ -52,7 +57,7 @@ function smtp(mode: Extract<MailModeValue, { type: 'smtp' }>): Transport {
     auth: mode.username ? { user: mode.username, pass: mode.password ?? '' } : undefined,
     tls: { rejectUnauthorized: !mode.skip_cert_validation },
     connectionTimeout: CONNECT_TIMEOUT_MS,
-    greetingTimeout: CONNECT_TIMEOUT_MS,
+    greetingTimeout: GREETING_TIMEOUT_MS,
     socketTimeout: SOCKET_TIMEOUT_MS,
     logger: false,
   })
