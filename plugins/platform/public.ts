@@ -103,7 +103,10 @@ export function publicRoutes(ctx: PluginContext, hasUsers: () => Promise<boolean
   const current = async () => {
     const snapshot = await ctx.settings.snapshot()
     const users = await hasUsers()
-    if (cached?.snapshot !== snapshot || cached.users !== users) cached = { snapshot, users, doc: publicSettings(snapshot, ctx.debug, users) }
+    if (cached?.snapshot !== snapshot || cached.users !== users) {
+      // The debug switch is a setting too (POST /api/admin/system/debug), so it changes only with the snapshot.
+      cached = { snapshot, users, doc: publicSettings(snapshot, await ctx.kernel.debugMode.enabled(), users) }
+    }
     return { ...cached.doc, time: new Date().toISOString() }
   }
   return new Elysia({ tags: ['public'] })
