@@ -88,7 +88,7 @@ describe('PUT /api/admin/assets', () => {
     expect(under.status).toBe(409)
   })
 
-  test('413 beyond assets.max_upload_size (before reading the body when it says its length)', async () => {
+  test('413 beyond assets.max_upload_size; bodies past the parsers\' 2 MiB are taken', async () => {
     await t.kernel.settings.update({ 'assets.max_upload_size': 1000 })
     try {
       const res = await upload(t, [file('big.bin', new Uint8Array(2000))], { cookie: admin.cookie })

@@ -20,7 +20,10 @@ const driver = (overrides: Record<string, unknown> = {}) => ({
   type: 's3', public_url: 'https://cdn.example.com/files/', access_key: 'S3RVER', secret_key: 'S3RVER',
   bucket: BUCKET, region: 'us-east-1', endpoint, path_style: true, ...overrides,
 })
-const direct = () => new S3Storage({ ...driver(), type: undefined } as never)
+const direct = () => {
+  const { type: _type, ...settings } = driver()
+  return new S3Storage(settings as ConstructorParameters<typeof S3Storage>[0])
+}
 
 beforeAll(async () => {
   const { default: S3rver } = await import('s3rver')
@@ -62,6 +65,15 @@ describe('assets in an S3 bucket', () => {
     expect((await upload(t, [file('logo.png', 'NEW')], { cookie: admin.cookie }, 'brand')).status).toBe(200)
     expect(await (await direct().read('assets/brand/logo.png'))!.text()).toBe('NEW')
     await upload(t, [file('root.css', 'a{}', 'text/css')], { cookie: admin.cookie })
+  })
+
+  test('a file past the S3 part size is stored whole', async () => {
+    const big = new Uint8Array(12 * 1024 * 1024).map((_, i) => i % 251)
+    const res = await upload(t, [file('big.bin', big)], { cookie: admin.cookie }, 'large')
+    expect(res.status).toBe(200)
+    expect(res.body.assets[0].size).toBe(big.length)
+    expect(new Uint8Array(await (await direct().read('assets/large/big.bin'))!.arrayBuffer())).toEqual(big)
+    expect((await t.request('POST', '/api/admin/assets/delete', { cookie: admin.cookie, body: { names: ['large/big.bin'] } })).body).toEqual({ deleted: 1 })
   })
 
   test('GET lists prefixes as directories, then objects; a missing directory is empty', async () => {
