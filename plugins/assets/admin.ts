@@ -3,7 +3,7 @@ import { actorOf, pageParams, PageOf, type PluginContext } from 'hatchery'
 import { DeleteBody, ListQuery, SearchBody, StorageAsset } from './model'
 import { parseDirectory } from './service/names'
 import { deleteAssets, listAssets, MAX_FILES_PER_UPLOAD, searchAssets, uploadAssets } from './service/assets'
-import { openStorage } from './service/storage'
+import { currentStorage } from './service/storage'
 import { readMultipart } from './service/multipart'
 
 /** The largest `assets.max_upload_size` may be (Bun's request body limit in `main.ts`). */
@@ -11,10 +11,7 @@ export const UPLOAD_CEILING = 1024 * 1024 * 1024
 
 /** `/api/admin/assets`: files the panel serves publicly (logos, banners), in the `storage_driver` storage. */
 export function adminAssetRoutes(ctx: PluginContext) {
-  const storage = async () => {
-    const s = await ctx.settings.snapshot()
-    return openStorage(s.get('storage_driver'), { dataDir: ctx.dataDir, appUrl: s.get('app.url') })
-  }
+  const storage = () => currentStorage(ctx.settings, ctx.dataDir)
   return new Elysia({ prefix: '/assets', tags: ['admin assets'] })
     .use(ctx.guard)
     .get('', async ({ query }) => ({ assets: await listAssets(await storage(), parseDirectory(query.directory), pageParams(query)) }), {

@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import { NotFound, type PluginContext } from 'hatchery'
 import { ASSETS_PREFIX } from './service/assets'
 import { isRelativePath, MAX_DEPTH } from './service/names'
-import { FilesystemStorage, openStorage } from './service/storage'
+import { currentStorage, FilesystemStorage } from './service/storage'
 
 /**
  * Uploaded assets may be HTML or SVG: served from the panel's origin they must not run script or
@@ -29,8 +29,7 @@ export function assetFileRoutes(ctx: PluginContext) {
     '/*',
     async ({ params, request }) => {
       const name = decodePath(params['*'])
-      const s = await ctx.settings.snapshot()
-      const storage = openStorage(s.get('storage_driver'), { dataDir: ctx.dataDir, appUrl: s.get('app.url') })
+      const storage = await currentStorage(ctx.settings, ctx.dataDir)
       const file = storage instanceof FilesystemStorage && isRelativePath(name, MAX_DEPTH + 1) ? await storage.read(`${ASSETS_PREFIX}/${name}`) : null
       if (!file) throw new NotFound('file not found')
       const modified = new Date((file as Blob & { lastModified: number }).lastModified)

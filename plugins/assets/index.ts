@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import { definePlugin, type PluginSettings, type SettingsOf } from 'hatchery'
 import { adminAssetRoutes, UPLOAD_CEILING } from './admin'
 import { assetFileRoutes } from './files'
-import { openStorage, type Storage } from './service/storage'
+import { currentStorage, type Storage } from './service/storage'
 
 const settings = {
   'assets.max_upload_size': {
@@ -33,18 +33,13 @@ export default definePlugin({
   description: 'Admin assets and the file storage (filesystem or S3) behind them',
   dependsOn: ['users'],
   settings,
-  setup: (ctx): AssetsApi => ({
-    async storage() {
-      const s = await ctx.settings.snapshot()
-      return openStorage(s.get('storage_driver'), { dataDir: ctx.dataDir, appUrl: s.get('app.url') })
-    },
-  }),
+  setup: (ctx): AssetsApi => ({ storage: () => currentStorage(ctx.settings, ctx.dataDir) }),
   routes: {
     admin: (ctx) => new Elysia().use(adminAssetRoutes(ctx)),
     root: (ctx) => assetFileRoutes(ctx),
   },
 })
 
-export { openStorage, FilesystemStorage, S3Storage, StorageError, s3Endpoint, joinUrl } from './service/storage'
+export { openStorage, currentStorage, FilesystemStorage, S3Storage, StorageError, s3Endpoint, joinUrl } from './service/storage'
 export type { Storage, StorageEntry, S3Settings } from './service/storage'
 export { isSegment, isRelativePath } from './service/names'

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import type { Static } from '@sinclair/typebox'
-import type { StorageDriver } from 'hatchery'
+import type { SettingsService, StorageDriver } from 'hatchery'
 import { FilesystemStorage } from './filesystem'
 import { S3Storage } from './s3'
 import type { Storage } from './types'
@@ -18,4 +18,10 @@ export { StorageError, joinUrl, type Storage, type StorageEntry } from './types'
 export function openStorage(driver: Static<typeof StorageDriver>, env: { dataDir: string; appUrl: string }): Storage {
   if (driver.type === 's3') return new S3Storage(driver)
   return new FilesystemStorage(resolve(env.dataDir, driver.path), env.appUrl)
+}
+
+/** The storage the `storage_driver` setting names now (the setting is read on every call). */
+export async function currentStorage(settings: SettingsService, dataDir: string): Promise<Storage> {
+  const s = await settings.snapshot()
+  return openStorage(s.get('storage_driver'), { dataDir, appUrl: s.get('app.url') })
 }
