@@ -6,6 +6,7 @@ import {
   useTestApp, type AdminCaller,
 } from 'hatchery/testing'
 import { StorageAsset } from './model'
+import { currentStorage } from './service/storage'
 import { file, upload } from './test-helpers'
 
 const t = useTestApp()
@@ -83,9 +84,10 @@ describe('PUT /api/admin/assets', () => {
   test('409 when a directory is where the file would go, or a file where a directory must be', async () => {
     const dir = await upload(t, [file('images')], { cookie: admin.cookie })
     expect(dir.status).toBe(409)
-    expect(dir.body.errors[0]).toStartWith('images: ')
+    expect(dir.body.errors).toEqual(['images is not a file'])
     const under = await upload(t, [file('x.png')], { cookie: admin.cookie }, 'images/logo.png')
     expect(under.status).toBe(409)
+    expect(under.body.errors).toEqual(['images/logo.png is not a directory'])
   })
 
   test('413 beyond assets.max_upload_size; bodies past the parsers\' 2 MiB are taken', async () => {
@@ -230,4 +232,17 @@ describe('POST /api/admin/assets/delete', () => {
     await expectGuarded(t, { method: 'POST', path: '/api/admin/assets/delete', body: { names: ['big.bin'] } }, plain, [{ token: key }, { cookie: reader.cookie }], 'assets.delete')
     expect(existsSync(join(root(), 'big.bin'))).toBe(true)
   })
+})
+
+test('the storage other plugins get (ctx.api(assets).storage()) is the one the routes use', async () => {
+  const storage = await currentStorage(t.kernel.settings, t.config.dataDir)
+  expect(storage.driver).toBe('filesystem')
+  expect(await storage.write('assets/shared/from-api.txt', 'api')).toBe(3)
+  expect((await list('?directory=shared')).body.assets.data.map((a: any) => a.name)).toEqual(['shared/from-api.txt'])
+  expect(await (await storage.read('assets/shared/from-api.txt'))!.text()).toBe('api')
+  expect(await storage.delete('assets/shared/from-api.txt')).toBe(true)
+  expect(await storage.delete('assets/shared/from-api.txt')).toBe(false)
+  expect(existsSync(join(root(), 'shared'))).toBe(false)
+  await expect(storage.write('../escape.txt', 'x')).rejects.toThrow('invalid storage key')
+  await expect(storage.write('.tmp/x', 'x')).rejects.toThrow('.tmp is reserved')
 })

@@ -68,7 +68,7 @@ export async function uploadAssets(
   if (files.length > MAX_FILES_PER_UPLOAD) throw new BadRequest(`too many files: at most ${MAX_FILES_PER_UPLOAD} per request`)
   for (const { name } of files) {
     const reason = await storage.blocked(keyOf(name))
-    if (reason) throw new Conflict(`${name}: ${reason.replace(`${ASSETS_PREFIX}/`, '')}`)
+    if (reason) throw new Conflict(reason.startsWith(`${ASSETS_PREFIX}/`) ? reason.slice(ASSETS_PREFIX.length + 1) : reason)
   }
   const stored: Asset[] = []
   try {

@@ -42,8 +42,8 @@ export class FilesystemStorage implements Storage {
       const info = await lstat(join(this.root, ...parts.slice(0, i))).catch((e) => (code(e) === 'ENOENT' ? null : Promise.reject(e)))
       if (!info) return null
       const name = parts.slice(0, i).join('/')
-      if (i < parts.length && !info.isDirectory()) return `${name} is a file, not a directory`
-      if (i === parts.length && !info.isFile()) return `${name} is a directory`
+      if (i < parts.length && !info.isDirectory()) return `${name} is not a directory`
+      if (i === parts.length && !info.isFile()) return `${name} is not a file`
     }
     return null
   }
