@@ -9,7 +9,7 @@ import {
   type PermissionCatalog,
   type Principal,
 } from './permissions'
-import { FLAG_EXEMPT, FLAG_PERMISSION, FLAG_PUBLIC, FLAG_RAW_BODY, FLAG_TIMEOUT, type Gate, type RouteRegistry } from './routes'
+import { FLAG_BODY_LIMIT, FLAG_EXEMPT, FLAG_PERMISSION, FLAG_PUBLIC, FLAG_RAW_BODY, FLAG_TIMEOUT, type Gate, type RouteRegistry } from './routes'
 import { requestMeta } from './http'
 
 /** `user:account.email`, `admin:nodes.update`, `server:files.read`. */
@@ -99,6 +99,8 @@ const resolvePrincipal = ({ request }: { request: Request }) => ({ principal: pr
  * - `public: true` — no authentication inside `/api/client` or `/api/admin` (and no principal);
  * - `exempt: ['suspended', 'two-factor']` — reachable by suspended users / users lacking 2FA;
  * - `rawBody: true` — the body is not parsed; read it with `readRawBody`;
+ * - `bodyLimit: bytes` — the largest body the route takes, above the parsers' 2 MiB (with
+ *   `rawBody`, an upload); the request-wide early 413 then lets bodies up to it through;
  * - `timeout: 120` — seconds this route may take instead of the panel's `REQUEST_TIMEOUT`;
  *   `timeout: false` for streams (file contents, downloads, logs), which then call
  *   `server.timeout(request, seconds)` to keep an idle timeout of their own;
@@ -113,6 +115,10 @@ export function createGuard(state: GuardState) {
       authenticated: (on: boolean) => (on ? { resolve: resolvePrincipal } : {}),
       exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown>, resolve: resolvePrincipal }),
       rawBody: (on: boolean) => ({ detail: { [FLAG_RAW_BODY]: on } as Record<string, unknown> }),
+      bodyLimit: (bytes: number) => {
+        if (!(Number.isInteger(bytes) && bytes >= 1)) throw new Error(`bodyLimit must be a whole number of bytes, got ${bytes}`)
+        return { detail: { [FLAG_BODY_LIMIT]: bytes } as Record<string, unknown> }
+      },
       timeout: (seconds: number | false) => {
         if (seconds !== false && !(Number.isInteger(seconds) && seconds >= 1)) throw new Error(`timeout must be a whole number of seconds or false, got ${seconds}`)
         return { detail: { [FLAG_TIMEOUT]: seconds } as Record<string, unknown> }

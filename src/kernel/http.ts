@@ -225,7 +225,7 @@ export function httpKernel(opts: HttpOptions) {
       set.headers['x-request-id'] = meta.id
       set.headers['vary'] = 'Accept'
       const length = Number(request.headers.get('content-length') ?? NaN)
-      if (length > routes.maxBodyLimit) throw new PayloadTooLarge(BODY_LIMIT)
+      if (length > routes.maxBodyLimit) throw new PayloadTooLarge(routes.maxBodyLimit)
       if (opts.onRequest) {
         const url = request.url
         const start = url.indexOf('/', url.indexOf('//') + 2)
@@ -236,7 +236,7 @@ export function httpKernel(opts: HttpOptions) {
     .onParse({ as: 'global' }, async ({ request, contentType, route }) => {
       const info = routes.get(request.method, route)
       if (info?.rawBody) return RAW_BODY
-      const bytes = await readLimited(request, BODY_LIMIT)
+      const bytes = await readLimited(request, info?.bodyLimit ?? BODY_LIMIT)
       const media = mediaType(contentType)
       if (bytes.length === 0 && !media) return {}
       if (!media) throw new BadRequest('invalid payload: missing content type header')

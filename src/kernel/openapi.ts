@@ -67,8 +67,9 @@ function decorate(doc: any, routes: RouteRegistry) {
         // A custom parser hides the content types from the generator; the route's schema is still ours.
         const schema =
           json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema ?? (info?.bodySchema ? jsonSchema(JSON.parse(JSON.stringify(info.bodySchema))) : undefined)
+        // A raw body is bytes, unless the route declares its own media type (a multipart upload).
         op.requestBody.content = info?.rawBody
-          ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
+          ? json ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } : op.requestBody.content
           : Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
       }
       op.responses ??= {}

@@ -7,6 +7,7 @@ export const FLAG_EXEMPT = 'x-hatchery-exempt'
 export const FLAG_RAW_BODY = 'x-hatchery-raw-body'
 export const FLAG_PERMISSION = 'x-permission'
 export const FLAG_TIMEOUT = 'x-hatchery-timeout'
+export const FLAG_BODY_LIMIT = 'x-hatchery-body-limit'
 
 /** Gates of the guard that a route may be exempt from (account pages a blocked user still needs). */
 export type Gate = 'suspended' | 'two-factor'
@@ -17,6 +18,8 @@ export interface RouteInfo {
   public: boolean
   exempt: ReadonlySet<Gate>
   rawBody: boolean
+  /** Largest body the route accepts in bytes, when it declares one above the parsers' 2 MiB. */
+  bodyLimit?: number
   /** Seconds the route may take instead of the panel's request timeout; `false`: none (streams). */
   timeout?: number | false
   bodySchema?: TSchema
@@ -50,7 +53,8 @@ export class RouteRegistry {
   private methods = new Memoirist<Set<string>>()
   private shapes = new Map<string, Set<string>>()
   private router = new Memoirist<RouteInfo>()
-  readonly maxBodyLimit = 2 * 1024 * 1024
+  /** The largest body any route accepts (2 MiB, or a route's larger `bodyLimit`): bigger requests get 413 before routing. */
+  maxBodyLimit = 2 * 1024 * 1024
 
   /** Reads the built app's routes; `owners` maps `METHOD shape` (see `routeShape`) to the declaring plugin. */
   load(routes: ElysiaRoute[], owners: ReadonlyMap<string, string> = new Map()): void {
@@ -64,12 +68,14 @@ export class RouteRegistry {
         exempt: new Set((detail[FLAG_EXEMPT] as Gate[] | undefined) ?? []),
         rawBody: detail[FLAG_RAW_BODY] === true,
         timeout: detail[FLAG_TIMEOUT] as number | false | undefined,
+        bodyLimit: detail[FLAG_BODY_LIMIT] as number | undefined,
         bodySchema: body && typeof body === 'object' ? (body as TSchema) : undefined,
         querySchema: r.hooks?.query && typeof r.hooks.query === 'object' ? (r.hooks.query as TSchema) : undefined,
         permissions: (detail[FLAG_PERMISSION] as string[] | undefined) ?? [],
         plugin: owners.get(`${r.method} ${routeShape(r.path)}`),
       }
       this.byKey.set(`${r.method} ${r.path}`, info)
+      if (info.bodyLimit !== undefined && info.bodyLimit > this.maxBodyLimit) this.maxBodyLimit = info.bodyLimit
       if (r.method === 'ALL' || r.method === 'WS') continue
       const shape = routeShape(r.path)
       this.router.add(r.method, numbered(shape), info, { ignoreError: true })
