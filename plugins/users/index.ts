@@ -94,3 +94,8 @@ export { listUserActivity, listAdminActivity } from './service/activity'
 export { verifyPassword, hashPassword } from './service/passwords'
 export { createPasswordReset, consumePasswordReset, hasRecentPasswordReset, resetLink, userMailContext, mailPasswordLink, RESET_TOKEN_SECONDS } from './service/resets'
 export type { PasswordLinkOptions } from './service/resets'
+// Sign-in flows of other plugins (OAuth) create users, sessions and checkpoints exactly as password login does.
+export { createUser, findByLogin } from './service/users'
+export { createCheckpoint } from './service/checkpoints'
+export { sessionCookie, readCookie } from './service/cookies'
+export { userAgentOf } from './service/credentials'
