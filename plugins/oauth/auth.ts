@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { requestMeta, type PluginContext } from 'hatchery'
+import { requestMeta, TooManyRequests, type PluginContext } from 'hatchery'
 import { PublicOAuthProvider } from './model'
 import { enabledProviders, toPublicProvider } from './service/providers'
 import { finishAuthorization, startAuthorization, type OAuthDeps } from './service/login'
@@ -50,7 +50,8 @@ export function oauthAuthRoutes(ctx: PluginContext, deps: OAuthDeps) {
         const query = new URL(request.url).searchParams
         try {
           await ctx.rateLimit('oauth_callback', `${params.oauth_provider}:${ip}`)
-        } catch {
+        } catch (e) {
+          if (!(e instanceof TooManyRequests)) throw e
           const url = (await ctx.settings.get('app.url')).replace(/\/+$/, '')
           return redirect(`${url}/auth/login?error=rate_limited`, [])
         }

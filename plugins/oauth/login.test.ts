@@ -337,3 +337,20 @@ describe('a provider that is down, answers garbage, or sits where outbound reque
     }
   })
 })
+
+describe('rate limits', () => {
+  test('a spent callback bucket still redirects (error=rate_limited), never a bare 429', async () => {
+    await t.kernel.settings.update({ 'ratelimits.oauth_callback': { hits: 1, window_seconds: 60 } })
+    try {
+      const locations = new Set<string | null>()
+      for (let i = 0; i < 3; i++) {
+        const res = await t.request('GET', `/api/auth/oauth/${providerUuid}?code=x&state=y`, { ip: '198.51.100.7' })
+        expect(res.status).toBe(307)
+        locations.add(res.headers.get('location'))
+      }
+      expect(locations.has(`${APP}/auth/login?error=rate_limited`)).toBe(true)
+    } finally {
+      await t.kernel.settings.update({ 'ratelimits.oauth_callback': { hits: 100_000, window_seconds: 60 } })
+    }
+  })
+})
