@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
   adminCaller, adminEvents, expectGuarded, expectModel, expectRoutesGuarded, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
-  SETUP_TIMEOUT, useTestApp, type AdminCaller,
+  runJob, SETUP_TIMEOUT, useTestApp, type AdminCaller,
 } from 'hatchery/testing'
 import { AdminOAuthProvider, OAuthLink, ProviderUserLink, SECRET_MASK } from './model'
-import { oauthProviders } from './tables'
+import { oauthProviders, oauthStates } from './tables'
 
 const t = useTestApp()
 let admin: AdminCaller
@@ -246,5 +246,27 @@ describe('/api/client/account/oauth-links', () => {
     expect((await t.request('DELETE', `/api/client/account/oauth-links/${uuid}`, { cookie: me.cookie })).status).toBe(200)
     expect((await t.request('GET', `/api/client/account/oauth-links/${uuid}`, { cookie: me.cookie })).status).toBe(404)
     expect((await t.request('GET', '/api/client/account/oauth-links')).status).toBe(401)
+  })
+
+  test('a link of a provider the user may not manage cannot be removed by the user (409), only by an admin', async () => {
+    const locked = await makeProvider({ link_viewable: true, user_manageable: false })
+    const me = await plainCaller(t)
+    const made = await t.request('POST', `/api/admin/users/${me.uuid}/oauth-links`, { cookie: admin.cookie, body: { oauth_provider_uuid: locked.uuid, identifier: uniq('id') } })
+    const res = await t.request('DELETE', `/api/client/account/oauth-links/${made.body.oauth_link.uuid}`, { cookie: me.cookie })
+    expect(res.status).toBe(409)
+    expect(res.body.errors).toEqual(['you cannot unlink this oauth provider'])
+    expect((await t.request('DELETE', `/api/admin/users/${me.uuid}/oauth-links/${made.body.oauth_link.uuid}`, { cookie: admin.cookie })).status).toBe(200)
+  })
+})
+
+describe('job oauth:purge-states', () => {
+  test('removes authorization requests nobody came back from', async () => {
+    const p = await makeProvider()
+    const db = t.kernel.database.db
+    await db.insert(oauthStates).values({ state_hash: 'a'.repeat(64), browser_hash: 'b'.repeat(64), oauth_provider_uuid: p.uuid, code_verifier: 'x', expires: new Date(Date.now() - 1000) })
+    await db.insert(oauthStates).values({ state_hash: 'c'.repeat(64), browser_hash: 'b'.repeat(64), oauth_provider_uuid: p.uuid, code_verifier: 'x', expires: new Date(Date.now() + 60_000) })
+    await runJob(t, 'oauth:purge-states')
+    const left = (await db.select().from(oauthStates).where(eq(oauthStates.oauth_provider_uuid, p.uuid))).map((r) => r.state_hash)
+    expect(left).toEqual(['c'.repeat(64)])
   })
 })

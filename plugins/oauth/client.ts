@@ -26,11 +26,16 @@ export function clientLinkRoutes(ctx: PluginContext) {
       '/:oauth_link',
       async ({ principal, params, request }) => {
         await userTransaction(ctx.db, principal.user.uuid, async (tx) => {
-          const { link, provider } = await deleteUserLink(tx, principal.user.uuid, params.oauth_link)
+          const { link, provider } = await deleteUserLink(tx, principal.user.uuid, params.oauth_link, { ownAccount: true })
           await ctx.activity.user(tx, actorOf(principal, request), 'oauth-link:delete', { uuid: link.uuid, oauth_provider: provider.name })
         })
         return {}
       },
-      { permission: 'user:oauth-links.delete', params: Params, response: { 200: Empty }, detail: { summary: 'Delete an OAuth link' } },
+      {
+        permission: 'user:oauth-links.delete',
+        params: Params,
+        response: { 200: Empty },
+        detail: { summary: 'Delete an OAuth link', description: 'Only links of `user_manageable` providers (409 `you cannot unlink this oauth provider`); an admin removes the others.' },
+      },
     )
 }

@@ -35,6 +35,7 @@ function startProvider(redirectUri: string): Promise<void> {
         interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
         findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id, ...accounts[id] }) }),
         cookies: { keys: ['a-test-cookie-key-for-oidc-provider'] },
+        ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
       })
       oidc.on('server_error', () => {})
       const handler = oidc.callback()
@@ -204,6 +205,19 @@ describe('GET /api/auth/oauth/{oauth_provider}: the callback', () => {
     expect(me.body.user.uuid).toBe(local.uuid)
     const twice = await signIn({ session })
     expect(twice.location).toBe(`${APP}/account/oauth-links?error=oauth_link_exists`)
+  })
+
+  test('link mode with a provider users may not manage → oauth_link_not_allowed', async () => {
+    await t.request('PATCH', `/api/admin/oauth-providers/${providerUuid}`, { cookie: admin.cookie, body: { user_manageable: false } })
+    try {
+      const local = await plainCaller(t)
+      account('kate')
+      const { location } = await signIn({ session: local.cookie.split('=')[1] })
+      expect(location).toBe(`${APP}/account/oauth-links?error=oauth_link_not_allowed`)
+      expect(await linkOf('kate')).toBeUndefined()
+    } finally {
+      await t.request('PATCH', `/api/admin/oauth-providers/${providerUuid}`, { cookie: admin.cookie, body: { user_manageable: true } })
+    }
   })
 
   test('an email already used by a local account never logs into it', async () => {

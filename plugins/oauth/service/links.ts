@@ -1,5 +1,5 @@
 import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm'
-import { NotFound, paginate, parseUuid, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
+import { Conflict, NotFound, paginate, parseUuid, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
 import { tables as userTables, toAdminUser } from '../../users'
 import { oauthProviders, userOauthLinks } from '../tables'
 import { getProvider, toPublicProvider } from './providers'
@@ -35,8 +35,10 @@ export async function getUserLink(db: Db | Tx, user: string, uuid: string) {
   return row as { link: LinkRow; provider: ProviderRow }
 }
 
-export async function deleteUserLink(tx: Tx, user: string, uuid: string) {
+/** `ownAccount`: the user removing their own link, allowed only for `user_manageable` providers (the reference does not check: QUIRK). */
+export async function deleteUserLink(tx: Tx, user: string, uuid: string, opts: { ownAccount?: boolean } = {}) {
   const row = await getUserLink(tx, user, uuid)
+  if (opts.ownAccount && !row.provider.user_manageable) throw new Conflict('you cannot unlink this oauth provider')
   await tx.delete(userOauthLinks).where(eq(userOauthLinks.uuid, row.link.uuid))
   return row
 }
