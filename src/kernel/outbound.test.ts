@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fetchOutbound, isPrivateAddress, OutboundError, type Resolver } from './outbound'
 
 const PUBLIC = '93.184.216.34'
@@ -184,5 +187,37 @@ describe('fetchOutbound limits (a real server on loopback, private addresses all
     const started = Date.now()
     expect((await refusal(fetchOutbound(`${base}/slow`, {}, { allowPrivate: true, timeoutMs: 300 }))).reason).toBe('timeout')
     expect(Date.now() - started).toBeLessThan(2000)
+  })
+})
+
+/** A throwaway self-signed certificate for example.test, made with openssl when it is installed (no key is committed). */
+function testCertificate(): { cert: string; key: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'outbound-tls-'))
+  try {
+    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=example.test', '-addext', 'subjectAltName=DNS:example.test'], { stderr: 'ignore', stdout: 'ignore' })
+    if (made.exitCode !== 0) return null
+    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }
+  } catch {
+    return null
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const tls = testCertificate()
+describe.skipIf(!tls)('fetchOutbound over TLS to a pinned address (skipped without openssl)', () => {
+  const { cert, key } = tls ?? { cert: '', key: '' }
+  const server = tls ? Bun.serve({ port: 0, hostname: '127.0.0.1', tls: { cert, key }, fetch: (req) => new Response(`host=${req.headers.get('host')}`) }) : null
+  afterAll(() => server?.stop(true))
+
+  test('connects to the checked address while verifying the certificate against the URL name', async () => {
+    const res = await fetchOutbound(`https://example.test:${server!.port}/`, {}, { allowPrivate: true, resolve: resolveTo('127.0.0.1'), tls: { ca: cert } })
+    expect(await res.text()).toBe(`host=example.test:${server!.port}`)
+  })
+
+  test('a certificate for another name is refused', async () => {
+    const e = await refusal(fetchOutbound(`https://other.test:${server!.port}/`, {}, { allowPrivate: true, resolve: resolveTo('127.0.0.1'), tls: { ca: cert } }))
+    expect(e.reason).toBe('network')
   })
 })

@@ -148,7 +148,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
  */
 export async function fetchOutbound(input: string | URL, init: RequestInit = {}, opts: OutboundOptions = {}): Promise<Response> {
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 10_000)
-  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout
+  const extra = [opts.signal, init.signal].filter((s): s is AbortSignal => !!s)
+  const signal = extra.length ? AbortSignal.any([timeout, ...extra]) : timeout
   const transport = opts.fetch ?? fetch
   const maxRedirects = opts.maxRedirects ?? 5
   let url: URL
@@ -174,7 +175,8 @@ export async function fetchOutbound(input: string | URL, init: RequestInit = {},
         headers: new Headers(headers),
         redirect: 'manual',
         signal,
-        tls: { ...opts.tls, serverName: url.hostname.replace(/^\[|\]$/g, '') },
+        // The certificate is checked against the URL's name (an IP literal has none to send as SNI).
+        tls: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? { ...opts.tls } : { ...opts.tls, serverName: url.hostname },
       } as RequestInit)
     } catch (e) {
       if (timeout.aborted) throw new OutboundError('timeout', 'request timed out')
