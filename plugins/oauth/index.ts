@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { definePlugin, type PluginDescriptor } from 'hatchery'
+import { definePlugin, type PluginContext, type PluginDescriptor } from 'hatchery'
 import users from '../users'
 import * as tables from './tables'
 import { MappingTypes, roleMappingType } from './service/mappings'
@@ -55,7 +55,7 @@ const plugin: PluginDescriptor<OAuthApi> = definePlugin<OAuthApi>({
   },
 })
 
-function deps(ctx: Parameters<NonNullable<typeof plugin.routes>['auth'] & {}>[0]): OAuthDeps {
+function deps(ctx: PluginContext): OAuthDeps {
   return { db: ctx.db, secrets: ctx.secrets, settings: ctx.settings, log: ctx.log, activity: ctx.activity, users: ctx.api(users), mappingTypes: ctx.api(plugin).mappingTypes }
 }
 

@@ -282,7 +282,7 @@ describe('GET /api/auth/oauth/{oauth_provider}: the callback', () => {
     await t.request('PATCH', `/api/admin/oauth-providers/${providerUuid}`, { cookie: admin.cookie, body: { login_bypass_2fa: true } })
   })
 
-  test('a role mapping is applied at login', async () => {
+  test('a role mapping is applied at login, and revoked once it no longer matches (revoke_unmatched)', async () => {
     const role = (await t.request('POST', '/api/admin/roles', { cookie: admin.cookie, body: { name: `mapped_${Date.now()}`, require_two_factor: false, admin_permissions: [], server_permissions: [] } })).body.role
     const mapping = await t.request('POST', `/api/admin/oauth-providers/${providerUuid}/mappings`, {
       cookie: admin.cookie,
@@ -293,6 +293,15 @@ describe('GET /api/auth/oauth/{oauth_provider}: the callback', () => {
     const { session } = await signIn()
     const me = await t.request('GET', '/api/client/account', { cookie: `hatchery_session=${session}` })
     expect(me.body.user.role?.uuid).toBe(role.uuid)
+    const m = `/api/admin/oauth-providers/${providerUuid}/mappings/${mapping.body.oauth_mapping.uuid}`
+    const revoke = await t.request('PATCH', m, {
+      cookie: admin.cookie,
+      body: { matcher: { type: 'field_equals', path: '$.email', equals: 'someone-else@example.org' }, mapping: { type: 'role', role_uuid: role.uuid, revoke_unmatched: true } },
+    })
+    expect(revoke.status).toBe(200)
+    const again = await signIn()
+    const after = await t.request('GET', '/api/client/account', { cookie: `hatchery_session=${again.session}` })
+    expect(after.body.user.role).toBeNull()
     await t.request('DELETE', `/api/admin/oauth-providers/${providerUuid}/mappings/${mapping.body.oauth_mapping.uuid}`, { cookie: admin.cookie })
   })
 })
