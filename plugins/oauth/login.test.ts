@@ -176,6 +176,18 @@ describe('GET /api/auth/oauth/{oauth_provider}: the callback', () => {
     expect(me.status).toBe(200)
     expect(me.body.user).toMatchObject({ username: 'alice', email: 'alice@example.org', name_first: 'ALICE', has_password: false })
     expect((await linkOf(id)).user_uuid).toBe(me.body.user.uuid)
+    expect(res.headers.getSetCookie().find((c) => c.startsWith('oauth_state='))).toContain('Max-Age=0')
+    const activity = await t.request('GET', '/api/client/account/activity', { cookie: `hatchery_session=${session}` })
+    expect(activity.body.activities.data[0]).toMatchObject({ event: 'auth:success', data: { using: 'oauth2' } })
+  })
+
+  test('two callbacks racing with one state: exactly one gets through', async () => {
+    account('lena')
+    const start = await t.request('GET', `/api/auth/oauth/redirect/${providerUuid}`)
+    const back = new URL(await browse(start.headers.get('location')!))
+    const go = () => t.request('GET', back.pathname + back.search, { cookie: `oauth_state=${cookieValue(start, 'oauth_state')}` })
+    const locations = (await Promise.all([go(), go()])).map((r) => r.headers.get('location')).sort()
+    expect(locations).toEqual([APP, `${APP}/auth/login?error=oauth_state_invalid`].sort())
   })
 
   test('a linked login logs into the same account and records last_used', async () => {
