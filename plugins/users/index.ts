@@ -109,3 +109,8 @@ export { enforceActivityRetention, RETENTION_BATCH } from './service/retention'
 export { verifyPassword, hashPassword } from './service/passwords'
 export { createPasswordReset, consumePasswordReset, hasRecentPasswordReset, resetLink, userMailContext, mailPasswordLink, RESET_TOKEN_SECONDS } from './service/resets'
 export type { PasswordLinkOptions } from './service/resets'
+// Sign-in flows of other plugins (OAuth) create users, sessions and checkpoints exactly as password login does.
+export { createUser, findByLogin } from './service/users'
+export { createCheckpoint } from './service/checkpoints'
+export { sessionCookie, readCookie } from './service/cookies'
+export { userAgentOf } from './service/credentials'

@@ -92,6 +92,9 @@ export function coreSettings(env: { dataDir: string; appUrl: string }) {
     'app.telemetry_enabled': { schema: t.Boolean(), default: false },
     'app.registration_enabled': { schema: t.Boolean(), default: true },
 
+    // Lets fetchOutbound reach private/loopback addresses and plain http (a LAN identity provider, tests).
+    'outbound.allow_private_addresses': { schema: t.Boolean(), default: false },
+
     'webauthn.enabled': { schema: t.Boolean(), default: true },
     'webauthn.allow_discoverable': { schema: t.Boolean(), default: true },
     'webauthn.rp_id': { schema: Text(255), default: 'localhost' },
