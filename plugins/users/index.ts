@@ -112,5 +112,7 @@ export type { PasswordLinkOptions } from './service/resets'
 // Sign-in flows of other plugins (OAuth) create users, sessions and checkpoints exactly as password login does.
 export { createUser, findByLogin } from './service/users'
 export { createCheckpoint } from './service/checkpoints'
+export { openSession, startSession } from './service/sessions'
+export type { SessionLogin } from './service/sessions'
 export { sessionCookie, readCookie } from './service/cookies'
 export { userAgentOf } from './service/credentials'

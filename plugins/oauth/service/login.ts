@@ -1,7 +1,7 @@
 import { and, eq, gt, or, sql } from 'drizzle-orm'
 import * as oauth from 'oauth4webapi'
 import { anonymousActor, NotFound, randomAlnum, transaction, type PluginContext, type SettingsSnapshot } from 'hatchery'
-import { createCheckpoint, createUser, findByLogin, getUser, readCookie, sessionCookie, toShortUser, userAgentOf, userTransaction, type UsersApi } from '../../users'
+import { createCheckpoint, createUser, findByLogin, getUser, openSession, readCookie, sessionCookie, startSession, toShortUser, userAgentOf, userTransaction, type SessionLogin, type UsersApi } from '../../users'
 import { oauthProviders, oauthStates, userOauthLinks } from '../tables'
 import { authorizationUrl, ProviderError, redeem, wantsOpenId } from './protocol'
 import { applyMappings, type MappingTypes } from './mappings'
@@ -156,6 +156,7 @@ async function link(deps: OAuthDeps, m: Meta, userUuid: string) {
 async function login(deps: OAuthDeps, m: Meta, cookies: string[]): Promise<CallbackResult> {
   const appUrl = appUrlOf(m.settings)
   const using = { using: 'oauth2', oauth_provider: m.provider.name, user_agent: m.userAgent }
+  const login = (userUuid: string): SessionLogin => ({ userUuid, ip: m.ip, userAgent: m.userAgent, using: 'oauth2', extra: { oauth_provider: m.provider.name } })
   const [existing] = await deps.db
     .select()
     .from(userOauthLinks)
@@ -173,11 +174,9 @@ async function login(deps: OAuthDeps, m: Meta, cookies: string[]): Promise<Callb
       const data = Buffer.from(JSON.stringify({ user: toShortUser(user, m.settings), token })).toString('base64')
       return { location: `${appUrl}/auth/login/checkpoint?data=${encodeURIComponent(data)}`, cookies }
     }
-    const cookie = await userTransaction(deps.db, user.uuid, async (tx) => {
+    const cookie = await openSession(deps.db, deps.users.credentials, deps.activity, login(user.uuid), async (tx) => {
       await applyMappings(tx, deps.mappingTypes, deps.log, m.provider.uuid, user.uuid, m.scopes, m.info)
       await touchLink(tx, existing.uuid)
-      await deps.activity.user(tx, anonymousActor(user.uuid, m.ip), 'auth:success', using)
-      return (await deps.users.credentials.createSession(tx, user.uuid, m.ip, m.userAgent)).cookie
     })
     return { location: appUrl, cookies: [...cookies, sessionCookie(m.settings, cookie)] }
   }
@@ -189,8 +188,7 @@ async function login(deps: OAuthDeps, m: Meta, cookies: string[]): Promise<Callb
     })
     await tx.insert(userOauthLinks).values({ user_uuid: user.uuid, oauth_provider_uuid: m.provider.uuid, identifier: m.identifier })
     await applyMappings(tx, deps.mappingTypes, deps.log, m.provider.uuid, user.uuid, m.scopes, m.info)
-    await deps.activity.user(tx, anonymousActor(user.uuid, m.ip), 'auth:success', using)
-    return (await deps.users.credentials.createSession(tx, user.uuid, m.ip, m.userAgent)).cookie
+    return startSession(tx, deps.users.credentials, deps.activity, login(user.uuid))
   })
   return { location: appUrl, cookies: [...cookies, sessionCookie(m.settings, cookie)] }
 }

@@ -58,22 +58,33 @@ export async function endSession(db: Db, log: ActivityLogs, actor: Actor, uuid: 
   })
 }
 
+/** Who logged in, from where, and how (`auth:success` records `{ using, …extra, user_agent }`). */
+export interface SessionLogin {
+  userUuid: string
+  ip: string
+  userAgent: string
+  using: string
+  extra?: Record<string, unknown>
+}
+
 /**
- * Ends a login that succeeded: a new session and the `auth:success` entry (`{ using, …extra,
- * user_agent }`) in one user transaction, after `before` (e.g. spending a passkey's counter) in
- * the same one. Returns the cookie value; the caller sets the cookie.
+ * Ends a login that succeeded inside the caller's transaction: a new session and its `auth:success`
+ * entry. For flows that create the user in the same transaction (OAuth registration); otherwise use
+ * `openSession`. Returns the cookie value; the caller sets the cookie.
  */
-export function openSession(
-  db: Db,
-  credentials: Credentials,
-  log: ActivityLogs,
-  login: { userUuid: string; ip: string; userAgent: string; using: string; extra?: Record<string, unknown> },
-  before?: (tx: Tx) => Promise<void>,
-): Promise<string> {
+export async function startSession(tx: Tx, credentials: Credentials, log: ActivityLogs, login: SessionLogin): Promise<string> {
+  const session = await credentials.createSession(tx, login.userUuid, login.ip, login.userAgent)
+  await log.user(tx, anonymousActor(login.userUuid, login.ip), 'auth:success', { using: login.using, ...login.extra, user_agent: login.userAgent })
+  return session.cookie
+}
+
+/**
+ * Ends a login that succeeded: `startSession` in one user transaction, after `before` (e.g.
+ * spending a passkey's counter, applying OAuth mappings) in the same one. Returns the cookie value.
+ */
+export function openSession(db: Db, credentials: Credentials, log: ActivityLogs, login: SessionLogin, before?: (tx: Tx) => Promise<void>): Promise<string> {
   return userTransaction(db, login.userUuid, async (tx) => {
     await before?.(tx)
-    const session = await credentials.createSession(tx, login.userUuid, login.ip, login.userAgent)
-    await log.user(tx, anonymousActor(login.userUuid, login.ip), 'auth:success', { using: login.using, ...login.extra, user_agent: login.userAgent })
-    return session.cookie
+    return startSession(tx, credentials, log, login)
   })
 }
