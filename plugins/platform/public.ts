@@ -1,5 +1,5 @@
 import { Elysia, t, type Static } from 'elysia'
-import { RouteOrderItem, type PluginContext, type SettingsSnapshot } from 'hatchery'
+import { RouteOrderItem, wireReady, type PluginContext, type SettingsSnapshot } from 'hatchery'
 import { LANGUAGES } from '../users'
 
 const CaptchaPublic = t.Union([
@@ -101,11 +101,11 @@ export function publicRoutes(ctx: PluginContext, hasUsers: () => Promise<boolean
   // The document changes only with the settings snapshot (and the first user): build it once per snapshot.
   let cached: { snapshot: SettingsSnapshot; users: boolean; doc: Static<typeof PublicSettings> } | undefined
   const current = async () => {
-    const snapshot = await ctx.settings.snapshot()
+    const snapshot = ctx.settings.cached() ?? (await ctx.settings.snapshot())
     const users = await hasUsers()
     if (cached?.snapshot !== snapshot || cached.users !== users) {
       // The debug switch is a setting too (POST /api/admin/system/debug), so it changes only with the snapshot.
-      cached = { snapshot, users, doc: publicSettings(snapshot, await ctx.kernel.debugMode.enabled(), users) }
+      cached = { snapshot, users, doc: wireReady(publicSettings(snapshot, await ctx.kernel.debugMode.enabled(), users)) }
     }
     return { ...cached.doc, time: new Date().toISOString() }
   }

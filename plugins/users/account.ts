@@ -19,7 +19,7 @@ export function accountRoutes(ctx: PluginContext, api: UsersApi) {
       async ({ principal }) => {
         const user = loadedUser(principal) ?? (await api.credentials.user(principal.user.uuid))
         if (!user) throw new Unauthorized('invalid session')
-        return { user: toFullUser(user, await ctx.settings.snapshot()) }
+        return { user: toFullUser(user, ctx.settings.cached() ?? (await ctx.settings.snapshot())) }
       },
       {
         exempt: ['suspended', 'two-factor'],

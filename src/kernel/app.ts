@@ -281,11 +281,14 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
         debug: () => kernel.debugMode.enabled(),
         trustedProxies: config.trustedProxies,
         routes,
-        async onRequest(_request, meta, path) {
+        // Synchronous unless settings must be read or Redis counts: most requests await nothing here.
+        onRequest(_request, meta, path) {
           const bucket = bucketOf(path)
           if (!bucket) return
-          const rule = (await settings.snapshot()).get(`ratelimits.${bucket}`)
-          await limiter.consume(bucket, meta.ip, rule)
+          const key = `ratelimits.${bucket}` as const
+          const cached = settings.cached()
+          if (cached) return limiter.consume(bucket, meta.ip, cached.get(key))
+          return settings.snapshot().then((s) => limiter.consume(bucket, meta.ip, s.get(key)))
         },
       }),
     )

@@ -230,7 +230,8 @@ export function httpKernel(opts: HttpOptions) {
         const url = request.url
         const start = url.indexOf('/', url.indexOf('//') + 2)
         const q = url.indexOf('?', start)
-        await opts.onRequest(request, meta, q === -1 ? url.slice(start) : url.slice(start, q))
+        const pending = opts.onRequest(request, meta, q === -1 ? url.slice(start) : url.slice(start, q))
+        if (pending) await pending
       }
     })
     .onParse({ as: 'global' }, async ({ request, contentType, route }) => {

@@ -47,10 +47,12 @@ export function describeError(e: Error, depth = 0): LogFields {
 
 function errorFields(fields?: LogFields): LogFields | undefined {
   if (!fields) return fields
-  for (const [k, v] of Object.entries(fields)) {
-    if (v instanceof Error) fields = { ...fields, [k]: describeError(v) }
+  let out: LogFields | undefined
+  for (const k in fields) {
+    const v = fields[k]
+    if (v instanceof Error) (out ??= { ...fields })[k] = describeError(v)
   }
-  return fields
+  return out ?? fields
 }
 
 /** Lines kept in memory while stdout is slow; beyond this they are dropped and counted. */
@@ -115,9 +117,12 @@ export function createLogger(opts: LoggerOptions, base: LogFields = {}): Logger 
       if (opts.stderrOnly || ORDER[level] >= ORDER.warn) process.stderr.write(line + '\n')
       else stdoutBuffer().push(line)
     })
+  let hasBase = false
+  for (const _ in base) hasBase = true
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < threshold) return
-    write(JSON.stringify({ level, time: new Date().toISOString(), msg, ...base, ...errorFields(fields) }), level)
+    const line = hasBase ? { level, time: new Date().toISOString(), msg, ...base, ...errorFields(fields) } : { level, time: new Date().toISOString(), msg, ...errorFields(fields) }
+    write(JSON.stringify(line), level)
   }
   return {
     level: opts.level,

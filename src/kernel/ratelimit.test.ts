@@ -13,7 +13,7 @@ async function connect(url: string): Promise<Redis> {
   return redis
 }
 
-async function rejection(fn: () => Promise<void>): Promise<TooManyRequests> {
+async function rejection(fn: () => Promise<void> | void): Promise<TooManyRequests> {
   try {
     await fn()
   } catch (e) {

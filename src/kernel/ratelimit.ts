@@ -14,15 +14,11 @@ export interface RateLimitResult {
   resetAt: number
 }
 
-interface Store {
-  hit(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>
-}
-
-class MemoryStore implements Store {
+class MemoryStore {
   private windows = new Map<string, { count: number; resetAt: number }>()
   private sweepAt = 0
 
-  async hit(key: string, windowMs: number, now: number) {
+  hit(key: string, windowMs: number, now: number): { count: number; resetAt: number } {
     if (now >= this.sweepAt) this.sweep(now)
     let w = this.windows.get(key)
     if (!w || w.resetAt <= now) {
@@ -30,7 +26,7 @@ class MemoryStore implements Store {
       this.windows.set(key, w)
     }
     w.count++
-    return { count: w.count, resetAt: w.resetAt }
+    return w
   }
 
   private sweep(now: number) {
@@ -47,7 +43,7 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {c, ttl}`
 
-class RedisStore implements Store {
+class RedisStore {
   constructor(private redis: Redis, private prefix: string) {}
 
   async hit(key: string, windowMs: number, now: number) {
@@ -80,20 +76,30 @@ export class RateLimiter {
         result = await this.redisStore.hit(key, windowMs, now)
       } catch (error) {
         this.onFallback?.(error)
-        result = await this.memory.hit(key, windowMs, now)
+        result = this.memory.hit(key, windowMs, now)
       }
     } else {
-      result = await this.memory.hit(key, windowMs, now)
+      result = this.memory.hit(key, windowMs, now)
     }
-    return { allowed: result.count <= rule.hits, ...result }
+    return { allowed: result.count <= rule.hits, count: result.count, resetAt: result.resetAt }
   }
 
-  /** Counts one request and throws `TooManyRequests` (429) once the budget is spent. */
-  async consume(bucket: string, subject: string, rule: RateLimitRule): Promise<void> {
-    const r = await this.check(bucket, subject, rule)
-    if (!r.allowed) {
-      const retry = Math.max(1, Math.ceil((r.resetAt - Date.now()) / 1000))
-      throw new TooManyRequests(retry, rule.hits, Math.ceil(r.resetAt / 1000))
+  /**
+   * Counts one request and throws `TooManyRequests` (429) once the budget is spent. Counting in
+   * process memory (no Redis, or Redis down) is synchronous: nothing to await on the hot path.
+   */
+  consume(bucket: string, subject: string, rule: RateLimitRule): Promise<void> | void {
+    if (this.redisStore && (this.redis as any).status === 'ready') {
+      return this.check(bucket, subject, rule).then((r) => {
+        if (!r.allowed) throw tooMany(r.resetAt, rule)
+      })
     }
+    const hit = this.memory.hit(`${bucket}:${subject}`, rule.window_seconds * 1000, Date.now())
+    if (hit.count > rule.hits) throw tooMany(hit.resetAt, rule)
   }
+}
+
+function tooMany(resetAt: number, rule: RateLimitRule): TooManyRequests {
+  const retry = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000))
+  return new TooManyRequests(retry, rule.hits, Math.ceil(resetAt / 1000))
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { Packr, addExtension } from 'msgpackr'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { CONTENT_TYPES } from './negotiate'
-import { FieldError, MAX_DEPTH, PayloadError, decodeJson, decodeMsgpack, decodeXml, encode, isCleanText, msgpackStringsAreUtf8, timestamp, toWire, toXml } from './wire'
+import { FieldError, MAX_DEPTH, PayloadError, decodeJson, decodeMsgpack, decodeXml, encode, isCleanText, msgpackStringsAreUtf8, timestamp, toWire, toXml, wireReady } from './wire'
 
 function payloadError(fn: () => unknown): PayloadError {
   try {
@@ -27,6 +27,16 @@ describe('timestamp / toWire', () => {
     expect(timestamp(new Date('2025-08-22T12:04:05.000Z'))).toBe('2025-08-22T12:04:05Z')
     expect(timestamp(new Date('2025-08-22T12:04:05.120Z'))).toBe('2025-08-22T12:04:05.120Z')
     expect(toWire({ at: new Date('2025-08-22T14:04:05+02:00') })).toEqual({ at: '2025-08-22T12:04:05Z' })
+  })
+
+  test('wireReady converts once, freezes, and is answered as is (also inside a new object)', () => {
+    const doc = wireReady({ app: { at: new Date(0), n: 1n, skip: undefined }, list: [{ x: 1 }] })
+    expect(doc).toEqual({ app: { at: '1970-01-01T00:00:00Z', n: 1 }, list: [{ x: 1 }] } as never)
+    expect(Object.isFrozen(doc) && Object.isFrozen(doc.app) && Object.isFrozen(doc.list[0])).toBe(true)
+    expect(toWire(doc)).toBe(doc)
+    const answer = toWire({ ...doc, time: new Date(1000) }) as Record<string, unknown>
+    expect(answer.app).toBe(doc.app)
+    expect(answer.time).toBe('1970-01-01T00:00:01Z')
   })
 
   test('bigints become numbers, or strings past 2^53', () => {

@@ -9,6 +9,24 @@ export function timestamp(date: Date): string {
   return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso
 }
 
+const READY = new WeakSet<object>()
+
+/**
+ * Converts `value` to wire data once and freezes it, so that answering it again costs no walk:
+ * for documents a route builds once and serves many times (the public settings).
+ * @example const doc = wireReady(buildDocument(snapshot)); return { ...doc, time: now() }
+ */
+export function wireReady<T>(value: T): T {
+  const wire = toWire(value)
+  const mark = (v: unknown) => {
+    if (v === null || typeof v !== 'object' || READY.has(v)) return
+    for (const child of Object.values(v)) mark(child)
+    READY.add(Object.freeze(v))
+  }
+  mark(wire)
+  return wire as T
+}
+
 /**
  * Converts a response value to plain wire data: dates become RFC 3339 strings, bigints numbers
  * (or strings when unsafe), `undefined` fields disappear, binary becomes base64. Plain JSON
@@ -20,6 +38,7 @@ export function toWire(value: unknown): unknown {
     if (value === undefined) return null
     return value
   }
+  if (READY.has(value)) return value
   if (value instanceof Date) return timestamp(value)
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
   if (Array.isArray(value)) {

@@ -39,7 +39,7 @@ export function loadedUser(principal: Principal): UserWithRole | undefined {
  */
 export function createAuthenticator(ctx: PluginContext, credentials: Credentials): Authenticator {
   return async ({ request, ip, setHeader }) => {
-    const settings = await ctx.settings.snapshot()
+    const settings = ctx.settings.cached() ?? (await ctx.settings.snapshot())
     const cookie = readCookie(request.headers.get('cookie'), settings.get('app.session_cookie'))
     let principal: Principal
     let record: UserWithRole

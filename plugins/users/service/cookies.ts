@@ -22,7 +22,15 @@ export function sessionCookie(settings: SettingsSnapshot, value: string, expires
   const name = settings.get('app.session_cookie')
   const seconds = expiresInSeconds ?? settings.get('app.session_duration_seconds')
   const secure = settings.get('app.url').startsWith('https://')
-  return `${name}=${value}; Path=/; Expires=${new Date(Date.now() + seconds * 1000).toUTCString()}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+  return `${name}=${value}; Path=/; Expires=${httpDate(Date.now() + seconds * 1000)}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+}
+
+// The sliding cookie is re-issued on every authenticated request; its date has whole seconds.
+let lastDate = { second: NaN, text: '' }
+function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000)
+  if (second !== lastDate.second) lastDate = { second, text: new Date(second * 1000).toUTCString() }
+  return lastDate.text
 }
 
 /** Clears the session cookie (logout). */

@@ -62,25 +62,32 @@ export class Credentials {
     return { uuid: row.uuid, cookie: `${keyId}:${secret}` }
   }
 
-  /** The session behind a cookie value, or null. Expired sessions are not returned. */
-  async findSession(cookie: string, maxAgeSeconds: number): Promise<SessionRow | null> {
+  /**
+   * The session behind a cookie value, or null. Expired sessions are not returned. A cached answer
+   * comes back synchronously (callers `await` either way; the hot path allocates no promise).
+   */
+  findSession(cookie: string, maxAgeSeconds: number): SessionRow | null | Promise<SessionRow | null> {
     const now = Date.now()
     const hit = this.sessions.get(cookie)
-    let row: SessionRow | null
-    if (hit && hit.until > now) row = hit.value
-    else {
-      row = null
-      const [keyId, secret] = [cookie.slice(0, 16), cookie.slice(17)]
-      if (cookie[16] === ':') {
-        const rows = await this.db.select().from(userSessions).where(eq(userSessions.key_id, keyId))
-        row = rows.find((r) => this.secrets.verifyHmac(secret, r.key_hash)) ?? null
-      }
-      this.remember(this.sessions, cookie, row, now)
+    if (hit && hit.until > now) return this.unexpired(hit.value, maxAgeSeconds, now)
+    return this.loadSession(cookie, now).then((row) => this.unexpired(row, maxAgeSeconds, now))
+  }
+
+  private async loadSession(cookie: string, now: number): Promise<SessionRow | null> {
+    let row: SessionRow | null = null
+    if (cookie[16] === ':') {
+      const rows = await this.db.select().from(userSessions).where(eq(userSessions.key_id, cookie.slice(0, 16)))
+      const secret = cookie.slice(17)
+      row = rows.find((r) => this.secrets.verifyHmac(secret, r.key_hash)) ?? null
     }
+    this.remember(this.sessions, cookie, row, now)
+    return row
+  }
+
+  private unexpired(row: SessionRow | null, maxAgeSeconds: number, now: number): SessionRow | null {
     if (!row) return null
     const lastUsed = this.pendingSessions.get(row.uuid)?.at ?? row.last_used
-    if (lastUsed.getTime() + maxAgeSeconds * 1000 < now) return null
-    return row
+    return lastUsed.getTime() + maxAgeSeconds * 1000 < now ? null : row
   }
 
   touchSession(uuid: string, ip: string, userAgent: string): void {
@@ -95,18 +102,18 @@ export class Credentials {
     return { key, key_start: key.slice(0, 16), key_hash: this.secrets.hmac(key) }
   }
 
-  /** The unexpired key row behind a full key, or null. */
-  async findApiKey(key: string): Promise<ApiKeyRow | null> {
+  /** The unexpired key row behind a full key, or null (synchronously when cached). */
+  findApiKey(key: string): ApiKeyRow | null | Promise<ApiKeyRow | null> {
     const now = Date.now()
     const hit = this.keys.get(key)
-    let row: ApiKeyRow | null
-    if (hit && hit.until > now) row = hit.value
-    else {
-      const [found] = await this.db.select().from(userApiKeys).where(eq(userApiKeys.key_start, key.slice(0, 16))).limit(1)
-      row = found && this.secrets.verifyHmac(key, found.key_hash) ? found : null
-      this.remember(this.keys, key, row, now)
-    }
-    if (!row || (row.expires && row.expires.getTime() <= now)) return null
+    if (hit && hit.until > now) return unexpiredKey(hit.value, now)
+    return this.loadApiKey(key, now).then((row) => unexpiredKey(row, now))
+  }
+
+  private async loadApiKey(key: string, now: number): Promise<ApiKeyRow | null> {
+    const [found] = await this.db.select().from(userApiKeys).where(eq(userApiKeys.key_start, key.slice(0, 16))).limit(1)
+    const row = found && this.secrets.verifyHmac(key, found.key_hash) ? found : null
+    this.remember(this.keys, key, row, now)
     return row
   }
 
@@ -116,14 +123,15 @@ export class Credentials {
 
   // ------------------------------------------------------------ users
 
-  /** A user and role, cached for `CACHE_MS`. */
-  async user(uuid: string): Promise<UserWithRole | null> {
+  /** A user and role, cached for `CACHE_MS` (synchronously when cached). */
+  user(uuid: string): UserWithRole | null | Promise<UserWithRole | null> {
     const now = Date.now()
     const hit = this.users.get(uuid)
     if (hit && hit.until > now) return hit.value
-    const row = await findUser(this.db, uuid)
-    this.remember(this.users, uuid, row, now)
-    return row
+    return findUser(this.db, uuid).then((row) => {
+      this.remember(this.users, uuid, row, now)
+      return row
+    })
   }
 
   /**
@@ -177,3 +185,6 @@ export class Credentials {
   }
 }
 
+function unexpiredKey(row: ApiKeyRow | null, now: number): ApiKeyRow | null {
+  return !row || (row.expires && row.expires.getTime() <= now) ? null : row
+}
