@@ -50,6 +50,7 @@ const numbered = (shape: string) => shape.replace(/:/g, (_m, i: number) => `:p${
  */
 export class RouteRegistry {
   private byKey = new Map<string, RouteInfo>()
+  private byMethod = new Map<string, Map<string, RouteInfo>>()
   private methods = new Memoirist<Set<string>>()
   private shapes = new Map<string, Set<string>>()
   private router = new Memoirist<RouteInfo>()
@@ -75,6 +76,9 @@ export class RouteRegistry {
         plugin: owners.get(`${r.method} ${routeShape(r.path)}`),
       }
       this.byKey.set(`${r.method} ${r.path}`, info)
+      let paths = this.byMethod.get(r.method)
+      if (!paths) this.byMethod.set(r.method, (paths = new Map()))
+      paths.set(r.path, info)
       if (info.bodyLimit !== undefined && info.bodyLimit > this.maxBodyLimit) this.maxBodyLimit = info.bodyLimit
       if (r.method === 'ALL' || r.method === 'WS') continue
       const shape = routeShape(r.path)
@@ -90,7 +94,8 @@ export class RouteRegistry {
   }
 
   get(method: string, route: string | undefined): RouteInfo | undefined {
-    return route ? this.byKey.get(`${method} ${route}`) : undefined
+    // Per method, then per template: no key string built on every request.
+    return route ? this.byMethod.get(method)?.get(route) : undefined
   }
 
   all(): RouteInfo[] {

@@ -55,7 +55,9 @@ export function toWire(value: unknown): unknown {
   let out: Record<string, unknown> | undefined
   for (const key in obj) {
     const v = obj[key]
-    const w = v === undefined ? undefined : toWire(v)
+    // Strings, numbers, booleans and null stay as they are: no call for the common fields.
+    const kind = typeof v
+    const w = v === null || kind === 'string' || kind === 'number' || kind === 'boolean' ? v : v === undefined ? undefined : toWire(v)
     if (w !== v || v === undefined) {
       if (!out) {
         out = {}

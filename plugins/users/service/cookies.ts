@@ -3,13 +3,17 @@ import type { SettingsSnapshot } from 'hatchery'
 /** Reads one cookie from a Cookie header (first occurrence wins). */
 export function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq === -1) continue
-    if (part.slice(0, eq).trim() === name) {
-      const value = part.slice(eq + 1).trim()
-      return value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
+  // Scans the header instead of splitting it: this runs on every authenticated request.
+  let start = 0
+  while (start < header.length) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = header.length
+    const eq = header.indexOf('=', start)
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
+      const value = header.slice(eq + 1, end).trim()
+      return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value
     }
+    start = end + 1
   }
   return undefined
 }

@@ -16,7 +16,12 @@ const MAX_AGE_MS = 2000
 
 /** A consistent view of every setting: stored values over defaults, secrets decrypted. */
 export class SettingsSnapshot {
-  constructor(private defs: Map<string, SettingDef>, private stored: Map<string, unknown>) {}
+  /** Stored values over defaults, merged once: a read is one lookup. */
+  private values = new Map<string, unknown>()
+
+  constructor(private defs: Map<string, SettingDef>, private stored: Map<string, unknown>) {
+    for (const [key, def] of defs) this.values.set(key, stored.has(key) ? stored.get(key) : def.default)
+  }
 
   /** The value of a dotted key (`ratelimits.client`), typed by its definition; throws for an unknown key. */
   get<K extends SettingKey>(key: K): SettingValue<K>
@@ -26,9 +31,9 @@ export class SettingsSnapshot {
 
   /** The value of a key known only at run time (a CLI argument, a document walk); throws for an unknown key. */
   value(key: string): unknown {
-    const def = this.defs.get(key)
-    if (!def) throw new Error(`unknown setting ${key}`)
-    return this.stored.has(key) ? this.stored.get(key) : def.default
+    const value = this.values.get(key)
+    if (value === undefined && !this.values.has(key)) throw new Error(`unknown setting ${key}`)
+    return value
   }
 
   has(key: string): boolean {
