@@ -32,10 +32,11 @@ export class Deadlines {
   /** Runs `handle` under the deadline; resolves with its response, or with the 503 if it is late. */
   run(request: Request, handle: () => Promise<Response>): Promise<Response> {
     const scope: QueryScope = { deadline: performance.now() + this.timeoutMs }
-    return queryScope.run(scope, () => new Promise<Response>((resolve, reject) => {
+    return new Promise<Response>((resolve, reject) => {
       const entry: InFlight = { request, scope, answer: resolve }
       this.inFlight.add(entry)
-      handle().then(
+      // Only the handler needs the scope; settling the answer does not.
+      queryScope.run(scope, handle).then(
         (response) => {
           this.inFlight.delete(entry)
           resolve(response)
@@ -45,7 +46,7 @@ export class Deadlines {
           reject(error)
         },
       )
-    }))
+    })
   }
 
   private sweep(): void {
