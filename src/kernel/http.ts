@@ -24,7 +24,11 @@ export interface RequestMeta {
 const metas = new WeakMap<Request, RequestMeta>()
 const peers = new WeakMap<Request, string>()
 
-/** Records the TCP peer of a request (the server does this; tests pick any address). */
+/**
+ * Records the TCP peer of a request: `panel.fetch` (from the socket) and `panel.handle` (tests pick
+ * any address) do this before the app sees it. The kernel's hooks never ask Elysia for `server`:
+ * naming it makes every handler define a getter on its context per request.
+ */
 export function setPeer(request: Request, address: string): void {
   peers.set(request, address)
 }
@@ -209,8 +213,8 @@ export function httpKernel(opts: HttpOptions) {
   }
 
   return new Elysia({ name: 'hatchery.http' })
-    .onRequest(async ({ request, set, server }) => {
-      const peer = peers.get(request) ?? server?.requestIP(request)?.address ?? '127.0.0.1'
+    .onRequest(async ({ request, set }) => {
+      const peer = peers.get(request) ?? '127.0.0.1'
       const ip = resolveClientIp(peer, request.headers, opts.trustedProxies)
       const forwardedId = isTrustedPeer(peer, opts.trustedProxies) ? request.headers.get('x-request-id') : null
       const meta: RequestMeta = {
