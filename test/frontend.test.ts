@@ -7,10 +7,14 @@ import { ConfigError, findFrontendDir, frontendCandidates, loadConfig } from '..
 import { IMMUTABLE, REVALIDATE, pathSegments } from '../src/kernel/frontend'
 
 // The fixture build is copied so the test can add what a repository should not hold: a dot-file,
-// links leading out of the build, a precompressed file.
-const build = mkdtempSync(join(tmpdir(), 'hatchery-frontend-'))
+// links leading out of the build, a precompressed file. FRONTEND_DIR is a `current` link to a
+// release folder, as deployments switch builds.
+const deploy = mkdtempSync(join(tmpdir(), 'hatchery-frontend-'))
+const release1 = join(deploy, 'release-1')
+const build = join(deploy, 'current')
 const outside = mkdtempSync(join(tmpdir(), 'hatchery-outside-'))
-cpSync(join(import.meta.dir, 'fixtures/frontend'), build, { recursive: true })
+cpSync(join(import.meta.dir, 'fixtures/frontend'), release1, { recursive: true })
+symlinkSync(release1, build)
 writeFileSync(join(outside, 'secret.txt'), 'top secret')
 symlinkSync(join(outside, 'secret.txt'), join(build, 'leak.txt'))
 symlinkSync(outside, join(build, 'assets', 'out'))
@@ -19,7 +23,7 @@ const bigJs = `export const data = ${JSON.stringify('hatchery '.repeat(500))}\n`
 writeFileSync(join(build, 'assets', 'chunk-Zk3LmQ9x.js'), bigJs)
 writeFileSync(join(build, 'assets', 'chunk-Zk3LmQ9x.js.gz'), Bun.gzipSync(Buffer.from(bigJs)))
 afterAll(() => {
-  rmSync(build, { recursive: true, force: true })
+  rmSync(deploy, { recursive: true, force: true })
   rmSync(outside, { recursive: true, force: true })
 })
 
@@ -170,6 +174,32 @@ describe('GET <any other path>: index.html', () => {
     } finally {
       await t.kernel.settings.reset(['app.name'])
     }
+  })
+
+  test('a build switched under FRONTEND_DIR (a release link) is served at once; one without index.html gets the landing page', async () => {
+    const release2 = join(deploy, 'release-2')
+    mkdirSync(join(release2, 'assets'), { recursive: true })
+    writeFileSync(join(release2, 'index.html'), '<title>release 2 of {{ settings.app.name }}</title>')
+    writeFileSync(join(release2, 'assets', 'index-def456.js'), 'release 2')
+    const release3 = join(deploy, 'release-3')
+    mkdirSync(release3)
+    const switchTo = (target: string) => {
+      rmSync(build)
+      symlinkSync(target, build)
+    }
+    try {
+      switchTo(release2)
+      expect(await (await get(t, '/server/abc')).text()).toBe('<title>release 2 of Hatchery</title>')
+      expect(await (await get(t, '/assets/index-def456.js')).text()).toBe('release 2')
+      expect((await get(t, '/icon.svg')).headers.get('content-type')).toBe('text/html; charset=utf-8')
+      switchTo(release3)
+      const landing = await get(t, '/server/abc')
+      expect(landing.status).toBe(200)
+      expect(await landing.text()).toContain('href="/openapi.json"')
+    } finally {
+      switchTo(release1)
+    }
+    expect((await get(t, '/icon.svg')).headers.get('content-type')).toBe('image/svg+xml')
   })
 
   test('HEAD answers the headers without the body', async () => {

@@ -1,5 +1,4 @@
 import { Elysia, NotFoundError, type AnyElysia } from 'elysia'
-import { realpathSync } from 'node:fs'
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { BadRequest } from './errors'
@@ -65,6 +64,7 @@ interface BuildFile {
 
 interface IndexHtml {
   html: string
+  csp: string
   etag: string
 }
 
@@ -139,14 +139,17 @@ export function frontend(opts: FrontendOptions): { root(): AnyElysia; routes: An
   if (!opts.dir) {
     return { root: () => new Elysia(), routes: new Elysia({ name: 'hatchery.frontend' }).get('/', landing, { detail: { hide: true } }) }
   }
-  const root = realpathSync(opts.dir)
-  const inside = root.endsWith(sep) ? root : root + sep
+  const dir = opts.dir
 
-  /** A regular file inside the build (symlinks resolved, and refused when they lead out of it). */
+  /**
+   * A regular file inside the build (symlinks resolved, and refused when they lead out of it). The
+   * folder itself is resolved on each call: a `current -> releases/N` link may be switched live.
+   */
   async function locate(segments: string[]): Promise<BuildFile | null> {
     try {
+      const root = await realpath(dir)
       const real = await realpath(join(root, ...segments))
-      if (!real.startsWith(inside)) return null
+      if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) return null
       const st = await stat(real)
       return st.isFile() ? { path: real, size: st.size, mtime: st.mtimeMs } : null
     } catch {
@@ -178,13 +181,16 @@ export function frontend(opts: FrontendOptions): { root(): AnyElysia; routes: An
   // rendered again when the settings change; between, every answer reuses one string.
   let template: { key: string; text: string } | undefined
   let rendered: { template: string; settings: SettingsSnapshot; page: IndexHtml } | undefined
+  let missingWarned = false
 
   async function indexHtml(): Promise<IndexHtml | null> {
     const file = await locate(['index.html'])
     if (!file) {
-      log.warn('the web interface has no index.html', { dir: root })
+      if (!missingWarned) log.warn('the web interface has no index.html: answering the landing page', { dir })
+      missingWarned = true
       return null
     }
+    missingWarned = false
     const key = `${file.size}-${file.mtime}`
     if (template?.key !== key) template = { key, text: await readFile(file.path, 'utf8') }
     const s = await snapshot()
@@ -194,7 +200,8 @@ export function frontend(opts: FrontendOptions): { root(): AnyElysia; routes: An
       const value = key.startsWith('app.') && s.has(key) ? s.value(key) : null
       return value === null || typeof value === 'object' ? '' : escapeHtml(String(value))
     })
-    const page = { html, etag: `"${Bun.hash(html).toString(36)}"` }
+    const csp = indexCsp(s)
+    const page = { html, csp, etag: `"${Bun.hash(html + csp).toString(36)}"` }
     rendered = { template: template.text, settings: s, page }
     return page
   }
@@ -210,7 +217,7 @@ export function frontend(opts: FrontendOptions): { root(): AnyElysia; routes: An
     }
     if (notModified(request, page.etag)) return new Response(null, { status: 304, headers })
     headers['content-type'] = 'text/html; charset=utf-8'
-    headers['content-security-policy'] = indexCsp(await snapshot())
+    headers['content-security-policy'] = page.csp
     return new Response(page.html, { headers })
   }
 
@@ -229,7 +236,7 @@ export function frontend(opts: FrontendOptions): { root(): AnyElysia; routes: An
     return serveIndex(request)
   }
 
-  log.info('web interface served', { dir: root })
+  log.info('web interface served', { dir })
   return {
     // A local hook: it runs for the root namespace's routes (`/assets/*`, `/avatars/*`), never for the API.
     root: () =>
