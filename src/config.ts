@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { existsSync, statSync } from 'node:fs'
 import { parseCidr, type Cidr } from './kernel/net'
 
@@ -21,6 +21,8 @@ export interface Config {
   encryptionKeys: string[]
   migrate: boolean
   pluginsDir?: string
+  /** The web interface's build (a folder holding `index.html`); absent → `GET /` is a landing page. */
+  frontendDir?: string
   logLevel: LogLevel
   /** Seconds a request may take before it is answered 503 and its transaction rolled back. */
   requestTimeout: number
@@ -54,6 +56,22 @@ function parseUrl(name: string, raw: string, protocols: string[]): string {
     throw new ConfigError(name, `expected a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL`)
   }
   return raw
+}
+
+/** Whether this is the `bun build --compile` binary (its modules live in Bun's virtual `$bunfs`). */
+const COMPILED = /^(\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/.test(import.meta.dir)
+
+/**
+ * Where the web interface is looked for when FRONTEND_DIR is unset, in order: `frontend/` beside
+ * the compiled binary (not beside `bun` when run from source), then `frontend/` in the working directory.
+ */
+export function frontendCandidates(): string[] {
+  return [...(COMPILED ? [join(dirname(process.execPath), 'frontend')] : []), resolve('frontend')]
+}
+
+/** The first folder that holds an `index.html`, or undefined. */
+export function findFrontendDir(candidates: string[]): string | undefined {
+  return candidates.find((dir) => existsSync(join(dir, 'index.html')) && statSync(join(dir, 'index.html')).isFile())
 }
 
 /** Bun's idle timeout is at most 255 s and must outlast the request timeout (see main.ts). */
@@ -109,6 +127,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  let frontendDir: string | undefined
+  if (env.FRONTEND_DIR) {
+    frontendDir = resolve(env.FRONTEND_DIR)
+    if (!existsSync(frontendDir) || !statSync(frontendDir).isDirectory()) throw new ConfigError('FRONTEND_DIR', `${env.FRONTEND_DIR} is not a directory`)
+    if (!findFrontendDir([frontendDir])) throw new ConfigError('FRONTEND_DIR', `${env.FRONTEND_DIR} holds no index.html (point it at the build output, e.g. frontend/dist)`)
+  } else {
+    frontendDir = findFrontendDir(frontendCandidates())
+  }
+
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase()
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `expected debug, info, warn, error or silent, got "${env.LOG_LEVEL}"`)
@@ -136,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKeys: parseEncryptionKeys(env.APP_ENCRYPTION_KEY),
     migrate: parseBool('DATABASE_MIGRATE', env.DATABASE_MIGRATE, true),
     pluginsDir,
+    frontendDir,
     logLevel: logLevel as LogLevel,
   }
 }

@@ -20,6 +20,7 @@ import { Deadlines } from './deadline'
 import { uniqueMessage } from './errors'
 import { RouteRegistry, routeShape } from './routes'
 import { docsRoutes } from './openapi'
+import { frontend } from './frontend'
 import { ActivityLogs } from './activity'
 import { EventBus, bindEvents } from './events'
 import { DebugMode } from './system'
@@ -293,8 +294,9 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
       }),
     )
 
+    const site = frontend({ dir: config.frontendDir, settings, log: kernel.log })
     const namespaces: Record<Namespace, AnyElysia> = {
-      root: new Elysia(),
+      root: site.root(),
       public: new Elysia({ prefix: NAMESPACE_PREFIX.public }),
       auth: new Elysia({ prefix: NAMESPACE_PREFIX.auth }),
       client: guardedNamespace('client', NAMESPACE_PREFIX.client, guardState, guard, routes),
@@ -327,6 +329,8 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     app.use(docsRoutes(() => app, routes))
     for (const ns of Object.values(namespaces)) app.use(ns)
     routes.load(app.routes as never, ownerNames)
+    // After the registry: the web interface's catch-all must not turn unknown API paths into 405s.
+    app.use(site.routes)
 
     const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
     const handle = (request: Request, o: { ip?: string } = {}) => {
