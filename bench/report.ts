@@ -35,6 +35,8 @@ export interface ScenarioResult {
   bare?: Measurement
   measurement?: Measurement
   ratio?: number
+  /** Bare's server CPU per request over the panel's: the ratio a shared machine distorts least. */
+  cpuRatio?: number | null
   verdict: string
 }
 
@@ -97,15 +99,21 @@ function statusMix(m: Measurement): string {
   return parts.join(' ') || 'none'
 }
 
-function row(title: string, m: Measurement, ratio: string, target: string, note: string): string[] {
-  return [title, Math.round(m.rps).toLocaleString('en-US'), ms(m.p50), ms(m.p99), `${pct(m.serverCpu)}/${pct(m.cpuSeconds / m.seconds)}/${pct(m.otherCpu)}`, statusMix(m), ratio, target, note]
+/** Server CPU microseconds per answered request; null without /proc. */
+export function cpuPerRequest(m: Measurement): number | null {
+  return m.serverCpu === null || m.requests === 0 ? null : (m.serverCpu * m.seconds * 1e6) / m.requests
+}
+
+function row(title: string, m: Measurement, ratio: string, target: string, note: string, cpuRatio = ''): string[] {
+  const us = cpuPerRequest(m)
+  return [title, Math.round(m.rps).toLocaleString('en-US'), ms(m.p50), ms(m.p99), `${pct(m.serverCpu)}/${pct(m.cpuSeconds / m.seconds)}/${pct(m.otherCpu)}`, us === null ? 'n/a' : us.toFixed(1), statusMix(m), ratio, cpuRatio, target, note]
 }
 
 /** Right-aligns the numbers; a short row (a skipped scenario) spans the columns after its title. */
 function table(rows: string[][]): string {
   const columns = rows[0].length
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (i === 0 || r.length === columns ? r[i].length : 0))))
-  const numeric = new Set([1, 2, 3, 4, 6])
+  const numeric = new Set([1, 2, 3, 4, 5, 7, 8])
   const cell = (text: string, i: number, full: boolean) => (!full && i > 0 ? text : numeric.has(i) ? text.padStart(widths[i]) : text.padEnd(widths[i]))
   return rows.map((r) => r.map((text, i) => cell(text, i, r.length === columns)).join('  ').trimEnd()).join('\n')
 }
@@ -113,13 +121,13 @@ function table(rows: string[][]): string {
 export function formatReport(r: BenchResults): string {
   const o = r.options
   const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, ${r.environment.generator}, rate limiter ${r.environment.rateLimiter}`
-  const rows: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'statuses', 'vs bare', 'target', '']]
+  const rows: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'srv µs/req', 'statuses', 'vs bare', 'cpu vs bare', 'target', '']]
   for (const s of r.scenarios) {
     if (s.skipped) {
       rows.push([s.title, `skipped: ${s.skipped}`])
       continue
     }
-    rows.push(row(s.title, s.measurement!, s.ratio!.toFixed(2), `≥ ${s.target.toFixed(2)}`, s.verdict))
+    rows.push(row(s.title, s.measurement!, s.ratio!.toFixed(2), `≥ ${s.target.toFixed(2)}`, s.verdict, s.cpuRatio ? s.cpuRatio.toFixed(2) : ''))
     rows.push(row(`  vs ${r.bare.title}`, s.bare!, '', '', ''))
   }
   for (const s of r.scaling) {
@@ -141,6 +149,8 @@ export function formatReport(r: BenchResults): string {
   const legend = [
     'cpu srv/gen/other: CPU of the server, of the load generator and of everything else on the machine',
     '(PostgreSQL, other processes), in % of one core. "vs bare" rows were measured just before their scenario.',
+    'srv µs/req: server CPU per answered request. "cpu vs bare" is bare\'s over the panel\'s: what the req/s',
+    'ratio would be if both servers had a core to themselves (it moves least when the machine is shared).',
     'Scaling rows (p50 ×N) compare p50 at the largest data size with p50 at the smallest, not with bare.',
   ]
   return [head, '', table(rows), '', ...legend, '', 'RSS (VmRSS):', ...rss].join('\n')

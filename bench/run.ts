@@ -13,7 +13,7 @@ import { freePort, ROOT, rssMiB, sleep, startServer, stopAll } from './processes
 import { requireWrk } from './wrk'
 import { cli, inherited, logFile, panelEnv, RESULTS_DIR, runToCompletion, startBenchPanel, type BenchPanel } from './harness'
 import { scalingScenarios, scenarios } from './scenarios'
-import { formatReport, scalingVerdict, verdict, writeResults, type RssResult, type ScalingResult, type ScenarioResult } from './report'
+import { cpuPerRequest, formatReport, scalingVerdict, verdict, writeResults, type RssResult, type ScalingResult, type ScenarioResult } from './report'
 
 const RESULTS_FILE = join(RESULTS_DIR, 'latest.json')
 
@@ -72,7 +72,9 @@ async function bench() {
     const bareMeasurement = await measure(bare, '/', {}, options)
     const m = await measure(panel, s.path, headers, options)
     const ratio = m.rps / bareMeasurement.rps
-    results.push({ ...base, bare: bareMeasurement, measurement: m, ratio, verdict: verdict(m, ratio, s.target) })
+    const [panelUs, bareUs] = [cpuPerRequest(m), cpuPerRequest(bareMeasurement)]
+    const cpuRatio = panelUs && bareUs ? bareUs / panelUs : null
+    results.push({ ...base, bare: bareMeasurement, measurement: m, ratio, cpuRatio, verdict: verdict(m, ratio, s.target) })
   }
   const scalingResults: ScalingResult[] = []
   for (const s of scaling.filter(wanted)) {
