@@ -15,11 +15,10 @@ export default definePlugin({
       // a second, so an unauthenticated route does not cost a query per request.
       let seen = false
       let checked = 0
-      const hasUsers = async () => {
+      const hasUsers = (): boolean | Promise<boolean> => {
         if (seen || Date.now() - checked < 1000) return seen
         checked = Date.now()
-        seen = (await countUsers(ctx.db)) > 0
-        return seen
+        return countUsers(ctx.db).then((n) => (seen = n > 0))
       }
       return publicRoutes(ctx, hasUsers)
     },

@@ -96,7 +96,7 @@ export function publicSettings(s: SettingsSnapshot, debug: boolean, hasUsers: bo
 }
 
 /** `GET /api/settings`, `/api/languages`, `/api/announcements`: no authentication. */
-export function publicRoutes(ctx: PluginContext, hasUsers: () => Promise<boolean>) {
+export function publicRoutes(ctx: PluginContext, hasUsers: () => boolean | Promise<boolean>) {
   const languages = { languages: [...LANGUAGES] }
   // The document changes only with the settings snapshot (and the first user): build it once per snapshot.
   let cached: { snapshot: SettingsSnapshot; users: boolean; doc: Static<typeof PublicSettings> } | undefined

@@ -21,8 +21,19 @@ export interface RequestMeta {
   format: Format
 }
 
-const metas = new WeakMap<Request, RequestMeta>()
-const peers = new WeakMap<Request, string>()
+// Per-request state rides on the Request itself under private symbols: a WeakMap entry per
+// request costs more on every request (and on every garbage collection) than a property.
+const META = Symbol('hatchery.meta')
+const PEER = Symbol('hatchery.peer')
+type Tagged = Request & { [META]?: RequestMeta; [PEER]?: string }
+const metas = {
+  get: (request: Request) => (request as Tagged)[META],
+  set: (request: Request, meta: RequestMeta) => void ((request as Tagged)[META] = meta),
+}
+const peers = {
+  get: (request: Request) => (request as Tagged)[PEER],
+  set: (request: Request, peer: string) => void ((request as Tagged)[PEER] = peer),
+}
 
 /**
  * Records the TCP peer of a request: `panel.fetch` (from the socket) and `panel.handle` (tests pick
