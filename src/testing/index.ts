@@ -18,6 +18,8 @@ export {
   adminCaller, roleCaller, plainCaller, narrowedAdminKey, adminEvents, expectGuarded, expectModel, fromWire,
 } from './callers'
 export type { TestUser, AdminCaller } from './callers'
+export { activitiesOf, lastActivity } from './activity'
+export type { ActivityRow } from './activity'
 export { expectRoutesGuarded } from './sweep'
 export type { SweepOptions } from './sweep'
 export { runCli, runJob } from './run'
