@@ -8,9 +8,7 @@ import { definePlugin, type PluginDescriptor } from '../src/kernel'
 import { PluginError, type LoadedPlugin } from '../src/kernel/loader'
 import { createLogger } from '../src/kernel/logger'
 import { runCommand, type Output } from '../src/cli/run'
-import { SETUP_TIMEOUT, testApp } from './helpers/app'
-import { freshDatabase, type TestDatabase } from './helpers/db'
-import { inlinePlugin } from './helpers/plugins'
+import { freshDatabase, inlinePlugin, SETUP_TIMEOUT, testApp, type TestDatabase } from 'hatchery/testing'
 
 const HERE = import.meta.path
 const root = mkdtempSync(join(tmpdir(), 'hatchery-boot-'))

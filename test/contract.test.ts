@@ -2,9 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import { Elysia, t } from 'elysia'
 import { sql } from 'drizzle-orm'
 import { definePlugin, readRawBody } from '../src/kernel'
-import { useTestApp, type Encoding } from './helpers/app'
+import { login, makeUser, useTestApp, type Encoding } from 'hatchery/testing'
 import { withFixtures } from './helpers/plugins'
-import { login, makeUser } from './helpers/users'
 
 const Body = t.Object({
   name: t.String({ minLength: 3 }),

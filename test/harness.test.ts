@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { useTestApp } from './helpers/app'
+import { useTestApp } from 'hatchery/testing'
 
 describe('test harness', () => {
   const t = useTestApp()

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { Packr } from 'msgpackr'
-import { useTestApp, type Encoding, type TestResponse } from './helpers/app'
-import { adminCaller, type AdminCaller } from './helpers/admin'
+import { adminCaller, useTestApp, type AdminCaller, type Encoding, type TestResponse } from 'hatchery/testing'
 
 // Every route of every bundled plugin, read from /openapi.json, fed NUL bytes, unpaired
 // surrogates and bytes that are not UTF-8 where it takes text: never a 5xx, always a 400.

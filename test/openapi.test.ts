@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import Ajv2020 from 'ajv/dist/2020'
 import addFormats from 'ajv-formats'
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { useTestApp } from './helpers/app'
+import { useTestApp } from 'hatchery/testing'
 
 /** Every schema object of an OpenAPI document: components, parameters, bodies, responses. */
 function schemasOf(doc: any): [string, unknown][] {

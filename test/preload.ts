@@ -1,5 +1,5 @@
 import { afterAll, setDefaultTimeout } from 'bun:test'
-import { dropTemplates, RUN_ID } from './helpers/db'
+import { dropTemplates, RUN_ID } from '../src/testing/db'
 import { installHostResolver } from '../src/kernel/loader'
 
 // Tests of external plugins (`bun test $PLUGINS_DIR` from the panel's checkout) import

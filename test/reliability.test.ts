@@ -6,10 +6,9 @@ import { Elysia } from 'elysia'
 import { definePlugin } from '../src/kernel'
 import { createLogger } from '../src/kernel/logger'
 import { withFixtures } from './helpers/plugins'
-import { testApp, type TestApp, SETUP_TIMEOUT } from './helpers/app'
-import { freshDatabase, type TestDatabase } from './helpers/db'
-import { relaxRateLimits } from './helpers/auth'
-import { login, makeApiKey, makeUser, type TestUser } from './helpers/users'
+import {
+  freshDatabase, login, makeApiKey, makeUser, relaxRateLimits, SETUP_TIMEOUT, testApp, type TestApp, type TestDatabase, type TestUser,
+} from 'hatchery/testing'
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy'
 import { runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
 

@@ -2,8 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { Elysia, t as tb } from 'elysia'
 import { definePlugin } from '../src/kernel'
 import { createLogger } from '../src/kernel/logger'
-import { useTestApp } from './helpers/app'
-import { inlinePlugin } from './helpers/plugins'
+import { inlinePlugin, useTestApp } from 'hatchery/testing'
 
 const liar = definePlugin({
   name: 'liar',

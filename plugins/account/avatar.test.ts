@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { useTestApp, makeApiKey } from 'hatchery/testing'
+import { activitiesOf, useTestApp, makeApiKey } from 'hatchery/testing'
 import usersPlugin, { tables as userTables } from '../users'
-import { activities, jpeg, png, session, webp } from './test-helpers'
+import { jpeg, png, session, webp } from './test-helpers'
 
 const AVATAR = '/api/client/account/avatar'
 const URL_OF = (uuid: string, ext: string) => new RegExp(`^http://localhost:8000/avatars/${uuid}/[A-Za-z0-9]{8}\\.${ext}$`)
@@ -29,7 +29,7 @@ describe('avatar', () => {
       const path = pathOf(res.body.avatar).slice(1)
       expect(await stored(user.uuid)).toBe(path)
       expect(readFileSync(join(t.config.dataDir, path)).equals(image)).toBe(true)
-      expect((await activities(t, user.uuid, 'account:update-avatar')).map((a) => a.data)).toEqual([{}])
+      expect((await activitiesOf(t, user.uuid, 'account:update-avatar')).map((a) => a.data)).toEqual([{}])
       // The account object shows it at once (the users plugin's cache was invalidated).
       expect((await t.request('GET', '/api/client/account', { cookie })).body.user.avatar).toBe(res.body.avatar)
 
@@ -126,7 +126,7 @@ describe('avatar', () => {
       expect(res.body).toEqual({})
       expect(await stored(user.uuid)).toBeNull()
       expect(existsSync(file)).toBe(false)
-      expect((await activities(t, user.uuid, 'account:delete-avatar')).map((a) => a.data)).toEqual([{}])
+      expect((await activitiesOf(t, user.uuid, 'account:delete-avatar')).map((a) => a.data)).toEqual([{}])
       expect((await t.request('GET', '/api/client/account', { cookie })).body.user.avatar).toBeNull()
       const again = await t.request('DELETE', AVATAR, { cookie })
       expect(again.status).toBe(400)

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { useTestApp, makeApiKey } from 'hatchery/testing'
-import { activities, ISO_TIME, session, UUID } from './test-helpers'
+import { activitiesOf, useTestApp, makeApiKey } from 'hatchery/testing'
+import { ISO_TIME, session, UUID } from './test-helpers'
 
 const BASE = '/api/client/account/command-snippets'
 const EGG = '11111111-1111-4111-8111-111111111111'
@@ -31,7 +31,7 @@ describe('command snippets', () => {
       expect(res.body).toEqual({
         command_snippet: { uuid: expect.stringMatching(UUID), name: 'greet', eggs: [EGG], command: 'say hello world', created: expect.stringMatching(ISO_TIME) },
       })
-      const [entry] = await activities(t, userUuid, 'user:command-snippet.create')
+      const [entry] = await activitiesOf(t, userUuid, 'user:command-snippet.create')
       expect(entry.data).toEqual({ uuid: res.body.command_snippet.uuid, name: 'greet', eggs: [EGG], command: 'say hello world' })
     })
 
@@ -123,7 +123,7 @@ describe('command snippets', () => {
       expect(res.body).toEqual({})
       const list = await t.request('GET', `${BASE}?search=patch-me`, { cookie })
       expect(list.body.command_snippets.data).toEqual([{ ...body.command_snippet, eggs: [], command: 'new command' }])
-      const entries = await activities(t, userUuid, 'user:command-snippet.update')
+      const entries = await activitiesOf(t, userUuid, 'user:command-snippet.update')
       expect(entries.at(-1)!.data).toEqual({ uuid, name: 'patch-me', eggs: [], command: 'new command' })
     })
 
@@ -158,7 +158,7 @@ describe('command snippets', () => {
       const res = await t.request('DELETE', `${BASE}/${uuid}`, { cookie })
       expect(res.status).toBe(200)
       expect(res.body).toEqual({})
-      expect((await activities(t, userUuid, 'user:command-snippet.delete')).at(-1)!.data).toEqual({ uuid, name: 'delete-me' })
+      expect((await activitiesOf(t, userUuid, 'user:command-snippet.delete')).at(-1)!.data).toEqual({ uuid, name: 'delete-me' })
       expect((await t.request('DELETE', `${BASE}/${uuid}`, { cookie })).status).toBe(404)
     })
 
@@ -182,7 +182,7 @@ describe('command snippets', () => {
       expect(res.status).toBe(200)
       expect(res.body.command_snippet).toEqual({ uuid: expect.stringMatching(UUID), name: 'copy', eggs: [EGG, UNKNOWN], command: 'op me', created: expect.stringMatching(ISO_TIME) })
       expect(res.body.command_snippet.uuid).not.toBe(source.uuid)
-      expect((await activities(t, userUuid, 'user:command-snippet.duplicate')).at(-1)!.data).toEqual({
+      expect((await activitiesOf(t, userUuid, 'user:command-snippet.duplicate')).at(-1)!.data).toEqual({
         source_uuid: source.uuid,
         source_name: 'original',
         uuid: res.body.command_snippet.uuid,

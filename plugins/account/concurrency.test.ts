@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { useTestApp } from 'hatchery/testing'
+import { activitiesOf, useTestApp } from 'hatchery/testing'
 import { anonymousActor, transaction } from 'hatchery'
 import { lockUser } from '../users'
-import { activities, session } from './test-helpers'
+import { session } from './test-helpers'
 
 const BASE = '/api/client/account/command-snippets'
 const EGG = '11111111-1111-4111-8111-111111111111'
@@ -55,8 +55,8 @@ describe('concurrent command-snippet writes of one user', () => {
     expect(list.body.command_snippets.data.map((s: { name: string }) => s.name).sort()).toEqual(
       [...Array.from({ length: 25 }, (_, i) => `new-${i}`), ...reusedOk].sort(),
     )
-    expect(await activities(t, userUuid, 'user:command-snippet.delete')).toHaveLength(50)
-    expect(await activities(t, userUuid, 'user:command-snippet.create')).toHaveLength(50 + 25 + reusedOk.length)
+    expect(await activitiesOf(t, userUuid, 'user:command-snippet.delete')).toHaveLength(50)
+    expect(await activitiesOf(t, userUuid, 'user:command-snippet.create')).toHaveLength(50 + 25 + reusedOk.length)
   }, 60_000)
 
   test.skipIf(!process.env.DATABASE_URL)('lockUser lets through the foreign-key check of an insert referencing the user (PostgreSQL)', async () => {

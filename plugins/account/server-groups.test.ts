@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { useTestApp, makeApiKey } from 'hatchery/testing'
-import { activities, ISO_TIME, session, UUID } from './test-helpers'
+import { activitiesOf, useTestApp, makeApiKey } from 'hatchery/testing'
+import { ISO_TIME, session, UUID } from './test-helpers'
 
 const BASE = '/api/client/servers/groups'
 const S1 = '11111111-1111-4111-8111-111111111111'
@@ -30,7 +30,7 @@ describe('server groups', () => {
       const res = await create('Minecraft', [S1, S2])
       expect(res.status).toBe(200)
       expect(res.body).toEqual({ server_group: { uuid: expect.stringMatching(UUID), name: 'Minecraft', order: 0, server_order: [S1, S2], created: expect.stringMatching(ISO_TIME) } })
-      const [entry] = await activities(t, userUuid, 'user:server-group.create')
+      const [entry] = await activitiesOf(t, userUuid, 'user:server-group.create')
       expect(entry.data).toEqual({ uuid: res.body.server_group.uuid, name: 'Minecraft', server_order: [S1, S2] })
     })
 
@@ -87,7 +87,7 @@ describe('server groups', () => {
       const after = await t.request('GET', BASE, { cookie: owner.cookie })
       // b keeps order 0; c → 1, a → 2.
       expect(after.body.server_groups.map((g: any) => [g.name, g.order])).toEqual([['group-b', 0], ['group-c', 1], ['group-a', 2]])
-      const [entry] = await activities(t, owner.user.uuid, 'user:server-group.update-order')
+      const [entry] = await activitiesOf(t, owner.user.uuid, 'user:server-group.update-order')
       expect(entry.data).toEqual({ server_group_order: [c.uuid, a.uuid, UNKNOWN, foreign.uuid] })
       // Another account's group is untouched.
       const theirs = await t.request('GET', BASE, { cookie: other })
@@ -145,7 +145,7 @@ describe('server groups', () => {
       expect(res2.status).toBe(200)
       const list = await t.request('GET', BASE, { cookie })
       expect(list.body.server_groups.find((x: any) => x.uuid === g.uuid)).toEqual({ ...g, name: 'renamed', server_order: [S2, S1] })
-      const entries = await activities(t, userUuid, 'user:server-group.update')
+      const entries = await activitiesOf(t, userUuid, 'user:server-group.update')
       expect(entries.at(-1)!.data).toEqual({ uuid: g.uuid, name: 'renamed', server_order: [S2, S1] })
     })
 
@@ -167,7 +167,7 @@ describe('server groups', () => {
       const res = await t.request('DELETE', `${BASE}/${g.uuid}`, { cookie })
       expect(res.status).toBe(200)
       expect(res.body).toEqual({})
-      expect((await activities(t, userUuid, 'user:server-group.delete')).at(-1)!.data).toEqual({ uuid: g.uuid, name: 'delete-me' })
+      expect((await activitiesOf(t, userUuid, 'user:server-group.delete')).at(-1)!.data).toEqual({ uuid: g.uuid, name: 'delete-me' })
       expect((await t.request('DELETE', `${BASE}/${g.uuid}`, { cookie })).status).toBe(404)
     })
 

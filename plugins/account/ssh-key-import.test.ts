@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { useTestApp, makeApiKey } from 'hatchery/testing'
+import { activitiesOf, useTestApp, makeApiKey } from 'hatchery/testing'
 import { DEFAULT_IMPORT_URLS } from './service/ssh-key-import'
-import { activities, session, sshKey } from './test-helpers'
+import { session, sshKey } from './test-helpers'
 
 const IMPORT = '/api/client/account/ssh-keys/import'
 
@@ -66,7 +66,7 @@ describe('POST /api/client/account/ssh-keys/import', () => {
       // Same day as the first: the name gets a suffix instead of the key being lost.
       ['gh-octocat-2024-03-05-2', c.fingerprint],
     ])
-    const [entry] = await activities(t, user.uuid, 'ssh-key:import')
+    const [entry] = await activitiesOf(t, user.uuid, 'ssh-key:import')
     expect(entry.data).toEqual({ provider: 'github', username: 'octocat', ssh_keys: res.body.ssh_keys.map((k: any) => ({ uuid: k.uuid, fingerprint: k.fingerprint })) })
 
     // Importing again adds nothing: every key is already there.

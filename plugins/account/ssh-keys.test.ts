@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { useTestApp, makeApiKey } from 'hatchery/testing'
+import { activitiesOf, useTestApp, makeApiKey } from 'hatchery/testing'
 import { tables } from '.'
-import { activities, DSA_PUBLIC_KEY, ISO_TIME, session, sshKey, UUID } from './test-helpers'
+import { DSA_PUBLIC_KEY, ISO_TIME, session, sshKey, UUID } from './test-helpers'
 
 const BASE = '/api/client/account/ssh-keys'
 const UNKNOWN = '00000000-0000-4000-8000-000000000000'
@@ -34,7 +34,7 @@ describe('SSH keys', () => {
       expect(res.status).toBe(200)
       expect(res.body).toEqual({ ssh_key: { uuid: expect.stringMatching(UUID), name: 'laptop', fingerprint: key.fingerprint, created: expect.stringMatching(ISO_TIME) } })
       expect(res.body.ssh_key.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/)
-      const [entry] = await activities(t, userUuid, 'ssh-key:create')
+      const [entry] = await activitiesOf(t, userUuid, 'ssh-key:create')
       expect(entry.data).toEqual({ uuid: res.body.ssh_key.uuid, fingerprint: key.fingerprint, name: 'laptop' })
       const [row] = await t.kernel.database.db.select().from(tables.userSshKeys).where(eq(tables.userSshKeys.uuid, res.body.ssh_key.uuid))
       expect(row.public_key).toBeInstanceOf(Buffer)
@@ -163,7 +163,7 @@ describe('SSH keys', () => {
       expect(res.body).toEqual({})
       const list = await t.request('GET', `${BASE}?search=new-name`, { cookie })
       expect(list.body.ssh_keys.data).toEqual([{ ...created.body.ssh_key, name: 'new-name' }])
-      const entries = await activities(t, userUuid, 'ssh-key:update')
+      const entries = await activitiesOf(t, userUuid, 'ssh-key:update')
       expect(entries.at(-1)!.data).toEqual({ uuid, fingerprint: created.body.ssh_key.fingerprint, name: 'new-name' })
     })
 
@@ -199,7 +199,7 @@ describe('SSH keys', () => {
       expect(res.status).toBe(200)
       expect(res.body).toEqual({})
       expect((await t.request('GET', `${BASE}?search=to-delete`, { cookie })).body.ssh_keys.total).toBe(0)
-      const entries = await activities(t, userUuid, 'ssh-key:delete')
+      const entries = await activitiesOf(t, userUuid, 'ssh-key:delete')
       expect(entries.at(-1)!.data).toEqual({ uuid, fingerprint: created.body.ssh_key.fingerprint, name: 'to-delete' })
       expect((await t.request('DELETE', `${BASE}/${uuid}`, { cookie })).status).toBe(404)
     })

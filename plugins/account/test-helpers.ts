@@ -1,8 +1,7 @@
-/** Builders shared by this plugin's tests: SSH keys, image headers, sessions, activity. */
+/** Builders shared by this plugin's tests: SSH keys, image headers, sessions. */
 import { generateKeyPairSync } from 'node:crypto'
-import { and, eq } from 'drizzle-orm'
 import sshpk from 'sshpk'
-import users, { tables as userTables } from '../users'
+import users from '../users'
 import { type TestApp, makeUser, type TestUser } from 'hatchery/testing'
 
 export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' | 'rsa-1024' | 'rsa-2048'
@@ -76,12 +75,6 @@ export async function session(t: TestApp, overrides: Parameters<typeof makeUser>
   const api = t.kernel.contexts.get('users')!.api(users)
   const { cookie } = await api.credentials.createSession(t.kernel.database.db, user.uuid, '127.0.0.1', 'bun test')
   return { user, cookie: `${await t.kernel.settings.get('app.session_cookie')}=${cookie}` }
-}
-
-/** The user's activity entries for one event, oldest first. */
-export async function activities(t: TestApp, userUuid: string, event: string) {
-  const a = userTables.userActivities
-  return t.kernel.database.db.select().from(a).where(and(eq(a.user_uuid, userUuid), eq(a.event, event))).orderBy(a.id)
 }
 
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { login, makeApiKey, makeUser } from '../../test/helpers/users'
-import { activitiesOf, lastActivity, relaxRateLimits, updateUser } from '../../test/helpers/auth'
+import { activitiesOf, lastActivity, login, makeApiKey, makeUser, relaxRateLimits, useTestApp } from 'hatchery/testing'
+import { updateUser } from './test-helpers'
 import { createPasswordReset } from './service/resets'
 import { userPasswordResets, userSessions, users } from './tables'
 

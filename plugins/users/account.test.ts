@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { login, makeApiKey, makeUser } from '../../test/helpers/users'
-import { expectModel, relaxRateLimits, updateUser } from '../../test/helpers/auth'
+import { expectModel, login, makeApiKey, makeUser, relaxRateLimits, useTestApp } from 'hatchery/testing'
+import { updateUser } from './test-helpers'
 import { FullUser } from './model'
 import { roles, userSessions } from './tables'
 

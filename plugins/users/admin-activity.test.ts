@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { SETUP_TIMEOUT, useTestApp } from '../../test/helpers/app'
-import { expectModel } from '../../test/helpers/auth'
-import { adminCaller, expectGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, type AdminCaller } from '../../test/helpers/admin'
+import {
+  adminCaller, expectGuarded, expectModel, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, SETUP_TIMEOUT, useTestApp,
+  type AdminCaller,
+} from 'hatchery/testing'
 import { AdminActivity } from './model'
 
 const t = useTestApp()

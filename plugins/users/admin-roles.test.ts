@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { SETUP_TIMEOUT, useTestApp } from '../../test/helpers/app'
-import { makeUser } from '../../test/helpers/users'
-import { expectModel } from '../../test/helpers/auth'
-import { adminCaller, adminEvents, expectGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, type AdminCaller } from '../../test/helpers/admin'
+import {
+  adminCaller, adminEvents, expectGuarded, expectModel, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
+  SETUP_TIMEOUT, useTestApp, type AdminCaller,
+} from 'hatchery/testing'
 import { AdminUser, Empty, Role } from './model'
 import { roles, users } from './tables'
 

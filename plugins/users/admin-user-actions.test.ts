@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { SETUP_TIMEOUT, useTestApp } from '../../test/helpers/app'
-import { makeUser } from '../../test/helpers/users'
-import { enableTwoFactor, expectModel, lastActivity } from '../../test/helpers/auth'
-import { startSmtpSink, type SmtpSink } from '../../test/helpers/mail'
-import { adminCaller, adminEvents, expectGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, type AdminCaller } from '../../test/helpers/admin'
+import {
+  adminCaller, adminEvents, expectGuarded, expectModel, lastActivity, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests,
+  roleCaller, SETUP_TIMEOUT, startSmtpSink, useTestApp, type AdminCaller, type SmtpSink,
+} from 'hatchery/testing'
+import { enableTwoFactor } from './test-helpers'
 import { AdminUser, Empty, UserActivity } from './model'
 import { userRecoveryCodes, users } from './tables'
 import { consumePasswordReset } from './service/resets'

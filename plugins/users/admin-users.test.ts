@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { SETUP_TIMEOUT, useTestApp } from '../../test/helpers/app'
-import { login, makeUser } from '../../test/helpers/users'
-import { usersApi } from '../../test/helpers/auth'
-import { adminCaller, adminEvents, expectGuarded, expectModel, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, type AdminCaller } from '../../test/helpers/admin'
+import {
+  adminCaller, adminEvents, expectGuarded, expectModel, login, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
+  SETUP_TIMEOUT, useTestApp, type AdminCaller,
+} from 'hatchery/testing'
+import { usersApi } from './test-helpers'
 import { AdminUser, Empty } from './model'
 import { userApiKeys, userSessions, users } from './tables'
 

@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { login, makeApiKey, makeUser } from '../../test/helpers/users'
-import { expectModel, lastActivity, relaxRateLimits } from '../../test/helpers/auth'
+import { expectModel, lastActivity, login, makeApiKey, makeUser, relaxRateLimits, useTestApp } from 'hatchery/testing'
 import { ApiKey } from './model'
 import { userApiKeys } from './tables'
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { testApp, useTestApp, type TestApp } from '../../test/helpers/app'
-import { cookieOf, login, makeUser, totp } from '../../test/helpers/users'
-import { codeAfter, enableTwoFactor, expectModel, lastActivity, relaxRateLimits, updateUser } from '../../test/helpers/auth'
+import {
+  cookieOf, expectModel, lastActivity, login, makeUser, relaxRateLimits, testApp, totp, useTestApp, type TestApp,
+} from 'hatchery/testing'
+import { codeAfter, enableTwoFactor, updateUser } from './test-helpers'
 import { FullUser, ShortUser } from './model'
 import { userLoginCheckpoints, userSessions, users } from './tables'
 

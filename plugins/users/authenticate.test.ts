@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { testApp, useTestApp, type RequestOptions, type TestApp } from '../../test/helpers/app'
-import { login, makeApiKey, makeUser, type TestUser } from '../../test/helpers/users'
-import { enableTwoFactor, lastActivity, relaxRateLimits, updateUser, usersApi } from '../../test/helpers/auth'
+import {
+  lastActivity, login, makeApiKey, makeUser, relaxRateLimits, testApp, useTestApp, type RequestOptions, type TestApp, type TestUser,
+} from 'hatchery/testing'
+import { enableTwoFactor, updateUser, usersApi } from './test-helpers'
 import { roles, userApiKeys, userSessions, users } from './tables'
 
 setDefaultTimeout(30_000)

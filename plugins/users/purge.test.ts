@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { login, makeApiKey, makeUser } from '../../test/helpers/users'
+import { login, makeApiKey, makeUser, useTestApp } from 'hatchery/testing'
 import { userApiKeys, userSessions } from './tables'
 
 describe('background purges', () => {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { login, makeUser, type TestUser } from '../../test/helpers/users'
-import { activitiesOf, lastActivity, relaxRateLimits } from '../../test/helpers/auth'
-import { adminCaller } from '../../test/helpers/admin'
-import { startSmtpSink, type SmtpSink, type CapturedMail } from '../../test/helpers/mail'
+import {
+  activitiesOf, adminCaller, lastActivity, login, makeUser, relaxRateLimits, startSmtpSink, useTestApp, type CapturedMail, type SmtpSink,
+  type TestUser,
+} from 'hatchery/testing'
 import usersPlugin from '.'
 import { createPasswordReset, RESET_TOKEN_LENGTH } from './service/resets'
 import { userLoginCheckpoints, userPasswordResets } from './tables'

@@ -1,8 +1,6 @@
 import { afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { cookieOf, login } from '../../test/helpers/users'
-import { activitiesOf, expectModel, relaxRateLimits } from '../../test/helpers/auth'
+import { activitiesOf, cookieOf, expectModel, login, relaxRateLimits, useTestApp } from 'hatchery/testing'
 import { FullUser } from './model'
 import { userSessions, users } from './tables'
 

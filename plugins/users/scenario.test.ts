@@ -1,7 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { useTestApp } from '../../test/helpers/app'
-import { cookieOf, totp } from '../../test/helpers/users'
-import { activitiesOf, codeAfter, expectModel, stepOf } from '../../test/helpers/auth'
+import { activitiesOf, cookieOf, expectModel, totp, useTestApp } from 'hatchery/testing'
+import { codeAfter, stepOf } from './test-helpers'
 import { runCommand, type Output } from '../../src/cli/run'
 import { AdminUser } from './model'
 

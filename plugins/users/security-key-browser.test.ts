@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { existsSync } from 'node:fs'
 import { eq } from 'drizzle-orm'
 import type { Browser, CDPSession, Page } from 'playwright-core'
-import { useTestApp } from '../../test/helpers/app'
-import { makeUser, type TestUser } from '../../test/helpers/users'
-import { lastActivity, relaxRateLimits, updateUser } from '../../test/helpers/auth'
+import { lastActivity, makeUser, relaxRateLimits, useTestApp, type TestUser } from 'hatchery/testing'
+import { updateUser } from './test-helpers'
 import { userSecurityKeyChallenges, userSecurityKeys } from './tables'
 
 setDefaultTimeout(60_000)

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { makeApiKey, makeUser, type TestUser } from '../../test/helpers/users'
-import { expectModel, lastActivity, relaxRateLimits, usersApi } from '../../test/helpers/auth'
+import { expectModel, lastActivity, makeApiKey, makeUser, relaxRateLimits, useTestApp, type TestUser } from 'hatchery/testing'
+import { usersApi } from './test-helpers'
 import { Session } from './model'
 import { userSessions } from './tables'
 

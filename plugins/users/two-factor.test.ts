@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { useTestApp } from '../../test/helpers/app'
-import { login, makeApiKey, makeUser, totp } from '../../test/helpers/users'
-import { codeAfter, enableTwoFactor, lastActivity, relaxRateLimits, stepOf, updateUser } from '../../test/helpers/auth'
+import { lastActivity, login, makeApiKey, makeUser, relaxRateLimits, totp, useTestApp } from 'hatchery/testing'
+import { codeAfter, enableTwoFactor, stepOf, updateUser } from './test-helpers'
 import { userRecoveryCodes, users } from './tables'
 
 setDefaultTimeout(30_000)

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
-import { freshDatabase, type TestDatabase } from '../../test/helpers/db'
+import { freshDatabase, type TestDatabase } from '../testing/db'
 import { MigrationError, deletedMigrations, migrate, migrationStatus, readMigrations, type MigrationSource } from './migrate'
 
 let tdb: TestDatabase

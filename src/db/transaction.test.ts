@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { freshDatabase, type TestDatabase } from '../../test/helpers/db'
+import { freshDatabase, type TestDatabase } from '../testing/db'
 import { pgError } from '../kernel/errors'
 import { transaction } from './transaction'
 

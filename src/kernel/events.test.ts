@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { freshDatabase, type TestDatabase } from '../../test/helpers/db'
+import { freshDatabase, type TestDatabase } from '../testing/db'
 import { afterCommit, transaction } from '../db/transaction'
 import { EventBus, bindEvents, emit } from './events'
 import { createLogger } from './logger'

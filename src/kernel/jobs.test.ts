@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { freshDatabase, type TestDatabase } from '../../test/helpers/db'
+import { freshDatabase, type TestDatabase } from '../testing/db'
 import { JobScheduler } from './jobs'
 import { createLogger } from './logger'
 import type { JobDef, PluginContext } from './plugin'

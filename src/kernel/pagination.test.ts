@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { integer, pgTable, text } from 'drizzle-orm/pg-core'
-import { freshDatabase, type TestDatabase } from '../../test/helpers/db'
+import { freshDatabase, type TestDatabase } from '../testing/db'
 import type { Db } from '../db/client'
 import { pageParams, paginate, toCountedPage } from './pagination'
 

@@ -2,7 +2,7 @@
  * The testing kit for plugin authors, imported as `hatchery/testing` (test files only: it
  * registers `bun:test` hooks). A panel per test file on its own database (embedded PGlite, or a
  * copy of a migrated template on PostgreSQL when `DATABASE_URL` is set), callers of every kind,
- * CLI commands and jobs run in-process, and a sweep of a namespace's guards.
+ * the activity they left, CLI commands and jobs run in-process, and a sweep of a namespace's guards.
  * @example
  * import { useTestApp, expectRoutesGuarded } from 'hatchery/testing'
  * const t = useTestApp({ pluginsDir: '/srv/panel-plugins' })
@@ -18,6 +18,8 @@ export {
   adminCaller, roleCaller, plainCaller, narrowedAdminKey, adminEvents, expectGuarded, expectModel, fromWire,
 } from './callers'
 export type { TestUser, AdminCaller } from './callers'
+export { activitiesOf, lastActivity } from './activity'
+export type { ActivityRow } from './activity'
 export { expectRoutesGuarded } from './sweep'
 export type { SweepOptions } from './sweep'
 export { runCli, runJob } from './run'

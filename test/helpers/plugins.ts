@@ -1,9 +1,8 @@
 import { resolve } from 'node:path'
 import type { PluginDescriptor } from '../../src/kernel/plugin'
-import { withPlugins } from '../../src/testing/plugins'
+import { withPlugins } from 'hatchery/testing'
 
-export { inlinePlugin } from '../../src/testing/plugins'
-
+/** The external fixture plugins (`greeter`, …) that cross-cutting tests load as a `PLUGINS_DIR`. */
 export const FIXTURE_PLUGINS = resolve(import.meta.dir, '../fixtures/plugins')
 
 /** Bundled plugins plus the fixtures folder (as PLUGINS_DIR) plus inline ones, ordered. */

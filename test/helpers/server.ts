@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { TEST_KEY } from './app'
+import { TEST_KEY } from 'hatchery/testing'
 
 export const ROOT = resolve(import.meta.dir, '../..')
 const BUN = join(ROOT, 'node_modules/.bin/bun')

@@ -1,31 +1,20 @@
-import { expect } from 'bun:test'
-import { asc, eq } from 'drizzle-orm'
-import usersPlugin, { type UsersApi } from '../../plugins/users'
-import { userActivities, users } from '../../plugins/users/tables'
-import { totp, type TestApp } from '../../src/testing'
-
-export { expectModel, fromWire, relaxRateLimits } from '../../src/testing'
+/**
+ * Builders shared by this plugin's tests: its API inside a test app, direct user changes, and
+ * two-factor setup with codes that are not refused as replays. The generic helpers (callers,
+ * activity, models) come from `hatchery/testing`.
+ */
+import { eq } from 'drizzle-orm'
+import { totp, type TestApp } from 'hatchery/testing'
+import usersPlugin, { tables, type UsersApi } from '.'
 
 /** The users plugin's public API inside a test app (credentials cache, batched writes). */
 export function usersApi(t: TestApp): UsersApi {
   return t.kernel.contexts.get('users')!.api(usersPlugin)
 }
 
-/** A user's activity rows, oldest first. */
-export async function activitiesOf(t: TestApp, userUuid: string) {
-  return t.kernel.database.db.select().from(userActivities).where(eq(userActivities.user_uuid, userUuid)).orderBy(asc(userActivities.id))
-}
-
-/** The newest activity row of a user with this event (fails the test when there is none). */
-export async function lastActivity(t: TestApp, userUuid: string, event: string) {
-  const rows = (await activitiesOf(t, userUuid)).filter((r) => r.event === event)
-  expect(rows.length).toBeGreaterThan(0)
-  return rows[rows.length - 1]
-}
-
 /** Changes a user row directly and drops the credential caches of `apps` (default: `t`). */
-export async function updateUser(t: TestApp, uuid: string, values: Partial<typeof users.$inferInsert>, apps: TestApp[] = [t]): Promise<void> {
-  await t.kernel.database.db.update(users).set(values).where(eq(users.uuid, uuid))
+export async function updateUser(t: TestApp, uuid: string, values: Partial<typeof tables.users.$inferInsert>, apps: TestApp[] = [t]): Promise<void> {
+  await t.kernel.database.db.update(tables.users).set(values).where(eq(tables.users.uuid, uuid))
   for (const app of apps) usersApi(app).credentials.invalidate()
 }
 

@@ -1,2 +1,0 @@
-export { parseMail, startSmtpSink } from '../../src/testing'
-export type { CapturedMail, SmtpSink, SmtpSinkOptions } from '../../src/testing'

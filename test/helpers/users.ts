@@ -1,2 +1,0 @@
-export { cookieOf, login, makeApiKey, makeUser, totp } from '../../src/testing'
-export type { TestUser } from '../../src/testing'
