@@ -23,6 +23,7 @@ import { docsRoutes } from './openapi'
 import { ActivityLogs } from './activity'
 import { EventBus, bindEvents } from './events'
 import { DebugMode } from './system'
+import { ExtensionSwitch } from './extensions'
 
 /** The kernel without HTTP: what the server, the CLI and tests share. */
 export interface Kernel {
@@ -46,6 +47,8 @@ export interface Kernel {
   migrationSources: MigrationSource[]
   /** APP_DEBUG, changeable at run time through a source a plugin provides (`system`). */
   debugMode: DebugMode
+  /** Plugins switched off at run time (setting `extensions.disabled`). */
+  extensions: ExtensionSwitch
   close(): Promise<void>
 }
 
@@ -154,7 +157,8 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     const guard = createGuard(guardState)
     const activity = new ActivityLogs()
     const debugMode = new DebugMode(config.debug)
-    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources }
+    const extensions = new ExtensionSwitch(settings, catalog, jobs, plugins)
+    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources, extensions }
     const events = new EventBus(log.child({ component: 'events' }))
     const unbind = [bindEvents(database.db, events), bindEvents(database.background, events)]
     cleanup.push(async () => unbind.forEach((f) => f()))
@@ -219,6 +223,7 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
       migrated,
       migrationSources,
       debugMode,
+      extensions,
       async close() {
         if (closed) return
         closed = true
@@ -327,6 +332,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     app.use(docsRoutes(() => app, routes))
     for (const ns of Object.values(namespaces)) app.use(ns)
     routes.load(app.routes as never, ownerNames)
+    kernel.extensions.attachRoutes(routes)
 
     const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
     const handle = (request: Request, o: { ip?: string } = {}) => {
