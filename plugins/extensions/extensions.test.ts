@@ -170,6 +170,8 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
     expect(await t.request('GET', '/api/admin/greetings/count', { cookie: admin.cookie })).toMatchObject(UNKNOWN)
     expect(await t.request('DELETE', '/api/admin/greetings', { cookie: admin.cookie })).toMatchObject(UNKNOWN)
     expect(await t.request('GET', '/api/client/greeter-fan', { cookie: user.cookie })).toMatchObject(UNKNOWN)
+    // Another method on the path: 405 while the plugin is on, 404 now, as for a path nobody serves.
+    expect(await t.request('PUT', '/api/client/greetings', { cookie: user.cookie })).toMatchObject(UNKNOWN)
 
     // Jobs: refused by hand, with the reason.
     await expect(runJob(t, 'greeter:tick')).rejects.toThrow('job greeter:tick is paused: extension greeter is disabled')
@@ -204,6 +206,7 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
     // Enabling brings everything back, data included.
     expect((await toggle(t, 'greeter', true)).status).toBe(200)
     expect((await toggle(t, 'greeter-fan', true)).status).toBe(200)
+    expect((await t.request('PUT', '/api/client/greetings', { cookie: user.cookie })).status).toBe(405)
     const back = await t.request('GET', '/api/client/greetings', { cookie: user.cookie })
     expect(back.status).toBe(200)
     expect(back.body.greetings.data.map((g: any) => g.name)).toContain('kept')
