@@ -276,6 +276,24 @@ describe('across panel processes and restarts', () => {
   }, 30_000)
 })
 
+describe('panel extensions …', () => {
+  test('list, disable and enable from the console, with the same refusals and audit', async () => {
+    await setup()
+    const listed = await runCli(t, ['extensions', 'list', '--json'])
+    expect(listed.code).toBe(0)
+    expect(JSON.parse(listed.stdout)).toContainEqual({ name: 'greeter', version: '0.1.0', enabled: true, external: true })
+    const refused = await runCli(t, ['extensions', 'disable', 'greeter'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('greeter-fan depends on it')
+    expect((await runCli(t, ['extensions', 'disable', 'greeter-fan'])).code).toBe(0)
+    expect(await t.request('GET', '/api/client/greeter-fan', { cookie: admin.cookie })).toMatchObject(UNKNOWN)
+    expect((await adminEvents(t, admin, 'extension:toggle'))[0].data).toEqual({ package_name: 'greeter-fan', enabled: false, source: 'cli' })
+    expect((await runCli(t, ['extensions', 'enable', 'greeter-fan'])).code).toBe(0)
+    expect((await t.request('GET', '/api/client/greeter-fan', { cookie: admin.cookie })).status).toBe(200)
+    expect((await runCli(t, ['extensions', 'enable', 'nothing'])).stderr).toContain('extension not found')
+  })
+})
+
 describe('/api/admin/extensions/manage/*', () => {
   test('501 with the reason, after the permission and the input are checked', async () => {
     await setup()

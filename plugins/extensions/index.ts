@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import { definePlugin } from 'hatchery'
 import { extensionRoutes } from './admin'
 import { manageRoutes } from './manage'
+import { extensionsCli } from './cli'
 
 /**
  * `/api/admin/extensions…`: the installed plugins, and switching one off and on at run time
@@ -13,4 +14,5 @@ export default definePlugin({
   description: 'Lists the installed plugins and enables or disables them at run time',
   dependsOn: ['users'],
   routes: { admin: (ctx) => new Elysia().use(extensionRoutes(ctx)).use(manageRoutes(ctx)) },
+  cli: extensionsCli,
 })
