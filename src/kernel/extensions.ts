@@ -120,7 +120,7 @@ export class ExtensionSwitch {
    * refuse. Seen at once in this process, within 2 s in the others.
    */
   async update(change: (stored: string[]) => string[], within?: (tx: Tx) => Promise<void>): Promise<void> {
-    await this.settings.modify(DISABLED_EXTENSIONS, change, { allowReadOnly: true, within: within && ((tx) => within(tx)) })
+    await this.settings.modify(DISABLED_EXTENSIONS, change, { allowReadOnly: true, within })
     await this.fresh()
   }
 }
