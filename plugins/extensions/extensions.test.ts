@@ -1,8 +1,4 @@
 import { describe, expect, test } from 'bun:test'
-import { Elysia } from 'elysia'
-import { sql } from 'drizzle-orm'
-import { join } from 'node:path'
-import { definePlugin, rowsOf } from 'hatchery'
 import {
   adminCaller,
   adminEvents,
@@ -14,27 +10,15 @@ import {
   roleCaller,
   runCli,
   runJob,
-  testApp,
   useTestApp,
-  withPlugins,
   type AdminCaller,
   type TestApp,
 } from 'hatchery/testing'
 import { ExtensionList } from './model'
 import { NOT_OFFERED } from './manage'
+import { UNKNOWN, countRows, extensionTestPlugins, listExtensions, toggle as toggleAs } from './test-helpers'
 
-const FIXTURES = join(import.meta.dir, '../../test/fixtures/plugins')
-
-// A plugin that needs the greeter: the greeter cannot go off while it is on.
-const fan = definePlugin({
-  name: 'greeter-fan',
-  version: '1.0.0',
-  dependsOn: ['greeter'],
-  routes: { client: (ctx) => new Elysia({ prefix: '/greeter-fan' }).use(ctx.guard).get('', () => ({ fan: true }), { authenticated: true }) },
-})
-
-const plugins = () => withPlugins(FIXTURES, fan)
-const t = useTestApp(async () => ({ plugins: await plugins() }))
+const t = useTestApp(async () => ({ plugins: await extensionTestPlugins() }))
 
 let admin: AdminCaller
 const setup = async () => {
@@ -44,28 +28,9 @@ const setup = async () => {
   return admin
 }
 
-const toggle = (app: TestApp, name: string, enabled: boolean) =>
-  app.request('PATCH', `/api/admin/extensions/${name}`, { cookie: admin.cookie, body: { enabled } })
-
-const list = async (app: TestApp = t) => {
-  const res = await app.request('GET', '/api/admin/extensions', { cookie: admin.cookie })
-  expect(res.status).toBe(200)
-  return res.body
-}
-
-const greetingCount = async (app: TestApp) => Number(rowsOf<{ n: number }>(await app.kernel.database.db.execute(sql`select count(*)::int as n from greeter_greetings`))[0].n)
-const jobRuns = async (app: TestApp) => Number(rowsOf<{ n: number }>(await app.kernel.database.db.execute(sql`select count(*)::int as n from greeter_job_runs`))[0].n)
-
-/** Polls until `check` holds (another process follows the settings within 2 s). */
-async function eventually(check: () => Promise<boolean>, ms = 6000): Promise<void> {
-  const until = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not reached in time')
-    await Bun.sleep(100)
-  }
-}
-
-const UNKNOWN = { status: 404, body: { errors: ['route not found'] } }
+const toggle = (app: TestApp, name: string, enabled: boolean) => toggleAs(app, admin.cookie, name, enabled)
+const list = () => listExtensions(t, admin.cookie)
+const greetingCount = (app: TestApp) => countRows(app, 'greeter_greetings')
 
 describe('GET /api/admin/extensions', () => {
   test('lists every plugin, bundled and external, in the reference shape plus what Hatchery adds', async () => {
@@ -224,56 +189,6 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
     expect((await toggle(t, 'account', true)).status).toBe(200)
     expect((await toggle(t, 'greeter-fan', true)).status).toBe(200)
   })
-})
-
-describe('across panel processes and restarts', () => {
-  test('a second panel on the same database follows a toggle within a few seconds; a restart keeps it', async () => {
-    await setup()
-    const other = await testApp({ db: t.db, plugins: await plugins() })
-    try {
-      const user = await adminCaller(other)
-      const greetings = () => other.request('GET', '/api/client/greetings', { cookie: user.cookie })
-      expect((await greetings()).status).toBe(200)
-      expect((await toggle(t, 'greeter-fan', false)).status).toBe(200)
-      expect((await toggle(t, 'greeter', false)).status).toBe(200)
-      await eventually(async () => (await greetings()).status === 404)
-      expect(await greetings()).toMatchObject(UNKNOWN)
-      expect((await other.request('GET', '/api/settings')).body.disabled_extensions.sort()).toEqual(['greeter', 'greeter-fan'])
-
-      // A restart on the same data: still disabled from the first request on.
-      const restarted = await testApp({ db: t.db, plugins: await plugins() })
-      try {
-        expect(await restarted.request('GET', '/api/client/greetings', { cookie: user.cookie })).toMatchObject(UNKNOWN)
-        expect((await list(restarted)).disabled).toEqual(['greeter', 'greeter-fan'])
-      } finally {
-        await restarted.close()
-      }
-
-      expect((await toggle(t, 'greeter', true)).status).toBe(200)
-      await eventually(async () => (await greetings()).status === 200)
-    } finally {
-      await other.close()
-    }
-    expect((await toggle(t, 'greeter-fan', true)).status).toBe(200)
-  }, 30_000)
-
-  test('the scheduler skips a disabled plugin\'s jobs and resumes them when it is enabled', async () => {
-    const worker = await testApp({ db: t.db, plugins: await plugins() })
-    try {
-      expect((await toggle(t, 'greeter-fan', false)).status).toBe(200)
-      expect((await toggle(t, 'greeter', false)).status).toBe(200)
-      worker.kernel.jobs.start()
-      await Bun.sleep(300)
-      const before = await jobRuns(t)
-      await Bun.sleep(2500)
-      expect(await jobRuns(t)).toBe(before)
-      expect((await toggle(t, 'greeter', true)).status).toBe(200)
-      await eventually(async () => (await jobRuns(t)) > before)
-    } finally {
-      await worker.close()
-    }
-    expect((await toggle(t, 'greeter-fan', true)).status).toBe(200)
-  }, 30_000)
 })
 
 describe('panel extensions …', () => {

@@ -158,6 +158,9 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     const activity = new ActivityLogs()
     const debugMode = new DebugMode(config.debug)
     const extensions = new ExtensionSwitch(settings, catalog, jobs, plugins)
+    // Known before the first request: a public route of a disabled plugin must not answer once after a restart.
+    await extensions.fresh()
+    cleanup.push(async () => extensions.stop())
     const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources, extensions }
     const events = new EventBus(log.child({ component: 'events' }))
     const unbind = [bindEvents(database.db, events), bindEvents(database.background, events)]

@@ -29,13 +29,15 @@ export interface InstalledPlugin {
  * `isDisabled` runs on every request: synchronous, O(1), no database read. It follows the settings
  * cache; when the cache is stale it starts a refresh in the background and answers from the last
  * snapshot (the namespaces' rate limiting already awaits a fresh one for `/api/client`,
- * `/api/admin`, `/api/remote`).
+ * `/api/admin`, `/api/remote`; a 2 s refresh covers the other routes of an idle process). It is
+ * read from the database once at boot, so a restarted process never serves a disabled route.
  */
 export class ExtensionSwitch {
   private disabled: ReadonlySet<string> = new Set()
   private seen?: SettingsSnapshot
   private routes?: RouteRegistry
   private readonly byName: Map<string, LoadedPlugin>
+  private timer?: ReturnType<typeof setInterval>
 
   constructor(
     private settings: SettingsService,
@@ -48,10 +50,21 @@ export class ExtensionSwitch {
     jobs.pauseWhen(async (plugin) => (await this.fresh()).has(plugin))
   }
 
-  /** The app's route registry, once the routes are mounted (for `routesOf` and the 404s). */
+  /**
+   * The app's route registry, once the routes are mounted (for `routesOf` and the 404s). From
+   * then on the switch also reads the settings every 2 s by itself, so a process that serves
+   * only routes outside the authenticated namespaces (which read no settings) still follows.
+   */
   attachRoutes(routes: RouteRegistry): void {
     this.routes = routes
     routes.hidden = (plugin) => this.current().has(plugin)
+    this.timer ??= setInterval(() => void this.fresh().catch(() => {}), 2000)
+    this.timer.unref?.()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
   }
 
   /** @example if (ctx.kernel.extensions.isDisabled('greeter')) … */
