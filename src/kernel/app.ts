@@ -158,8 +158,6 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     const activity = new ActivityLogs()
     const debugMode = new DebugMode(config.debug)
     const extensions = new ExtensionSwitch(settings, catalog, jobs, plugins)
-    // Known before the first request: a public route of a disabled plugin must not answer once after a restart.
-    await extensions.fresh()
     cleanup.push(async () => extensions.stop())
     const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources, extensions }
     const events = new EventBus(log.child({ component: 'events' }))
@@ -335,7 +333,9 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     app.use(docsRoutes(() => app, routes))
     for (const ns of Object.values(namespaces)) app.use(ns)
     routes.load(app.routes as never, ownerNames)
-    kernel.extensions.attachRoutes(routes)
+    // Known before the first request (a public route of a disabled plugin must not answer once
+    // after a restart); not in createKernel, which `panel migrate` runs on an empty database.
+    await kernel.extensions.attachRoutes(routes)
 
     const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
     const handle = (request: Request, o: { ip?: string } = {}) => {

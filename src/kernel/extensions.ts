@@ -29,8 +29,8 @@ export interface InstalledPlugin {
  * `isDisabled` runs on every request: synchronous, O(1), no database read. It follows the settings
  * cache; when the cache is stale it starts a refresh in the background and answers from the last
  * snapshot (the namespaces' rate limiting already awaits a fresh one for `/api/client`,
- * `/api/admin`, `/api/remote`; a 2 s refresh covers the other routes of an idle process). It is
- * read from the database once at boot, so a restarted process never serves a disabled route.
+ * `/api/admin`, `/api/remote`; a 2 s refresh covers the other routes of an idle process). The app
+ * reads it before its first request, so a restarted process never serves a disabled route.
  */
 export class ExtensionSwitch {
   private disabled: ReadonlySet<string> = new Set()
@@ -54,12 +54,14 @@ export class ExtensionSwitch {
    * The app's route registry, once the routes are mounted (for `routesOf` and the 404s). From
    * then on the switch also reads the settings every 2 s by itself, so a process that serves
    * only routes outside the authenticated namespaces (which read no settings) still follows.
+   * Resolves once the stored list is read.
    */
-  attachRoutes(routes: RouteRegistry): void {
+  async attachRoutes(routes: RouteRegistry): Promise<void> {
     this.routes = routes
     routes.hidden = (plugin) => this.current().has(plugin)
     this.timer ??= setInterval(() => void this.fresh().catch(() => {}), 2000)
     this.timer.unref?.()
+    await this.fresh()
   }
 
   stop(): void {
