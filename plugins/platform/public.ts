@@ -74,7 +74,7 @@ export function publicSettings(s: SettingsSnapshot, debug: boolean, hasUsers: bo
   return {
     time: new Date().toISOString(),
     oobe_step: step,
-    disabled_extensions: [] as string[],
+    disabled_extensions: [...s.get('extensions.disabled')],
     captcha_provider: publicCaptcha(s.get('captcha_provider')),
     app: { ...pick(s, 'app', ['url', 'icon', 'icon_light', 'banner', 'banner_light', 'name', 'language', 'registration_enabled']), debug },
     webauthn: pick(s, 'webauthn', ['enabled', 'allow_discoverable']),

@@ -24,6 +24,7 @@ import { frontend } from './frontend'
 import { ActivityLogs } from './activity'
 import { EventBus, bindEvents } from './events'
 import { DebugMode } from './system'
+import { ExtensionSwitch } from './extensions'
 
 /** The kernel without HTTP: what the server, the CLI and tests share. */
 export interface Kernel {
@@ -47,6 +48,8 @@ export interface Kernel {
   migrationSources: MigrationSource[]
   /** APP_DEBUG, changeable at run time through a source a plugin provides (`system`). */
   debugMode: DebugMode
+  /** Plugins switched off at run time (setting `extensions.disabled`). */
+  extensions: ExtensionSwitch
   close(): Promise<void>
 }
 
@@ -155,7 +158,9 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     const guard = createGuard(guardState)
     const activity = new ActivityLogs()
     const debugMode = new DebugMode(config.debug)
-    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources }
+    const extensions = new ExtensionSwitch(settings, catalog, jobs, plugins)
+    cleanup.push(async () => extensions.stop())
+    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources, extensions }
     const events = new EventBus(log.child({ component: 'events' }))
     const unbind = [bindEvents(database.db, events), bindEvents(database.background, events)]
     cleanup.push(async () => unbind.forEach((f) => f()))
@@ -220,6 +225,7 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
       migrated,
       migrationSources,
       debugMode,
+      extensions,
       async close() {
         if (closed) return
         closed = true
@@ -331,6 +337,9 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     routes.load(app.routes as never, ownerNames)
     // After the registry: the web interface's catch-all must not turn unknown API paths into 405s.
     app.use(site.routes)
+    // Known before the first request (a public route of a disabled plugin must not answer once
+    // after a restart); not in createKernel, which `panel migrate` runs on an empty database.
+    await kernel.extensions.attachRoutes(routes)
 
     const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
     const handle = (request: Request, o: { ip?: string } = {}) => {

@@ -73,6 +73,13 @@ export class TooManyRequests extends HttpError {
   }
 }
 
+/** A feature the panel deliberately does not offer (501), e.g. uploading extension code at run time. */
+export class NotImplemented extends HttpError {
+  constructor(message: string) {
+    super(501, message)
+  }
+}
+
 /**
  * A dependency (the database, a node) cannot serve the request now; `Retry-After` says when to
  * try again.

@@ -186,15 +186,17 @@ export function httpKernel(opts: HttpOptions) {
   const setting = opts.debug
   const isDebug = typeof setting === 'function' ? setting : async () => setting
 
+  // A switched-off plugin's route is answered exactly like a path nobody serves.
+  function unrouted(path: string): HttpError {
+    const allow = routes.allowedMethods(path)
+    return allow.length > 0 ? new MethodNotAllowed(allow) : new NotFound('route not found')
+  }
+
   function toHttpError(code: string | number, error: unknown, request: Request, debug: () => Promise<boolean>): Promise<HttpError> | HttpError {
     let e: any = error
     if (code === 'PARSE' && e?.cause) e = e.cause
     if (e instanceof HttpError) return e
-    if (code === 'NOT_FOUND') {
-      const path = new URL(request.url).pathname
-      const allow = routes.allowedMethods(path)
-      return allow.length > 0 ? new MethodNotAllowed(allow) : new NotFound('route not found')
-    }
+    if (code === 'NOT_FOUND') return unrouted(new URL(request.url).pathname)
     if (code === 'VALIDATION' && e?.type === 'response') {
       // The handler broke its own contract: the server's fault, not the caller's.
       const schema = schemaOfValidator(e.validator)
@@ -251,6 +253,7 @@ export function httpKernel(opts: HttpOptions) {
     })
     .onParse({ as: 'global' }, async ({ request, contentType, route }) => {
       const info = routes.get(request.method, route)
+      if (info && routes.isHidden(info)) throw unrouted(new URL(request.url).pathname)
       if (info?.rawBody) return RAW_BODY
       const bytes = await readLimited(request, info?.bodyLimit ?? BODY_LIMIT)
       const media = mediaType(contentType)
@@ -264,8 +267,9 @@ export function httpKernel(opts: HttpOptions) {
       return body
     })
     .onTransform({ as: 'global' }, ({ request, route, params }) => {
-      checkText(request.url, params)
       const info = routes.get(request.method, route)
+      if (info && routes.isHidden(info)) throw unrouted(new URL(request.url).pathname)
+      checkText(request.url, params)
       // Routes that ignore their body skip parsing; still refuse form posts and the like.
       const media = mediaType(request.headers.get('content-type'))
       if (media && !ALLOWED_MEDIA.has(media) && request.method !== 'GET' && request.method !== 'HEAD' && !info?.rawBody) {

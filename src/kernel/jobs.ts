@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import type { Logger } from './logger'
 import type { JobDef, PluginContext } from './plugin'
+import { Conflict } from './errors'
 
 interface Entry {
   name: string
@@ -35,8 +36,15 @@ export class JobScheduler {
   private entries = new Map<string, Entry>()
   private timers: { stop(): void }[] = []
   private stopped = false
+  /** Whether a plugin's jobs are paused (its plugin switched off); read before each slot is claimed. */
+  private paused: (plugin: string) => boolean | Promise<boolean> = () => false
 
   constructor(private database: Database, private log: Logger) {}
+
+  /** Where the scheduler learns that a plugin is switched off: its jobs are skipped, `runNow` refuses them. */
+  pauseWhen(paused: (plugin: string) => boolean | Promise<boolean>): void {
+    this.paused = paused
+  }
 
   register(name: string, def: JobDef, ctx: PluginContext): void {
     if (this.entries.has(name)) throw new Error(`job ${name} is registered twice`)
@@ -89,6 +97,8 @@ export class JobScheduler {
   private async tick(entry: Entry, slot: Date): Promise<void> {
     if (this.stopped || entry.running) return
     try {
+      // Not claimed while paused: a process that has not yet seen the switch may still run it.
+      if (await this.paused(entry.ctx.plugin)) return
       if (!(await this.claim(entry.name, slot))) return
     } catch (e) {
       this.log.warn('job claim failed', { job: entry.name, error: e as Error })
@@ -123,6 +133,9 @@ export class JobScheduler {
   async runNow(name: string): Promise<void> {
     const entry = this.entries.get(name)
     if (!entry) throw new Error(`unknown job ${name}`)
+    if (await this.paused(entry.ctx.plugin)) {
+      throw new Conflict(`job ${name} is paused: extension ${entry.ctx.plugin} is disabled (enable it first: PATCH /api/admin/extensions/${entry.ctx.plugin})`)
+    }
     await this.database.query(sql`insert into hatchery_jobs (name, slot, started) values (${name}, now(), now())
       on conflict (name) do update set started = now()`)
     await this.execute(entry)

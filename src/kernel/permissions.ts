@@ -17,6 +17,10 @@ export class PermissionCatalog {
     server: structuredClone(SERVER_PERMISSIONS),
   }
   private flat: Record<CatalogName, Set<string>> = { user: new Set(), admin: new Set(), server: new Set() }
+  /** Group → the plugin that added it (reference groups have none). */
+  private owners: Record<CatalogName, Map<string, string>> = { user: new Map(), admin: new Map(), server: new Map() }
+  private hiddenSource?: () => ReadonlySet<string>
+  private listed?: { hidden: ReadonlySet<string>; groups: Record<CatalogName, PermissionGroups> }
 
   constructor() {
     this.reindex()
@@ -31,8 +35,30 @@ export class PermissionCatalog {
         if (!/^[a-z0-9-]+$/.test(p)) throw new Error(`${owner}: permission "${name}.${p}" must be kebab-case`)
       }
       this.catalogs[catalog][name] = group
+      this.owners[catalog].set(name, owner)
     }
     this.reindex()
+    this.listed = undefined
+  }
+
+  /**
+   * Where the names of switched-off plugins come from: their groups stay valid (`has`,
+   * `firstInvalid`) but `groups` no longer lists them. The source is read on every `groups` call
+   * and must be cheap; a new Set means a change.
+   */
+  hideOwners(source: () => ReadonlySet<string>): void {
+    this.hiddenSource = source
+  }
+
+  /** The permissions a plugin's groups add, as `catalog:group.permission`. */
+  ownedBy(owner: string): string[] {
+    const out: string[] = []
+    for (const c of ['user', 'admin', 'server'] as const) {
+      for (const [group, o] of this.owners[c]) {
+        if (o === owner) out.push(...Object.keys(this.catalogs[c][group].permissions).map((p) => `${c}:${group}.${p}`))
+      }
+    }
+    return out
   }
 
   private reindex() {
@@ -50,8 +76,16 @@ export class PermissionCatalog {
     return [...this.flat[catalog]]
   }
 
+  /** The groups listed to callers (`GET /api/client/permissions`): those of switched-off plugins are left out. */
   groups(catalog: CatalogName): PermissionGroups {
-    return this.catalogs[catalog]
+    const hidden = this.hiddenSource?.()
+    if (!hidden || hidden.size === 0) return this.catalogs[catalog]
+    if (this.listed?.hidden !== hidden) {
+      const visible = (c: CatalogName) =>
+        Object.fromEntries(Object.entries(this.catalogs[c]).filter(([g]) => !hidden.has(this.owners[c].get(g) ?? '')))
+      this.listed = { hidden, groups: { user: visible('user'), admin: visible('admin'), server: visible('server') } }
+    }
+    return this.listed.groups[catalog]
   }
 
   /** The first entry that is not in the catalog, or null. */

@@ -11,6 +11,7 @@ import type { JobScheduler } from './jobs'
 import type { ActivityLogs, ActivitySlot } from './activity'
 import type { EventBus } from './events'
 import type { SystemSlot } from './system'
+import type { ExtensionSlot } from './extensions'
 
 /**
  * Where a route group mounts: `/api`, `/api/auth`, `/api/client`, `/api/admin`, `/api/remote`,
@@ -45,8 +46,8 @@ export interface PluginContext {
   readonly jobs: JobScheduler
   /** Macros (`permission`, `public`, `exempt`, `rawBody`) and the typed `principal`. */
   readonly guard: Guard
-  /** Slots the kernel lets a plugin fill (authentication, server access, activity logs, the debug source) and the migration folders. */
-  readonly kernel: KernelHooks & ActivitySlot & SystemSlot
+  /** Slots the kernel lets a plugin fill (authentication, server access, activity logs, the debug source), the migration folders and the extension switch. */
+  readonly kernel: KernelHooks & ActivitySlot & SystemSlot & ExtensionSlot
   /** The activity logs (`user`, `admin`, and any a plugin provides), written in the caller's transaction. */
   readonly activity: ActivityLogs
   /** Subscribe to events emitted with `emit(tx, …)`; they arrive after the transaction commits. */

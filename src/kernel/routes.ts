@@ -54,6 +54,11 @@ export class RouteRegistry {
   private methods = new Memoirist<Set<string>>()
   private shapes = new Map<string, Set<string>>()
   private router = new Memoirist<RouteInfo>()
+  /**
+   * Whether a plugin's routes are switched off (answered like unknown routes); synchronous and
+   * O(1): it runs on every request. Set by the app from the extension switch.
+   */
+  hidden: (plugin: string) => boolean = () => false
   /** The largest body any route accepts (2 MiB, or a route's larger `bodyLimit`): bigger requests get 413 before routing. */
   maxBodyLimit = 2 * 1024 * 1024
 
@@ -108,10 +113,19 @@ export class RouteRegistry {
     return this.router.find(method, trimmed)?.store
   }
 
-  /** Methods registered for a concrete request path (empty when the path is unknown). */
+  /** Whether this route is switched off with its plugin (see `hidden`). */
+  isHidden(info: RouteInfo): boolean {
+    return info.plugin !== undefined && this.hidden(info.plugin)
+  }
+
+  /** Methods registered for a concrete request path (empty when the path is unknown); switched-off routes are not. */
   allowedMethods(path: string): string[] {
     const trimmed = path.length > 1 ? path.replace(/\/$/, '') : path
     const hit = this.methods.find('ANY', trimmed)
-    return hit ? [...hit.store].sort() : []
+    if (!hit) return []
+    return [...hit.store].filter((m) => {
+      const info = this.router.find(m, trimmed)?.store
+      return !info || !this.isHidden(info)
+    }).sort()
   }
 }

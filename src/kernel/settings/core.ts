@@ -92,6 +92,9 @@ export function coreSettings(env: { dataDir: string; appUrl: string }) {
     'app.telemetry_enabled': { schema: t.Boolean(), default: false },
     'app.registration_enabled': { schema: t.Boolean(), default: true },
 
+    // Plugins switched off at run time (PATCH /api/admin/extensions/{extension}; read-only for PUT /api/admin/settings).
+    'extensions.disabled': { schema: t.Array(t.String({ minLength: 1, maxLength: 255 }), { maxItems: 1000 }), default: [] as string[], readOnly: true },
+
     // Lets fetchOutbound reach private/loopback addresses and plain http (a LAN identity provider, tests).
     'outbound.allow_private_addresses': { schema: t.Boolean(), default: false },
 

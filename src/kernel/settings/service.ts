@@ -253,6 +253,37 @@ export class SettingsService {
     await this.reload()
   }
 
+  /**
+   * Read-modify-write of one key, serialized across panel processes by a transaction-scoped lock
+   * on the key, so two changes made at once (two extensions toggled together) do not lose one
+   * another. `change` gets the stored value (or the default) and returns the new one; it may throw
+   * to refuse (nothing is written). `within` runs in the same transaction (audit).
+   * @example await settings.modify('extensions.disabled', (list) => [...list, 'greeter'], { allowReadOnly: true })
+   */
+  async modify<K extends SettingKey>(
+    key: K,
+    change: (current: SettingValue<K>) => SettingValue<K>,
+    opts: { allowReadOnly?: boolean; within?: (tx: Tx, after: SettingsSnapshot) => Promise<void> } = {},
+  ): Promise<SettingValue<K>> {
+    const def = this.defs.get(key)
+    if (!def) throw new Validation(`${key}: unknown setting`)
+    if (def.readOnly && !opts.allowReadOnly) throw new Validation(`${key}: read-only`)
+    const next = await this.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'hatchery.settings.' + key}))`)
+      const current = (await this.read(tx)).get(key)
+      const value = change(current)
+      const errors = this.validate(key, value)
+      if (errors.length > 0) throw new Validation(errors)
+      const sealed = this.seal(def, value, current)
+      await tx.execute(sql`insert into settings (key, value, updated) values (${key}, ${JSON.stringify(sealed)}::jsonb, now())
+        on conflict (key) do update set value = excluded.value, updated = excluded.updated`)
+      if (opts.within) await opts.within(tx, await this.read(tx))
+      return value
+    })
+    await this.reload()
+    return next
+  }
+
   /** Removes stored values so the defaults apply again. */
   async reset(keys: string[]): Promise<void> {
     for (const key of keys) if (!this.defs.has(key)) throw new Validation(`${key}: unknown setting`)
