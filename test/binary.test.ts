@@ -3,7 +3,7 @@
 // sweep of every GET in its /openapi.json proves every bundled plugin (and any added later) is
 // inside the binary and answers without a 5xx.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { sql } from 'drizzle-orm'
@@ -67,6 +67,49 @@ async function run(cwd: string, env: Record<string, string>, argv: string[]) {
   const child = Bun.spawn(argv, { cwd, env, stdout: 'pipe', stderr: 'pipe' })
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
   return { code, stdout, stderr }
+}
+
+/**
+ * A second external plugin beside the fixture: its imports of the host's packages and of a
+ * bundled plugin must be the binary's own instances (the kernel's error classes map to 404, the
+ * host's drizzle builds the SQL, Elysia validates a TypeBox schema made by @sinclair/typebox).
+ */
+const PROBE = `import { Elysia } from 'elysia'
+import { Type } from '@sinclair/typebox'
+import { sql } from 'drizzle-orm'
+import { integer, pgTable } from 'drizzle-orm/pg-core'
+import { definePlugin, NotFound } from 'hatchery'
+import users from 'hatchery/plugins/users'
+
+const never = pgTable('probe_never_created', { id: integer('id') })
+
+export default definePlugin({
+  name: 'probe',
+  version: '1.0.0',
+  dependsOn: ['users'],
+  routes: {
+    public: (ctx) =>
+      new Elysia()
+        .get('/probe', async () => {
+          const [row] = await ctx.database.query<{ one: number }>(sql\`select 1 as one\`)
+          return { one: Number(row.one), dependency: users.name, table: ctx.db.select().from(never).toSQL().sql }
+        }, { query: Type.Object({ q: Type.Optional(Type.String({ maxLength: 3 })) }) })
+        .get('/probe/missing', () => {
+          throw new NotFound('nothing here')
+        }),
+  },
+})
+`
+
+/** PLUGINS_DIR for the restart: the fixture plugin and the probe. */
+function pluginsWithProbe(parent: string): string {
+  const dir = join(parent, 'plugins')
+  if (!existsSync(dir)) {
+    cpSync(join(FIXTURE_PLUGINS, 'greeter'), join(dir, 'greeter'), { recursive: true })
+    mkdirSync(join(dir, 'probe'))
+    writeFileSync(join(dir, 'probe', 'index.ts'), PROBE)
+  }
+  return dir
 }
 
 const ADMIN = ['--username', 'binadmin', '--email', 'binadmin@example.com', '--name-first', 'Bin', '--name-last', 'Admin', '--password', 'a long password']
@@ -165,15 +208,25 @@ function lifecycle(label: string, extraEnv: () => Record<string, string>) {
       const rows = JSON.parse(status.stdout) as { owner: string; applied: boolean }[]
       expect(rows.every((r) => r.applied)).toBe(true)
       expect(new Set(rows.map((r) => r.owner))).toEqual(new Set([...readdirSync(join(ROOT, 'migrations')), 'greeter']))
+      // The checksums the binary recorded are the source's: the panel from source finds nothing to do.
+      const fromSource = await run(ROOT, { ...serverEnv, DATA_DIR: join(cwd, 'data') }, [BUN, 'src/cli/main.ts', 'migrate', '--json'])
+      expect(fromSource.stderr).toBe('')
+      expect(JSON.parse(fromSource.stdout)).toEqual({ applied: [] })
     }, 60_000)
 
     test('restarts on the same data: nothing to migrate, the admin still logs in', async () => {
-      serverEnv = { ...serverEnv, PORT: String(freePort()) }
+      serverEnv = { ...serverEnv, PORT: String(freePort()), PLUGINS_DIR: pluginsWithProbe(cwd) }
       server = await start(cwd, serverEnv)
       expect(server.lines.some((l) => l.includes('"msg":"migrations applied"'))).toBe(false)
       await login(server.url)
       const hello = await fetch(`${server.url}/api/client/greetings/hello`)
       expect(hello.status).toBe(200)
+      const probe = await fetch(`${server.url}/api/probe`)
+      expect(await probe.json()).toEqual({ one: 1, dependency: 'users', table: 'select "id" from "probe_never_created"' })
+      expect((await fetch(`${server.url}/api/probe?q=toolong`)).status).toBe(400)
+      const missing = await fetch(`${server.url}/api/probe/missing`)
+      expect(missing.status).toBe(404)
+      expect(await missing.json()).toEqual({ errors: ['nothing here'] })
       server.process.kill('SIGINT')
       expect(await server.process.exited).toBe(0)
       server = undefined
