@@ -10,7 +10,7 @@ const ROOT = resolve(import.meta.dir, '..')
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { outfile: { type: 'string' }, target: { type: 'string' }, minify: { type: 'boolean' } },
+  options: { outfile: { type: 'string' }, target: { type: 'string' }, minify: { type: 'boolean' }, bytecode: { type: 'boolean' } },
 })
 const outfile = resolve(values.outfile ?? join(ROOT, 'dist/hatchery'))
 
@@ -92,6 +92,7 @@ writeFileSync(entry, lines.join('\n'))
 const args = ['build', '--compile', entry, '--outfile', outfile]
 if (values.target) args.push(`--target=${values.target}`)
 if (values.minify) args.push('--minify')
+if (values.bytecode) args.push('--bytecode')
 const started = performance.now()
 const result = Bun.spawnSync([process.execPath, ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
 rmSync(entry, { force: true })

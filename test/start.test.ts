@@ -2,7 +2,7 @@
 // runs the script through `sh -c`, which must `exec` bun so that the server is npm's child and
 // gets the signal npm forwards (without it, sh dies and the server keeps running, orphaned).
 import { describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from './helpers/server'
@@ -10,11 +10,20 @@ import { TEST_KEY } from '../src/testing/app'
 
 const ROOT = resolve(import.meta.dir, '..')
 
-/** Pids of every process below `pid` (its children, theirs, …). */
-async function descendants(pid: number): Promise<number[]> {
-  const out = await new Response(Bun.spawn(['ps', '-o', 'pid=', '--ppid', String(pid)], { stdout: 'pipe' }).stdout).text()
-  const direct = out.split('\n').map((l) => Number(l.trim())).filter(Boolean)
-  return [...direct, ...(await Promise.all(direct.map(descendants))).flat()]
+/** Pids of every process below `pid` (its children, theirs, …), from /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // The parent pid is the 2nd field after the parenthesised command name.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)])
+    } catch {}
+  }
+  const below = (p: number): number[] => (parents.get(p) ?? []).flatMap((c) => [c, ...below(c)])
+  return below(pid)
 }
 
 const alive = (pid: number) => {
@@ -65,7 +74,7 @@ describe('npm start under a supervisor', () => {
         })
         const timeout = Bun.sleep(90_000).then(() => false)
         if (!(await Promise.race([listening, timeout]))) throw new Error(`npm start did not listen: ${text}${await new Response(npm.stderr).text()}`)
-        below = await descendants(npm.pid)
+        below = descendants(npm.pid)
         expect(below.length).toBeGreaterThan(0)
         expect(await portOpen(port)).toBe(true)
 
