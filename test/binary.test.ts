@@ -112,6 +112,8 @@ function pluginsWithProbe(parent: string): string {
   return dir
 }
 
+const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB55ozIUijiaAcnWoB0CrcSf5IQl4acVNX9+W67aIFBl binary-test'
+
 const ADMIN = ['--username', 'binadmin', '--email', 'binadmin@example.com', '--name-first', 'Bin', '--name-last', 'Admin', '--password', 'a long password']
 
 async function login(url: string): Promise<string> {
@@ -197,6 +199,16 @@ function lifecycle(label: string, extraEnv: () => Record<string, string>) {
       const cookie = await login(server!.url)
       expect(await sweep(server!.url, cookie)).toBeGreaterThan(50)
     }, 120_000)
+
+    test('a package loaded on first use (sshpk, parsing an SSH key) is inside the binary', async () => {
+      const res = await fetch(`${server!.url}/api/client/account/ssh-keys`, {
+        method: 'POST',
+        headers: { cookie: await login(server!.url), 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'binary-key', public_key: SSH_KEY }),
+      })
+      expect(res.status).toBe(200)
+      expect(((await res.json()) as { ssh_key: { fingerprint: string } }).ssh_key.fingerprint).toBe('SHA256:4a5zMTkxKOHSxPEzJHenfRQM67uqUHK6mk1rxCbb0Uo')
+    })
 
     test('SIGTERM stops it with exit 0; the CLI then opens the database itself', async () => {
       server!.process.kill('SIGTERM')
