@@ -53,8 +53,13 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'))
 }
 
-main().catch((e) => {
-  if (isSetupError(e)) process.stderr.write(`hatchery: ${e.message}\n`)
-  else process.stderr.write(`hatchery: failed to start: ${e instanceof Error ? e.stack : String(e)}\n`)
-  process.exit(1)
-})
+/** Starts the server (`bun src/main.ts`, or the binary without arguments); boot failures exit 1 with one line. */
+export function serve(): Promise<void> {
+  return main().catch((e) => {
+    if (isSetupError(e)) process.stderr.write(`hatchery: ${e.message}\n`)
+    else process.stderr.write(`hatchery: failed to start: ${e instanceof Error ? e.stack : String(e)}\n`)
+    process.exit(1)
+  })
+}
+
+if (import.meta.main) void serve()

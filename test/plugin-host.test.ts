@@ -183,7 +183,7 @@ describe('boot refuses broken plugin sets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hatchery-ext-'))
     try {
       cpSync(join(FIXTURE_PLUGINS, 'greeter'), join(dir, 'greeter'), { recursive: true })
-      const found = await discoverPlugins({ bundledDir: join(dir, '_none'), externalDir: dir })
+      const found = await discoverPlugins({ bundledDir: null, externalDir: dir })
       expect(found.map((p) => [p.descriptor.name, p.external])).toEqual([['greeter', true]])
       expect(typeof found[0].descriptor.routes?.client).toBe('function')
     } finally {

@@ -35,10 +35,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2))
-  .then((code) => process.exit(code))
-  .catch((e) => {
-    const setup = e instanceof ConfigError || e instanceof PluginError || e instanceof MigrationError || e instanceof DataDirBusy
-    process.stderr.write(`panel: ${setup ? e.message : (e as Error).stack ?? String(e)}\n`)
-    process.exit(1)
-  })
+/** Runs one command line and exits with its code (`bun src/cli/main.ts`, or `hatchery panel …`). */
+export function panel(argv: string[]): Promise<never> {
+  return main(argv)
+    .then((code) => process.exit(code))
+    .catch((e) => {
+      const setup = e instanceof ConfigError || e instanceof PluginError || e instanceof MigrationError || e instanceof DataDirBusy
+      process.stderr.write(`panel: ${setup ? e.message : (e as Error).stack ?? String(e)}\n`)
+      process.exit(1)
+    })
+}
+
+if (import.meta.main) void panel(process.argv.slice(2))

@@ -5,6 +5,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { sql, type SQL } from 'drizzle-orm'
 import type { PoolClient } from 'pg'
 import { DataDirLock } from './lock'
+import { embedded } from '../embedded'
 import { DatabaseUnreachable, DeadlineExceeded, isDatabaseUnavailable } from './errors'
 import { queryScope } from './scope'
 
@@ -83,7 +84,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 })
     lock = DataDirLock.acquire(join(opts.dataDir, 'db.lock'))
     try {
-      client = new PGlite(join(opts.dataDir, 'db'))
+      client = new PGlite(join(opts.dataDir, 'db'), await pgliteRuntime())
       await client.waitReady
     } catch (e) {
       lock.release()
@@ -105,6 +106,18 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       lock?.release()
     }),
   }
+}
+
+/**
+ * PGlite finds its runtime files beside its module, which a compiled binary does not have on
+ * disk: there they are the copies the binary embedded, handed over as modules and a blob.
+ */
+async function pgliteRuntime(): Promise<import('@electric-sql/pglite').PGliteOptions> {
+  const files = embedded()?.pglite
+  if (!files) return {}
+  const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer())
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([compile(files.wasm), compile(files.initdb)])
+  return { pgliteWasmModule, initdbWasmModule, fsBundle: Bun.file(files.data) }
 }
 
 /** Refuses statements of a request past its deadline (ROLLBACK excepted), so its transaction cannot commit. */

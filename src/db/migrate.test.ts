@@ -71,8 +71,8 @@ describe('readMigrations', () => {
     expect(lf.checksum).toMatch(/^[0-9a-f]{64}$/)
   })
 
-  test('a missing folder has no migrations', () => {
-    expect(readMigrations({ owner: 'x', dir: join(root, 'missing') })).toEqual([])
+  test('a missing folder stops boot with one line naming it', () => {
+    expect(() => readMigrations({ owner: 'x', dir: join(root, 'missing') })).toThrow(new MigrationError(`migrations folder of x not found: ${join(root, 'missing')}`))
   })
 })
 

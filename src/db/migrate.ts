@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
+import { embeddedMigrations } from '../embedded'
 import { rowsOf, type Database, type Tx } from './client'
 
 /** A folder of `.sql` migrations owned by the kernel (`core`) or one plugin. */
@@ -22,14 +23,19 @@ export class MigrationError extends Error {}
 
 const BREAKPOINT = /-->\s*statement-breakpoint/
 
-/** Reads a source folder: `*.sql` files in name order, split on drizzle-kit breakpoints. */
+/**
+ * Reads a source folder: `*.sql` files in name order, split on drizzle-kit breakpoints. In a
+ * compiled binary the bundled folders come from the SQL it embedded, byte for byte, so checksums
+ * match those recorded from source. A folder that is missing stops boot: the schema would
+ * otherwise silently lack its tables.
+ */
 export function readMigrations(source: MigrationSource): Migration[] {
-  if (!existsSync(source.dir) || !statSync(source.dir).isDirectory()) return []
-  return readdirSync(source.dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .map((name) => {
-      const text = readFileSync(join(source.dir, name), 'utf8').replace(/\r\n/g, '\n')
+  const files = embeddedMigrations(source.dir) ?? readFolder(source)
+  return files
+    .filter((f) => f.name.endsWith('.sql'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ name, text: raw }) => {
+      const text = raw.replace(/\r\n/g, '\n')
       return {
         owner: source.owner,
         name,
@@ -37,6 +43,15 @@ export function readMigrations(source: MigrationSource): Migration[] {
         statements: text.split(BREAKPOINT).map((s) => s.trim()).filter((s) => s && !/^(--[^\n]*\n?)*$/.test(s)),
       }
     })
+}
+
+function readFolder(source: MigrationSource): { name: string; text: string }[] {
+  if (!existsSync(source.dir) || !statSync(source.dir).isDirectory()) {
+    throw new MigrationError(`migrations folder of ${source.owner} not found: ${source.dir}`)
+  }
+  return readdirSync(source.dir)
+    .filter((f) => f.endsWith('.sql'))
+    .map((name) => ({ name, text: readFileSync(join(source.dir, name), 'utf8') }))
 }
 
 /**

@@ -45,8 +45,11 @@ describe('discoverPlugins', () => {
     expect(p.migrationsDir).toBeUndefined()
   })
 
-  test('a missing folder has no plugins', async () => {
-    expect(await discoverPlugins({ bundledDir: join(root, 'nope') })).toEqual([])
+  test('a missing plugins folder stops boot instead of starting with none', async () => {
+    const e = await pluginError(discoverPlugins({ bundledDir: join(root, 'nope') }))
+    expect(e.message).toBe(`${join(root, 'nope')}: bundled plugins folder not found`)
+    const external = await pluginError(discoverPlugins({ bundledDir: null, externalDir: join(root, 'gone') }))
+    expect(external.message).toBe(`${join(root, 'gone')}: PLUGINS_DIR folder not found`)
   })
 
   test('folders starting with _ or . are skipped, as are plain files', async () => {

@@ -2,6 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import { plugin as bunPlugin } from 'bun'
 import type { PluginDescriptor } from './plugin'
+import { COMPILED, ROOT, embedded, embeddedMigrations } from '../embedded'
+import { HOST_MODULES } from './host-modules'
 
 /** Boot must stop: a plugin is malformed, missing a dependency, in a cycle, or clashes. */
 export class PluginError extends Error {
@@ -41,10 +43,10 @@ export interface LoadedPlugin {
   migrationsDir?: string
 }
 
-/** The repository root (holds `plugins/`, `migrations/`, `node_modules/`). */
-export const ROOT = resolve(import.meta.dir, '../..')
+export { ROOT }
 export const BUNDLED_PLUGINS = join(ROOT, 'plugins')
-const HOST_SRC = join(ROOT, 'src') + '/'
+// In a binary every host module lives flat under ROOT; from source, under src/.
+const HOST_SRC = COMPILED ? ROOT + '/' : join(ROOT, 'src') + '/'
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/
 const VERSION = /^\d+\.\d+\.\d+([-+][\w.-]+)?$/
@@ -116,13 +118,50 @@ function checkCliArguments(file: string, name: string, cmd: Record<string, any>)
 }
 
 const resolverDirs = new Set<string>()
+let hostModulesInstalled = false
+
+/** The specifier under which a host module is served to external plugins (see installHostResolver). */
+const HOST_PREFIX = 'hatchery-host:'
+
+/** Registers every host module, and each bundled plugin of a binary, as a virtual module. */
+function installHostModules(): void {
+  if (hostModulesInstalled) return
+  hostModulesInstalled = true
+  const modules: Record<string, () => Record<string, unknown>> = { ...HOST_MODULES }
+  for (const p of embedded()?.plugins ?? []) modules[`hatchery/plugins/${p.folder}`] = () => p.module
+  bunPlugin({
+    name: 'hatchery-host-modules',
+    setup(build) {
+      for (const [specifier, exports] of Object.entries(modules)) {
+        build.module(HOST_PREFIX + specifier, () => ({ exports: exports(), loader: 'object' }))
+      }
+    },
+  })
+}
+
+/** Where a bare import of an external plugin's file goes; undefined leaves it to Bun (and fails). */
+function hostSpecifier(spec: string): string | undefined {
+  if (HOST_MODULES[spec] || (COMPILED && embedded()?.plugins.some((p) => spec === `hatchery/plugins/${p.folder}`))) return HOST_PREFIX + spec
+  if (COMPILED) return undefined
+  // From source, any other package of the host (and `hatchery/plugins/*`, `hatchery/testing`)
+  // resolves to the host's own file, so its module instance is the host's too.
+  try {
+    return Bun.resolveSync(spec, ROOT)
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Lets plugins outside the repository import the host's packages (`elysia`, `drizzle-orm`,
- * `hatchery`, …) without a node_modules of their own: bare imports in their files are resolved
- * from the host. Nothing is ever installed.
+ * `hatchery`, `@sinclair/typebox`, `hatchery/plugins/<name>`, …) without a node_modules of their
+ * own: bare imports in their files are rewritten to virtual modules that re-export the host's
+ * already-loaded modules (the same mechanism from source and in the compiled binary, where no
+ * `node_modules` exists); from source, other host packages resolve to the host's files. Nothing
+ * is ever installed.
  */
 export function installHostResolver(externalDir: string): void {
+  installHostModules()
   const dir = resolve(externalDir)
   if (resolverDirs.has(dir)) return
   resolverDirs.add(dir)
@@ -130,17 +169,14 @@ export function installHostResolver(externalDir: string): void {
   const filter = new RegExp(`^${prefix}/.*\\.[cm]?[jt]sx?$`)
   const IMPORT = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\bexport\s*\*\s*from\s*)(['"])([^'"./][^'"]*)\2/g
   bunPlugin({
-    name: 'hatchery-host-modules',
+    name: 'hatchery-host-resolver',
     setup(build) {
       build.onLoad({ filter }, async (args) => {
         const source = await Bun.file(args.path).text()
         const contents = source.replace(IMPORT, (whole, pre: string, quote: string, spec: string) => {
-          if (spec.startsWith('node:') || spec.startsWith('bun')) return whole
-          try {
-            return `${pre}${quote}${Bun.resolveSync(spec, ROOT)}${quote}`
-          } catch {
-            return whole
-          }
+          if (spec.startsWith('node:') || spec.startsWith('bun') || spec.startsWith(HOST_PREFIX)) return whole
+          const target = hostSpecifier(spec)
+          return target ? `${pre}${quote}${target}${quote}` : whole
         })
         const ext = args.path.split('.').pop()!
         return { contents, loader: (ext === 'tsx' || ext === 'jsx' ? ext : ext.endsWith('ts') ? 'ts' : 'js') as 'ts' }
@@ -150,7 +186,6 @@ export function installHostResolver(externalDir: string): void {
 }
 
 function listPluginDirs(root: string): string[] {
-  if (!existsSync(root)) return []
   return readdirSync(root)
     .filter((name) => !name.startsWith('_') && !name.startsWith('.'))
     .map((name) => join(root, name))
@@ -164,19 +199,64 @@ function listPluginDirs(root: string): string[] {
     .sort()
 }
 
+/** True when a plugin's migrations folder is on disk, or embedded in the binary. */
+function migrationsFolderExists(dir: string): boolean {
+  if (embeddedMigrations(dir)) return true
+  try {
+    return statSync(dir).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** Validates an imported index.ts and resolves its migrations folder. */
+function loaded(mod: { default?: unknown }, file: string, dir: string, external: boolean): LoadedPlugin {
+  const descriptor = mod.default
+  validateDescriptor(descriptor, file)
+  let migrationsDir: string | undefined
+  if (descriptor.migrations) {
+    migrationsDir = isAbsolute(descriptor.migrations) ? descriptor.migrations : resolve(dir, descriptor.migrations)
+    if (!migrationsFolderExists(migrationsDir)) {
+      fail(file, `migrations folder ${descriptor.migrations} does not exist${COMPILED && !external ? ' in this binary (rebuild it)' : ''}`)
+    }
+  }
+  return { descriptor, file, dir, external, migrationsDir }
+}
+
+/** A folder that must hold plugins: missing, it stops boot instead of starting with none. */
+function requireFolder(root: string, what: string): void {
+  let ok = false
+  try {
+    ok = statSync(root).isDirectory()
+  } catch {}
+  if (!ok) throw new PluginError(root, `${what} folder not found`)
+}
+
 /**
  * Discovers `plugins/*\/index.ts` and every folder of `PLUGINS_DIR` (folders starting with `_`
  * are skipped), imports only each `index.ts`, validates the descriptors and orders them so each
- * plugin comes after its dependencies.
+ * plugin comes after its dependencies. In a compiled binary the bundled plugins are the modules
+ * the build embedded (discovered at build time), so no filesystem is read for them. A plugins
+ * folder that is missing stops boot. `bundledDir: null` discovers the external folder alone.
  */
-export async function discoverPlugins(opts: { bundledDir?: string; externalDir?: string } = {}): Promise<LoadedPlugin[]> {
+export async function discoverPlugins(opts: { bundledDir?: string | null; externalDir?: string } = {}): Promise<LoadedPlugin[]> {
   const found: LoadedPlugin[] = []
-  const sources: [string, boolean][] = [[opts.bundledDir ?? BUNDLED_PLUGINS, false]]
+  const bundle = opts.bundledDir === undefined ? embedded() : undefined
+  if (bundle) {
+    if (bundle.plugins.length === 0) throw new PluginError(BUNDLED_PLUGINS, 'this binary holds no bundled plugins (rebuild it with npm run build)')
+    for (const { folder, module } of bundle.plugins) {
+      const dir = join(BUNDLED_PLUGINS, folder)
+      found.push(loaded(module, join(dir, 'index.ts'), dir, false))
+    }
+  }
+  // `bundledDir: null`: external plugins only (tests).
+  const sources: [string, boolean][] = bundle || opts.bundledDir === null ? [] : [[opts.bundledDir ?? BUNDLED_PLUGINS, false]]
   if (opts.externalDir) {
     installHostResolver(opts.externalDir)
     sources.push([opts.externalDir, true])
   }
   for (const [root, external] of sources) {
+    requireFolder(root, external ? 'PLUGINS_DIR' : 'bundled plugins')
     for (const dir of listPluginDirs(root)) {
       const file = join(dir, 'index.ts')
       if (!existsSync(file)) fail(dir, 'plugin folder has no index.ts (prefix the folder with _ to skip it)')
@@ -186,14 +266,7 @@ export async function discoverPlugins(opts: { bundledDir?: string; externalDir?:
       } catch (e) {
         throw PluginError.thrown({ file }, 'failed to load', e)
       }
-      const descriptor = mod.default
-      validateDescriptor(descriptor, file)
-      let migrationsDir: string | undefined
-      if (descriptor.migrations) {
-        migrationsDir = isAbsolute(descriptor.migrations) ? descriptor.migrations : resolve(dir, descriptor.migrations)
-        if (!existsSync(migrationsDir)) fail(file, `migrations folder ${descriptor.migrations} does not exist`)
-      }
-      found.push({ descriptor, file, dir, external, migrationsDir })
+      found.push(loaded(mod, file, dir, external))
     }
   }
   return orderPlugins(found)

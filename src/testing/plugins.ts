@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { discoverPlugins, orderPlugins, type LoadedPlugin } from '../kernel/loader'
 import type { PluginDescriptor } from '../kernel/plugin'
 
@@ -21,6 +20,6 @@ export function inlinePlugin(descriptor: PluginDescriptor<any>, name = descripto
  * @example const t = useTestApp({ plugins: await withPlugins('/srv/panel-plugins') })
  */
 export async function withPlugins(dir: string, ...inline: PluginDescriptor<any>[]): Promise<LoadedPlugin[]> {
-  const external = (await discoverPlugins({ bundledDir: join(dir, '_none'), externalDir: dir })).filter((p) => p.external)
+  const external = (await discoverPlugins({ bundledDir: null, externalDir: dir })).filter((p) => p.external)
   return orderPlugins([...(await bundledPlugins()), ...external, ...inline.map((d) => inlinePlugin(d))])
 }

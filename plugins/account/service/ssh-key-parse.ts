@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
-import { createRequire } from 'node:module'
 import type sshpkModule from 'sshpk'
 
-// sshpk (~15 MiB) is loaded on the first key parsed.
+// sshpk (~15 MiB) is loaded on the first key parsed. A plain require with a literal name, so that
+// `bun build --compile` sees it and puts sshpk into the binary (createRequire hid it).
 let loaded: typeof sshpkModule | undefined
-const sshpk = () => (loaded ??= createRequire(import.meta.url)('sshpk') as typeof sshpkModule)
+const sshpk = () => (loaded ??= require('sshpk') as typeof sshpkModule)
 
 /** A public key accepted for storage. */
 export interface ParsedKey {
