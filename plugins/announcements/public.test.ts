@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { adminCaller, expectModel, plainCaller, prepareAdminTests, SETUP_TIMEOUT, useTestApp, type AdminCaller } from 'hatchery/testing'
 import { PublicAnnouncement } from './model'
 import { isActive } from './service/announcements'
+import { GlobalBoard } from './service/board'
+import { announcements } from './tables'
 
 const t = useTestApp()
 let admin: AdminCaller
@@ -98,10 +100,35 @@ describe('GET /api/announcements', () => {
   })
 })
 
+test('GET /api/announcements in MessagePack and XML (translation keys that are no XML names included)', async () => {
+  await make('encoded', { title_translations: { 'zh-Hans': '公告', '1x': 'one' } })
+  const packed = await t.request('GET', '/api/announcements', { as: 'msgpack' })
+  expect(packed.status).toBe(200)
+  expect(packed.body.announcements.find((a: { title: string }) => a.title === 'encoded').title_translations).toEqual({
+    'zh-Hans': '公告',
+    '1x': 'one',
+  })
+  const xml = await t.request('GET', '/api/announcements', { as: 'xml' })
+  expect(xml.status).toBe(200)
+  expect(xml.text).toContain('公告')
+  expect(xml.text).toContain('key="1x"')
+})
+
 test('the window includes its bounds', () => {
   const now = new Date('2030-01-01T00:00:00Z')
   expect(isActive({ enabled_start: now, enabled_end: now }, now)).toBe(true)
   expect(isActive({ enabled_start: new Date(+now + 1), enabled_end: null }, now)).toBe(false)
   expect(isActive({ enabled_start: null, enabled_end: new Date(+now - 1) }, now)).toBe(false)
   expect(isActive({ enabled_start: null, enabled_end: null }, now)).toBe(true)
+})
+
+test("another process's change (no event here) shows once the cache's time is up", async () => {
+  const board = new GlobalBoard(t.kernel.database.db, 50)
+  const before = (await board.active()).length
+  await t.kernel.database.db.insert(announcements).values({ type: 'info', enabled: true, title: 'elsewhere', content: 'x' })
+  expect((await board.active()).length).toBe(before)
+  await Bun.sleep(60)
+  expect((await board.active()).map((a) => a.title)).toContain('elsewhere')
+  board.forget()
+  expect((await board.active()).map((a) => a.title)).toContain('elsewhere')
 })

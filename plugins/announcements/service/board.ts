@@ -20,7 +20,8 @@ export class GlobalBoard {
   async active(now = new Date()): Promise<AnnouncementRow[]> {
     if (!this.rows || Date.now() - this.loaded > this.ttlMs) {
       this.loaded = Date.now()
-      const rows = enabledGlobalAnnouncements(this.db)
+      // A Drizzle query runs on each `then`: keep the one result, not the builder.
+      const rows = enabledGlobalAnnouncements(this.db).execute()
       this.rows = rows
       // A failed read is not kept.
       rows.catch(() => this.rows === rows && (this.rows = undefined))
