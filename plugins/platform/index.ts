@@ -3,11 +3,11 @@ import { countUsers } from '../users'
 import { publicRoutes } from './public'
 import { adminSettingsRoutes } from './admin'
 
-/** Public settings, languages and announcements; the admin settings. */
+/** Public settings and languages; the admin settings. */
 export default definePlugin({
   name: 'platform',
   version: '1.0.0',
-  description: 'Public settings, languages, announcements and panel settings administration',
+  description: 'Public settings, languages and panel settings administration',
   dependsOn: ['users'],
   routes: {
     public(ctx) {

@@ -95,7 +95,7 @@ export function publicSettings(s: SettingsSnapshot, debug: boolean, hasUsers: bo
   } as Static<typeof PublicSettings>
 }
 
-/** `GET /api/settings`, `/api/languages`, `/api/announcements`: no authentication. */
+/** `GET /api/settings`, `/api/languages`: no authentication (`/api/announcements` is the announcements plugin's). */
 export function publicRoutes(ctx: PluginContext, hasUsers: () => boolean | Promise<boolean>) {
   const languages = { languages: [...LANGUAGES] }
   // The document changes only with the settings snapshot (and the first user): build it once per snapshot.
@@ -118,9 +118,5 @@ export function publicRoutes(ctx: PluginContext, hasUsers: () => boolean | Promi
     .get('/languages', () => languages, {
       response: { 200: t.Object({ languages: t.Array(t.String()) }) },
       detail: { summary: 'Languages accepted by `language` fields' },
-    })
-    .get('/announcements', () => ({ announcements: [] as unknown[] }), {
-      response: { 200: t.Object({ announcements: t.Array(t.Any()) }) },
-      detail: { summary: 'Global announcements', description: 'Empty until an announcements plugin provides them.' },
     })
 }
