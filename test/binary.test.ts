@@ -131,7 +131,9 @@ async function sweep(url: string, cookie: string): Promise<number> {
     const concrete = path.replace(/\{[^}]+\}/g, () => crypto.randomUUID())
     const res = await fetch(url + concrete, { headers: { cookie }, redirect: 'manual' })
     await res.arrayBuffer()
-    if (res.status >= 500) failures.push(`GET ${path}: ${res.status}`)
+    // The reference's extension upload/removal routes answer 501 by design (issue 11): not offered.
+    const notOffered = res.status === 501 && path.startsWith('/api/admin/extensions/manage')
+    if (res.status >= 500 && !notOffered) failures.push(`GET ${path}: ${res.status}`)
   }
   expect(failures).toEqual([])
   return paths.length
