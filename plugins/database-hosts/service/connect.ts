@@ -57,13 +57,27 @@ async function testPostgres(target: Target, track: (close: () => void) => void):
   }
 }
 
-/** The driver's reason in one line, the password never in it. */
+const TIMEOUT = /ETIMEDOUT|timeout expired|connection timeout|timed out/i
+
+/** What a network failure means, before the driver's own words. */
+function prefixOf(code: string | undefined, text: string): string {
+  if (code === 'ECONNREFUSED') return 'connection refused'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host'
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable'
+  if (code === 'ETIMEDOUT' || TIMEOUT.test(text)) return `no answer within ${CONNECT_TIMEOUT_MS / 1000} seconds`
+  return ''
+}
+
+/** The driver's reason in one line, with what it means for a network failure; the password never in it. */
 export function reasonOf(error: unknown, password: string): string {
   let e = error as { message?: string; code?: string; errors?: unknown[] }
   if (!e?.message && Array.isArray(e?.errors) && e.errors.length) e = e.errors[0] as typeof e
-  let text = (e?.message || e?.code || String(error)).replace(/\s+/g, ' ').trim()
-  if (password) text = text.split(password).join('********')
-  return text || 'connection failed'
+  let text = (e?.message || e?.code || String(error)).replace(/\s+/g, ' ').trim() || 'connection failed'
+  const prefix = prefixOf(e?.code, text)
+  if (prefix) text = `${prefix}: ${text}`
+  // Drivers do not quote passwords; this is a second guard. Shorter ones would mangle ordinary words.
+  if (password.length >= 4) text = text.split(password).join('********')
+  return text
 }
 
 /**
@@ -81,7 +95,7 @@ export async function testConnection(host: DatabaseHostRow, secrets: Secrets): P
   const track = (fn: () => void) => void (close = fn)
   const attempt = host.type === 'mysql' ? testMysql(target, track) : testPostgres(target, track)
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`connection timed out after ${TEST_TIMEOUT_MS / 1000} seconds`)), TEST_TIMEOUT_MS)
+    timer = setTimeout(() => reject(new Error(`the test timed out after ${TEST_TIMEOUT_MS / 1000} seconds`)), TEST_TIMEOUT_MS)
   })
   try {
     await Promise.race([attempt, deadline])
