@@ -85,3 +85,6 @@ export const UpdateDatabaseHost = t.Partial(t.Object({ ...hostFields, credential
 export const DeleteDatabaseHost = t.Optional(
   t.Object({ force: t.Optional(t.Boolean({ description: 'Accepted for compatibility: no server databases exist yet' })) }),
 )
+
+/** NodeDatabaseHost / LocationDatabaseHost (spec 02 §2.15): what the link lists of locations and nodes answer. */
+export const DatabaseHostLink = t.Object({ database_host: DatabaseHost, created: t.Date() })
