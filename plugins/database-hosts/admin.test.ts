@@ -293,6 +293,20 @@ describe('PATCH /api/admin/database-hosts/{database_host}', () => {
     expect(await secretOf(h.uuid)).toBe('new-secret')
   })
 
+  test('the read-back round trip keeps the secret in MessagePack and XML too', async () => {
+    for (const as of ['msgpack', 'xml'] as const) {
+      const h = await makeHost()
+      const body = {
+        name: `${h.name}_${as}`,
+        credentials: { type: 'details', host: 'db.lan', port: 3306, username: 'panel', password: '' },
+      }
+      const res = await t.request('PATCH', `/api/admin/database-hosts/${h.uuid}`, { cookie: admin.cookie, body, as })
+      expect([as, res.status]).toEqual([as, 200])
+      expect(await secretOf(h.uuid)).toBe(PASSWORD)
+      expect((await stored(h.uuid)).name).toBe(`${h.name}_${as}`)
+    }
+  })
+
   test('400s, 404, 409', async () => {
     const h = await makeHost()
     const other = await makeHost()
