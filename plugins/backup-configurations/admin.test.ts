@@ -63,10 +63,11 @@ describe('POST /api/admin/backup-configurations', () => {
     expect(bc.backup_configs.kopia.password).toBe(MASK)
     const row = await stored(bc.uuid)
     const raw = JSON.stringify(row.backup_configs)
-    for (const secret of ['s3-secret', 'pbs-secret', '"rp"', '"kp"']) expect(raw).not.toContain(secret)
+    for (const secret of ['s3-secret', 'pbs-secret', '"rp"', '"kp"', '"id"']) expect(raw).not.toContain(secret)
     const configs = row.backup_configs as any
     expect(t.kernel.secrets.decrypt(configs.s3.secret_key)).toBe('s3-secret')
     expect(t.kernel.secrets.decrypt(configs.restic.environment.RESTIC_PASSWORD)).toBe('rp')
+    expect(t.kernel.secrets.decrypt(configs.restic.environment.AWS_ACCESS_KEY_ID)).toBe('id')
     const [event] = await adminEvents(t, admin, 'backup-configuration:create')
     expect(event.data).toEqual({ uuid: bc.uuid, name: 'primary-s3', description: 'Nightly', maintenance_enabled: false })
   })

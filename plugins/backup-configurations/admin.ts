@@ -33,7 +33,7 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
 
   return new Elysia({ prefix: '/backup-configurations', tags: ['admin backup configurations'] })
     .use(ctx.guard)
-    .get('', async ({ query }) => ({ backup_configurations: await listConfigurations(ctx.db, pageParams(query)) }), {
+    .get('', async ({ query }) => ({ backup_configurations: await listConfigurations(ctx.db, ctx.secrets, pageParams(query)) }), {
       permission: READ,
       query: PaginationQuery,
       response: { 200: t.Object({ backup_configurations: PageOf(BackupConfiguration) }) },
@@ -47,7 +47,7 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
           await ctx.activity.admin(tx, actorOf(principal, request), 'backup-configuration:create', configurationAudit(row))
           return row
         })
-        return { backup_configuration: toAdminBackupConfiguration(row) }
+        return { backup_configuration: toAdminBackupConfiguration(ctx.secrets, row) }
       },
       {
         permission: 'admin:backup-configurations.create',
@@ -56,7 +56,7 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
         detail: { summary: 'Create a backup configuration', description: `A taken name is a 409. ${SECRETS}` },
       },
     )
-    .get('/:backup_configuration', async ({ params }) => ({ backup_configuration: toAdminBackupConfiguration(await getConfiguration(ctx.db, params.backup_configuration)) }), {
+    .get('/:backup_configuration', async ({ params }) => ({ backup_configuration: toAdminBackupConfiguration(ctx.secrets, await getConfiguration(ctx.db, params.backup_configuration)) }), {
       permission: READ,
       params: Params,
       response: { 200: One },
@@ -105,7 +105,7 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
           })
           return copy
         })
-        return { backup_configuration: toAdminBackupConfiguration(copy) }
+        return { backup_configuration: toAdminBackupConfiguration(ctx.secrets, copy) }
       },
       {
         permission: [READ, 'admin:backup-configurations.create'],

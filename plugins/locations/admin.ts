@@ -12,7 +12,7 @@ const READ = 'admin:locations.read' as const
 export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
   return new Elysia({ prefix: '/locations', tags: ['admin locations'] })
     .use(ctx.guard)
-    .get('', async ({ query }) => ({ locations: await listLocations(ctx.db, pageParams(query)) }), {
+    .get('', async ({ query }) => ({ locations: await listLocations(ctx.db, ctx.secrets, pageParams(query)) }), {
       permission: READ,
       query: PaginationQuery,
       response: { 200: t.Object({ locations: PageOf(Location) }) },
@@ -26,7 +26,7 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
           await ctx.activity.admin(tx, actorOf(principal, request), 'location:create', locationAudit(row))
           return row
         })
-        return { location: await adminLocation(ctx.db, row) }
+        return { location: await adminLocation(ctx.db, ctx.secrets, row) }
       },
       {
         permission: 'admin:locations.create',
@@ -35,7 +35,7 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
         detail: { summary: 'Create a location', description: 'A taken name is a 409; an unknown backup configuration is 400 ``invalid relation `backup_configuration` provided``.' },
       },
     )
-    .get('/:location', async ({ params }) => ({ location: await adminLocation(ctx.db, await getLocation(ctx.db, params.location)) }), {
+    .get('/:location', async ({ params }) => ({ location: await adminLocation(ctx.db, ctx.secrets, await getLocation(ctx.db, params.location)) }), {
       permission: READ,
       params: Params,
       response: { 200: One },
@@ -82,7 +82,7 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
           await ctx.activity.admin(tx, actorOf(principal, request), 'location:duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: copy.uuid, name: copy.name })
           return copy
         })
-        return { location: await adminLocation(ctx.db, copy) }
+        return { location: await adminLocation(ctx.db, ctx.secrets, copy) }
       },
       {
         permission: [READ, 'admin:locations.create'],

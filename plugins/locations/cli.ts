@@ -23,7 +23,7 @@ export function locationsCli(): Record<string, CliCommand> {
           // The CLI runner does not map database errors as the HTTP error handler does (a taken name → its 409 message).
           throw fromPgError(error) ?? error
         })
-        const location = await adminLocation(ctx.db, row)
+        const location = await adminLocation(ctx.db, ctx.secrets, row)
         io.result(location, `created location ${location.name} (${location.uuid})`)
       },
     },

@@ -29,7 +29,7 @@ const plugin: PluginDescriptor<LocationHooks> = definePlugin<LocationHooks>({
   setup(ctx) {
     ctx.api(backupConfigurations).lists.provide('locations', {
       model: model.Location,
-      list: (db, uuid, page) => listLocations(db, page, eq(tables.locations.backup_configuration_uuid, uuid)),
+      list: (db, uuid, page) => listLocations(db, ctx.secrets, page, eq(tables.locations.backup_configuration_uuid, uuid)),
     })
     return new LocationHooks()
   },

@@ -1,6 +1,6 @@
 import { asc, eq, getTableColumns, type SQL } from 'drizzle-orm'
 import type { Static } from 'elysia'
-import { BadRequest, loadOr404, paginate, type Db, type PageParams, type Tx } from 'hatchery'
+import { BadRequest, loadOr404, paginate, type Db, type PageParams, type Secrets, type Tx } from 'hatchery'
 import { tables as backupTables, toAdminBackupConfiguration, type BackupConfigurationRow } from '../backup-configurations'
 import { locations } from './tables'
 import type { CreateLocation, Location, UpdateLocation } from './model'
@@ -9,10 +9,10 @@ const { backupConfigurations } = backupTables
 export type LocationRow = typeof locations.$inferSelect
 export type AdminLocation = Static<typeof Location>
 
-export function toAdminLocation(r: LocationRow, bc: BackupConfigurationRow | null): AdminLocation {
+export function toAdminLocation(secrets: Secrets, r: LocationRow, bc: BackupConfigurationRow | null): AdminLocation {
   return {
     uuid: r.uuid,
-    backup_configuration: bc ? toAdminBackupConfiguration(bc) : null,
+    backup_configuration: bc ? toAdminBackupConfiguration(secrets, bc) : null,
     name: r.name,
     description: r.description,
     flag: r.flag,
@@ -27,7 +27,7 @@ export const locationAudit = (r: LocationRow) => ({ uuid: r.uuid, name: r.name, 
 export const getLocation = (db: Db | Tx, uuid: string, lock = false) => loadOr404(db, locations, locations.uuid, uuid, 'location', { lock })
 
 /** Locations with their backup configuration, by creation; `search` matches the name. */
-export function listLocations(db: Db | Tx, page: PageParams, where?: SQL) {
+export function listLocations(db: Db | Tx, secrets: Secrets, page: PageParams, where?: SQL) {
   return paginate(
     db,
     {
@@ -39,17 +39,17 @@ export function listLocations(db: Db | Tx, page: PageParams, where?: SQL) {
       where,
       search: [locations.name],
       orderBy: [asc(locations.created), asc(locations.uuid)],
-      map: (r) => toAdminLocation(r.location, r.bc),
+      map: (r) => toAdminLocation(secrets, r.location, r.bc),
     },
     page,
   )
 }
 
 /** One location as answered. */
-export async function adminLocation(db: Db | Tx, row: LocationRow): Promise<AdminLocation> {
-  if (!row.backup_configuration_uuid) return toAdminLocation(row, null)
+export async function adminLocation(db: Db | Tx, secrets: Secrets, row: LocationRow): Promise<AdminLocation> {
+  if (!row.backup_configuration_uuid) return toAdminLocation(secrets, row, null)
   const [bc] = await db.select().from(backupConfigurations).where(eq(backupConfigurations.uuid, row.backup_configuration_uuid))
-  return toAdminLocation(row, bc ?? null)
+  return toAdminLocation(secrets, row, bc ?? null)
 }
 
 /** An unknown backup configuration is the reference's relation error (400), not a 404. */

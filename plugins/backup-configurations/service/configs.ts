@@ -2,7 +2,10 @@ import { Cron } from 'croner'
 import { SECRET_MASK, Validation, writeSecret, type Secrets } from 'hatchery'
 import type { BackupConfigsIn, BackupConfigsOut } from '../model'
 
-/** Restic environment variables whose values are secrets (RESTIC_PASSWORD, AWS_SECRET_ACCESS_KEY, B2_ACCOUNT_KEY…). */
+/**
+ * Restic environment variables whose values are secrets (RESTIC_PASSWORD, AWS_SECRET_ACCESS_KEY, B2_ACCOUNT_KEY…): answered as
+ * the mask. Every environment value is stored encrypted (as the reference does); the others are answered in clear.
+ */
 export const isSecretEnv = (name: string) => /PASSWORD|SECRET|TOKEN|(^|_)KEY$/i.test(name)
 
 /** The stored form: every key present, secrets as ciphertext. */
@@ -68,7 +71,7 @@ export function prepareConfigs(secrets: Secrets, sent: BackupConfigsIn, stored: 
       if (name === '') errors.push('backup_configs.restic.environment: a variable name is empty')
       environment[name] = isSecretEnv(name)
         ? keep(() => writeSecret(secrets, value, stored?.restic?.environment[name], `backup_configs.restic.environment.${name}`))
-        : value
+        : secrets.encrypt(value)
     }
     const pruneJobs = r.prune_jobs ?? []
     pruneJobs.forEach((job, i) => {
@@ -108,13 +111,13 @@ export function prepareConfigs(secrets: Secrets, sent: BackupConfigsIn, stored: 
 }
 
 /** The answered form: every secret replaced by the mask. */
-export function maskConfigs(stored: StoredConfigs): BackupConfigsOut {
+export function maskConfigs(secrets: Secrets, stored: StoredConfigs): BackupConfigsOut {
   const { s3, restic, pbs, kopia } = stored
   return {
     s3: s3 && { ...s3, secret_key: SECRET_MASK },
     restic: restic && {
       ...restic,
-      environment: Object.fromEntries(Object.entries(restic.environment).map(([k, v]) => [k, isSecretEnv(k) ? SECRET_MASK : v])),
+      environment: Object.fromEntries(Object.entries(restic.environment).map(([k, v]) => [k, isSecretEnv(k) ? SECRET_MASK : secrets.decrypt(v)])),
     },
     pbs: pbs && { ...pbs, token_secret: SECRET_MASK },
     kopia: kopia && { ...kopia, password: SECRET_MASK },
@@ -128,7 +131,7 @@ export function revealConfigs(secrets: Secrets, stored: StoredConfigs): StoredCo
     s3: s3 && { ...s3, secret_key: secrets.decrypt(s3.secret_key) },
     restic: restic && {
       ...restic,
-      environment: Object.fromEntries(Object.entries(restic.environment).map(([k, v]) => [k, isSecretEnv(k) ? secrets.decrypt(v) : v])),
+      environment: Object.fromEntries(Object.entries(restic.environment).map(([k, v]) => [k, secrets.decrypt(v)])),
     },
     pbs: pbs && { ...pbs, token_secret: secrets.decrypt(pbs.token_secret) },
     kopia: kopia && { ...kopia, password: secrets.decrypt(kopia.password) },

@@ -9,7 +9,7 @@ export type BackupConfigurationRow = typeof backupConfigurations.$inferSelect
 export type AdminBackupConfiguration = Static<typeof BackupConfiguration>
 
 /** The wire object: every secret masked. */
-export function toAdminBackupConfiguration(r: BackupConfigurationRow): AdminBackupConfiguration {
+export function toAdminBackupConfiguration(secrets: Secrets, r: BackupConfigurationRow): AdminBackupConfiguration {
   return {
     uuid: r.uuid,
     name: r.name,
@@ -17,7 +17,7 @@ export function toAdminBackupConfiguration(r: BackupConfigurationRow): AdminBack
     maintenance_enabled: r.maintenance_enabled,
     shared: r.shared,
     backup_disk: r.backup_disk as AdminBackupConfiguration['backup_disk'],
-    backup_configs: maskConfigs(normalizeStored(r.backup_configs)),
+    backup_configs: maskConfigs(secrets, normalizeStored(r.backup_configs)),
     created: r.created,
   }
 }
@@ -34,14 +34,14 @@ export const configurationAudit = (r: BackupConfigurationRow) => ({
 export const getConfiguration = (db: Db | Tx, uuid: string, lock = false) =>
   loadOr404(db, backupConfigurations, backupConfigurations.uuid, uuid, 'backup configuration', { lock })
 
-export const listConfigurations = (db: Db | Tx, page: PageParams) =>
+export const listConfigurations = (db: Db | Tx, secrets: Secrets, page: PageParams) =>
   paginate(
     db,
     {
       from: backupConfigurations,
       search: [backupConfigurations.name],
       orderBy: [asc(backupConfigurations.created), asc(backupConfigurations.uuid)],
-      map: toAdminBackupConfiguration,
+      map: (r) => toAdminBackupConfiguration(secrets, r),
     },
     page,
   )
