@@ -1,9 +1,21 @@
 import { Elysia, t } from 'elysia'
 import { actorOf, Empty, PageOf, PaginationQuery, pageParams, transaction, uuidParam, type PluginContext } from 'hatchery'
-import { BackupConfiguration, BackupStats, CreateBackupConfiguration, DuplicateBackupConfiguration, UpdateBackupConfiguration } from './model'
 import {
-  configurationAudit, createConfiguration, deleteConfiguration, duplicateConfiguration, getConfiguration, listConfigurations,
-  toAdminBackupConfiguration, updateConfiguration,
+  BackupConfiguration,
+  BackupStats,
+  CreateBackupConfiguration,
+  DuplicateBackupConfiguration,
+  UpdateBackupConfiguration,
+} from './model'
+import {
+  configurationAudit,
+  createConfiguration,
+  deleteConfiguration,
+  duplicateConfiguration,
+  getConfiguration,
+  listConfigurations,
+  toAdminBackupConfiguration,
+  updateConfiguration,
 } from './service/configurations'
 import type { SubListName, SubLists } from './service/lists'
 
@@ -56,12 +68,18 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
         detail: { summary: 'Create a backup configuration', description: `A taken name is a 409. ${SECRETS}` },
       },
     )
-    .get('/:backup_configuration', async ({ params }) => ({ backup_configuration: toAdminBackupConfiguration(ctx.secrets, await getConfiguration(ctx.db, params.backup_configuration)) }), {
-      permission: READ,
-      params: Params,
-      response: { 200: One },
-      detail: { summary: 'Get a backup configuration' },
-    })
+    .get(
+      '/:backup_configuration',
+      async ({ params }) => ({
+        backup_configuration: toAdminBackupConfiguration(ctx.secrets, await getConfiguration(ctx.db, params.backup_configuration)),
+      }),
+      {
+        permission: READ,
+        params: Params,
+        response: { 200: One },
+        detail: { summary: 'Get a backup configuration' },
+      },
+    )
     .patch(
       '/:backup_configuration',
       async ({ principal, params, body, request }) => {
@@ -76,7 +94,10 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
         params: Params,
         body: UpdateBackupConfiguration,
         response: { 200: Empty },
-        detail: { summary: 'Update a backup configuration', description: `Absent fields stay; \`backup_configs\` replaces the whole object. ${SECRETS}` },
+        detail: {
+          summary: 'Update a backup configuration',
+          description: `Absent fields stay; \`backup_configs\` replaces the whole object. ${SECRETS}`,
+        },
       },
     )
     .delete(
@@ -92,7 +113,10 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
         permission: [READ, 'admin:backup-configurations.delete'],
         params: Params,
         response: { 200: Empty },
-        detail: { summary: 'Delete a backup configuration', description: 'Locations (and later nodes and servers) using it are left without one, as in the reference.' },
+        detail: {
+          summary: 'Delete a backup configuration',
+          description: 'Locations (and later nodes and servers) using it are left without one, as in the reference.',
+        },
       },
     )
     .post(
@@ -101,7 +125,10 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
         const copy = await transaction(ctx.db, async (tx) => {
           const { source, copy } = await duplicateConfiguration(tx, params.backup_configuration, body.name)
           await ctx.activity.admin(tx, actorOf(principal, request), 'backup-configuration:duplicate', {
-            source_uuid: source.uuid, source_name: source.name, uuid: copy.uuid, name: copy.name,
+            source_uuid: source.uuid,
+            source_name: source.name,
+            uuid: copy.uuid,
+            name: copy.name,
           })
           return copy
         })
@@ -125,7 +152,10 @@ export function adminBackupConfigurationRoutes(ctx: PluginContext, lists: SubLis
         permission: [READ, 'admin:stats.read'],
         params: Params,
         response: { 200: BackupStats },
-        detail: { summary: 'Backups stored through a configuration, by period', description: 'Zeros until the backups plugin provides them.' },
+        detail: {
+          summary: 'Backups stored through a configuration, by period',
+          description: 'Zeros until the backups plugin provides them.',
+        },
       },
     )
     .use(subList('locations', 'locations', 'admin:locations.read', 'Locations using a backup configuration (search: name)'))

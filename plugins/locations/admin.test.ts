@@ -1,8 +1,19 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller, adminEvents, expectGuarded, expectModel, expectRoutesGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, runCli,
-  SETUP_TIMEOUT, useTestApp, type AdminCaller,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectModel,
+  expectRoutesGuarded,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  runCli,
+  SETUP_TIMEOUT,
+  useTestApp,
+  type AdminCaller,
 } from 'hatchery/testing'
 import { Conflict, Empty } from 'hatchery'
 import { Location } from './model'
@@ -30,7 +41,23 @@ const denied = () => [{ cookie: reader.cookie }, { token: readerKey }]
 async function makeBackupConfiguration() {
   const res = await t.request('POST', '/api/admin/backup-configurations', {
     cookie: admin.cookie,
-    body: { name: uniq('bc'), maintenance_enabled: false, shared: false, backup_disk: 's3', backup_configs: { s3: { access_key: 'a', secret_key: 'hidden', bucket: 'b', region: 'r', endpoint: 'https://s3.example.com', path_style: false, part_size: 0 } } },
+    body: {
+      name: uniq('bc'),
+      maintenance_enabled: false,
+      shared: false,
+      backup_disk: 's3',
+      backup_configs: {
+        s3: {
+          access_key: 'a',
+          secret_key: 'hidden',
+          bucket: 'b',
+          region: 'r',
+          endpoint: 'https://s3.example.com',
+          path_style: false,
+          part_size: 0,
+        },
+      },
+    },
   })
   expect(res.status).toBe(200)
   return res.body.backup_configuration as { uuid: string; name: string }
@@ -39,7 +66,7 @@ async function makeBackupConfiguration() {
 async function make(over: Record<string, unknown> = {}) {
   const res = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: uniq(), ...over } })
   expect(res.status).toBe(200)
-  return res.body.location as { uuid: string; name: string; backup_configuration: any }
+  return res.body.location as { uuid: string; name: string; flag: string | null; backup_configuration: any }
 }
 const stored = async (uuid: string) => (await t.kernel.database.db.select().from(locations).where(eq(locations.uuid, uuid)))[0]
 const hooks = () => t.kernel.contexts.get('locations')!.api(locationsPlugin)
@@ -51,7 +78,10 @@ test('every route is guarded', async () => {
 describe('POST /api/admin/locations', () => {
   test('creates with its backup configuration (secrets masked) and logs location:create', async () => {
     const bc = await makeBackupConfiguration()
-    const res = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: 'Frankfurt', description: 'DE-1', flag: 'de', backup_configuration_uuid: bc.uuid } })
+    const res = await t.request('POST', '/api/admin/locations', {
+      cookie: admin.cookie,
+      body: { name: 'Frankfurt', description: 'DE-1', flag: 'de', backup_configuration_uuid: bc.uuid },
+    })
     expect(res.status).toBe(200)
     const l = res.body.location
     expectModel(Location, l)
@@ -66,8 +96,15 @@ describe('POST /api/admin/locations', () => {
     expect(l.backup_configuration).toBeNull()
   })
 
+  test('the flag is stored lowercase (the official frontend reads only lowercase flags)', async () => {
+    expect((await make({ flag: 'DE' })).flag).toBe('de')
+  })
+
   test('an unknown backup configuration is the relation error', async () => {
-    const res = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: uniq(), backup_configuration_uuid: NO_SUCH } })
+    const res = await t.request('POST', '/api/admin/locations', {
+      cookie: admin.cookie,
+      body: { name: uniq(), backup_configuration_uuid: NO_SUCH },
+    })
     expect([res.status, res.body.errors]).toEqual([400, ['invalid relation `backup_configuration` provided']])
   })
 
@@ -75,7 +112,14 @@ describe('POST /api/admin/locations', () => {
     const a = await make()
     const taken = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: a.name } })
     expect([taken.status, taken.body.errors]).toEqual([409, ['location with name already exists']])
-    for (const body of [{ name: '' }, { name: 'x'.repeat(256) }, { name: uniq(), flag: 'deu' }, { name: uniq(), description: '' }, { name: uniq(), backup_configuration_uuid: 'nope' }, {}]) {
+    for (const body of [
+      { name: '' },
+      { name: 'x'.repeat(256) },
+      { name: uniq(), flag: 'deu' },
+      { name: uniq(), description: '' },
+      { name: uniq(), backup_configuration_uuid: 'nope' },
+      {},
+    ]) {
       const res = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body })
       expect(res.status).toBe(400)
     }
@@ -119,13 +163,21 @@ describe('PATCH /api/admin/locations/{location}', () => {
   test('updates, null clears, logs location:update', async () => {
     const bc = await makeBackupConfiguration()
     const a = await make({ description: 'old', flag: 'fr' })
-    const res = await t.request('PATCH', `/api/admin/locations/${a.uuid}`, { cookie: admin.cookie, body: { name: `${a.name}-x`, flag: null, backup_configuration_uuid: bc.uuid } })
+    expect((await t.request('PATCH', `/api/admin/locations/${a.uuid}`, { cookie: admin.cookie, body: { flag: 'NL' } })).status).toBe(200)
+    expect((await stored(a.uuid)).flag).toBe('nl')
+    const res = await t.request('PATCH', `/api/admin/locations/${a.uuid}`, {
+      cookie: admin.cookie,
+      body: { name: `${a.name}-x`, flag: null, backup_configuration_uuid: bc.uuid },
+    })
     expect(res.status).toBe(200)
     expectModel(Empty, res.body)
     expect(await stored(a.uuid)).toMatchObject({ name: `${a.name}-x`, flag: null, description: 'old', backup_configuration_uuid: bc.uuid })
     const [event] = await adminEvents(t, admin, 'location:update')
     expect(event.data).toEqual({ uuid: a.uuid, name: `${a.name}-x`, description: 'old' })
-    expect((await t.request('PATCH', `/api/admin/locations/${a.uuid}`, { cookie: admin.cookie, body: { backup_configuration_uuid: null } })).status).toBe(200)
+    expect(
+      (await t.request('PATCH', `/api/admin/locations/${a.uuid}`, { cookie: admin.cookie, body: { backup_configuration_uuid: null } }))
+        .status,
+    ).toBe(200)
     expect((await stored(a.uuid)).backup_configuration_uuid).toBeNull()
   })
 
@@ -134,7 +186,10 @@ describe('PATCH /api/admin/locations/{location}', () => {
     const b = await make()
     const taken = await t.request('PATCH', `/api/admin/locations/${a.uuid}`, { cookie: admin.cookie, body: { name: b.name } })
     expect([taken.status, taken.body.errors]).toEqual([409, ['location with name already exists']])
-    const rel = await t.request('PATCH', `/api/admin/locations/${a.uuid}`, { cookie: admin.cookie, body: { backup_configuration_uuid: NO_SUCH } })
+    const rel = await t.request('PATCH', `/api/admin/locations/${a.uuid}`, {
+      cookie: admin.cookie,
+      body: { backup_configuration_uuid: NO_SUCH },
+    })
     expect([rel.status, rel.body.errors]).toEqual([400, ['invalid relation `backup_configuration` provided']])
     expect((await t.request('PATCH', `/api/admin/locations/${a.uuid}`, { cookie: admin.cookie, body: { flag: 'x' } })).status).toBe(400)
     expect((await t.request('PATCH', `/api/admin/locations/${NO_SUCH}`, { cookie: admin.cookie, body: {} })).status).toBe(404)
@@ -175,16 +230,36 @@ describe('POST /api/admin/locations/{location}/duplicate', () => {
   test('copies backup configuration, description and flag; logs location:duplicate', async () => {
     const bc = await makeBackupConfiguration()
     const a = await make({ description: 'd', flag: 'nl', backup_configuration_uuid: bc.uuid })
-    const res = await t.request('POST', `/api/admin/locations/${a.uuid}/duplicate`, { cookie: admin.cookie, body: { name: `${a.name}-copy` } })
+    const res = await t.request('POST', `/api/admin/locations/${a.uuid}/duplicate`, {
+      cookie: admin.cookie,
+      body: { name: `${a.name}-copy` },
+    })
     expect(res.status).toBe(200)
     expectModel(Location, res.body.location)
-    expect(res.body.location).toMatchObject({ name: `${a.name}-copy`, description: 'd', flag: 'nl', backup_configuration: { uuid: bc.uuid } })
+    expect(res.body.location).toMatchObject({
+      name: `${a.name}-copy`,
+      description: 'd',
+      flag: 'nl',
+      backup_configuration: { uuid: bc.uuid },
+    })
     const [event] = await adminEvents(t, admin, 'location:duplicate')
     expect(event.data).toEqual({ source_uuid: a.uuid, source_name: a.name, uuid: res.body.location.uuid, name: `${a.name}-copy` })
-    expect((await t.request('POST', `/api/admin/locations/${a.uuid}/duplicate`, { cookie: admin.cookie, body: { name: a.name } })).status).toBe(409)
-    expect((await t.request('POST', `/api/admin/locations/${a.uuid}/duplicate`, { cookie: admin.cookie, body: { name: '' } })).status).toBe(400)
-    expect((await t.request('POST', `/api/admin/locations/${NO_SUCH}/duplicate`, { cookie: admin.cookie, body: { name: uniq() } })).status).toBe(404)
-    await expectGuarded(t, { method: 'POST', path: `/api/admin/locations/${a.uuid}/duplicate`, body: { name: uniq() } }, plain, denied(), 'locations.create')
+    expect(
+      (await t.request('POST', `/api/admin/locations/${a.uuid}/duplicate`, { cookie: admin.cookie, body: { name: a.name } })).status,
+    ).toBe(409)
+    expect((await t.request('POST', `/api/admin/locations/${a.uuid}/duplicate`, { cookie: admin.cookie, body: { name: '' } })).status).toBe(
+      400,
+    )
+    expect(
+      (await t.request('POST', `/api/admin/locations/${NO_SUCH}/duplicate`, { cookie: admin.cookie, body: { name: uniq() } })).status,
+    ).toBe(404)
+    await expectGuarded(
+      t,
+      { method: 'POST', path: `/api/admin/locations/${a.uuid}/duplicate`, body: { name: uniq() } },
+      plain,
+      denied(),
+      'locations.create',
+    )
   })
 })
 

@@ -1,7 +1,16 @@
 import { Elysia, t } from 'elysia'
 import { actorOf, Empty, PageOf, PaginationQuery, pageParams, transaction, uuidParam, type PluginContext } from 'hatchery'
 import { CreateLocation, DuplicateLocation, Location, UpdateLocation } from './model'
-import { adminLocation, createLocation, deleteLocation, duplicateLocation, getLocation, listLocations, locationAudit, updateLocation } from './service'
+import {
+  adminLocation,
+  createLocation,
+  deleteLocation,
+  duplicateLocation,
+  getLocation,
+  listLocations,
+  locationAudit,
+  updateLocation,
+} from './service'
 import type { LocationHooks } from './hooks'
 
 const Params = uuidParam('location')
@@ -32,15 +41,23 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
         permission: 'admin:locations.create',
         body: CreateLocation,
         response: { 200: One },
-        detail: { summary: 'Create a location', description: 'A taken name is a 409; an unknown backup configuration is 400 ``invalid relation `backup_configuration` provided``.' },
+        detail: {
+          summary: 'Create a location',
+          description:
+            'A taken name is a 409; an unknown backup configuration is 400 ``invalid relation `backup_configuration` provided``.',
+        },
       },
     )
-    .get('/:location', async ({ params }) => ({ location: await adminLocation(ctx.db, ctx.secrets, await getLocation(ctx.db, params.location)) }), {
-      permission: READ,
-      params: Params,
-      response: { 200: One },
-      detail: { summary: 'Get a location' },
-    })
+    .get(
+      '/:location',
+      async ({ params }) => ({ location: await adminLocation(ctx.db, ctx.secrets, await getLocation(ctx.db, params.location)) }),
+      {
+        permission: READ,
+        params: Params,
+        response: { 200: One },
+        detail: { summary: 'Get a location' },
+      },
+    )
     .patch(
       '/:location',
       async ({ principal, params, body, request }) => {
@@ -55,7 +72,10 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
         params: Params,
         body: UpdateLocation,
         response: { 200: Empty },
-        detail: { summary: 'Update a location', description: 'Absent fields stay; null clears `backup_configuration_uuid`, `description` or `flag`.' },
+        detail: {
+          summary: 'Update a location',
+          description: 'Absent fields stay; null clears `backup_configuration_uuid`, `description` or `flag`.',
+        },
       },
     )
     .delete(
@@ -71,7 +91,10 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
         permission: [READ, 'admin:locations.delete'],
         params: Params,
         response: { 200: Empty },
-        detail: { summary: 'Delete a location', description: 'A location with nodes is a 409 `location has nodes, cannot delete` (once nodes exist).' },
+        detail: {
+          summary: 'Delete a location',
+          description: 'A location with nodes is a 409 `location has nodes, cannot delete` (once nodes exist).',
+        },
       },
     )
     .post(
@@ -79,7 +102,12 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
       async ({ principal, params, body, request }) => {
         const copy = await transaction(ctx.db, async (tx) => {
           const { source, copy } = await duplicateLocation(tx, params.location, body.name, hooks.onDuplicated)
-          await ctx.activity.admin(tx, actorOf(principal, request), 'location:duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: copy.uuid, name: copy.name })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'location:duplicate', {
+            source_uuid: source.uuid,
+            source_name: source.name,
+            uuid: copy.uuid,
+            name: copy.name,
+          })
           return copy
         })
         return { location: await adminLocation(ctx.db, ctx.secrets, copy) }
@@ -89,7 +117,10 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
         params: Params,
         body: DuplicateLocation,
         response: { 200: One },
-        detail: { summary: 'Copy a location under a new name', description: 'Copies the backup configuration, description, flag and (through their plugins) the database-host links.' },
+        detail: {
+          summary: 'Copy a location under a new name',
+          description: 'Copies the backup configuration, description, flag and (through their plugins) the database-host links.',
+        },
       },
     )
     .get(

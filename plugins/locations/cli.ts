@@ -16,7 +16,12 @@ export function locationsCli(): Record<string, CliCommand> {
       async run(ctx, { options }, io) {
         const o = options as Record<string, string | undefined>
         const row = await transaction(ctx.db, async (tx) => {
-          const row = await createLocation(tx, { name: o.name!, description: o.description, flag: o.flag, backup_configuration_uuid: o['backup-configuration'] })
+          const row = await createLocation(tx, {
+            name: o.name!,
+            description: o.description,
+            flag: o.flag,
+            backup_configuration_uuid: o['backup-configuration'],
+          })
           await ctx.activity.admin(tx, SYSTEM_ACTOR, 'location:create', { ...locationAudit(row), source: 'cli' })
           return row
         }).catch((error) => {

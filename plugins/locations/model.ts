@@ -18,7 +18,13 @@ export const Location = t.Object({
 
 export const Name = t.String({ minLength: 1, maxLength: 255 })
 export const Description = t.Nullable(t.String({ minLength: 1, maxLength: 1024 }))
-export const Flag = t.Nullable(t.String({ minLength: 2, maxLength: 2, description: 'Two characters (a country code, lowercase in the official frontend)' }))
+export const Flag = t.Nullable(
+  t.String({
+    minLength: 2,
+    maxLength: 2,
+    description: 'Two characters (a country code); stored lowercase, which the official frontend requires when it reads one',
+  }),
+)
 
 export const CreateLocation = t.Object({
   backup_configuration_uuid: t.Optional(t.Nullable(Uuid)),

@@ -55,7 +55,11 @@ export async function adminLocation(db: Db | Tx, secrets: Secrets, row: Location
 /** An unknown backup configuration is the reference's relation error (400), not a 404. */
 async function checkBackupConfiguration(tx: Tx, uuid: string | null | undefined): Promise<void> {
   if (!uuid) return
-  const [found] = await tx.select({ uuid: backupConfigurations.uuid }).from(backupConfigurations).where(eq(backupConfigurations.uuid, uuid)).for('key share')
+  const [found] = await tx
+    .select({ uuid: backupConfigurations.uuid })
+    .from(backupConfigurations)
+    .where(eq(backupConfigurations.uuid, uuid))
+    .for('key share')
   if (!found) throw new BadRequest('invalid relation `backup_configuration` provided')
 }
 
@@ -67,7 +71,7 @@ export async function createLocation(tx: Tx, input: Static<typeof CreateLocation
       backup_configuration_uuid: input.backup_configuration_uuid?.toLowerCase() ?? null,
       name: input.name,
       description: input.description ?? null,
-      flag: input.flag ?? null,
+      flag: input.flag?.toLowerCase() ?? null,
     })
     .returning()
   return row
@@ -77,14 +81,22 @@ export async function createLocation(tx: Tx, input: Static<typeof CreateLocation
 export async function updateLocation(tx: Tx, uuid: string, input: Static<typeof UpdateLocation>): Promise<LocationRow> {
   const current = await getLocation(tx, uuid, true)
   await checkBackupConfiguration(tx, input.backup_configuration_uuid)
-  const changes = { ...input, backup_configuration_uuid: input.backup_configuration_uuid?.toLowerCase() ?? input.backup_configuration_uuid }
+  const changes = {
+    ...input,
+    backup_configuration_uuid: input.backup_configuration_uuid?.toLowerCase() ?? input.backup_configuration_uuid,
+    flag: input.flag?.toLowerCase() ?? input.flag,
+  }
   if (Object.values(changes).every((v) => v === undefined)) return current
   const [row] = await tx.update(locations).set(changes).where(eq(locations.uuid, current.uuid)).returning()
   return row
 }
 
 /** Deletes a location after every deletion guard agreed (links of other plugins cascade). */
-export async function deleteLocation(tx: Tx, uuid: string, guards: Iterable<(tx: Tx, l: LocationRow) => Promise<void>>): Promise<LocationRow> {
+export async function deleteLocation(
+  tx: Tx,
+  uuid: string,
+  guards: Iterable<(tx: Tx, l: LocationRow) => Promise<void>>,
+): Promise<LocationRow> {
   const row = await getLocation(tx, uuid, true)
   for (const guard of guards) await guard(tx, row)
   await tx.delete(locations).where(eq(locations.uuid, row.uuid))

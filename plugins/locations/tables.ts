@@ -9,11 +9,16 @@ export const locations = pgTable(
   'locations',
   {
     uuid: uuid('uuid').primaryKey().defaultRandom(),
-    backup_configuration_uuid: uuid('backup_configuration_uuid').references(() => backupTables.backupConfigurations.uuid, { onDelete: 'set null' }),
+    backup_configuration_uuid: uuid('backup_configuration_uuid').references(() => backupTables.backupConfigurations.uuid, {
+      onDelete: 'set null',
+    }),
     name: varchar('name', { length: 255 }).notNull(),
     description: varchar('description', { length: 1024 }),
     flag: varchar('flag', { length: 2 }),
     created: timestamp('created', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('locations_name_unique').on(t.name), index('locations_backup_configuration_uuid_idx').on(t.backup_configuration_uuid)],
+  (t) => [
+    uniqueIndex('locations_name_unique').on(t.name),
+    index('locations_backup_configuration_uuid_idx').on(t.backup_configuration_uuid),
+  ],
 )

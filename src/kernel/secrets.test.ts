@@ -197,6 +197,8 @@ describe('writeSecret', () => {
   })
 
   test('the mask with nothing stored is a 400 naming the field', () => {
-    expect(() => writeSecret(box, SECRET_MASK, undefined, 'backup_configs.s3.secret_key')).toThrow('backup_configs.s3.secret_key: the mask is not a secret')
+    expect(() => writeSecret(box, SECRET_MASK, undefined, 'backup_configs.s3.secret_key')).toThrow(
+      'backup_configs.s3.secret_key: the mask is not a secret',
+    )
   })
 })

@@ -60,8 +60,12 @@ export function prepareConfigs(secrets: Secrets, sent: BackupConfigsIn, stored: 
     out.s3 = {
       access_key: s.access_key,
       secret_key: keep(() => writeSecret(secrets, s.secret_key, stored?.s3?.secret_key, 'backup_configs.s3.secret_key')),
-      bucket: s.bucket, region: s.region, endpoint: s.endpoint, path_style: s.path_style,
-      compression_type: s.compression_type ?? 'gz', part_size: s.part_size,
+      bucket: s.bucket,
+      region: s.region,
+      endpoint: s.endpoint,
+      path_style: s.path_style,
+      compression_type: s.compression_type ?? 'gz',
+      part_size: s.part_size,
     }
   }
   if (sent.restic) {
@@ -81,16 +85,25 @@ export function prepareConfigs(secrets: Secrets, sent: BackupConfigsIn, stored: 
         errors.push(`backup_configs.restic.prune_jobs[${i}].cron: invalid cron expression`)
       }
     })
-    out.restic = { repository: r.repository, retry_lock_seconds: r.retry_lock_seconds, environment, prune_jobs: pruneJobs.map((j) => ({ cron: j.cron, nodes: j.nodes.map((n) => n.toLowerCase()) })) }
+    out.restic = {
+      repository: r.repository,
+      retry_lock_seconds: r.retry_lock_seconds,
+      environment,
+      prune_jobs: pruneJobs.map((j) => ({ cron: j.cron, nodes: j.nodes.map((n) => n.toLowerCase()) })),
+    }
   }
   if (sent.pbs) {
     const p = sent.pbs
     if (!httpUrl(p.url)) errors.push('backup_configs.pbs.url: not a valid http(s) URL')
     if (!PBS_TOKEN_ID.test(p.token_id)) errors.push('backup_configs.pbs.token_id: token id must be in the form user@realm!token-name')
     out.pbs = {
-      url: p.url, datastore: p.datastore, namespace: p.namespace ?? null, token_id: p.token_id,
+      url: p.url,
+      datastore: p.datastore,
+      namespace: p.namespace ?? null,
+      token_id: p.token_id,
       token_secret: keep(() => writeSecret(secrets, p.token_secret, stored?.pbs?.token_secret, 'backup_configs.pbs.token_secret')),
-      fingerprint: fingerprint(p.fingerprint, 'backup_configs.pbs.fingerprint', errors), backup_id_prefix: p.backup_id_prefix ?? null,
+      fingerprint: fingerprint(p.fingerprint, 'backup_configs.pbs.fingerprint', errors),
+      backup_id_prefix: p.backup_id_prefix ?? null,
     }
   }
   if (sent.kopia) {
@@ -101,9 +114,11 @@ export function prepareConfigs(secrets: Secrets, sent: BackupConfigsIn, stored: 
       if (name === '' || value === '') errors.push('backup_configs.kopia.tags: tag keys and values must be between 1 and 255 characters')
     }
     out.kopia = {
-      url: k.url, username: k.username,
+      url: k.url,
+      username: k.username,
       password: keep(() => writeSecret(secrets, k.password, stored?.kopia?.password, 'backup_configs.kopia.password')),
-      fingerprint: fingerprint(k.fingerprint, 'backup_configs.kopia.fingerprint', errors), tags: k.tags,
+      fingerprint: fingerprint(k.fingerprint, 'backup_configs.kopia.fingerprint', errors),
+      tags: k.tags,
     }
   }
   if (errors.length) throw new Validation([...new Set(errors)])
@@ -117,7 +132,9 @@ export function maskConfigs(secrets: Secrets, stored: StoredConfigs): BackupConf
     s3: s3 && { ...s3, secret_key: SECRET_MASK },
     restic: restic && {
       ...restic,
-      environment: Object.fromEntries(Object.entries(restic.environment).map(([k, v]) => [k, isSecretEnv(k) ? SECRET_MASK : secrets.decrypt(v)])),
+      environment: Object.fromEntries(
+        Object.entries(restic.environment).map(([k, v]) => [k, isSecretEnv(k) ? SECRET_MASK : secrets.decrypt(v)]),
+      ),
     },
     pbs: pbs && { ...pbs, token_secret: SECRET_MASK },
     kopia: kopia && { ...kopia, password: SECRET_MASK },

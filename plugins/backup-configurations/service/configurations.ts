@@ -46,7 +46,11 @@ export const listConfigurations = (db: Db | Tx, secrets: Secrets, page: PagePara
     page,
   )
 
-export async function createConfiguration(tx: Tx, secrets: Secrets, input: Static<typeof CreateBackupConfiguration>): Promise<BackupConfigurationRow> {
+export async function createConfiguration(
+  tx: Tx,
+  secrets: Secrets,
+  input: Static<typeof CreateBackupConfiguration>,
+): Promise<BackupConfigurationRow> {
   const backup_configs = prepareConfigs(secrets, input.backup_configs, null)
   const [row] = await tx
     .insert(backupConfigurations)
@@ -89,6 +93,9 @@ export async function deleteConfiguration(tx: Tx, uuid: string): Promise<BackupC
 export async function duplicateConfiguration(tx: Tx, uuid: string, name: string) {
   const source = await getConfiguration(tx, uuid)
   const { uuid: _u, created: _c, ...fields } = source
-  const [copy] = await tx.insert(backupConfigurations).values({ ...fields, name }).returning()
+  const [copy] = await tx
+    .insert(backupConfigurations)
+    .values({ ...fields, name })
+    .returning()
   return { source, copy }
 }
