@@ -237,6 +237,12 @@ describe('PATCH /api/admin/backup-configurations/{backup_configuration}', () => 
         .status,
     ).toBe(200)
     expect((await stored(a.uuid)).description).toBeNull()
+    const before = (await stored(a.uuid)).backup_configs
+    expect(
+      (await t.request('PATCH', `/api/admin/backup-configurations/${a.uuid}`, { cookie: admin.cookie, body: { backup_configs: null } }))
+        .status,
+    ).toBe(200)
+    expect((await stored(a.uuid)).backup_configs).toEqual(before)
     const taken = await t.request('PATCH', `/api/admin/backup-configurations/${a.uuid}`, { cookie: admin.cookie, body: { name: b.name } })
     expect([taken.status, taken.body.errors]).toEqual([409, ['backup configuration with name already exists']])
     expect(

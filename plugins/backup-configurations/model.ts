@@ -138,7 +138,11 @@ export const CreateBackupConfiguration = t.Object({
   backup_disk: BackupDisk,
   backup_configs: BackupConfigsInput,
 })
-export const UpdateBackupConfiguration = t.Partial(CreateBackupConfiguration)
+/** `backup_configs: null` leaves it as it is (the reference reads a null optional field as absent; the official form may send it). */
+export const UpdateBackupConfiguration = t.Composite([
+  t.Partial(t.Omit(CreateBackupConfiguration, ['backup_configs'])),
+  t.Object({ backup_configs: t.Optional(t.Nullable(BackupConfigsInput)) }),
+])
 export const DuplicateBackupConfiguration = t.Object({ name: Name })
 
 const Stat = t.Object({
