@@ -1,5 +1,6 @@
 import { t, type TSchema } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
+import { SECRET_MASK } from 'hatchery'
 import { model as userModel } from '../users'
 import { oauthProviders, userOauthLinks } from './tables'
 
@@ -7,11 +8,10 @@ const P = createSelectSchema(oauthProviders).properties
 const L = createSelectSchema(userOauthLinks).properties
 
 /**
- * What `client_secret` reads as. The official frontend requires a secret of 3+ characters and sends
- * the form back whole on edit, so the secret is answered as this mask, and a PATCH carrying the mask
- * keeps the stored secret.
+ * What `client_secret` reads as (the kernel's mask). The official frontend requires a secret of 3+
+ * characters and sends the form back whole on edit; a PATCH carrying the mask keeps the stored secret.
  */
-export const SECRET_MASK = '********'
+export { SECRET_MASK }
 
 /** `AdminApiOAuthProvider` (spec 02 §13), with the secret masked. */
 export const AdminOAuthProvider = t.Object({

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, loadConfig } from '../config'
-import { DecryptError, Secrets, ensureEncryptionKey } from './secrets'
+import { DecryptError, SECRET_MASK, Secrets, ensureEncryptionKey, writeSecret } from './secrets'
 
 const OLD = 'old-key-0123456789abcdefghijklmnopqrstuv'
 const NEW = 'new-key-0123456789abcdefghijklmnopqrstuv'
@@ -184,5 +184,21 @@ describe('ensureEncryptionKey', () => {
     writeFileSync(join(dataDir, 'encryption.key'), 'short\n')
     const config = loadConfig({ DATA_DIR: dataDir })
     expect(() => ensureEncryptionKey(config)).toThrow(/^APP_ENCRYPTION_KEY: /)
+  })
+})
+
+describe('writeSecret', () => {
+  const box = new Secrets([NEW])
+
+  test('a new value is encrypted; the mask keeps what is stored', () => {
+    const stored = writeSecret(box, 'hunter2', null, 'password')
+    expect(box.decrypt(stored)).toBe('hunter2')
+    expect(writeSecret(box, SECRET_MASK, stored, 'password')).toBe(stored)
+  })
+
+  test('the mask with nothing stored is a 400 naming the field', () => {
+    expect(() => writeSecret(box, SECRET_MASK, undefined, 'backup_configs.s3.secret_key')).toThrow(
+      'backup_configs.s3.secret_key: the mask is not a secret',
+    )
   })
 })

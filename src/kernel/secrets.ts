@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, ran
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, MIN_KEY_LENGTH, type Config } from '../config'
+import { Validation } from './errors'
 
 interface DerivedKey {
   id: string
@@ -18,6 +19,24 @@ function derive(secret: string): DerivedKey {
 }
 
 const CIPHERTEXT = /^v1:([0-9a-f]{8}):([A-Za-z0-9_-]+)$/
+
+/**
+ * What a write-only secret reads as on the wire. Admin forms (the official frontend) send the whole
+ * object back on edit, so a secret is answered as this mask and `writeSecret` keeps the stored value
+ * when the mask comes back.
+ */
+export const SECRET_MASK = '********'
+
+/**
+ * The value to store for a write-only secret a caller sent: the mask keeps `stored` (already
+ * encrypted), anything else is encrypted. The mask with nothing stored is a 400 naming `field`.
+ * @example changes.client_secret = writeSecret(ctx.secrets, body.client_secret, row.client_secret, 'client_secret')
+ */
+export function writeSecret(secrets: Secrets, sent: string, stored: string | null | undefined, field: string): string {
+  if (sent !== SECRET_MASK) return secrets.encrypt(sent)
+  if (stored == null) throw new Validation([`${field}: the mask is not a secret`])
+  return stored
+}
 
 /** The ciphertext could not be opened: wrong key, unknown key id, or tampered data. */
 export class DecryptError extends Error {}

@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
-import { loadOr404, paginate, Validation, type Db, type PageParams, type Secrets, type Tx } from 'hatchery'
+import { loadOr404, paginate, Validation, writeSecret, type Db, type PageParams, type Secrets, type Tx } from 'hatchery'
 import type { Static } from '@sinclair/typebox'
 import { oauthProviders } from '../tables'
 import { SECRET_MASK, type CreateProvider, type UpdateProvider } from '../model'
@@ -64,10 +64,9 @@ export const getProvider = (db: Db | Tx, uuid: string, opts: { lock?: boolean } 
 
 export async function createProvider(tx: Tx, secrets: Secrets, fields: CreateFields): Promise<ProviderRow> {
   checkFields(fields)
-  if (fields.client_secret === SECRET_MASK) throw new Validation(['client_secret: the mask is not a secret'])
   const [row] = await tx
     .insert(oauthProviders)
-    .values({ ...fields, description: fields.description ?? null, client_secret: secrets.encrypt(fields.client_secret) })
+    .values({ ...fields, description: fields.description ?? null, client_secret: writeSecret(secrets, fields.client_secret, null, 'client_secret') })
     .returning()
   return row
 }
@@ -78,7 +77,7 @@ export async function updateProvider(tx: Tx, secrets: Secrets, uuid: string, fie
   checkFields(fields)
   const { client_secret, ...rest } = fields
   const changes: Partial<typeof oauthProviders.$inferInsert> = { ...rest }
-  if (client_secret !== undefined && client_secret !== SECRET_MASK) changes.client_secret = secrets.encrypt(client_secret)
+  if (client_secret !== undefined && client_secret !== SECRET_MASK) changes.client_secret = writeSecret(secrets, client_secret, current.client_secret, 'client_secret')
   if (Object.values(changes).every((v) => v === undefined)) return current
   const [row] = await tx.update(oauthProviders).set(changes).where(eq(oauthProviders.uuid, current.uuid)).returning()
   return row

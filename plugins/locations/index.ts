@@ -1,0 +1,42 @@
+import { definePlugin, type PluginDescriptor } from 'hatchery'
+import backupConfigurations from '../backup-configurations'
+import * as tables from './tables'
+import * as model from './model'
+import { LocationHooks } from './hooks'
+import { adminLocationRoutes } from './admin'
+import { locationsCli } from './cli'
+import { listLocations } from './service'
+import { eq } from 'drizzle-orm'
+
+export { tables, model }
+export { getLocation, adminLocation, toAdminLocation, type LocationRow, type AdminLocation } from './service'
+export type { LocationDeletionGuard, LocationDuplicatedHook, NodeListProvider, LocationHooks } from './hooks'
+
+/**
+ * Locations (spec 02 §5). Other plugins hook in through `ctx.api(locations)` (`LocationHooks`):
+ * deletion guards (nodes), copies on duplicate (database-host links, whose link table references
+ * `tables.locations`), and the node list of `/locations/{location}/nodes`. This plugin fills the
+ * `locations` list of a backup configuration.
+ */
+const plugin: PluginDescriptor<LocationHooks> = definePlugin<LocationHooks>({
+  name: 'locations',
+  version: '1.0.0',
+  description: 'Locations: where nodes are, and their default backup configuration',
+  dependsOn: ['backup-configurations'],
+  tables,
+  migrations: '../../migrations/locations',
+  uniqueMessages: { locations_name_unique: 'location with name already exists' },
+  setup(ctx) {
+    ctx.api(backupConfigurations).lists.provide('locations', {
+      model: model.Location,
+      list: (db, uuid, page) => listLocations(db, ctx.secrets, page, eq(tables.locations.backup_configuration_uuid, uuid)),
+    })
+    return new LocationHooks()
+  },
+  routes: {
+    admin: (ctx) => adminLocationRoutes(ctx, ctx.api(plugin)),
+  },
+  cli: locationsCli(),
+})
+
+export default plugin

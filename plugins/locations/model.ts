@@ -1,0 +1,36 @@
+import { t } from 'elysia'
+import { createSelectSchema } from 'drizzle-typebox'
+import { Uuid } from 'hatchery'
+import { model as backupModel } from '../backup-configurations'
+import { locations } from './tables'
+
+const L = createSelectSchema(locations).properties
+
+/** `AdminApiLocation` (spec 02 §2.4): the backup configuration whole (secrets masked) or null. */
+export const Location = t.Object({
+  uuid: L.uuid,
+  backup_configuration: t.Nullable(backupModel.BackupConfiguration),
+  name: t.String(),
+  description: t.Nullable(t.String()),
+  flag: t.Nullable(t.String()),
+  created: L.created,
+})
+
+export const Name = t.String({ minLength: 1, maxLength: 255 })
+export const Description = t.Nullable(t.String({ minLength: 1, maxLength: 1024 }))
+export const Flag = t.Nullable(
+  t.String({
+    minLength: 2,
+    maxLength: 2,
+    description: 'Two characters (a country code); stored lowercase, which the official frontend requires when it reads one',
+  }),
+)
+
+export const CreateLocation = t.Object({
+  backup_configuration_uuid: t.Optional(t.Nullable(Uuid)),
+  name: Name,
+  description: t.Optional(Description),
+  flag: t.Optional(Flag),
+})
+export const UpdateLocation = t.Partial(CreateLocation)
+export const DuplicateLocation = t.Object({ name: Name })
