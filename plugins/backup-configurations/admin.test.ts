@@ -159,7 +159,7 @@ describe('POST /api/admin/backup-configurations', () => {
       headers: { 'content-type': 'application/json' },
     })
     expect(res.status).toBe(400)
-    expect(res.body.errors).toEqual(['invalid payload: number out of range'])
+    expect(res.body.errors).toEqual(['backup_configs.s3.part_size: number out of range'])
   })
 
   test('refuses a role holding only backup-configurations.read', async () => {

@@ -164,6 +164,7 @@ describe('POST /api/admin/database-hosts', () => {
     const raw = JSON.stringify(hostBody({ public_port: 1234 })).replace('"public_port":1234', '"public_port":1e999')
     const res = await t.request('POST', '/api/admin/database-hosts', { cookie: admin.cookie, body: raw })
     expect(res.status).toBe(400)
+    expect(res.body.errors).toEqual(['public_port: number out of range'])
     const port = JSON.stringify(hostBody({ credentials: details({ port: 1 }) })).replace('"port":1,', '"port":1e999,')
     expect((await t.request('POST', '/api/admin/database-hosts', { cookie: admin.cookie, body: port })).status).toBe(400)
   })

@@ -325,6 +325,7 @@ describe('decodeJson', () => {
 
   test('numbers out of range are refused', () => {
     expect(payloadError(() => decodeJson('{"a":1e400}')).message).toBe('number out of range')
+    expect((payloadError(() => decodeJson('{"a":{"port":[1,-1e999]}}')) as FieldError).text).toBe('a.port[1]: number out of range')
   })
 
   test(`nesting deeper than ${MAX_DEPTH} levels is refused, even very deep`, () => {

@@ -202,11 +202,12 @@ export function sanitize(value: unknown, depth = 0): unknown {
       if (!isCleanText(value)) throw new FieldError(HOSTILE_TEXT)
       return value
     }
+    // A field error (named by its path: `port: number out of range`), not a malformed document.
     if (typeof value === 'bigint') {
-      if (!Number.isSafeInteger(Number(value))) throw new PayloadError('integer out of range')
+      if (!Number.isSafeInteger(Number(value))) throw new FieldError('integer out of range')
       return Number(value)
     }
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new PayloadError('number out of range')
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new FieldError('number out of range')
     if (typeof value === 'function' || typeof value === 'symbol') throw new PayloadError('unsupported value')
     return value
   }
