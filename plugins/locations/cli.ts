@@ -1,4 +1,4 @@
-import { fromPgError, SYSTEM_ACTOR, transaction, Uuid, type CliCommand } from 'hatchery'
+import { SYSTEM_ACTOR, transaction, Uuid, type CliCommand } from 'hatchery'
 import { Description, Flag, Name } from './model'
 import { adminLocation, createLocation, locationAudit } from './service'
 
@@ -24,9 +24,6 @@ export function locationsCli(): Record<string, CliCommand> {
           })
           await ctx.activity.admin(tx, SYSTEM_ACTOR, 'location:create', { ...locationAudit(row), source: 'cli' })
           return row
-        }).catch((error) => {
-          // The CLI runner does not map database errors as the HTTP error handler does (a taken name → its 409 message).
-          throw fromPgError(error) ?? error
         })
         const location = await adminLocation(ctx.db, ctx.secrets, row)
         io.result(location, `created location ${location.name} (${location.uuid})`)

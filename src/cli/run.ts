@@ -1,6 +1,6 @@
 import type { Kernel } from '../kernel/app'
 import type { CliIO } from '../kernel/plugin'
-import { HttpError } from '../kernel/errors'
+import { HttpError, fromDatabaseError, fromPgError } from '../kernel/errors'
 import { createLogger } from '../kernel/logger'
 import { allCommands, helpText, matchCommand, parseCommandArgs } from './commands'
 
@@ -49,7 +49,9 @@ export async function runCommand(kernel: Kernel, argv: string[], out: Output | n
     const parsed = parseCommandArgs(match.command, match.rest)
     const code = await match.command.run(kernel, parsed, io)
     return typeof code === 'number' ? code : 0
-  } catch (e) {
+  } catch (caught) {
+    // Database errors read as over HTTP: a taken name is its declared 409 message, a lost database 'database unavailable'.
+    const e = caught instanceof HttpError ? caught : (fromDatabaseError(caught) ?? fromPgError(caught) ?? caught)
     if (e instanceof HttpError) {
       for (const m of e.messages) err(`panel ${match.command.name}: ${m}`)
       return e.status === 400 && /^missing --|^usage:/.test(e.messages[0]) ? 2 : 1
