@@ -3,6 +3,7 @@ import * as tables from './tables'
 import * as model from './model'
 import { SubLists } from './service/lists'
 import { adminBackupConfigurationRoutes } from './admin'
+import stats from '../stats'
 
 export { tables, model }
 export { toAdminBackupConfiguration, getConfiguration, type BackupConfigurationRow } from './service/configurations'
@@ -23,10 +24,14 @@ const plugin: PluginDescriptor<BackupConfigurationsApi> = definePlugin<BackupCon
   name: 'backup-configurations',
   version: '1.0.0',
   description: 'Backup configurations: storage drivers and their settings, secrets encrypted',
+  dependsOn: ['stats'],
   tables,
   migrations: '../../migrations/backup-configurations',
   uniqueMessages: { backup_configurations_name_unique: 'backup configuration with name already exists' },
-  setup: () => ({ lists: new SubLists() }),
+  setup(ctx) {
+    ctx.api(stats).contribute('backup_configurations', (db) => db.$count(tables.backupConfigurations), ctx.plugin)
+    return { lists: new SubLists() }
+  },
   routes: {
     admin: (ctx) => adminBackupConfigurationRoutes(ctx, ctx.api(plugin).lists),
   },

@@ -1,5 +1,6 @@
 import { definePlugin, type PluginDescriptor } from 'hatchery'
 import backupConfigurations from '../backup-configurations'
+import stats from '../stats'
 import * as tables from './tables'
 import * as model from './model'
 import { LocationHooks } from './hooks'
@@ -22,11 +23,12 @@ const plugin: PluginDescriptor<LocationHooks> = definePlugin<LocationHooks>({
   name: 'locations',
   version: '1.0.0',
   description: 'Locations: where nodes are, and their default backup configuration',
-  dependsOn: ['backup-configurations'],
+  dependsOn: ['backup-configurations', 'stats'],
   tables,
   migrations: '../../migrations/locations',
   uniqueMessages: { locations_name_unique: 'location with name already exists' },
   setup(ctx) {
+    ctx.api(stats).contribute('locations', (db) => db.$count(tables.locations), ctx.plugin)
     ctx.api(backupConfigurations).lists.provide('locations', {
       model: model.Location,
       list: (db, uuid, page) => listLocations(db, ctx.secrets, page, eq(tables.locations.backup_configuration_uuid, uuid)),

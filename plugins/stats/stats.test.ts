@@ -48,6 +48,12 @@ describe('GET /api/admin/stats/general', () => {
   test("the reference's keys in its order, counted by their plugins, zeros where none counts; extension keys after them", async () => {
     await makeUser(t)
     await roleCaller(t, admin, ['stats.read'])
+    const config = await t.request('POST', '/api/admin/backup-configurations', { cookie: admin.cookie, body: { name: 'stats-config', maintenance_enabled: false, shared: false, backup_disk: 'local', backup_configs: {} } })
+    expect(config.status, JSON.stringify(config.body)).toBe(200)
+    for (const name of ['stats-a', 'stats-b']) {
+      const created = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name } })
+      expect(created.status).toBe(200)
+    }
     const res = await t.request('GET', '/api/admin/stats/general', { cookie: admin.cookie })
     expect(res.status).toBe(200)
     expectModel(Stats, res.body.stats)
@@ -55,11 +61,11 @@ describe('GET /api/admin/stats/general', () => {
     expect(res.body.stats).toEqual({
       users: await db.$count(userTables.users),
       servers: 0,
-      locations: 0,
+      locations: 2,
       nodes: 7,
       nest_eggs: 0,
       database_hosts: 0,
-      backup_configurations: 0,
+      backup_configurations: 1,
       roles: await db.$count(userTables.roles),
       widgets: 3,
     })
