@@ -1,7 +1,11 @@
-import mysql from 'mysql2/promise'
+import type * as Mysql from 'mysql2/promise'
 import pg from 'pg'
 import { LimitExceeded, type Secrets } from 'hatchery'
 import type { DatabaseHostRow } from './hosts'
+
+// mysql2 (~20 MiB) is loaded by the first connection test, not at boot.
+let mysqlModule: Promise<typeof Mysql> | undefined
+const mysql = () => (mysqlModule ??= import('mysql2/promise').then((m) => (m.default ?? m) as typeof Mysql))
 
 /** Time allowed to open the connection (TCP, TLS, authentication). */
 export const CONNECT_TIMEOUT_MS = 5_000
@@ -30,7 +34,7 @@ function targetOf(host: DatabaseHostRow, secrets: Secrets, defaultPort: number):
 }
 
 async function testMysql(target: Target, track: (close: () => void) => void): Promise<void> {
-  const conn = await mysql.createConnection({ ...target, connectTimeout: CONNECT_TIMEOUT_MS })
+  const conn = await (await mysql()).createConnection({ ...target, connectTimeout: CONNECT_TIMEOUT_MS })
   track(() => conn.destroy())
   try {
     await conn.query({ sql: 'SELECT 1', timeout: CONNECT_TIMEOUT_MS })

@@ -1,4 +1,10 @@
-import { JSONPath } from 'jsonpath-plus'
+import type * as JsonPathPlus from 'jsonpath-plus'
+
+// jsonpath-plus (~7 MiB) is loaded when an OAuth path is first checked or read, not at boot. A plain
+// require with a literal name (these functions are synchronous), which the binary's bundler follows.
+let loaded: typeof JsonPathPlus | undefined
+const JSONPath = (options: { path: string; json: object; eval: false; wrap: true }): unknown =>
+  (loaded ??= require('jsonpath-plus') as typeof JsonPathPlus).JSONPath(options)
 
 /**
  * Why `path` is not an acceptable JSONPath, or null. Accepted: `$`-rooted paths of names, indexes,

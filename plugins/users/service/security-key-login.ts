@@ -1,5 +1,6 @@
 import { and, eq, gt, isNotNull, or, sql } from 'drizzle-orm'
-import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticatorTransportFuture } from '@simplewebauthn/server'
+import type { AuthenticatorTransportFuture } from '@simplewebauthn/server'
+import { webauthn } from './webauthn'
 import { BadRequest, NotFound, type Db, type SettingsSnapshot, type Tx } from 'hatchery'
 import { userSecurityKeyChallenges, userSecurityKeys, users } from '../tables'
 import { relyingParty, toBase64Url, userHandleOf } from './security-keys'
@@ -24,7 +25,7 @@ export async function startSecurityKeyLogin(db: Db, settings: SettingsSnapshot, 
         .innerJoin(users, eq(users.uuid, userSecurityKeys.user_uuid))
         .where(and(isNotNull(userSecurityKeys.credential_id), or(eq(sql`lower(${users.email})`, login.toLowerCase()), eq(sql`lower(${users.username})`, login.toLowerCase()))))
   const timeout = settings.get('webauthn.authentication_timeout_seconds')
-  const publicKey = await generateAuthenticationOptions({
+  const publicKey = await (await webauthn()).generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: keys.map((k) => ({ id: k.id!, transports: k.transports as AuthenticatorTransportFuture[] })),
     timeout: timeout * 1000,
@@ -73,7 +74,7 @@ export async function verifySecurityKeyLogin(db: Db, settings: SettingsSnapshot,
     throw new BadRequest(FAILED)
   }
   const rp = relyingParty(settings)
-  const verified = await verifyAuthenticationResponse({
+  const verified = await (await webauthn()).verifyAuthenticationResponse({
     response: {
       id,
       rawId: id,

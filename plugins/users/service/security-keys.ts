@@ -1,5 +1,6 @@
 import { and, asc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm'
-import { generateRegistrationOptions, verifyRegistrationResponse, type AuthenticatorTransportFuture } from '@simplewebauthn/server'
+import type { AuthenticatorTransportFuture } from '@simplewebauthn/server'
+import { webauthn } from './webauthn'
 import { BadRequest, Conflict, LimitExceeded, loadOr404, paginate, type ActivityLogs, type Actor, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
 import { userSecurityKeyChallenges, userSecurityKeys, type users } from '../tables'
 import { userTransaction } from './users'
@@ -70,7 +71,7 @@ export async function beginRegistration(db: Db, settings: SettingsSnapshot, user
   const rp = relyingParty(settings)
   const resident = (request.allow_usernameless_login ?? false) && settings.get('webauthn.allow_discoverable')
   const existing = await db.select({ id: userSecurityKeys.credential_id, transports: userSecurityKeys.transports }).from(userSecurityKeys).where(and(ofUser(user.uuid), registered))
-  const publicKey = await generateRegistrationOptions({
+  const publicKey = await (await webauthn()).generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userID: userHandleOf(user.uuid),
@@ -114,7 +115,7 @@ export async function finishRegistration(db: Db, log: ActivityLogs, actor: Actor
   }
   const rp = relyingParty(settings)
   const id = toBase64Url(credential.rawId)
-  const verified = await verifyRegistrationResponse({
+  const verified = await (await webauthn()).verifyRegistrationResponse({
     response: {
       id,
       rawId: id,
