@@ -361,7 +361,7 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
         const url = request.url
         const pathStart = url.indexOf('/', url.indexOf('//') + 2)
         const q = url.indexOf('?', pathStart)
-        kernel.log.info('request', {
+        kernel.log.request({
           method: request.method,
           path: q === -1 ? url.slice(pathStart) : url.slice(pathStart, q),
           status: response.status,

@@ -20,3 +20,36 @@ describe('describeError', () => {
     expect(lines[0]).not.toContain('token-digest')
   })
 })
+
+describe('the request line', () => {
+  const collect = (level: 'info' | 'warn' = 'info', base?: Record<string, unknown>) => {
+    const lines: string[] = []
+    const log = createLogger({ level, write: (line) => void lines.push(line) }, base)
+    return { lines, log }
+  }
+  const strip = (line: string) => ({ ...JSON.parse(line), time: undefined })
+
+  test('is the same JSON as info("request", fields), hostile text escaped', () => {
+    for (const fields of [
+      { method: 'GET', path: '/api/settings', status: 200, duration_ms: 1.25, request_id: 'abc-1', ip: '127.0.0.1' },
+      { method: 'GET', path: '/a"b\\c\u0001é', status: 404, request_id: null, ip: '::1' },
+      { method: 'POST', path: '/x', status: 503, duration_ms: undefined, request_id: 'id"', ip: '10.0.0.1' },
+    ]) {
+      const fast = collect()
+      const slow = collect()
+      fast.log.request(fields)
+      slow.log.info('request', fields)
+      expect(strip(fast.lines[0])).toEqual(strip(slow.lines[0]))
+      expect(Object.keys(JSON.parse(fast.lines[0]))).toEqual(Object.keys(JSON.parse(slow.lines[0])))
+    }
+  })
+
+  test('honours the level and a child logger’s fields', () => {
+    const quiet = collect('warn')
+    quiet.log.request({ method: 'GET', path: '/', status: 200, request_id: 'a', ip: '1.1.1.1' })
+    expect(quiet.lines).toEqual([])
+    const child = collect('info', { plugin: 'p' })
+    child.log.request({ method: 'GET', path: '/', status: 200, request_id: 'a', ip: '1.1.1.1' })
+    expect(JSON.parse(child.lines[0])).toMatchObject({ msg: 'request', plugin: 'p', path: '/' })
+  })
+})

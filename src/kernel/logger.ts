@@ -16,10 +16,28 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   child(fields: LogFields): Logger
+  /**
+   * The per-request access line (`msg: "request"`, info level): the same JSON as
+   * `info('request', fields)`, written without building and copying a fields object.
+   */
+  request(line: RequestLine): void
   /** Waits until buffered lines are written (call before exiting). */
   flush(): Promise<void>
   readonly level: LogLevel
 }
+
+/** The fields of the per-request access line, in the order they are written. */
+export interface RequestLine {
+  method: string
+  path: string
+  status: number
+  duration_ms?: number
+  request_id: string | null
+  ip: string
+}
+
+// What a method, request id or address may hold that JSON would have to escape.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/
 
 export interface LoggerOptions {
   level: LogLevel
@@ -141,8 +159,17 @@ export function createLogger(opts: LoggerOptions, base: LogFields = {}): Logger 
     }
     write(JSON.stringify({ level, time, msg, ...base, ...extra }), level)
   }
+  const text = (v: string) => (NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`)
+  const request = (l: RequestLine) => {
+    if (ORDER.info < threshold) return
+    if (hasBase) return emit('info', 'request', { ...l })
+    const duration = l.duration_ms === undefined ? '' : `,"duration_ms":${l.duration_ms}`
+    const id = l.request_id === null ? 'null' : text(l.request_id)
+    write(`{"level":"info","time":"${isoNow()}","msg":"request","method":${text(l.method)},"path":${text(l.path)},"status":${l.status}${duration},"request_id":${id},"ip":${text(l.ip)}}`, 'info')
+  }
   return {
     level: opts.level,
+    request,
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
