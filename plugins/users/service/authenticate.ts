@@ -2,7 +2,7 @@ import { Forbidden, Unauthorized, cidrContains, parseCidr, hasAdminPermission, t
 import type { Credentials } from './credentials'
 import { API_KEY_LENGTH, SESSION_COOKIE_LENGTH, userAgentOf } from './credentials'
 import { readCookie, sessionCookie } from './cookies'
-import { toPrincipalUser, type UserWithRole } from './users'
+import { principalUserOf, type UserWithRole } from './users'
 
 /** Header carrying the uuid of the user an admin acts as. */
 export const IMPERSONATION_HEADER = 'calagopus-user'
@@ -22,14 +22,16 @@ function cidr(text: string): Cidr | null {
 
 const subset = (a: string[], b: string[]) => a.every((x) => b.includes(x))
 
-const records = new WeakMap<Principal, UserWithRole>()
+// The row rides on the principal under a private symbol (a WeakMap entry per request costs more).
+const RECORD = Symbol('users.record')
+type WithRecord = Principal & { [RECORD]?: UserWithRole }
 
 /**
  * The row of `principal.user` as the authenticator loaded it for this request, so a handler
  * does not load it again.
  */
 export function loadedUser(principal: Principal): UserWithRole | undefined {
-  return records.get(principal)
+  return (principal as WithRecord)[RECORD]
 }
 
 /**
@@ -52,7 +54,7 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
       record = user
       credentials.touchSession(session.uuid, ip, userAgentOf(request))
       setHeader('set-cookie', sessionCookie(settings, cookie))
-      const actor = toPrincipalUser(user, settings)
+      const actor = principalUserOf(user, settings)
       principal = { user: actor, actor, method: 'session', sessionUuid: session.uuid, apiKey: null, impersonator: null }
     } else {
       const header = request.headers.get('authorization')
@@ -70,7 +72,7 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
       if (!user) throw new Unauthorized('invalid api key')
       record = user
       credentials.touchApiKey(key.uuid)
-      const actor = toPrincipalUser(user, settings)
+      const actor = principalUserOf(user, settings)
       principal = {
         user: actor,
         actor,
@@ -85,7 +87,7 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
     if (target && UUID.test(target) && target.toLowerCase() !== principal.actor.uuid && hasAdminPermission(principal, 'users.impersonate')) {
       const found = await credentials.user(target.toLowerCase())
       if (!found) throw new Unauthorized('unable to find user from calagopus-user header')
-      const other = toPrincipalUser(found, settings)
+      const other = principalUserOf(found, settings)
       const actor = principal.actor
       const allowed =
         actor.admin ||
@@ -97,7 +99,7 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
       principal = { ...principal, user: other, impersonator: actor }
       record = found
     }
-    records.set(principal, record)
+    ;(principal as WithRecord)[RECORD] = record
     return principal
   }
 }

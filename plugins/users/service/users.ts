@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import { NotFound, emit, transaction, uniqueAs, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
+import { NotFound, emit, transaction, uniqueAs, wireReady, type Db, type PrincipalUser, type SettingsSnapshot, type Tx } from 'hatchery'
 import { roles, userSecurityKeys, users } from '../tables'
 import { hashPassword } from './passwords'
 
@@ -65,6 +65,29 @@ export function toFullUser({ user, role }: UserWithRole, settings: SettingsSnaps
 export function toAdminUser(u: UserWithRole, settings: SettingsSnapshot) {
   const { uuid, ...rest } = toFullUser(u, settings)
   return { uuid, external_id: u.user.external_id, ...rest }
+}
+
+/**
+ * Per loaded row (the credentials cache hands out one object per user for up to a second) and
+ * settings snapshot: what every authenticated request of that user derives from them again.
+ */
+const derived = new WeakMap<UserWithRole, { settings: SettingsSnapshot; principal?: PrincipalUser; full?: Readonly<ReturnType<typeof toFullUser>> }>()
+function derivedOf(record: UserWithRole, settings: SettingsSnapshot) {
+  let hit = derived.get(record)
+  if (hit?.settings !== settings) derived.set(record, (hit = { settings }))
+  return hit
+}
+
+/** `toPrincipalUser`, made once per loaded row and snapshot (frozen: principals share it). */
+export function principalUserOf(record: UserWithRole, settings: SettingsSnapshot): PrincipalUser {
+  const hit = derivedOf(record, settings)
+  return (hit.principal ??= Object.freeze(toPrincipalUser(record, settings)))
+}
+
+/** `toFullUser` as wire data, made once per loaded row and snapshot (`GET /api/client/account`). */
+export function fullUserOf(record: UserWithRole, settings: SettingsSnapshot): Readonly<ReturnType<typeof toFullUser>> {
+  const hit = derivedOf(record, settings)
+  return (hit.full ??= wireReady(toFullUser(record, settings)))
 }
 
 export function toPrincipalUser({ user, role, has_security_key }: UserWithRole, settings: SettingsSnapshot): PrincipalUser {
