@@ -48,7 +48,9 @@ async function report(db: Database, user: string, label: string) {
     admin: await p50(() => listAdminActivity(db.db, first, settings)),
     'admin one user': await p50(() => listAdminActivity(db.db, first, settings, { user })),
     'old query (count(*) over ())': await p50(() =>
-      db.query(sql`select *, (count(*) over ())::int from user_activities where user_uuid = ${user} order by created desc, id desc limit 10`),
+      db.query(
+        sql`select *, (count(*) over ())::int from user_activities where user_uuid = ${user} order by created desc, id desc limit 10`,
+      ),
     ),
   }
   console.log(label, Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, `${v.toFixed(2)} ms`])))
@@ -61,9 +63,16 @@ async function explain(db: Database, query: string) {
 
 try {
   const plugins = await discoverPlugins()
-  await migrate(database, [{ owner: 'core', dir: CORE_MIGRATIONS }, ...plugins.filter((p) => p.migrationsDir).map((p) => ({ owner: p.descriptor.name, dir: p.migrationsDir! }))])
+  await migrate(database, [
+    { owner: 'core', dir: CORE_MIGRATIONS },
+    ...plugins.filter((p) => p.migrationsDir).map((p) => ({ owner: p.descriptor.name, dir: p.migrationsDir! })),
+  ])
   const make = async (n: number) =>
-    (await database.query<{ uuid: string }>(sql`insert into users (username, email, name_first, name_last) values (${`bench${n}`}, ${`bench${n}@example.com`}, 'B', 'U') returning uuid`))[0].uuid
+    (
+      await database.query<{ uuid: string }>(
+        sql`insert into users (username, email, name_first, name_last) values (${`bench${n}`}, ${`bench${n}@example.com`}, 'B', 'U') returning uuid`,
+      )
+    )[0].uuid
   const [user, other] = [await make(1), await make(2)]
   await fill(database, user, 1_000)
   await fill(database, other, 1_000)
@@ -73,7 +82,10 @@ try {
   await report(database, user, '100,000 rows of the user (+100,000 of another):')
   await explain(database, `select * from user_activities where user_uuid = '${user}' order by created desc, id desc limit 10`)
   await explain(database, `select count(*) from user_activities where user_uuid = '${user}'`)
-  await explain(database, `select a.* from admin_activities a left join users actor on actor.uuid = a.user_uuid order by a.created desc, a.id desc limit 10`)
+  await explain(
+    database,
+    `select a.* from admin_activities a left join users actor on actor.uuid = a.user_uuid order by a.created desc, a.id desc limit 10`,
+  )
   await explain(database, `select * from admin_activities where user_uuid = '${user}' order by created desc, id desc limit 10`)
 } finally {
   await database.close()

@@ -11,7 +11,17 @@ const document = {
   oobe_step: null,
   disabled_extensions: [] as string[],
   captcha_provider: { type: 'none' },
-  app: { url: `http://localhost:${port}`, icon: '/icon.svg', icon_light: null, banner: null, banner_light: null, name: 'Hatchery', language: 'en', registration_enabled: true, debug: false },
+  app: {
+    url: `http://localhost:${port}`,
+    icon: '/icon.svg',
+    icon_light: null,
+    banner: null,
+    banner_light: null,
+    name: 'Hatchery',
+    language: 'en',
+    registration_enabled: true,
+    debug: false,
+  },
   webauthn: { enabled: true, allow_discoverable: true },
   server: {
     max_file_manager_view_size: 10485760,
@@ -26,10 +36,19 @@ const document = {
     allow_acknowledging_installation_failure: true,
     container_prelude: 'container@hatchery~',
   },
-  user: { max_server_group_count: 25, max_api_key_count: 50, max_command_snippet_count: 100, max_security_key_count: 50, max_ssh_key_count: 50, allow_changing_language: true, route_order: null },
+  user: {
+    max_server_group_count: 25,
+    max_api_key_count: 50,
+    max_command_snippet_count: 100,
+    max_security_key_count: 50,
+    max_ssh_key_count: 50,
+    allow_changing_language: true,
+    route_order: null,
+  },
 }
 // Grow the document with realistic entries until it matches the panel's body size.
-while (JSON.stringify(document).length < targetBytes - 24) document.disabled_extensions.push(`dev.hatchery.extension-${document.disabled_extensions.length}`)
+while (JSON.stringify(document).length < targetBytes - 24)
+  document.disabled_extensions.push(`dev.hatchery.extension-${document.disabled_extensions.length}`)
 
 const server = Bun.serve({
   port,

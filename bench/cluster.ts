@@ -22,7 +22,11 @@ export interface Cluster {
 function binDir(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN
   const root = '/usr/lib/postgresql'
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin/initdb'))).sort((a, b) => Number(b) - Number(a)) : []
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin/initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : []
   if (versions.length) return join(root, versions[0], 'bin')
   const bindir = Bun.spawnSync(['pg_config', '--bindir']).stdout.toString().trim()
   if (bindir && existsSync(join(bindir, 'initdb'))) return bindir
@@ -36,7 +40,8 @@ export async function createCluster(): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hatchery-pg-'))
   if (root) {
     const [uid, gid] = ['-u', '-g'].map((f) => Number(Bun.spawnSync(['id', f, 'postgres']).stdout.toString().trim()))
-    if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('running as root, but there is no postgres user to own the cluster')
+    if (!Number.isInteger(uid) || !Number.isInteger(gid))
+      throw new Error('running as root, but there is no postgres user to own the cluster')
     chownSync(dir, uid, gid)
   }
   const data = join(dir, 'data')

@@ -9,13 +9,26 @@ import type { ScenarioContext } from './scenarios'
 
 // Not a secret: it only encrypts the throw-away bench database.
 const BENCH_ENCRYPTION_KEY = 'hatchery-bench-encryption-key-not-secret'
-const PANEL_VARIABLES = ['DATABASE_URL', 'DATA_DIR', 'PORT', 'BIND', 'APP_URL', 'APP_ENCRYPTION_KEY', 'LOG_LEVEL', 'REDIS_URL', 'REDIS_PREFIX', 'DATABASE_MIGRATE']
+const PANEL_VARIABLES = [
+  'DATABASE_URL',
+  'DATA_DIR',
+  'PORT',
+  'BIND',
+  'APP_URL',
+  'APP_ENCRYPTION_KEY',
+  'LOG_LEVEL',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'DATABASE_MIGRATE',
+]
 export const RESULTS_DIR = join(ROOT, 'bench/results')
 /** Each server's stderr, kept after the run for a post-mortem. */
 export const logFile = (name: string) => join(RESULTS_DIR, `${name}.stderr.log`)
 
 /** The harness's environment minus what configures a panel. */
-export const inherited = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !PANEL_VARIABLES.includes(k))) as Record<string, string>
+export const inherited = Object.fromEntries(
+  Object.entries(process.env).filter(([k, v]) => v !== undefined && !PANEL_VARIABLES.includes(k)),
+) as Record<string, string>
 
 export function panelEnv(port: number, logLevel: string, extra: Record<string, string>): Record<string, string> {
   return { ...inherited, PORT: String(port), BIND: '127.0.0.1', LOG_LEVEL: logLevel, ...extra }

@@ -21,7 +21,8 @@ export async function measure(server: Server, path: string, headers: Headers, o:
   const before = sample()
   const result = await load(server.url + path, o.duration, o.connections, headers)
   const after = sample()
-  if (before.server === null || after.server === null || before.machine === null || after.machine === null) return { ...result, serverCpu: null, otherCpu: null }
+  if (before.server === null || after.server === null || before.machine === null || after.machine === null)
+    return { ...result, serverCpu: null, otherCpu: null }
   const serverSeconds = after.server - before.server
   const other = after.machine - before.machine - serverSeconds - result.cpuSeconds
   return { ...result, serverCpu: serverSeconds / result.seconds, otherCpu: Math.max(0, other) / (after.wall - before.wall) }

@@ -35,7 +35,11 @@ function positive(name: string, raw: string, integer: boolean, usage: string): n
  * Flags win over BENCH_* variables, which win over the defaults (`defaults` overrides the run's
  * own: the soak runs longer and with more connections).
  */
-export function parseOptions(argv: string[], env: Record<string, string | undefined>, defaults: { duration?: number; connections?: number; usage?: string } = {}): BenchOptions {
+export function parseOptions(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  defaults: { duration?: number; connections?: number; usage?: string } = {},
+): BenchOptions {
   const usage = defaults.usage ?? USAGE
   const { values } = parseArgs({
     args: argv,
@@ -64,7 +68,10 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     warmup: positive('warmup', pick('warmup', 'BENCH_WARMUP', '2'), false, usage),
     idle: positive('idle', pick('idle', 'BENCH_IDLE', '3'), false, usage),
     settingsPath,
-    only: pick('only', 'BENCH_ONLY', '').split(',').map((s) => s.trim()).filter(Boolean),
+    only: pick('only', 'BENCH_ONLY', '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     adminUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     logLevel: pick('log-level', 'BENCH_LOG_LEVEL', 'info'),
   }

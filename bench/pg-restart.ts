@@ -28,7 +28,7 @@ const PROBE_TIMEOUT_MS = 30_000
 const log = (line: string) => process.stderr.write(`pg-restart: ${line}\n`)
 const argv = Bun.argv.slice(2)
 const outageAt = argv.indexOf('--outage')
-const outage = Number(outageAt >= 0 ? argv.splice(outageAt, 2)[1] : process.env.BENCH_OUTAGE ?? 5)
+const outage = Number(outageAt >= 0 ? argv.splice(outageAt, 2)[1] : (process.env.BENCH_OUTAGE ?? 5))
 const options = (() => {
   try {
     if (!Number.isFinite(outage) || outage < 0) throw new Error(`--outage: expected seconds ≥ 0\n${USAGE}`)
@@ -73,7 +73,7 @@ function startProber(url: string, headers: Record<string, string>, t0: number) {
         probe.status = r.status
       })
       .catch((e: Error & { code?: string }) => {
-        probe.error = e.name === 'TimeoutError' ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : e.code ?? e.message
+        probe.error = e.name === 'TimeoutError' ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : (e.code ?? e.message)
       })
       .finally(() => {
         probe.done = now()
@@ -119,7 +119,15 @@ async function pgRestart() {
   cluster = await createCluster()
   log(`cluster on 127.0.0.1:${cluster.port}`)
   const database = await createBenchDatabase(cluster.adminUrl)
-  started = await startBenchPanel({ databaseUrl: database.url, port: freePort(), dataDir: join(tmp, 'data'), logLevel: options.logLevel, logName: 'panel-pg-restart', settings: { 'user.max_command_snippet_count': 100_000 }, log })
+  started = await startBenchPanel({
+    databaseUrl: database.url,
+    port: freePort(),
+    dataDir: join(tmp, 'data'),
+    logLevel: options.logLevel,
+    logName: 'panel-pg-restart',
+    settings: { 'user.max_command_snippet_count': 100_000 },
+    log,
+  })
   const { panel, ctx } = started
   const key = await apiKey(ctx, { name: 'pg-restart', allPermissions: true })
   // The harness's own connection would only see the restarts fail; the panel is what is measured.
@@ -128,8 +136,17 @@ async function pgRestart() {
   const D = options.duration
   const t0 = performance.now()
   const now = () => (performance.now() - t0) / 1000
-  log(`${D} s of mixed load at ${options.connections} connections; restart at ${(0.3 * D).toFixed(1)} s${outage ? `, ${outage} s outage from ${(0.6 * D).toFixed(1)} s` : ''}`)
-  const load = wrk({ url: panel.url + '/api/client/account', seconds: D, connections: options.connections, headers, script: 'mixed.lua', timeout: 10 })
+  log(
+    `${D} s of mixed load at ${options.connections} connections; restart at ${(0.3 * D).toFixed(1)} s${outage ? `, ${outage} s outage from ${(0.6 * D).toFixed(1)} s` : ''}`,
+  )
+  const load = wrk({
+    url: panel.url + '/api/client/account',
+    seconds: D,
+    connections: options.connections,
+    headers,
+    script: 'mixed.lua',
+    timeout: 10,
+  })
   const prober = startProber(panel.url + '/api/client/account', headers, t0)
   const events: Event[] = []
   const c = cluster
@@ -153,18 +170,34 @@ async function pgRestart() {
   await prober.stop()
   const probes = prober.probes
   const exit = panel.exit()
-  const check = exit ? null : await fetch(panel.url + '/api/client/account', { headers, signal: AbortSignal.timeout(10_000) }).then((r) => r.status, (e: Error) => e.message)
-  const count = (pred: (s: number) => boolean) => Object.entries(result.statuses).filter(([s]) => pred(Number(s))).reduce((n, [, k]) => n + k, 0)
+  const check = exit
+    ? null
+    : await fetch(panel.url + '/api/client/account', { headers, signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      )
+  const count = (pred: (s: number) => boolean) =>
+    Object.entries(result.statuses)
+      .filter(([s]) => pred(Number(s)))
+      .reduce((n, [, k]) => n + k, 0)
   const statusMix = (m: Map<string, number>) => [...m].map(([s, n]) => `${s}×${n}`).join(' ')
   const fmt = (s: number | null | undefined) => (s === null || s === undefined ? '-' : `${(Math.floor(s * 100) / 100).toFixed(2)} s`)
   const probeStatuses = new Map<string, number>()
   for (const m of perSecond(probes).values()) for (const [k, n] of m) probeStatuses.set(k, (probeStatuses.get(k) ?? 0) + n)
-  const alive = exit ? `NO: the panel died (${exit}) at or before ${fmt(Math.min(...probes.filter((p) => p.error).map((p) => p.sent)))}` : check === 200 ? 'yes (GET /api/client/account → 200 after the run)' : `running, but GET /api/client/account → ${check}`
+  const alive = exit
+    ? `NO: the panel died (${exit}) at or before ${fmt(Math.min(...probes.filter((p) => p.error).map((p) => p.sent)))}`
+    : check === 200
+      ? 'yes (GET /api/client/account → 200 after the run)'
+      : `running, but GET /api/client/account → ${check}`
   const lines = [
     `Hatchery pg-restart: ${D} s, ${options.connections} connections of mixed load (bench/wrk/mixed.lua), own cluster on port ${c.port}`,
     '',
     `panel alive     ${alive}`,
-    `load requests   ${result.requests.toLocaleString('en-US')}; statuses ${Object.entries(result.statuses).map(([s, n]) => `${s}×${n}`).join(' ') || 'none'}`,
+    `load requests   ${result.requests.toLocaleString('en-US')}; statuses ${
+      Object.entries(result.statuses)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ') || 'none'
+    }`,
     `5xx / 503       ${count((s) => s >= 500)} / ${count((s) => s === 503)}; socket errors ${result.errors}, timeouts (> 10 s) ${result.timeouts}`,
     `latency         p50 ${result.p50?.toFixed(2) ?? '-'} ms, p99 ${result.p99?.toFixed(2) ?? '-'} ms, max ${result.max?.toFixed(2) ?? '-'} ms`,
     `prober          ${probes.length} requests, one per ${PROBE_EVERY_MS} ms: ${statusMix(probeStatuses)}`,
@@ -172,7 +205,9 @@ async function pgRestart() {
   const summaries = events.map((e) => {
     const r = recovery(e, probes)
     const slowest = r.slowest ? `${(r.slowest.done! - r.slowest.sent).toFixed(2)} s (${r.slowest.status ?? r.slowest.error})` : '-'
-    lines.push(`event           ${e.name}: down at ${fmt(e.down)}, ready at ${fmt(e.ready)}; recovery (ready → first 2xx) ${fmt(r.recovery)}${r.recovery === null ? ' (never)' : ''}; slowest probe meanwhile ${slowest}`)
+    lines.push(
+      `event           ${e.name}: down at ${fmt(e.down)}, ready at ${fmt(e.ready)}; recovery (ready → first 2xx) ${fmt(r.recovery)}${r.recovery === null ? ' (never)' : ''}; slowest probe meanwhile ${slowest}`,
+    )
     return { ...e, recovery: r.recovery, slowestProbe: r.slowest }
   })
   lines.push('', 'prober per second (seconds where not every answer was 2xx; unmarked runs of the same statuses merged):')
@@ -186,7 +221,12 @@ async function pgRestart() {
       flush()
       continue
     }
-    const marks = events.flatMap((e) => [Math.floor(e.down) === second ? ` ← ${e.name} issued` : '', e.ready !== undefined && Math.floor(e.ready) === second ? ' ← cluster ready' : '']).join('')
+    const marks = events
+      .flatMap((e) => [
+        Math.floor(e.down) === second ? ` ← ${e.name} issued` : '',
+        e.ready !== undefined && Math.floor(e.ready) === second ? ' ← cluster ready' : '',
+      ])
+      .join('')
     const same = run && run.to === second - 1 && [...counts.keys()].sort().join() === [...run.counts.keys()].sort().join()
     if (same && !marks) {
       run!.to = second
@@ -201,7 +241,16 @@ async function pgRestart() {
   if (exit) lines.push('', 'last lines of the panel log:', tail(logFile('panel-pg-restart')))
   console.log(lines.join('\n'))
   const file = join(RESULTS_DIR, 'pg-restart.json')
-  writeResults(file, { date: new Date().toISOString(), options: { ...options, adminUrl: undefined, outage }, alive: !exit, exit, check, result, events: summaries, probes })
+  writeResults(file, {
+    date: new Date().toISOString(),
+    options: { ...options, adminUrl: undefined, outage },
+    alive: !exit,
+    exit,
+    check,
+    result,
+    events: summaries,
+    probes,
+  })
   log(`results written to ${file}`)
   if (exit) process.exitCode = 1
 }

@@ -62,7 +62,14 @@ export interface Server {
  * core and, with the pipe full, stalled the panel at half its throughput. The formatting of the
  * log lines is still measured. stderr (warnings, errors, boot failures) goes to `logFile`.
  */
-export async function startServer(name: string, cmd: string[], env: Record<string, string>, port: number, logFile: string, timeoutMs = 60_000): Promise<Server> {
+export async function startServer(
+  name: string,
+  cmd: string[],
+  env: Record<string, string>,
+  port: number,
+  logFile: string,
+  timeoutMs = 60_000,
+): Promise<Server> {
   const url = `http://127.0.0.1:${port}`
   const fd = openSync(logFile, 'w')
   const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdin: 'ignore', stdout: 'ignore', stderr: fd })
@@ -76,7 +83,8 @@ export async function startServer(name: string, cmd: string[], env: Record<strin
     }
     try {
       await fetch(url + '/', { signal: AbortSignal.timeout(1000) })
-      const exit = () => (proc.signalCode !== null ? `signal ${proc.signalCode}` : proc.exitCode !== null ? `exit code ${proc.exitCode}` : null)
+      const exit = () =>
+        proc.signalCode !== null ? `signal ${proc.signalCode}` : proc.exitCode !== null ? `exit code ${proc.exitCode}` : null
       return { name, pid: proc.pid, url, exit, stop: () => stop(proc) }
     } catch {
       await sleep(100)
@@ -90,7 +98,10 @@ export async function startServer(name: string, cmd: string[], env: Record<strin
  * Runs a command to completion, collecting its output and the CPU seconds it used; killed with the
  * rest on Ctrl-C.
  */
-export async function run(cmd: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string; cpuSeconds: number }> {
+export async function run(
+  cmd: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string; cpuSeconds: number }> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   live.add(proc)
   try {

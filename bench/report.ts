@@ -106,7 +106,19 @@ export function cpuPerRequest(m: Measurement): number | null {
 
 function row(title: string, m: Measurement, ratio: string, target: string, note: string, cpuRatio = ''): string[] {
   const us = cpuPerRequest(m)
-  return [title, Math.round(m.rps).toLocaleString('en-US'), ms(m.p50), ms(m.p99), `${pct(m.serverCpu)}/${pct(m.cpuSeconds / m.seconds)}/${pct(m.otherCpu)}`, us === null ? 'n/a' : us.toFixed(1), statusMix(m), ratio, cpuRatio, target, note]
+  return [
+    title,
+    Math.round(m.rps).toLocaleString('en-US'),
+    ms(m.p50),
+    ms(m.p99),
+    `${pct(m.serverCpu)}/${pct(m.cpuSeconds / m.seconds)}/${pct(m.otherCpu)}`,
+    us === null ? 'n/a' : us.toFixed(1),
+    statusMix(m),
+    ratio,
+    cpuRatio,
+    target,
+    note,
+  ]
 }
 
 /** Right-aligns the numbers; a short row (a skipped scenario) spans the columns after its title. */
@@ -114,20 +126,32 @@ function table(rows: string[][]): string {
   const columns = rows[0].length
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (i === 0 || r.length === columns ? r[i].length : 0))))
   const numeric = new Set([1, 2, 3, 4, 5, 7, 8])
-  const cell = (text: string, i: number, full: boolean) => (!full && i > 0 ? text : numeric.has(i) ? text.padStart(widths[i]) : text.padEnd(widths[i]))
-  return rows.map((r) => r.map((text, i) => cell(text, i, r.length === columns)).join('  ').trimEnd()).join('\n')
+  const cell = (text: string, i: number, full: boolean) =>
+    !full && i > 0 ? text : numeric.has(i) ? text.padStart(widths[i]) : text.padEnd(widths[i])
+  return rows
+    .map((r) =>
+      r
+        .map((text, i) => cell(text, i, r.length === columns))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 export function formatReport(r: BenchResults): string {
   const o = r.options
   const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, ${r.environment.generator}, rate limiter ${r.environment.rateLimiter}`
-  const rows: string[][] = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'srv µs/req', 'statuses', 'vs bare', 'cpu vs bare', 'target', '']]
+  const rows: string[][] = [
+    ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'srv µs/req', 'statuses', 'vs bare', 'cpu vs bare', 'target', ''],
+  ]
   for (const s of r.scenarios) {
     if (s.skipped) {
       rows.push([s.title, `skipped: ${s.skipped}`])
       continue
     }
-    rows.push(row(s.title, s.measurement!, s.ratio!.toFixed(2), `≥ ${s.target.toFixed(2)}`, s.verdict, s.cpuRatio ? s.cpuRatio.toFixed(2) : ''))
+    rows.push(
+      row(s.title, s.measurement!, s.ratio!.toFixed(2), `≥ ${s.target.toFixed(2)}`, s.verdict, s.cpuRatio ? s.cpuRatio.toFixed(2) : ''),
+    )
     rows.push(row(`  vs ${r.bare.title}`, s.bare!, '', '', ''))
   }
   for (const s of r.scaling) {
@@ -138,12 +162,21 @@ export function formatReport(r: BenchResults): string {
     s.steps.forEach((step, i) => {
       const last = i === s.steps.length - 1
       const ratio = last && s.ratio !== undefined ? `p50 ×${s.ratio.toFixed(2)}` : ''
-      rows.push(row(`${i === 0 ? s.title : ''.padEnd(4)} (${step.label})`, step.measurement, ratio, last ? `≤ ×${s.target.toFixed(2)}` : '', last ? s.verdict : ''))
+      rows.push(
+        row(
+          `${i === 0 ? s.title : ''.padEnd(4)} (${step.label})`,
+          step.measurement,
+          ratio,
+          last ? `≤ ×${s.target.toFixed(2)}` : '',
+          last ? s.verdict : '',
+        ),
+      )
     })
   }
   const rss = r.rss.map((x) => {
     const figure = x.mib === null ? 'n/a' : `${x.mib.toFixed(1)} MiB`
-    const judged = x.target === undefined || x.mib === null ? '' : `  target < ${x.target} MiB: ${x.mib < x.target ? 'meets target' : 'ABOVE TARGET'}`
+    const judged =
+      x.target === undefined || x.mib === null ? '' : `  target < ${x.target} MiB: ${x.mib < x.target ? 'meets target' : 'ABOVE TARGET'}`
     return `  ${x.label.padEnd(44)} ${figure.padStart(10)}${judged}`
   })
   const legend = [

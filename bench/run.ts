@@ -13,7 +13,16 @@ import { freePort, ROOT, rssMiB, sleep, startServer, stopAll } from './processes
 import { requireWrk } from './wrk'
 import { cli, inherited, logFile, panelEnv, RESULTS_DIR, runToCompletion, startBenchPanel, type BenchPanel } from './harness'
 import { scalingScenarios, scenarios } from './scenarios'
-import { cpuPerRequest, formatReport, scalingVerdict, verdict, writeResults, type RssResult, type ScalingResult, type ScenarioResult } from './report'
+import {
+  cpuPerRequest,
+  formatReport,
+  scalingVerdict,
+  verdict,
+  writeResults,
+  type RssResult,
+  type ScalingResult,
+  type ScenarioResult,
+} from './report'
 
 const RESULTS_FILE = join(RESULTS_DIR, 'latest.json')
 
@@ -41,7 +50,14 @@ async function bench() {
   const wanted = (s: { name: string }) => options.only.length === 0 || options.only.includes(s.name)
   database = await createBenchDatabase(options.adminUrl)
   log(`starting the panel on PostgreSQL (${database.name})`)
-  started = await startBenchPanel({ databaseUrl: database.url, port: freePort(), dataDir: join(tmp, 'postgres'), logLevel: options.logLevel, logName: 'panel-postgres', log })
+  started = await startBenchPanel({
+    databaseUrl: database.url,
+    port: freePort(),
+    dataDir: join(tmp, 'postgres'),
+    logLevel: options.logLevel,
+    logName: 'panel-postgres',
+    log,
+  })
   const { panel, ctx } = started
   // Bare mirrors the size of the real settings body once the route exists.
   const probe = await fetch(panel.url + options.settingsPath)
@@ -49,7 +65,13 @@ async function bench() {
   const bytes = probe.ok ? body.byteLength : 1536
   if (!probe.ok) log(`${options.settingsPath} answered ${probe.status}: a dry run; bare serves ${bytes} B`)
   const barePort = freePort()
-  const bare = await startServer('bare', [process.execPath, 'bench/bare.ts'], { ...inherited, PORT: String(barePort), BARE_BYTES: String(bytes) }, barePort, logFile('bare'))
+  const bare = await startServer(
+    'bare',
+    [process.execPath, 'bench/bare.ts'],
+    { ...inherited, PORT: String(barePort), BARE_BYTES: String(bytes) },
+    barePort,
+    logFile('bare'),
+  )
 
   const rss: RssResult[] = []
   log('idle RSS of the panel on PostgreSQL')
@@ -104,14 +126,26 @@ async function bench() {
   // A first boot runs initdb inside the panel: RSS peaks near 1 GiB and takes ~20 s to settle.
   // Creating the database with the CLI first measures the panel as it runs every later day.
   await cli(embeddedEnv, ['migrate'])
-  const embedded = await startServer('panel (PGlite)', [process.execPath, 'src/main.ts'], embeddedEnv, embeddedPort, logFile('panel-pglite'))
+  const embedded = await startServer(
+    'panel (PGlite)',
+    [process.execPath, 'src/main.ts'],
+    embeddedEnv,
+    embeddedPort,
+    logFile('panel-pglite'),
+  )
   rss.push(await idleRss(embedded, options.settingsPath, options, 'panel on embedded PGlite, idle after warm-up'))
   await embedded.stop()
 
   const report = {
     date: new Date().toISOString(),
     commit: Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD'], { cwd: ROOT }).stdout.toString().trim() || null,
-    environment: { cpus: cpus().length, bun: Bun.version, generator: Bun.spawnSync(['wrk', '-v']).stdout.toString().split('\n')[0].split(' Copyright')[0].trim(), platform: process.platform, rateLimiter: process.env.REDIS_URL ? 'redis' : 'memory' },
+    environment: {
+      cpus: cpus().length,
+      bun: Bun.version,
+      generator: Bun.spawnSync(['wrk', '-v']).stdout.toString().split('\n')[0].split(' Copyright')[0].trim(),
+      platform: process.platform,
+      rateLimiter: process.env.REDIS_URL ? 'redis' : 'memory',
+    },
     // The admin URL may carry a password.
     options: { ...options, adminUrl: undefined },
     bare: { title: `bare Bun.serve (${bytes} B)`, bytes },

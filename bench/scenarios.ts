@@ -53,7 +53,24 @@ async function expectOk(response: Response, label: string): Promise<unknown> {
 /** Creates the bench admin through the CLI, once per run. */
 function benchUser(ctx: ScenarioContext): Promise<string> {
   const { username, email, password } = BENCH_USER
-  return ctx.once('user', () => ctx.cli(['users', 'create', '--username', username, '--email', email, '--name-first', 'B', '--name-last', 'B', '--password', password, '--admin', '--json']))
+  return ctx.once('user', () =>
+    ctx.cli([
+      'users',
+      'create',
+      '--username',
+      username,
+      '--email',
+      email,
+      '--name-first',
+      'B',
+      '--name-last',
+      'B',
+      '--password',
+      password,
+      '--admin',
+      '--json',
+    ]),
+  )
 }
 
 /** The bench admin's session cookie (`name=value`). */
@@ -82,7 +99,10 @@ export async function apiKey(ctx: ScenarioContext, { name = 'bench', allPermissi
   const permissions = { user_permissions: [] as string[], admin_permissions: [] as string[], server_permissions: [] as string[] }
   if (allPermissions) {
     type Catalog = Record<string, { permissions: Record<string, string> }>
-    const catalogs = (await expectOk(await fetch(`${ctx.url}/api/client/permissions`, { headers: { cookie } }), 'GET /api/client/permissions')) as Record<keyof typeof permissions, Catalog>
+    const catalogs = (await expectOk(
+      await fetch(`${ctx.url}/api/client/permissions`, { headers: { cookie } }),
+      'GET /api/client/permissions',
+    )) as Record<keyof typeof permissions, Catalog>
     for (const kind of Object.keys(permissions) as (keyof typeof permissions)[]) {
       permissions[kind] = Object.entries(catalogs[kind]).flatMap(([group, g]) => Object.keys(g.permissions).map((p) => `${group}.${p}`))
     }
@@ -93,7 +113,8 @@ export async function apiKey(ctx: ScenarioContext, { name = 'bench', allPermissi
     body: JSON.stringify({ name, allowed_ips: [], ...permissions, expires: null }),
   })
   const body = (await expectOk(response, 'POST /api/client/account/api-keys')) as { key?: unknown }
-  if (typeof body.key !== 'string' || !body.key.startsWith('c7sp_')) throw new Error('POST /api/client/account/api-keys returned no c7sp_ key')
+  if (typeof body.key !== 'string' || !body.key.startsWith('c7sp_'))
+    throw new Error('POST /api/client/account/api-keys returned no c7sp_ key')
   return body.key
 }
 
@@ -137,7 +158,21 @@ function activityUsers(ctx: ScenarioContext): Promise<{ bench: string; others: s
   return ctx.once('activity-users', async () => {
     await benchUser(ctx)
     for (let i = 0; i < OTHER_USERS; i++) {
-      await ctx.cli(['users', 'create', '--username', `other${i}`, '--email', `other${i}@example.com`, '--name-first', 'O', '--name-last', 'O', '--password', BENCH_USER.password, '--json'])
+      await ctx.cli([
+        'users',
+        'create',
+        '--username',
+        `other${i}`,
+        '--email',
+        `other${i}@example.com`,
+        '--name-first',
+        'O',
+        '--name-last',
+        'O',
+        '--password',
+        BENCH_USER.password,
+        '--json',
+      ])
     }
     const rows = await ctx.db.query<{ uuid: string; username: string }>(sql`select uuid, username from users`)
     const bench = rows.find((r) => r.username === BENCH_USER.username)

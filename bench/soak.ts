@@ -64,23 +64,44 @@ async function soak() {
   log(`${options.duration} s of mixed reads and writes at ${options.connections} connections`)
   const every = Math.max(1, Math.round(options.duration / 30))
   const rss = sampleRss(panel.pid, every * 1000)
-  const result = await wrk({ url: panel.url + '/api/client/account', seconds: options.duration, connections: options.connections, headers, script: 'mixed.lua' })
+  const result = await wrk({
+    url: panel.url + '/api/client/account',
+    seconds: options.duration,
+    connections: options.connections,
+    headers,
+    script: 'mixed.lua',
+  })
   rss.stop()
   const rssEnd = rssMiB(panel.pid)
   await sleep(options.idle * 1000)
   const rssIdle = rssMiB(panel.pid)
   const exit = panel.exit()
-  const check = exit ? null : await fetch(panel.url + '/api/client/account', { headers, signal: AbortSignal.timeout(10_000) }).then((r) => r.status, (e: Error) => e.message)
-  const serverErrors = Object.entries(result.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0)
+  const check = exit
+    ? null
+    : await fetch(panel.url + '/api/client/account', { headers, signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      )
+  const serverErrors = Object.entries(result.statuses)
+    .filter(([s]) => Number(s) >= 500)
+    .reduce((n, [, c]) => n + c, 0)
   const [snippets] = await ctx.db.query<{ n: number }>(sql`select count(*)::int as n from user_command_snippets`).catch(() => [{ n: -1 }])
-  const alive = exit ? `NO: the panel died (${exit})` : check === 200 ? 'yes (GET /api/client/account → 200)' : `running, but GET /api/client/account → ${check}`
+  const alive = exit
+    ? `NO: the panel died (${exit})`
+    : check === 200
+      ? 'yes (GET /api/client/account → 200)'
+      : `running, but GET /api/client/account → ${check}`
   const mib = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(1)} MiB`)
   const peak = Math.max(...rss.samples.map((s) => s.mib), rssEnd ?? 0)
   const lines = [
     `Hatchery soak: ${options.duration} s, ${options.connections} connections, mixed authenticated reads and writes (bench/wrk/mixed.lua)`,
     '',
     `requests        ${result.requests.toLocaleString('en-US')} (${Math.round(result.rps).toLocaleString('en-US')} req/s)`,
-    `statuses        ${Object.entries(result.statuses).map(([s, n]) => `${s}×${n}`).join(' ') || 'none'}`,
+    `statuses        ${
+      Object.entries(result.statuses)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ') || 'none'
+    }`,
     `5xx             ${serverErrors}`,
     `socket errors   ${result.errors}, timeouts ${result.timeouts}`,
     `latency         p50 ${result.p50?.toFixed(2) ?? '-'} ms, p99 ${result.p99?.toFixed(2) ?? '-'} ms, max ${result.max?.toFixed(2) ?? '-'} ms`,
@@ -92,7 +113,15 @@ async function soak() {
   if (exit) lines.push('', 'last lines of the panel log:', tail(logFile('panel-soak')))
   console.log(lines.join('\n'))
   const file = join(RESULTS_DIR, 'soak.json')
-  writeResults(file, { date: new Date().toISOString(), options: { ...options, adminUrl: undefined }, result, serverErrors, rss: { start: rssStart, end: rssEnd, idle: rssIdle, samples: rss.samples }, alive: !exit, check })
+  writeResults(file, {
+    date: new Date().toISOString(),
+    options: { ...options, adminUrl: undefined },
+    result,
+    serverErrors,
+    rss: { start: rssStart, end: rssEnd, idle: rssIdle, samples: rss.samples },
+    alive: !exit,
+    check,
+  })
   log(`results written to ${file}`)
   if (exit || serverErrors > 0) process.exitCode = 1
 }

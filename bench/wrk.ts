@@ -52,11 +52,25 @@ interface WrkJson {
 export async function wrk(o: WrkRun): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'hatchery-wrk-'))
   try {
-    const lua = readFileSync(join(ROOT, 'bench/wrk/report.lua'), 'utf8') + (o.script ? '\n' + readFileSync(join(ROOT, 'bench/wrk', o.script), 'utf8') : '')
+    const lua =
+      readFileSync(join(ROOT, 'bench/wrk/report.lua'), 'utf8') +
+      (o.script ? '\n' + readFileSync(join(ROOT, 'bench/wrk', o.script), 'utf8') : '')
     const scriptFile = join(dir, 'script.lua')
     writeFileSync(scriptFile, lua)
     const connections = Math.max(o.connections, o.threads ?? 2)
-    const args = ['wrk', '-t', String(Math.min(o.threads ?? 2, connections)), '-c', String(connections), '-d', `${o.seconds}s`, '--timeout', `${o.timeout ?? 10}s`, '-s', scriptFile]
+    const args = [
+      'wrk',
+      '-t',
+      String(Math.min(o.threads ?? 2, connections)),
+      '-c',
+      String(connections),
+      '-d',
+      `${o.seconds}s`,
+      '--timeout',
+      `${o.timeout ?? 10}s`,
+      '-s',
+      scriptFile,
+    ]
     for (const [name, value] of Object.entries(o.headers ?? {})) args.push('-H', `${name}: ${value}`)
     args.push(o.url)
     const { code, stdout, stderr, cpuSeconds } = await run(args, { ...(process.env as Record<string, string>), ...o.env })

@@ -105,7 +105,16 @@ describe('loadConfig values', () => {
   })
 
   test('an empty variable (`PORT=` in an env file) keeps the default', () => {
-    const c = loadConfig({ PORT: '', BIND: '', DATABASE_URL: '', REDIS_URL: '', APP_URL: '', DATA_DIR: '', DATABASE_MIGRATE: '', LOG_LEVEL: '' })
+    const c = loadConfig({
+      PORT: '',
+      BIND: '',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      APP_URL: '',
+      DATA_DIR: '',
+      DATABASE_MIGRATE: '',
+      LOG_LEVEL: '',
+    })
     expect(c.port).toBe(8000)
     expect(c.bind).toBe('0.0.0.0')
     expect(c.databaseUrl).toBeUndefined()

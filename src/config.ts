@@ -32,7 +32,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
 /** A bad environment value: boot stops with this one line. */
 export class ConfigError extends Error {
-  constructor(public variable: string, reason: string) {
+  constructor(
+    public variable: string,
+    reason: string,
+  ) {
     super(`${variable}: ${reason}`)
   }
 }
@@ -113,7 +116,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const trustedProxies: Cidr[] = []
-  for (const entry of (env.APP_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (env.APP_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const cidr = parseCidr(entry)
     if (!cidr) throw new ConfigError('APP_TRUSTED_PROXIES', `"${entry}" is not an IP address or CIDR`)
     trustedProxies.push(cidr)
@@ -130,8 +136,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   let frontendDir: string | undefined
   if (env.FRONTEND_DIR) {
     frontendDir = resolve(env.FRONTEND_DIR)
-    if (!existsSync(frontendDir) || !statSync(frontendDir).isDirectory()) throw new ConfigError('FRONTEND_DIR', `${env.FRONTEND_DIR} is not a directory`)
-    if (!findFrontendDir([frontendDir])) throw new ConfigError('FRONTEND_DIR', `${env.FRONTEND_DIR} holds no index.html (point it at the build output, e.g. frontend/dist)`)
+    if (!existsSync(frontendDir) || !statSync(frontendDir).isDirectory())
+      throw new ConfigError('FRONTEND_DIR', `${env.FRONTEND_DIR} is not a directory`)
+    if (!findFrontendDir([frontendDir]))
+      throw new ConfigError('FRONTEND_DIR', `${env.FRONTEND_DIR} holds no index.html (point it at the build output, e.g. frontend/dist)`)
   } else {
     frontendDir = findFrontendDir(frontendCandidates())
   }

@@ -25,12 +25,19 @@ async function main() {
     fetch: (request, srv) => panel.fetch(request, srv),
     error(error) {
       log.error('unhandled server error', { error })
-      return new Response(JSON.stringify({ errors: ['internal server error'] }), { status: 500, headers: { 'content-type': 'application/json' } })
+      return new Response(JSON.stringify({ errors: ['internal server error'] }), {
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+      })
     },
   })
   const control = panel.kernel.database.kind === 'pglite' ? await startControlSocket(panel.kernel) : undefined
   panel.kernel.jobs.start()
-  log.info('listening', { url: `http://${config.bind}:${server.port}`, database: panel.kernel.database.kind, plugins: panel.kernel.plugins.map((p) => p.descriptor.name) })
+  log.info('listening', {
+    url: `http://${config.bind}:${server.port}`,
+    database: panel.kernel.database.kind,
+    plugins: panel.kernel.plugins.map((p) => p.descriptor.name),
+  })
 
   let stopping = false
   const shutdown = async (signal: string) => {

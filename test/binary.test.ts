@@ -114,10 +114,25 @@ function pluginsWithProbe(parent: string): string {
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB55ozIUijiaAcnWoB0CrcSf5IQl4acVNX9+W67aIFBl binary-test'
 
-const ADMIN = ['--username', 'binadmin', '--email', 'binadmin@example.com', '--name-first', 'Bin', '--name-last', 'Admin', '--password', 'a long password']
+const ADMIN = [
+  '--username',
+  'binadmin',
+  '--email',
+  'binadmin@example.com',
+  '--name-first',
+  'Bin',
+  '--name-last',
+  'Admin',
+  '--password',
+  'a long password',
+]
 
 async function login(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'binadmin', password: 'a long password' }) })
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: 'binadmin', password: 'a long password' }),
+  })
   expect(res.status).toBe(200)
   return res.headers.get('set-cookie')!.split(';')[0]
 }
@@ -125,7 +140,9 @@ async function login(url: string): Promise<string> {
 /** Every GET of /openapi.json, path parameters filled with random uuids, as the admin: no 5xx. */
 async function sweep(url: string, cookie: string): Promise<number> {
   const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> }
-  const paths = Object.entries(doc.paths).filter(([, ops]) => ops.get).map(([path]) => path)
+  const paths = Object.entries(doc.paths)
+    .filter(([, ops]) => ops.get)
+    .map(([path]) => path)
   const failures: string[] = []
   for (const path of paths) {
     const concrete = path.replace(/\{[^}]+\}/g, () => crypto.randomUUID())
@@ -209,7 +226,9 @@ function lifecycle(label: string, extraEnv: () => Record<string, string>) {
         body: JSON.stringify({ name: 'binary-key', public_key: SSH_KEY }),
       })
       expect(res.status).toBe(200)
-      expect(((await res.json()) as { ssh_key: { fingerprint: string } }).ssh_key.fingerprint).toBe('SHA256:4a5zMTkxKOHSxPEzJHenfRQM67uqUHK6mk1rxCbb0Uo')
+      expect(((await res.json()) as { ssh_key: { fingerprint: string } }).ssh_key.fingerprint).toBe(
+        'SHA256:4a5zMTkxKOHSxPEzJHenfRQM67uqUHK6mk1rxCbb0Uo',
+      )
     })
 
     test('SIGTERM stops it with exit 0; the CLI then opens the database itself', async () => {

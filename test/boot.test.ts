@@ -42,19 +42,28 @@ async function bootError(plugins: LoadedPlugin[]): Promise<PluginError> {
   return error
 }
 
-const tableExists = async (name: string) => (await db.database.query<{ t: string | null }>(sql`select to_regclass(${name})::text as t`))[0].t !== null
+const tableExists = async (name: string) =>
+  (await db.database.query<{ t: string | null }>(sql`select to_regclass(${name})::text as t`))[0].t !== null
 
 describe('boot checks every declaration before migrating', () => {
   test('a setting defined by two plugins names both, and no migration ran', async () => {
-    const a = migrating(definePlugin({ name: 'clash-a', version: '1.0.0', settings: { 'clash.key': { schema: t.Integer(), default: 1 } } }), 'clash_a_rows')
-    const b = inlinePlugin(definePlugin({ name: 'clash-b', version: '1.0.0', settings: { 'clash.key': { schema: t.Integer(), default: 2 } } }))
+    const a = migrating(
+      definePlugin({ name: 'clash-a', version: '1.0.0', settings: { 'clash.key': { schema: t.Integer(), default: 1 } } }),
+      'clash_a_rows',
+    )
+    const b = inlinePlugin(
+      definePlugin({ name: 'clash-b', version: '1.0.0', settings: { 'clash.key': { schema: t.Integer(), default: 2 } } }),
+    )
     const e = await bootError([a, b])
     expect(e.message).toBe('test:clash-b: setting "clash.key" is already defined by clash-a (test:clash-a)')
     expect(await tableExists('clash_a_rows')).toBe(false)
   })
 
   test('a job with a bad schedule stops boot before migrating', async () => {
-    const p = migrating(definePlugin({ name: 'bad-job', version: '1.0.0', jobs: { tick: { schedule: 'every minute', run: async () => {} } } }), 'bad_job_rows')
+    const p = migrating(
+      definePlugin({ name: 'bad-job', version: '1.0.0', jobs: { tick: { schedule: 'every minute', run: async () => {} } } }),
+      'bad_job_rows',
+    )
     const e = await bootError([p])
     expect(e.message).toStartWith('test:bad-job: job bad-job:tick: invalid cron expression "every minute"')
     expect(await tableExists('bad_job_rows')).toBe(false)
@@ -81,7 +90,9 @@ describe('code that throws at boot is named by its real file and line', () => {
       },
     })
     const e = await bootError([inlinePlugin(p)])
-    expect(e.message).toMatch(new RegExp(`^test:bad-routes: routes\\.client: no routes today \\(at ${HERE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+\\)$`))
+    expect(e.message).toMatch(
+      new RegExp(`^test:bad-routes: routes\\.client: no routes today \\(at ${HERE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+\\)$`),
+    )
   })
 
   test('a setup', async () => {
@@ -111,7 +122,9 @@ describe('an applied migration whose file is gone', () => {
     const log = createLogger({ level: 'warn', write: (line) => void lines.push(JSON.parse(line)) })
     const app = await testApp({ db, plugins: [fading], log })
     try {
-      expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'applied migrations whose files are gone', migrations: ['fading/0000_one.sql'] }))
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 'warn', msg: 'applied migrations whose files are gone', migrations: ['fading/0000_one.sql'] }),
+      )
       const out: Output = { stdout: [], stderr: [] }
       expect(await runCommand(app.kernel, ['migrate', '--status'], out)).toBe(0)
       expect(out.stdout.join('\n')).toContain('deleted  fading/0000_one.sql  (applied, but its file is gone)')

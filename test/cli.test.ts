@@ -11,7 +11,19 @@ import { adminActivities, userRecoveryCodes, users } from '../plugins/users/tabl
 setDefaultTimeout(60_000)
 
 const createArgs = (name: string, extra: string[] = []) => [
-  'users', 'create', '--username', name, '--email', `${name}@example.com`, '--name-first', 'Ada', '--name-last', 'Lovelace', '--password', 'a-long-password', ...extra,
+  'users',
+  'create',
+  '--username',
+  name,
+  '--email',
+  `${name}@example.com`,
+  '--name-first',
+  'Ada',
+  '--name-last',
+  'Lovelace',
+  '--password',
+  'a-long-password',
+  ...extra,
 ]
 
 describe('panel users … in-process (runCommand)', () => {
@@ -29,7 +41,16 @@ describe('panel users … in-process (runCommand)', () => {
       expect(res).toMatchObject({ code: 0, stderr: '' })
       const user = JSON.parse(res.stdout)
       expectModel(AdminUser, user)
-      expect(user).toMatchObject({ username: 'ada_json', email: 'ada_json@example.com', name_first: 'Ada', name_last: 'Lovelace', admin: true, has_password: true, language: 'en', external_id: null })
+      expect(user).toMatchObject({
+        username: 'ada_json',
+        email: 'ada_json@example.com',
+        name_first: 'Ada',
+        name_last: 'Lovelace',
+        admin: true,
+        has_password: true,
+        language: 'en',
+        external_id: null,
+      })
       expect(await loginStatus('ada_json', 'a-long-password')).toBe(200)
       const [audit] = await t.kernel.database.db.select().from(adminActivities).where(eq(adminActivities.event, 'user:create'))
       expect(audit).toMatchObject({ user_uuid: null, data: { uuid: user.uuid, username: 'ada_json', admin: true, source: 'cli' } })
@@ -45,7 +66,22 @@ describe('panel users … in-process (runCommand)', () => {
     })
 
     test('bad values → exit 1 naming each option like the API names fields; a missing option → exit 2', async () => {
-      const bad = await run(['users', 'create', '--username', 'x!', '--email', 'nope', '--name-first', '', '--name-last', 'B', '--password', 'short', '--language', 'xx'])
+      const bad = await run([
+        'users',
+        'create',
+        '--username',
+        'x!',
+        '--email',
+        'nope',
+        '--name-first',
+        '',
+        '--name-last',
+        'B',
+        '--password',
+        'short',
+        '--language',
+        'xx',
+      ])
       expect(bad.code).toBe(1)
       expect(bad.stderr.split('\n')).toEqual([
         'panel users create: username: length is lower than 3',
@@ -101,7 +137,9 @@ describe('panel users … in-process (runCommand)', () => {
     test('turns two-factor off: the next login needs no code', async () => {
       const user = await makeUser(t)
       await enableTwoFactor(t, await login(t, user), user.password)
-      expect((await t.request('POST', '/api/auth/login', { body: { user: user.username, password: user.password } })).body.type).toBe('two_factor_required')
+      expect((await t.request('POST', '/api/auth/login', { body: { user: user.username, password: user.password } })).body.type).toBe(
+        'two_factor_required',
+      )
       const res = await run(['users', 'disable-2fa', '--user', user.username, '--json'])
       expect(res.code).toBe(0)
       expect(JSON.parse(res.stdout)).toEqual({ uuid: user.uuid, username: user.username, two_factor: false })
@@ -110,7 +148,12 @@ describe('panel users … in-process (runCommand)', () => {
       expect(await t.kernel.database.db.$count(userRecoveryCodes, eq(userRecoveryCodes.user_uuid, user.uuid))).toBe(0)
       const next = await t.request('POST', '/api/auth/login', { body: { user: user.username, password: user.password } })
       expect(next.body.type).toBe('completed')
-      expect(await t.kernel.database.db.$count(adminActivities, and(eq(adminActivities.event, 'user:two-factor.disable'), sql`${adminActivities.data}->>'uuid' = ${user.uuid}`))).toBe(1)
+      expect(
+        await t.kernel.database.db.$count(
+          adminActivities,
+          and(eq(adminActivities.event, 'user:two-factor.disable'), sql`${adminActivities.data}->>'uuid' = ${user.uuid}`),
+        ),
+      ).toBe(1)
     })
 
     test('not enabled or unknown user → exit 1', async () => {
@@ -138,7 +181,10 @@ describe('panel users … in-process (runCommand)', () => {
     })
 
     test('a missing positional is a usage error naming them', async () => {
-      expect(await run(['settings', 'set', 'app.name'])).toMatchObject({ code: 2, stderr: 'panel settings set: usage: panel settings set KEY JSON' })
+      expect(await run(['settings', 'set', 'app.name'])).toMatchObject({
+        code: 2,
+        stderr: 'panel settings set: usage: panel settings set KEY JSON',
+      })
       expect(await run(['jobs', 'run'])).toMatchObject({ code: 2, stderr: 'panel jobs run: usage: panel jobs run NAME' })
     })
   })
@@ -154,7 +200,11 @@ async function cliAgainstRunningServer(server: RunningServer, name: string) {
   expect(user).toMatchObject({ username: name, admin: false })
 
   const loginOnce = (password: string) =>
-    fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: name, password }) })
+    fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: name, password }),
+    })
   const res = await loginOnce('a-long-password')
   expect(res.status).toBe(200)
   const body = await res.json()
@@ -185,7 +235,15 @@ describe('panel users … against a running server on the embedded database', ()
     await cliAgainstRunningServer(server, 'embedded_ada')
     expect(await server.stop('SIGTERM')).toBe(0)
     // With the server down the CLI opens the embedded database itself.
-    const offline = await runPanel(server.env, ['users', 'reset-password', '--user', 'embedded_ada', '--password', 'third-long-password', '--json'])
+    const offline = await runPanel(server.env, [
+      'users',
+      'reset-password',
+      '--user',
+      'embedded_ada',
+      '--password',
+      'third-long-password',
+      '--json',
+    ])
     expect(offline.code).toBe(0)
     expect(JSON.parse(offline.stdout)).toMatchObject({ username: 'embedded_ada', password_reset: true })
   })

@@ -38,7 +38,9 @@ const contract = definePlugin({
           throw new Error('database password is hunter2')
         })
         .post('/missing-parent', async () => {
-          await ctx.db.execute(sql`insert into user_sessions (user_uuid, key_id, key_hash, ip, user_agent) values (gen_random_uuid(), 'k', 'h', '127.0.0.1', 'x')`)
+          await ctx.db.execute(
+            sql`insert into user_sessions (user_uuid, key_id, key_hash, ip, user_agent) values (gen_random_uuid(), 'k', 'h', '127.0.0.1', 'x')`,
+          )
           return {}
         })
         .post('/null-column', async () => {
@@ -151,7 +153,10 @@ describe('wire conventions', () => {
 
   describe('request bodies', () => {
     test('JSON with a charset parameter is accepted', async () => {
-      const res = await t.request('POST', '/api/contract/echo', { body: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=utf-8' } })
+      const res = await t.request('POST', '/api/contract/echo', {
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      })
       expect(res.status).toBe(200)
     })
 
@@ -162,11 +167,14 @@ describe('wire conventions', () => {
       expect(res.body.echo).toEqual({ name: 'widget', count: 2, enabled: false, tags: ['only'], note: null })
     })
 
-    test.each(['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', 'application/yaml'])('%s → 400 unsupported content type', async (type) => {
-      const res = await t.request('POST', '/api/contract/echo', { body: 'name=widget', headers: { 'content-type': type } })
-      expect(res.status).toBe(400)
-      expect(res.body.errors).toEqual(['invalid payload: unsupported content type'])
-    })
+    test.each(['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain', 'application/yaml'])(
+      '%s → 400 unsupported content type',
+      async (type) => {
+        const res = await t.request('POST', '/api/contract/echo', { body: 'name=widget', headers: { 'content-type': type } })
+        expect(res.status).toBe(400)
+        expect(res.body.errors).toEqual(['invalid payload: unsupported content type'])
+      },
+    )
 
     test('a body without Content-Type → 400', async () => {
       const res = await t.request('POST', '/api/contract/echo', { body: '{"name":"widget"}', headers: { 'content-type': '' } })
@@ -205,7 +213,10 @@ describe('wire conventions', () => {
       const ok = await t.request('PUT', '/api/contract/raw', { body: new Uint8Array(1000), headers: { 'content-type': 'image/png' } })
       expect(ok.status).toBe(200)
       expect(ok.body.bytes).toBe(1000)
-      const big = await t.request('PUT', '/api/contract/raw', { body: new Uint8Array(2 * 1024 * 1024 + 1), headers: { 'content-type': 'image/png' } })
+      const big = await t.request('PUT', '/api/contract/raw', {
+        body: new Uint8Array(2 * 1024 * 1024 + 1),
+        headers: { 'content-type': 'image/png' },
+      })
       expect(big.status).toBe(413)
     })
   })
@@ -214,7 +225,8 @@ describe('wire conventions', () => {
     test('page, per_page, search and a true total past the last page', async () => {
       const user = await makeUser(t)
       const cookie = await login(t, user)
-      for (const n of ['alpha', 'beta', 'gamma', 'alphabet']) await t.kernel.database.query(sql`insert into greeter_greetings (name) values (${`p-${n}`})`)
+      for (const n of ['alpha', 'beta', 'gamma', 'alphabet'])
+        await t.kernel.database.query(sql`insert into greeter_greetings (name) values (${`p-${n}`})`)
       const first = await t.request('GET', '/api/client/greetings?per_page=2&search=p-', { cookie })
       expect(first.status).toBe(200)
       expect(first.body.greetings).toMatchObject({ total: 4, per_page: 2, page: 1 })

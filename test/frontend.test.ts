@@ -55,7 +55,8 @@ describe('FRONTEND_DIR', () => {
     expect(pathSegments('/assets/index-abc123.js')).toEqual(['assets', 'index-abc123.js'])
     expect(pathSegments('/server/abc/')).toBe('none')
     expect(pathSegments('/.env')).toBe('none')
-    for (const p of ['/..%2f..%2fetc/passwd', '/a/%2e%2e/b', '/a%5cb', '/a%00b', '/%ff', '/a%0ab', '/assets/..']) expect(pathSegments(p), p).toBeNull()
+    for (const p of ['/..%2f..%2fetc/passwd', '/a/%2e%2e/b', '/a%5cb', '/a%00b', '/%ff', '/a%0ab', '/assets/..'])
+      expect(pathSegments(p), p).toBeNull()
   })
 })
 
@@ -70,7 +71,11 @@ describe('GET /assets/<hashed build file>', () => {
     expect(res.headers.get('etag')).toMatch(/^W\/".+"$/)
     expect(res.headers.get('last-modified')).toBeTruthy()
     const css = await get(t, '/assets/index.Bc9xYz_1.css')
-    expect([css.status, css.headers.get('content-type'), css.headers.get('cache-control')]).toEqual([200, 'text/css;charset=utf-8', IMMUTABLE])
+    expect([css.status, css.headers.get('content-type'), css.headers.get('cache-control')]).toEqual([
+      200,
+      'text/css;charset=utf-8',
+      IMMUTABLE,
+    ])
   })
 
   test('304 on revalidation by ETag or date; 200 for a stale ETag', async () => {
@@ -107,7 +112,7 @@ describe('GET /assets/<hashed build file>', () => {
     expect(plain.headers.get('etag')).not.toBe(gz.headers.get('etag'))
   })
 
-  test('the build wins over an uploaded asset of the same name; other names stay the assets plugin\'s', async () => {
+  test("the build wins over an uploaded asset of the same name; other names stay the assets plugin's", async () => {
     const storage = join(t.config.dataDir, 'storage', 'assets')
     mkdirSync(storage, { recursive: true })
     writeFileSync(join(storage, 'index-abc123.js'), 'uploaded')
@@ -218,8 +223,14 @@ describe('the API is never shadowed', () => {
       expect(res.body).toEqual({ errors: ['route not found'] })
     }
     const packed = await t.request('GET', '/api/nope', { as: 'msgpack' })
-    expect([packed.status, packed.headers.get('content-type'), packed.body]).toEqual([404, 'application/msgpack', { errors: ['route not found'] }])
-    const post = t.routes.all().find((r) => r.method === 'POST' && !t.routes.allowedMethods(r.path.replace(/:[^/]+/g, 'x')).includes('GET'))!
+    expect([packed.status, packed.headers.get('content-type'), packed.body]).toEqual([
+      404,
+      'application/msgpack',
+      { errors: ['route not found'] },
+    ])
+    const post = t.routes
+      .all()
+      .find((r) => r.method === 'POST' && !t.routes.allowedMethods(r.path.replace(/:[^/]+/g, 'x')).includes('GET'))!
     const wrong = await t.request('GET', post.path.replace(/:[^/]+/g, 'x'))
     expect(wrong.status).toBe(405)
   })
@@ -271,7 +282,7 @@ describe('path safety', () => {
     expect(await dotted.text()).not.toContain(PACKAGE_JSON.slice(0, 40))
   })
 
-  test('a 400 is the kernel\'s error body', async () => {
+  test("a 400 is the kernel's error body", async () => {
     const res = await t.request('GET', '/..%2f..%2fetc/passwd')
     expect(res.body).toEqual({ errors: ['invalid path'] })
   })

@@ -30,7 +30,9 @@ beforeAll(async () => {
   await t.kernel.settings.update(Object.fromEntries(limits.map((k) => [k, many])))
   admin = await adminCaller(t)
   const doc = (await t.request('GET', '/openapi.json')).body
-  routes = Object.entries<any>(doc.paths).flatMap(([path, ops]) => Object.entries<any>(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })))
+  routes = Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
+    Object.entries<any>(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  )
 })
 
 const params = (op: any, where: string): any[] => (op.parameters ?? []).filter((p: any) => p.in === where)
@@ -82,7 +84,10 @@ function hostileBody(schema: any, text: string): Record<string, unknown> {
 function xmlOf(value: unknown, name = 'root'): string {
   if (Array.isArray(value)) return value.map((v) => xmlOf(v, name)).join('')
   if (value === null || value === undefined) return `<${name}/>`
-  if (typeof value === 'object') return `<${name}>${Object.entries(value).map(([k, v]) => xmlOf(v, k)).join('')}</${name}>`
+  if (typeof value === 'object')
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => xmlOf(v, k))
+      .join('')}</${name}>`
   return `<${name}>${String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${name}>`
 }
 
@@ -126,8 +131,16 @@ describe('every route refuses hostile text', () => {
     const cases = gets.flatMap((route) => {
       const other = params(route.op, 'query').find((p) => p.name !== 'search')?.name ?? 'filter'
       return [
-        { what: `GET ${route.path}?search=%00x`, send: () => t.request('GET', `${fill(route)}?search=%00x`, { cookie: admin.cookie }), message: /^search: must not contain/ },
-        { what: `GET ${route.path}?search=%ED%A0%80`, send: () => t.request('GET', `${fill(route)}?search=%ED%A0%80`, { cookie: admin.cookie }), message: /^search: must not contain/ },
+        {
+          what: `GET ${route.path}?search=%00x`,
+          send: () => t.request('GET', `${fill(route)}?search=%00x`, { cookie: admin.cookie }),
+          message: /^search: must not contain/,
+        },
+        {
+          what: `GET ${route.path}?search=%ED%A0%80`,
+          send: () => t.request('GET', `${fill(route)}?search=%ED%A0%80`, { cookie: admin.cookie }),
+          message: /^search: must not contain/,
+        },
         {
           what: `GET ${route.path}?page=1&${other}=x%00`,
           send: () => t.request('GET', `${fill(route)}?page=1&${other}=x%00`, { cookie: admin.cookie, as: 'msgpack' }),
@@ -150,10 +163,18 @@ describe('every route refuses hostile text', () => {
       return [
         { what: `${at} NUL (json)`, send: send('json', hostileBody(schema, NUL)), message: HOSTILE },
         { what: `${at} surrogate (json)`, send: send('json', hostileBody(schema, SURROGATE)), message: HOSTILE },
-        { what: `${at} NUL key (json)`, send: send('json', { ...hostileBody(schema, 'x'), [NUL]: 'x' }), message: /^body: field names must not contain/ },
+        {
+          what: `${at} NUL key (json)`,
+          send: send('json', { ...hostileBody(schema, 'x'), [NUL]: 'x' }),
+          message: /^body: field names must not contain/,
+        },
         { what: `${at} NUL (msgpack)`, send: send('msgpack', hostileBody(schema, NUL)), message: HOSTILE },
         // UTF-8 cannot carry a lone surrogate: its three bytes are refused as not UTF-8
-        { what: `${at} surrogate (msgpack)`, send: send('msgpack', msgpackWithSurrogate(hostileBody(schema, MARK))), message: /^invalid payload: body is not valid UTF-8$/ },
+        {
+          what: `${at} surrogate (msgpack)`,
+          send: send('msgpack', msgpackWithSurrogate(hostileBody(schema, MARK))),
+          message: /^invalid payload: body is not valid UTF-8$/,
+        },
         // XML 1.0 carries neither, raw or as a character reference
         { what: `${at} NUL (xml)`, send: send('xml', xml('\u0000')) },
         { what: `${at} &#0; (xml)`, send: send('xml', xml('&#0;')) },
@@ -176,7 +197,11 @@ describe('MessagePack bodies', () => {
       expect(res.status).toBe(400)
       expect(res.body.errors).toEqual(['invalid payload: body is not valid UTF-8'])
     }
-    const json = await t.request('POST', '/api/admin/roles', { body: bytes(0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d), headers: { 'content-type': 'application/json' }, cookie: admin.cookie })
+    const json = await t.request('POST', '/api/admin/roles', {
+      body: bytes(0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d),
+      headers: { 'content-type': 'application/json' },
+      cookie: admin.cookie,
+    })
     expect(json.body.errors).toEqual(['invalid payload: body is not valid UTF-8'])
   })
 
@@ -189,7 +214,11 @@ describe('MessagePack bodies', () => {
   })
 
   test('malformed JSON answers a fixed message without a position', async () => {
-    const res = await t.request('PUT', '/api/admin/settings', { body: '{"app":', headers: { 'content-type': 'application/json' }, cookie: admin.cookie })
+    const res = await t.request('PUT', '/api/admin/settings', {
+      body: '{"app":',
+      headers: { 'content-type': 'application/json' },
+      cookie: admin.cookie,
+    })
     expect(res.status).toBe(400)
     expect(res.body.errors).toEqual(['invalid payload: malformed json'])
   })

@@ -6,7 +6,10 @@ import { useTestApp } from 'hatchery/testing'
 
 /** Every schema object of an OpenAPI document: components, parameters, bodies, responses. */
 function schemasOf(doc: any): [string, unknown][] {
-  const found: [string, unknown][] = Object.entries<unknown>(doc.components?.schemas ?? {}).map(([name, s]) => [`components.schemas.${name}`, s])
+  const found: [string, unknown][] = Object.entries<unknown>(doc.components?.schemas ?? {}).map(([name, s]) => [
+    `components.schemas.${name}`,
+    s,
+  ])
   for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
     for (const [method, op] of Object.entries<any>(item)) {
       const at = `${method.toUpperCase()} ${path}`

@@ -17,7 +17,8 @@ const probe = definePlugin({
   routes: {
     public: () => new Elysia().get('/probe/ip', ({ request }) => ({ ip: requestMeta(request).ip })),
     // No .use(ctx.guard), no options at all: the namespace still authenticates.
-    client: () => new Elysia().onBeforeHandle(({ set }) => void (set.headers['x-probe'] = 'local')).get('/probe/bare', () => ({ reached: true })),
+    client: () =>
+      new Elysia().onBeforeHandle(({ set }) => void (set.headers['x-probe'] = 'local')).get('/probe/bare', () => ({ reached: true })),
   },
 })
 
@@ -28,7 +29,10 @@ const neighbour = definePlugin({
 })
 
 async function role(t: Awaited<ReturnType<typeof testApp>>, admin_permissions: string[]) {
-  const [row] = await t.kernel.database.db.insert(roles).values({ name: `role-${Math.random().toString(36).slice(2)}`, admin_permissions }).returning()
+  const [row] = await t.kernel.database.db
+    .insert(roles)
+    .values({ name: `role-${Math.random().toString(36).slice(2)}`, admin_permissions })
+    .returning()
   return row.uuid
 }
 
@@ -59,7 +63,10 @@ describe('the fixture plugin (PLUGINS_DIR) loads with no change to src/', () => 
   test('its permission groups join the catalogs', async () => {
     const cookie = await login(t, await makeUser(t))
     const res = await t.request('GET', '/api/client/permissions', { cookie })
-    expect(res.body.admin_permissions.greetings).toEqual({ description: 'Manage greetings', permissions: { read: 'See all greetings', reset: 'Delete all greetings' } })
+    expect(res.body.admin_permissions.greetings).toEqual({
+      description: 'Manage greetings',
+      permissions: { read: 'See all greetings', reset: 'Delete all greetings' },
+    })
     expect(res.body.user_permissions.greetings.permissions).toEqual({ create: 'Create greetings' })
     expect(Object.keys(res.body.admin_permissions)[0]).toBe('stats')
   })
@@ -84,7 +91,8 @@ describe('the fixture plugin (PLUGINS_DIR) loads with no change to src/', () => 
     expect(await t.kernel.settings.get('ratelimits.greeter_create')).toEqual({ hits: 3, window_seconds: 60 })
     const user = await makeUser(t)
     const cookie = await login(t, user)
-    for (let i = 0; i < 3; i++) expect((await t.request('POST', '/api/client/greetings', { cookie, body: { name: `rl-${i}` } })).status).toBe(200)
+    for (let i = 0; i < 3; i++)
+      expect((await t.request('POST', '/api/client/greetings', { cookie, body: { name: `rl-${i}` } })).status).toBe(200)
     const limited = await t.request('POST', '/api/client/greetings', { cookie, body: { name: 'rl-3' } })
     expect(limited.status).toBe(429)
   })
@@ -116,10 +124,15 @@ describe('the fixture plugin (PLUGINS_DIR) loads with no change to src/', () => 
     expect(doc.paths['/api/admin/greetings/count'].get['x-permission']).toEqual(['admin:greetings.read'])
     expect(doc.paths['/api/client/greetings/hello'].get.security).toEqual([])
     // Numbers are documented as numbers, not as Elysia's internal string-or-number coercion.
-    expect(doc.paths['/api/client/greetings'].get.responses['200'].content['application/json'].schema.properties.greetings.properties.total).toEqual({ type: 'integer' })
+    expect(
+      doc.paths['/api/client/greetings'].get.responses['200'].content['application/json'].schema.properties.greetings.properties.total,
+    ).toEqual({ type: 'integer' })
     expect(JSON.stringify(doc).match(/"format":"integer"/g)).toBeNull()
     // Dates are RFC 3339 strings, also in schemas documented without runtime checks.
-    expect(doc.paths['/api/client/account'].get.responses['200'].content['text/xml'].schema.properties.user.properties.created).toEqual({ type: 'string', format: 'date-time' })
+    expect(doc.paths['/api/client/account'].get.responses['200'].content['text/xml'].schema.properties.user.properties.created).toEqual({
+      type: 'string',
+      format: 'date-time',
+    })
     for (const info of t.routes.all()) {
       if (info.path === '/openapi.json' || info.path.startsWith('/api/docs') || info.path === '/api') continue
       const path = info.path.replace(/:([^/]+)/g, '{$1}')
@@ -196,7 +209,10 @@ describe('rate limits per area', () => {
   const t = useTestApp(async () => ({ plugins: await withFixtures(probe, neighbour) }))
 
   test('exactly `hits` client requests pass, then 429 with Retry-After and X-RateLimit-*; admin counts apart', async () => {
-    await t.kernel.settings.update({ 'ratelimits.client': { hits: 3, window_seconds: 60 }, 'ratelimits.admin': { hits: 2, window_seconds: 60 } })
+    await t.kernel.settings.update({
+      'ratelimits.client': { hits: 3, window_seconds: 60 },
+      'ratelimits.admin': { hits: 2, window_seconds: 60 },
+    })
     const ip = '198.51.100.7'
     for (let i = 0; i < 3; i++) expect((await t.request('GET', '/api/client/neighbour', { ip })).status).toBe(401)
     const limited = await t.request('GET', '/api/client/neighbour', { ip })
@@ -250,7 +266,10 @@ describe('client address and request id from trusted proxies', () => {
   const t = useTestApp(async () => ({ plugins: await withFixtures(probe), env: { APP_TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8' } }))
 
   test('behind a trusted proxy, X-Forwarded-For is walked from the right', async () => {
-    const res = await t.request('GET', '/api/probe/ip', { ip: '10.1.2.3', headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.9, 10.9.9.9' } })
+    const res = await t.request('GET', '/api/probe/ip', {
+      ip: '10.1.2.3',
+      headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.9, 10.9.9.9' },
+    })
     expect(res.body.ip).toBe('203.0.113.9')
   })
 
@@ -260,13 +279,19 @@ describe('client address and request id from trusted proxies', () => {
   })
 
   test('an untrusted peer is taken as is, whatever it claims', async () => {
-    const res = await t.request('GET', '/api/probe/ip', { ip: '198.51.100.99', headers: { 'x-forwarded-for': '1.1.1.1', 'x-real-ip': '2.2.2.2', 'x-request-id': 'forged-id' } })
+    const res = await t.request('GET', '/api/probe/ip', {
+      ip: '198.51.100.99',
+      headers: { 'x-forwarded-for': '1.1.1.1', 'x-real-ip': '2.2.2.2', 'x-request-id': 'forged-id' },
+    })
     expect(res.body.ip).toBe('198.51.100.99')
     expect(res.headers.get('x-request-id')).not.toBe('forged-id')
   })
 
   test('X-Real-IP and X-Request-Id count only from a trusted peer', async () => {
-    const res = await t.request('GET', '/api/probe/ip', { ip: 'fd00::1', headers: { 'x-real-ip': '192.0.2.44', 'x-request-id': 'edge-123' } })
+    const res = await t.request('GET', '/api/probe/ip', {
+      ip: 'fd00::1',
+      headers: { 'x-real-ip': '192.0.2.44', 'x-request-id': 'edge-123' },
+    })
     expect(res.body.ip).toBe('192.0.2.44')
     expect(res.headers.get('x-request-id')).toBe('edge-123')
   })

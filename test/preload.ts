@@ -21,7 +21,11 @@ afterAll(async () => {
 /** Removes the Redis keys this run wrote (every test app prefixes them with the run id). */
 async function dropRedisKeys(prefix: string) {
   const { default: Redis } = await import('ioredis')
-  const redis = new Redis(process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  const redis = new Redis(process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  })
   try {
     await redis.connect()
     let cursor = '0'

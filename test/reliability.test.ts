@@ -7,7 +7,16 @@ import { definePlugin } from '../src/kernel'
 import { createLogger } from '../src/kernel/logger'
 import { withFixtures } from './helpers/plugins'
 import {
-  freshDatabase, login, makeApiKey, makeUser, relaxRateLimits, SETUP_TIMEOUT, testApp, type TestApp, type TestDatabase, type TestUser,
+  freshDatabase,
+  login,
+  makeApiKey,
+  makeUser,
+  relaxRateLimits,
+  SETUP_TIMEOUT,
+  testApp,
+  type TestApp,
+  type TestDatabase,
+  type TestUser,
 } from 'hatchery/testing'
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy'
 import { runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
@@ -24,7 +33,9 @@ async function caller(t: TestApp): Promise<Caller> {
   await relaxRateLimits(t)
   await t.kernel.settings.update({ 'user.max_command_snippet_count': 100_000 })
   const user = await makeUser(t)
-  const { key } = await makeApiKey(t, await login(t, user), { user_permissions: ['command-snippets.read', 'command-snippets.create', 'command-snippets.delete', 'activity.read'] })
+  const { key } = await makeApiKey(t, await login(t, user), {
+    user_permissions: ['command-snippets.read', 'command-snippets.create', 'command-snippets.delete', 'activity.read'],
+  })
   return { user, token: key }
 }
 
@@ -137,7 +148,9 @@ describe.skipIf(!onPostgres)('the database unreachable (a proxy in front of Post
     }
     proxy.restore()
     expect((await t.request('GET', SNIPPETS, { token: c.token })).status).toBe(200)
-    const names = (await t.request('GET', `${SNIPPETS}?per_page=100`, { token: c.token })).body.command_snippets.data.map((s: { name: string }) => s.name)
+    const names = (await t.request('GET', `${SNIPPETS}?per_page=100`, { token: c.token })).body.command_snippets.data.map(
+      (s: { name: string }) => s.name,
+    )
     expect(names).not.toContain('during outage')
   }, 30_000)
 
@@ -240,7 +253,8 @@ describe('the request deadline (REQUEST_TIMEOUT)', () => {
   afterAll(() => t?.close(), SETUP_TIMEOUT)
 
   test('a request still blocked at the deadline gets 503 request timed out, and its change is rolled back', async () => {
-    const snippet = (await t.request('POST', SNIPPETS, { token: c.token, body: { name: 'locked', eggs: [], command: 'x' } })).body.command_snippet
+    const snippet = (await t.request('POST', SNIPPETS, { token: c.token, body: { name: 'locked', eggs: [], command: 'x' } })).body
+      .command_snippet
     const lock = await holdLock(t, 'user_command_snippets', snippet.uuid)
     const start = performance.now()
     const pending = t.request('DELETE', `${SNIPPETS}/${snippet.uuid}`, { token: c.token, as: 'xml' })
@@ -279,12 +293,31 @@ describe.skipIf(!onPostgres)('the server process and a request slower than Bunâ€
   }, SETUP_TIMEOUT)
 
   test('a DELETE blocked 12 s on a row lock gets its 200, not an empty reply', async () => {
-    const created = await runPanel(server.env, ['users', 'create', '--username', 'slow', '--email', 'slow@example.com', '--name-first', 'S', '--name-last', 'L', '--password', 'a long password'])
+    const created = await runPanel(server.env, [
+      'users',
+      'create',
+      '--username',
+      'slow',
+      '--email',
+      'slow@example.com',
+      '--name-first',
+      'S',
+      '--name-last',
+      'L',
+      '--password',
+      'a long password',
+    ])
     expect(created.code).toBe(0)
-    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'slow', password: 'a long password' }) })
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'slow', password: 'a long password' }),
+    })
     const cookie = login.headers.get('set-cookie')!.split(';')[0]
     const headers = { cookie, 'content-type': 'application/json' }
-    const snippet = (await (await fetch(`${server.url}${SNIPPETS}`, { method: 'POST', headers, body: JSON.stringify({ name: 'slow', eggs: [], command: 'x' }) })).json()) as any
+    const snippet = (await (
+      await fetch(`${server.url}${SNIPPETS}`, { method: 'POST', headers, body: JSON.stringify({ name: 'slow', eggs: [], command: 'x' }) })
+    ).json()) as any
     const uuid = snippet.command_snippet.uuid
     const other = await openDatabase({ databaseUrl: db.url!, dataDir: '', max: 1 })
     let release!: () => void

@@ -12,7 +12,10 @@ const liar = definePlugin({
       new Elysia()
         .get('/liar/broken', () => ({ count: 'many' }) as never, { response: tb.Object({ count: tb.Integer() }) })
         .get('/liar/honest', () => ({ count: 3 }), { response: tb.Object({ count: tb.Integer() }) })
-        .post('/liar/echo', ({ body }) => ({ count: body.count }), { body: tb.Object({ count: tb.Integer() }), response: tb.Object({ count: tb.Integer() }) }),
+        .post('/liar/echo', ({ body }) => ({ count: body.count }), {
+          body: tb.Object({ count: tb.Integer() }),
+          response: tb.Object({ count: tb.Integer() }),
+        }),
   },
 })
 

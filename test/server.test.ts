@@ -29,7 +29,11 @@ describe('the server process (src/main.ts) on the embedded database', () => {
   })
 
   test('a second server on the same DATA_DIR refuses to start, naming the holder', async () => {
-    const child = Bun.spawn(['./node_modules/.bin/bun', 'src/main.ts'], { env: { ...server.env, PORT: String(freePort()) }, stdout: 'pipe', stderr: 'pipe' })
+    const child = Bun.spawn(['./node_modules/.bin/bun', 'src/main.ts'], {
+      env: { ...server.env, PORT: String(freePort()) },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
     const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited])
     expect(code).toBe(1)
     expect(stderr).toContain(`in use by process ${server.process.pid}`)
@@ -40,7 +44,7 @@ describe('the server process (src/main.ts) on the embedded database', () => {
     expect(set.code).toBe(0)
     expect(JSON.parse(set.stdout)).toEqual({ key: 'app.name', updated: true })
     const res = await fetch(`${server.url}/api/settings`)
-    expect(((await res.json()) as { app: { name: string } }).app.name).toBe("Via CLI")
+    expect(((await res.json()) as { app: { name: string } }).app.name).toBe('Via CLI')
     const get = await runPanel(server.env, ['settings', 'get', 'app.name', '--json'])
     expect(get.stdout.trim()).toBe('"Via CLI"')
     const bad = await runPanel(server.env, ['settings', 'set', 'app.name', '""'])
@@ -79,12 +83,20 @@ describe('boot refuses bad configuration with one line naming the variable', () 
     [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://127.0.0.1:5432/x', APP_ENCRYPTION_KEY: '' }, 'APP_ENCRYPTION_KEY'],
     [{ APP_DEBUG: 'maybe' }, 'APP_DEBUG'],
-  ])('%p', async (env, variable) => {
-    const child = Bun.spawn(['./node_modules/.bin/bun', 'src/main.ts'], { env: { ...serverEnv(), ...env }, stdout: 'pipe', stderr: 'pipe' })
-    const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited])
-    expect(code).toBe(1)
-    const lines = stderr.trim().split('\n')
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toStartWith(`hatchery: ${variable}:`)
-  }, 30_000)
+  ])(
+    '%p',
+    async (env, variable) => {
+      const child = Bun.spawn(['./node_modules/.bin/bun', 'src/main.ts'], {
+        env: { ...serverEnv(), ...env },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+      const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited])
+      expect(code).toBe(1)
+      const lines = stderr.trim().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toStartWith(`hatchery: ${variable}:`)
+    },
+    30_000,
+  )
 })

@@ -53,7 +53,15 @@ describe('npm start under a supervisor', () => {
         cwd: ROOT,
         // A process group of its own, as a supervisor's child: the signal reaches npm only.
         detached: true,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), BIND: '127.0.0.1', DATA_DIR: dataDir, APP_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'info' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          PORT: String(port),
+          BIND: '127.0.0.1',
+          DATA_DIR: dataDir,
+          APP_ENCRYPTION_KEY: TEST_KEY,
+          LOG_LEVEL: 'info',
+        },
         stdin: 'ignore',
         stdout: 'pipe',
         stderr: 'pipe',
@@ -73,7 +81,8 @@ describe('npm start under a supervisor', () => {
           })()
         })
         const timeout = Bun.sleep(90_000).then(() => false)
-        if (!(await Promise.race([listening, timeout]))) throw new Error(`npm start did not listen: ${text}${await new Response(npm.stderr).text()}`)
+        if (!(await Promise.race([listening, timeout])))
+          throw new Error(`npm start did not listen: ${text}${await new Response(npm.stderr).text()}`)
         below = descendants(npm.pid)
         expect(below.length).toBeGreaterThan(0)
         expect(await portOpen(port)).toBe(true)

@@ -34,8 +34,10 @@ describe('expectRoutesGuarded', () => {
     version: '1.0.0',
     permissions: { user: { 'kit-notes': { description: 'Notes', permissions: { create: 'Create' } } } },
     routes: {
-      client: (ctx) => new Elysia({ prefix: '/kit-notes' }).use(ctx.guard)
-        .post('', () => ({}), { permission: 'user:kit-notes.create', body: tb.Object({ email: tb.String({ format: 'email' }) }) }),
+      client: (ctx) =>
+        new Elysia({ prefix: '/kit-notes' })
+          .use(ctx.guard)
+          .post('', () => ({}), { permission: 'user:kit-notes.create', body: tb.Object({ email: tb.String({ format: 'email' }) }) }),
     },
   })
   const t = useTestApp(async () => ({ plugins: await withPlugins(FIXTURE_PLUGINS, notes) }))
@@ -49,11 +51,17 @@ describe('expectRoutesGuarded', () => {
     await expect(expectRoutesGuarded(t, { namespace: 'client', plugin: 'kit-notes' })).rejects.toThrow(
       'POST /api/client/kit-notes: no valid body can be made from its schema; give one in `bodies`',
     )
-    const swept = await expectRoutesGuarded(t, { namespace: 'client', plugin: 'kit-notes', bodies: { 'POST /api/client/kit-notes': { email: 'a@example.com' } } })
+    const swept = await expectRoutesGuarded(t, {
+      namespace: 'client',
+      plugin: 'kit-notes',
+      bodies: { 'POST /api/client/kit-notes': { email: 'a@example.com' } },
+    })
     expect(swept).toHaveLength(1)
   })
 
   test('a plugin without routes in the namespace is an error, not a silent pass', async () => {
-    await expect(expectRoutesGuarded(t, { namespace: 'admin', plugin: 'kit-notes' })).rejects.toThrow('no guarded /api/admin routes of plugin kit-notes')
+    await expect(expectRoutesGuarded(t, { namespace: 'admin', plugin: 'kit-notes' })).rejects.toThrow(
+      'no guarded /api/admin routes of plugin kit-notes',
+    )
   })
 })

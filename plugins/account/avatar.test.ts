@@ -14,7 +14,10 @@ describe('avatar', () => {
   const put = (body: Uint8Array, cookie: string, contentType = 'application/octet-stream') =>
     t.request('PUT', AVATAR, { cookie, body, headers: { 'content-type': contentType } })
   const stored = async (uuid: string) => {
-    const [row] = await t.kernel.database.db.select({ avatar: userTables.users.avatar }).from(userTables.users).where(eq(userTables.users.uuid, uuid))
+    const [row] = await t.kernel.database.db
+      .select({ avatar: userTables.users.avatar })
+      .from(userTables.users)
+      .where(eq(userTables.users.uuid, uuid))
     return row.avatar
   }
   const pathOf = (url: string) => new URL(url).pathname

@@ -47,7 +47,11 @@ export function avatarRoutes(ctx: PluginContext) {
         await removeAvatar(ctx.db, ctx.activity, ctx.dataDir, actorOf(principal, request))
         return {}
       },
-      { permission: 'user:account.avatar', response: { 200: Empty }, detail: { summary: 'Remove the avatar', description: '400 `no avatar to delete` when there is none.' } },
+      {
+        permission: 'user:account.avatar',
+        response: { 200: Empty },
+        detail: { summary: 'Remove the avatar', description: '400 `no avatar to delete` when there is none.' },
+      },
     )
 }
 

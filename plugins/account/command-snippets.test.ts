@@ -22,14 +22,21 @@ describe('command snippets', () => {
     await t.kernel.settings.reset(['user.max_command_snippet_count'])
   })
 
-  const create = (body: Record<string, unknown>, c = cookie) => t.request('POST', BASE, { cookie: c, body: { eggs: [EGG], command: 'say hello', ...body } })
+  const create = (body: Record<string, unknown>, c = cookie) =>
+    t.request('POST', BASE, { cookie: c, body: { eggs: [EGG], command: 'say hello', ...body } })
 
   describe('POST /api/client/account/command-snippets', () => {
     test('creates a snippet and records it', async () => {
       const res = await create({ name: 'greet', command: 'say hello world' })
       expect(res.status).toBe(200)
       expect(res.body).toEqual({
-        command_snippet: { uuid: expect.stringMatching(UUID), name: 'greet', eggs: [EGG], command: 'say hello world', created: expect.stringMatching(ISO_TIME) },
+        command_snippet: {
+          uuid: expect.stringMatching(UUID),
+          name: 'greet',
+          eggs: [EGG],
+          command: 'say hello world',
+          created: expect.stringMatching(ISO_TIME),
+        },
       })
       const [entry] = await activitiesOf(t, userUuid, 'user:command-snippet.create')
       expect(entry.data).toEqual({ uuid: res.body.command_snippet.uuid, name: 'greet', eggs: [EGG], command: 'say hello world' })
@@ -180,7 +187,13 @@ describe('command snippets', () => {
       const source = a.body.command_snippet
       const res = await t.request('POST', `${BASE}/${source.uuid}/duplicate`, { cookie, body: { name: 'copy' } })
       expect(res.status).toBe(200)
-      expect(res.body.command_snippet).toEqual({ uuid: expect.stringMatching(UUID), name: 'copy', eggs: [EGG, UNKNOWN], command: 'op me', created: expect.stringMatching(ISO_TIME) })
+      expect(res.body.command_snippet).toEqual({
+        uuid: expect.stringMatching(UUID),
+        name: 'copy',
+        eggs: [EGG, UNKNOWN],
+        command: 'op me',
+        created: expect.stringMatching(ISO_TIME),
+      })
       expect(res.body.command_snippet.uuid).not.toBe(source.uuid)
       expect((await activitiesOf(t, userUuid, 'user:command-snippet.duplicate')).at(-1)!.data).toEqual({
         source_uuid: source.uuid,
@@ -199,7 +212,10 @@ describe('command snippets', () => {
       const fresh = await session(t)
       const b = await create({ name: 'only-one' }, fresh.cookie)
       await t.kernel.settings.update({ 'user.max_command_snippet_count': 1 })
-      const full = await t.request('POST', `${BASE}/${b.body.command_snippet.uuid}/duplicate`, { cookie: fresh.cookie, body: { name: 'second' } })
+      const full = await t.request('POST', `${BASE}/${b.body.command_snippet.uuid}/duplicate`, {
+        cookie: fresh.cookie,
+        body: { name: 'second' },
+      })
       expect(full.status).toBe(417)
       expect(full.body).toEqual({ errors: ['maximum number of command snippets reached'] })
     })

@@ -16,12 +16,16 @@ export function commandSnippetRoutes(ctx: PluginContext) {
   const max = () => ctx.settings.get('user.max_command_snippet_count')
   return new Elysia({ prefix: '/account/command-snippets', tags: ['command snippets'] })
     .use(ctx.guard)
-    .get('', async ({ principal, query }) => ({ command_snippets: await listCommandSnippets(ctx.db, principal.user.uuid, pageParams(query)) }), {
-      permission: 'user:command-snippets.read',
-      query: PaginationQuery,
-      response: { 200: t.Object({ command_snippets: PageOf(CommandSnippet) }) },
-      detail: { summary: 'List command snippets (search: name; oldest first)' },
-    })
+    .get(
+      '',
+      async ({ principal, query }) => ({ command_snippets: await listCommandSnippets(ctx.db, principal.user.uuid, pageParams(query)) }),
+      {
+        permission: 'user:command-snippets.read',
+        query: PaginationQuery,
+        response: { 200: t.Object({ command_snippets: PageOf(CommandSnippet) }) },
+        detail: { summary: 'List command snippets (search: name; oldest first)' },
+      },
+    )
     .post(
       '',
       async ({ principal, body, request }) => ({
@@ -31,7 +35,10 @@ export function commandSnippetRoutes(ctx: PluginContext) {
         permission: 'user:command-snippets.create',
         body: t.Object({ name: SnippetName, eggs: SnippetEggs, command: SnippetCommand }),
         response: { 200: t.Object({ command_snippet: CommandSnippet }) },
-        detail: { summary: 'Create a command snippet', description: 'Limited by `user.max_command_snippet_count` (417); names are unique per account (409).' },
+        detail: {
+          summary: 'Create a command snippet',
+          description: 'Limited by `user.max_command_snippet_count` (417); names are unique per account (409).',
+        },
       },
     )
     .patch(
@@ -54,19 +61,29 @@ export function commandSnippetRoutes(ctx: PluginContext) {
         await deleteCommandSnippet(ctx.db, ctx.activity, actorOf(principal, request), params.command_snippet)
         return {}
       },
-      { permission: 'user:command-snippets.delete', params: Params, response: { 200: Empty }, detail: { summary: 'Delete a command snippet' } },
+      {
+        permission: 'user:command-snippets.delete',
+        params: Params,
+        response: { 200: Empty },
+        detail: { summary: 'Delete a command snippet' },
+      },
     )
     .post(
       '/:command_snippet/duplicate',
       async ({ principal, params, body, request }) => ({
-        command_snippet: toCommandSnippet(await duplicateCommandSnippet(ctx.db, ctx.activity, actorOf(principal, request), params.command_snippet, body.name, await max())),
+        command_snippet: toCommandSnippet(
+          await duplicateCommandSnippet(ctx.db, ctx.activity, actorOf(principal, request), params.command_snippet, body.name, await max()),
+        ),
       }),
       {
         permission: 'user:command-snippets.create',
         params: Params,
         body: t.Object({ name: SnippetName }),
         response: { 200: t.Object({ command_snippet: CommandSnippet }) },
-        detail: { summary: 'Copy a command snippet under a new name', description: 'Counts against `user.max_command_snippet_count` like a create (417).' },
+        detail: {
+          summary: 'Copy a command snippet under a new name',
+          description: 'Counts against `user.max_command_snippet_count` like a create (417).',
+        },
       },
     )
 }

@@ -59,22 +59,25 @@ describe('concurrent command-snippet writes of one user', () => {
     expect(await activitiesOf(t, userUuid, 'user:command-snippet.create')).toHaveLength(50 + 25 + reusedOk.length)
   }, 60_000)
 
-  test.skipIf(!process.env.DATABASE_URL)('lockUser lets through the foreign-key check of an insert referencing the user (PostgreSQL)', async () => {
-    let release!: () => void
-    let locked!: () => void
-    const held = new Promise<void>((resolve) => (release = resolve))
-    const isLocked = new Promise<void>((resolve) => (locked = resolve))
-    const holder = transaction(t.kernel.database.db, async (tx) => {
-      await lockUser(tx, userUuid)
-      locked()
-      await held
-    })
-    await isLocked
-    // Under FOR UPDATE this insert's FOR KEY SHARE check would wait for `holder` to end.
-    const insert = t.kernel.activity.user(t.kernel.database.db, anonymousActor(userUuid, null), 'test:probe').then(() => 'inserted')
-    const outcome = await Promise.race([insert, new Promise((resolve) => setTimeout(resolve, 2000, 'blocked'))])
-    release()
-    await holder
-    expect(outcome).toBe('inserted')
-  })
+  test.skipIf(!process.env.DATABASE_URL)(
+    'lockUser lets through the foreign-key check of an insert referencing the user (PostgreSQL)',
+    async () => {
+      let release!: () => void
+      let locked!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      const isLocked = new Promise<void>((resolve) => (locked = resolve))
+      const holder = transaction(t.kernel.database.db, async (tx) => {
+        await lockUser(tx, userUuid)
+        locked()
+        await held
+      })
+      await isLocked
+      // Under FOR UPDATE this insert's FOR KEY SHARE check would wait for `holder` to end.
+      const insert = t.kernel.activity.user(t.kernel.database.db, anonymousActor(userUuid, null), 'test:probe').then(() => 'inserted')
+      const outcome = await Promise.race([insert, new Promise((resolve) => setTimeout(resolve, 2000, 'blocked'))])
+      release()
+      await holder
+      expect(outcome).toBe('inserted')
+    },
+  )
 })

@@ -67,7 +67,11 @@ describe('account routes in every encoding', () => {
     test(`create and list command snippets in ${as}`, async () => {
       const { cookie } = await session(t)
       const egg = '11111111-1111-4111-8111-111111111111'
-      const res = await t.request('POST', '/api/client/account/command-snippets', { as, cookie, body: { name: `in ${as}`, eggs: [egg], command: 'say hi' } })
+      const res = await t.request('POST', '/api/client/account/command-snippets', {
+        as,
+        cookie,
+        body: { name: `in ${as}`, eggs: [egg], command: 'say hi' },
+      })
       expect(res.status).toBe(200)
       const snippet = as === 'xml' ? res.body.Response.command_snippet : res.body.command_snippet
       expect(snippet).toMatchObject({ name: `in ${as}`, command: 'say hi' })

@@ -9,7 +9,6 @@ const G = createSelectSchema(userServerGroups).properties
 
 export { Empty, Uuid }
 
-
 /** `ApiUserSshKey` (spec 01 §5.7); the key itself is never returned. */
 export const SshKey = t.Object({ uuid: K.uuid, name: K.name, fingerprint: K.fingerprint, created: K.created })
 
@@ -22,7 +21,11 @@ export const ServerGroup = t.Object({ uuid: G.uuid, name: G.name, order: G.order
 // ---------------------------------------------------------------- request fields
 
 export const SshKeyName = t.String({ minLength: 3, maxLength: 31 })
-export const PublicKey = t.String({ minLength: 1, maxLength: 16384, description: 'One OpenSSH public key line: `ssh-ed25519 AAAA… comment` (ed25519, ecdsa, or rsa of at least 2048 bits)' })
+export const PublicKey = t.String({
+  minLength: 1,
+  maxLength: 16384,
+  description: 'One OpenSSH public key line: `ssh-ed25519 AAAA… comment` (ed25519, ecdsa, or rsa of at least 2048 bits)',
+})
 export const ImportProvider = t.Union([t.Literal('github'), t.Literal('gitlab'), t.Literal('launchpad')])
 export const ImportUsername = t.String({ minLength: 3, maxLength: 31, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
 
@@ -31,5 +34,11 @@ export const SnippetEggs = t.Array(Uuid, { maxItems: 100, description: 'Egg UUID
 export const SnippetCommand = t.String({ minLength: 1, maxLength: 1024 })
 
 export const GroupName = t.String({ minLength: 2, maxLength: 31 })
-export const ServerOrder = t.Array(Uuid, { maxItems: 100, description: 'Server UUIDs in display order (not checked against existing servers)' })
-export const GroupOrder = t.Array(Uuid, { maxItems: 25, description: 'Group UUIDs; each listed group gets its 1-based position as `order`' })
+export const ServerOrder = t.Array(Uuid, {
+  maxItems: 100,
+  description: 'Server UUIDs in display order (not checked against existing servers)',
+})
+export const GroupOrder = t.Array(Uuid, {
+  maxItems: 25,
+  description: 'Group UUIDs; each listed group gets its 1-based position as `order`',
+})

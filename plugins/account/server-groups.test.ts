@@ -23,13 +23,22 @@ describe('server groups', () => {
     await t.kernel.settings.reset(['user.max_server_group_count'])
   })
 
-  const create = (name: string, server_order: string[] = [], c = cookie) => t.request('POST', BASE, { cookie: c, body: { name, server_order } })
+  const create = (name: string, server_order: string[] = [], c = cookie) =>
+    t.request('POST', BASE, { cookie: c, body: { name, server_order } })
 
   describe('POST /api/client/servers/groups', () => {
     test('creates a group with order 0 and records it', async () => {
       const res = await create('Minecraft', [S1, S2])
       expect(res.status).toBe(200)
-      expect(res.body).toEqual({ server_group: { uuid: expect.stringMatching(UUID), name: 'Minecraft', order: 0, server_order: [S1, S2], created: expect.stringMatching(ISO_TIME) } })
+      expect(res.body).toEqual({
+        server_group: {
+          uuid: expect.stringMatching(UUID),
+          name: 'Minecraft',
+          order: 0,
+          server_order: [S1, S2],
+          created: expect.stringMatching(ISO_TIME),
+        },
+      })
       const [entry] = await activitiesOf(t, userUuid, 'user:server-group.create')
       expect(entry.data).toEqual({ uuid: res.body.server_group.uuid, name: 'Minecraft', server_order: [S1, S2] })
     })
@@ -81,12 +90,19 @@ describe('server groups', () => {
       expect(first.body.server_groups.map((g: any) => g.name)).toEqual(['group-a', 'group-b', 'group-c'])
       expect(first.body.server_groups[0]).toEqual(a)
 
-      const res = await t.request('PUT', `${BASE}/order`, { cookie: owner.cookie, body: { server_group_order: [c.uuid, a.uuid, UNKNOWN, foreign.uuid] } })
+      const res = await t.request('PUT', `${BASE}/order`, {
+        cookie: owner.cookie,
+        body: { server_group_order: [c.uuid, a.uuid, UNKNOWN, foreign.uuid] },
+      })
       expect(res.status).toBe(200)
       expect(res.body).toEqual({})
       const after = await t.request('GET', BASE, { cookie: owner.cookie })
       // b keeps order 0; c → 1, a → 2.
-      expect(after.body.server_groups.map((g: any) => [g.name, g.order])).toEqual([['group-b', 0], ['group-c', 1], ['group-a', 2]])
+      expect(after.body.server_groups.map((g: any) => [g.name, g.order])).toEqual([
+        ['group-b', 0],
+        ['group-c', 1],
+        ['group-a', 2],
+      ])
       const [entry] = await activitiesOf(t, owner.user.uuid, 'user:server-group.update-order')
       expect(entry.data).toEqual({ server_group_order: [c.uuid, a.uuid, UNKNOWN, foreign.uuid] })
       // Another account's group is untouched.

@@ -44,7 +44,11 @@ describe('POST /api/client/account/ssh-keys/import', () => {
   afterAll(() => double.stop(true))
 
   test('the default provider URLs are the public APIs', () => {
-    expect(DEFAULT_IMPORT_URLS).toEqual({ github: 'https://api.github.com', gitlab: 'https://gitlab.com', launchpad: 'https://api.launchpad.net' })
+    expect(DEFAULT_IMPORT_URLS).toEqual({
+      github: 'https://api.github.com',
+      gitlab: 'https://gitlab.com',
+      launchpad: 'https://api.launchpad.net',
+    })
   })
 
   test('GitHub: adds every new key, named gh-<user>-<creation date>; unparsable and duplicate keys are skipped', async () => {
@@ -67,7 +71,11 @@ describe('POST /api/client/account/ssh-keys/import', () => {
       ['gh-octocat-2024-03-05-2', c.fingerprint],
     ])
     const [entry] = await activitiesOf(t, user.uuid, 'ssh-key:import')
-    expect(entry.data).toEqual({ provider: 'github', username: 'octocat', ssh_keys: res.body.ssh_keys.map((k: any) => ({ uuid: k.uuid, fingerprint: k.fingerprint })) })
+    expect(entry.data).toEqual({
+      provider: 'github',
+      username: 'octocat',
+      ssh_keys: res.body.ssh_keys.map((k: any) => ({ uuid: k.uuid, fingerprint: k.fingerprint })),
+    })
 
     // Importing again adds nothing: every key is already there.
     const again = await t.request('POST', IMPORT, { cookie, body: { provider: 'github', username: 'octocat' } })
@@ -112,8 +120,14 @@ describe('POST /api/client/account/ssh-keys/import', () => {
   test('adds at most max − current keys; 417 when there is no room', async () => {
     const { cookie } = await session(t)
     await t.kernel.settings.update({ 'user.max_ssh_key_count': 3 })
-    expect((await t.request('POST', '/api/client/account/ssh-keys', { cookie, body: { name: 'existing', public_key: sshKey().line } })).status).toBe(200)
-    github['many'] = [sshKey(), sshKey(), sshKey(), sshKey()].map((k, i) => ({ id: i, key: k.line, created_at: `2024-01-0${i + 1}T00:00:00Z` }))
+    expect(
+      (await t.request('POST', '/api/client/account/ssh-keys', { cookie, body: { name: 'existing', public_key: sshKey().line } })).status,
+    ).toBe(200)
+    github['many'] = [sshKey(), sshKey(), sshKey(), sshKey()].map((k, i) => ({
+      id: i,
+      key: k.line,
+      created_at: `2024-01-0${i + 1}T00:00:00Z`,
+    }))
     const res = await t.request('POST', IMPORT, { cookie, body: { provider: 'github', username: 'many' } })
     expect(res.status).toBe(200)
     expect(res.body.ssh_keys.map((k: any) => k.name)).toEqual(['gh-many-2024-01-01', 'gh-many-2024-01-02'])
@@ -126,7 +140,12 @@ describe('POST /api/client/account/ssh-keys/import', () => {
     const { cookie } = await session(t)
     github['broken'] = 'this is not json'
     launchpad['odd'] = [{ keytext: 'AAAA' }]
-    for (const [provider, username] of [['github', 'nobody-here'], ['github', 'broken'], ['gitlab', 'nobody-here'], ['launchpad', 'odd']]) {
+    for (const [provider, username] of [
+      ['github', 'nobody-here'],
+      ['github', 'broken'],
+      ['gitlab', 'nobody-here'],
+      ['launchpad', 'odd'],
+    ]) {
       const res = await t.request('POST', IMPORT, { cookie, body: { provider, username } })
       expect(res.status).toBe(417)
       expect(res.body).toEqual({ errors: [`unable to fetch ssh keys from ${provider}`] })

@@ -32,7 +32,14 @@ describe('SSH keys', () => {
       const key = sshKey('ed25519')
       const res = await add('laptop', key.line)
       expect(res.status).toBe(200)
-      expect(res.body).toEqual({ ssh_key: { uuid: expect.stringMatching(UUID), name: 'laptop', fingerprint: key.fingerprint, created: expect.stringMatching(ISO_TIME) } })
+      expect(res.body).toEqual({
+        ssh_key: {
+          uuid: expect.stringMatching(UUID),
+          name: 'laptop',
+          fingerprint: key.fingerprint,
+          created: expect.stringMatching(ISO_TIME),
+        },
+      })
       expect(res.body.ssh_key.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/)
       const [entry] = await activitiesOf(t, userUuid, 'ssh-key:create')
       expect(entry.data).toEqual({ uuid: res.body.ssh_key.uuid, fingerprint: key.fingerprint, name: 'laptop' })
@@ -42,7 +49,11 @@ describe('SSH keys', () => {
     })
 
     test('accepts ECDSA and RSA keys of 2048 bits', async () => {
-      for (const [name, kind] of [['ec256', 'ecdsa-p256'], ['ec384', 'ecdsa-p384'], ['rsa', 'rsa-2048']] as const) {
+      for (const [name, kind] of [
+        ['ec256', 'ecdsa-p256'],
+        ['ec384', 'ecdsa-p384'],
+        ['rsa', 'rsa-2048'],
+      ] as const) {
         const key = sshKey(kind)
         const res = await add(name, key.line)
         expect(res.status).toBe(200)

@@ -3,8 +3,15 @@ import { char, customType, index, pgTable, smallint, text, timestamp, uniqueInde
 import { tables as userTables } from '../users'
 
 const created = () => timestamp('created', { withTimezone: true }).notNull().defaultNow()
-const owner = () => uuid('user_uuid').notNull().references(() => userTables.users.uuid, { onDelete: 'cascade' })
-const uuidList = (name: string) => uuid(name).array().notNull().default(sql`'{}'::uuid[]`)
+const owner = () =>
+  uuid('user_uuid')
+    .notNull()
+    .references(() => userTables.users.uuid, { onDelete: 'cascade' })
+const uuidList = (name: string) =>
+  uuid(name)
+    .array()
+    .notNull()
+    .default(sql`'{}'::uuid[]`)
 
 /** `bytea` as a Buffer on both drivers (postgres.js gives a Buffer, PGlite a Uint8Array). */
 const bytea = customType<{ data: Buffer; driverData: Uint8Array | string }>({
@@ -45,7 +52,10 @@ export const userCommandSnippets = pgTable(
     command: text('command').notNull(),
     created: created(),
   },
-  (t) => [uniqueIndex('user_command_snippets_user_name_unique').on(t.user_uuid, t.name), index('user_command_snippets_eggs_idx').using('gin', t.eggs)],
+  (t) => [
+    uniqueIndex('user_command_snippets_user_name_unique').on(t.user_uuid, t.name),
+    index('user_command_snippets_eggs_idx').using('gin', t.eggs),
+  ],
 )
 
 export const userServerGroups = pgTable(

@@ -2,8 +2,18 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  SETUP_TIMEOUT, adminCaller, adminEvents, expectGuarded, expectModel, expectRoutesGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
-  useTestApp, type AdminCaller,
+  SETUP_TIMEOUT,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectModel,
+  expectRoutesGuarded,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  useTestApp,
+  type AdminCaller,
 } from 'hatchery/testing'
 import { StorageAsset } from './model'
 import { currentStorage } from './service/storage'
@@ -27,15 +37,28 @@ const search = (body: unknown, cookie = admin.cookie) => t.request('POST', '/api
 const remove = (names: unknown, cookie = admin.cookie) => t.request('POST', '/api/admin/assets/delete', { cookie, body: { names } })
 
 test('every /api/admin route of assets answers 401 without credentials and 403 without its permission', async () => {
-  const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'assets', admin, bodies: { 'POST /api/admin/assets/search': { search: 'x' } } })
+  const swept = await expectRoutesGuarded(t, {
+    namespace: 'admin',
+    plugin: 'assets',
+    admin,
+    bodies: { 'POST /api/admin/assets/search': { search: 'x' } },
+  })
   expect(swept.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
-    'GET /api/admin/assets', 'POST /api/admin/assets/delete', 'POST /api/admin/assets/search', 'PUT /api/admin/assets',
+    'GET /api/admin/assets',
+    'POST /api/admin/assets/delete',
+    'POST /api/admin/assets/search',
+    'PUT /api/admin/assets',
   ])
 })
 
 describe('PUT /api/admin/assets', () => {
   test('stores several files of one request in the directory, answers them and logs asset:upload per file', async () => {
-    const res = await upload(t, [file('logo.png', 'PNGDATA', 'image/png'), file('folder/Banner.svg', '<svg/>', 'image/svg+xml')], { cookie: admin.cookie }, 'images')
+    const res = await upload(
+      t,
+      [file('logo.png', 'PNGDATA', 'image/png'), file('folder/Banner.svg', '<svg/>', 'image/svg+xml')],
+      { cookie: admin.cookie },
+      'images',
+    )
     expect(res.status).toBe(200)
     expect(res.body.assets.map((a: any) => [a.name, a.url, a.size, a.is_directory])).toEqual([
       ['images/logo.png', 'http://localhost:8000/assets/images/logo.png', 7, false],
@@ -45,7 +68,12 @@ describe('PUT /api/admin/assets', () => {
     expect(readFileSync(join(root(), 'images', 'logo.png'), 'utf8')).toBe('PNGDATA')
     expect(readFileSync(join(root(), 'images', 'Banner.svg'), 'utf8')).toBe('<svg/>')
     const events = (await adminEvents(t, admin, 'asset:upload')).map((e) => e.data)
-    expect(events).toEqual(expect.arrayContaining([{ name: 'images/logo.png', size: 7 }, { name: 'images/Banner.svg', size: 6 }]))
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { name: 'images/logo.png', size: 7 },
+        { name: 'images/Banner.svg', size: 6 },
+      ]),
+    )
   })
 
   test('a file of the same name is replaced; the root is the default directory; names may hold spaces and unicode', async () => {
@@ -57,7 +85,18 @@ describe('PUT /api/admin/assets', () => {
   })
 
   test('400 for a bad file name, and nothing of the request is written', async () => {
-    for (const name of ['..', '.', 'dir/..', 'a\\b.png', 'C:\\Users\\x.png', 'nul\u0000.png', 'bell\u0007.png', 'x'.repeat(256), '', 'dir/']) {
+    for (const name of [
+      '..',
+      '.',
+      'dir/..',
+      'a\\b.png',
+      'C:\\Users\\x.png',
+      'nul\u0000.png',
+      'bell\u0007.png',
+      'x'.repeat(256),
+      '',
+      'dir/',
+    ]) {
       const res = await upload(t, [file('first-ok.png'), file(name)], { cookie: admin.cookie })
       expect(res.status, JSON.stringify(name)).toBe(400)
       expect(res.body.errors).toEqual(['invalid file name'])
@@ -90,7 +129,7 @@ describe('PUT /api/admin/assets', () => {
     expect(under.body.errors).toEqual(['images/logo.png is not a directory'])
   })
 
-  test('413 beyond assets.max_upload_size; bodies past the parsers\' 2 MiB are taken', async () => {
+  test("413 beyond assets.max_upload_size; bodies past the parsers' 2 MiB are taken", async () => {
     await t.kernel.settings.update({ 'assets.max_upload_size': 1000 })
     try {
       const res = await upload(t, [file('big.bin', new Uint8Array(2000))], { cookie: admin.cookie })
@@ -172,7 +211,13 @@ describe('POST /api/admin/assets/search', () => {
 
   test('401 without credentials, 403 without assets.read', async () => {
     const key = await narrowedAdminKey(t, admin, ['assets.upload'])
-    await expectGuarded(t, { method: 'POST', path: '/api/admin/assets/search', body: { search: 'x' } }, plain, [{ token: key }], 'assets.read')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: '/api/admin/assets/search', body: { search: 'x' } },
+      plain,
+      [{ token: key }],
+      'assets.read',
+    )
   })
 })
 
@@ -186,7 +231,9 @@ describe('GET /assets/*', () => {
     expect(res.headers.get('content-security-policy')).toContain('sandbox')
     const encoded = await t.handle(new Request('http://localhost/assets/my%20%C3%AFcon%20%231.txt'))
     expect(await encoded.text()).toBe('hi')
-    const since = await t.handle(new Request('http://localhost/assets/images/Banner.svg', { headers: { 'if-modified-since': res.headers.get('last-modified')! } }))
+    const since = await t.handle(
+      new Request('http://localhost/assets/images/Banner.svg', { headers: { 'if-modified-since': res.headers.get('last-modified')! } }),
+    )
     expect(since.status).toBe(304)
   })
 
@@ -196,7 +243,15 @@ describe('GET /assets/*', () => {
     writeFileSync(join(outside, 'key.txt'), 'secret')
     symlinkSync(outside, join(root(), 'escape'))
     symlinkSync(join(outside, 'key.txt'), join(root(), 'key-link.txt'))
-    for (const path of ['/assets/images', '/assets/images/', '/assets/nope.png', '/assets/..%2Fencryption.key', '/assets/%2E%2E/%2E%2E/etc/passwd', '/assets/escape/key.txt', '/assets/key-link.txt']) {
+    for (const path of [
+      '/assets/images',
+      '/assets/images/',
+      '/assets/nope.png',
+      '/assets/..%2Fencryption.key',
+      '/assets/%2E%2E/%2E%2E/etc/passwd',
+      '/assets/escape/key.txt',
+      '/assets/key-link.txt',
+    ]) {
       const res = await t.handle(new Request(`http://localhost${path}`))
       expect(res.status, path).toBe(404)
     }
@@ -229,7 +284,13 @@ describe('POST /api/admin/assets/delete', () => {
 
   test('401 without credentials, 403 without assets.delete', async () => {
     const key = await narrowedAdminKey(t, admin, ['assets.read', 'assets.upload'])
-    await expectGuarded(t, { method: 'POST', path: '/api/admin/assets/delete', body: { names: ['big.bin'] } }, plain, [{ token: key }, { cookie: reader.cookie }], 'assets.delete')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: '/api/admin/assets/delete', body: { names: ['big.bin'] } },
+      plain,
+      [{ token: key }, { cookie: reader.cookie }],
+      'assets.delete',
+    )
     expect(existsSync(join(root(), 'big.bin'))).toBe(true)
   })
 })

@@ -20,7 +20,8 @@ export function adminAssetRoutes(ctx: PluginContext) {
       response: { 200: t.Object({ assets: PageOf(StorageAsset) }) },
       detail: {
         summary: 'List a directory of assets',
-        description: 'Directories first, then files, each by name. A directory that does not exist (yet) is an empty page: the admin UI opens a new directory before uploading into it.',
+        description:
+          'Directories first, then files, each by name. A directory that does not exist (yet) is an empty page: the admin UI opens a new directory before uploading into it.',
       },
     })
     .put(
@@ -39,11 +40,14 @@ export function adminAssetRoutes(ctx: PluginContext) {
         response: { 200: t.Object({ assets: t.Array(StorageAsset) }) },
         detail: {
           summary: 'Upload assets',
-          description:
-            `A \`multipart/form-data\` body; every part is a file (the admin UI names them \`files\`), up to ${MAX_FILES_PER_UPLOAD} per request, all together at most \`assets.max_upload_size\` bytes (default 100 MiB; 413 beyond). Each file is stored in \`directory\` under the last segment of its file name (a folder upload's \`folder/a.png\` becomes \`a.png\`, as in the reference) and replaces a file of that name. Every name is checked before anything is written: a part without a file name is 417 \`file name not found\`; a name with a backslash, a control character, \`.\`/\`..\` or over 255 bytes is 400 \`invalid file name\`; a directory where the file would go, or a file where a directory must be, is 409. Logs \`asset:upload\` (\`name\`, \`size\`) per file.`,
+          description: `A \`multipart/form-data\` body; every part is a file (the admin UI names them \`files\`), up to ${MAX_FILES_PER_UPLOAD} per request, all together at most \`assets.max_upload_size\` bytes (default 100 MiB; 413 beyond). Each file is stored in \`directory\` under the last segment of its file name (a folder upload's \`folder/a.png\` becomes \`a.png\`, as in the reference) and replaces a file of that name. Every name is checked before anything is written: a part without a file name is 417 \`file name not found\`; a name with a backslash, a control character, \`.\`/\`..\` or over 255 bytes is 400 \`invalid file name\`; a directory where the file would go, or a file where a directory must be, is 409. Logs \`asset:upload\` (\`name\`, \`size\`) per file.`,
           requestBody: {
             required: true,
-            content: { 'multipart/form-data': { schema: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } } } },
+            content: {
+              'multipart/form-data': {
+                schema: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } },
+              },
+            },
           },
         },
       },
@@ -59,7 +63,8 @@ export function adminAssetRoutes(ctx: PluginContext) {
         response: { 200: t.Object({ assets: t.Array(StorageAsset) }) },
         detail: {
           summary: 'Search assets by name',
-          description: 'Files and directories beneath `directory` (at any depth) whose own name contains `search`, ignoring case; directories first, then files, by name; at most `per_page`. Looks at the first 10 000 entries only.',
+          description:
+            'Files and directories beneath `directory` (at any depth) whose own name contains `search`, ignoring case; directories first, then files, by name; at most `per_page`. Looks at the first 10 000 entries only.',
         },
       },
     )

@@ -30,7 +30,8 @@ export function assetFileRoutes(ctx: PluginContext) {
     async ({ params, request }) => {
       const name = decodePath(params['*'])
       const storage = await currentStorage(ctx.settings, ctx.dataDir)
-      const file = storage instanceof FilesystemStorage && isRelativePath(name, MAX_DEPTH + 1) ? await storage.read(`${ASSETS_PREFIX}/${name}`) : null
+      const file =
+        storage instanceof FilesystemStorage && isRelativePath(name, MAX_DEPTH + 1) ? await storage.read(`${ASSETS_PREFIX}/${name}`) : null
       if (!file) throw new NotFound('file not found')
       const modified = new Date((file as Blob & { lastModified: number }).lastModified)
       modified.setMilliseconds(0)

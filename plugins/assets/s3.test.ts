@@ -17,8 +17,15 @@ let port = 0
 const t = useTestApp()
 let admin: AdminCaller
 const driver = (overrides: Record<string, unknown> = {}) => ({
-  type: 's3', public_url: 'https://cdn.example.com/files/', access_key: 'S3RVER', secret_key: 'S3RVER',
-  bucket: BUCKET, region: 'us-east-1', endpoint, path_style: true, ...overrides,
+  type: 's3',
+  public_url: 'https://cdn.example.com/files/',
+  access_key: 'S3RVER',
+  secret_key: 'S3RVER',
+  bucket: BUCKET,
+  region: 'us-east-1',
+  endpoint,
+  path_style: true,
+  ...overrides,
 })
 const direct = () => {
   const { type: _type, ...settings } = driver()
@@ -28,7 +35,14 @@ const direct = () => {
 beforeAll(async () => {
   const { default: S3rver } = await import('s3rver')
   // `serviceEndpoint`: `<bucket>.s3.localhost` is a virtual-hosted request (Bun resolves *.localhost to loopback).
-  const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, serviceEndpoint: 'localhost', configureBuckets: [{ name: BUCKET }] })
+  const s3 = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: dir,
+    serviceEndpoint: 'localhost',
+    configureBuckets: [{ name: BUCKET }],
+  })
   port = (await s3.run()).port
   server = s3
   endpoint = `http://127.0.0.1:${port}`
@@ -60,7 +74,9 @@ describe('assets in an S3 bucket', () => {
     const object = (await direct().read('assets/brand/logo.png'))!
     expect(await object.text()).toBe('PNGDATA')
     expect((await direct().stat('assets/brand/logo.png'))?.size).toBe(7)
-    expect((await adminEvents(t, admin, 'asset:upload')).map((e) => e.data)).toEqual(expect.arrayContaining([{ name: 'brand/logo.png', size: 7 }]))
+    expect((await adminEvents(t, admin, 'asset:upload')).map((e) => e.data)).toEqual(
+      expect.arrayContaining([{ name: 'brand/logo.png', size: 7 }]),
+    )
     // Replacing keeps one object.
     expect((await upload(t, [file('logo.png', 'NEW')], { cookie: admin.cookie }, 'brand')).status).toBe(200)
     expect(await (await direct().read('assets/brand/logo.png'))!.text()).toBe('NEW')
@@ -73,14 +89,19 @@ describe('assets in an S3 bucket', () => {
     expect(res.status).toBe(200)
     expect(res.body.assets[0].size).toBe(big.length)
     expect(new Uint8Array(await (await direct().read('assets/large/big.bin'))!.arrayBuffer())).toEqual(big)
-    expect((await t.request('POST', '/api/admin/assets/delete', { cookie: admin.cookie, body: { names: ['large/big.bin'] } })).body).toEqual({ deleted: 1 })
+    expect(
+      (await t.request('POST', '/api/admin/assets/delete', { cookie: admin.cookie, body: { names: ['large/big.bin'] } })).body,
+    ).toEqual({ deleted: 1 })
   })
 
   test('GET lists prefixes as directories, then objects; a missing directory is empty', async () => {
     const res = await t.request('GET', '/api/admin/assets', { cookie: admin.cookie })
     expect(res.status).toBe(200)
     expect(res.body.assets.total).toBe(2)
-    expect(res.body.assets.data.map((a: any) => [a.name, a.is_directory])).toEqual([['brand', true], ['root.css', false]])
+    expect(res.body.assets.data.map((a: any) => [a.name, a.is_directory])).toEqual([
+      ['brand', true],
+      ['root.css', false],
+    ])
     for (const a of res.body.assets.data) expectModel(StorageAsset, a)
     const sub = await t.request('GET', '/api/admin/assets?directory=brand&per_page=1&page=2', { cookie: admin.cookie })
     expect(sub.body.assets).toMatchObject({ total: 2, page: 2, data: [{ name: 'brand/readme.txt', size: 5, is_directory: false }] })
@@ -104,13 +125,19 @@ describe('assets in an S3 bucket', () => {
   })
 
   test('delete removes objects and counts only those that existed', async () => {
-    const res = await t.request('POST', '/api/admin/assets/delete', { cookie: admin.cookie, body: { names: ['brand/logo.png', 'brand/missing.png'] } })
+    const res = await t.request('POST', '/api/admin/assets/delete', {
+      cookie: admin.cookie,
+      body: { names: ['brand/logo.png', 'brand/missing.png'] },
+    })
     expect(res.body).toEqual({ deleted: 1 })
     expect(await direct().stat('assets/brand/logo.png')).toBeNull()
   })
 
   test('a bucket that refuses the keys or does not exist is 502 naming the S3 error, never the secrets', async () => {
-    await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body: { storage_driver: driver({ access_key: 'WRONG-KEY-ID', secret_key: 'wrong' }) } })
+    await t.request('PUT', '/api/admin/settings', {
+      cookie: admin.cookie,
+      body: { storage_driver: driver({ access_key: 'WRONG-KEY-ID', secret_key: 'wrong' }) },
+    })
     const denied = await t.request('GET', '/api/admin/assets', { cookie: admin.cookie })
     expect(denied.status).toBe(502)
     expect(denied.body.errors).toEqual(['storage error: InvalidAccessKeyId'])
@@ -118,7 +145,10 @@ describe('assets in an S3 bucket', () => {
     const missing = await upload(t, [file('x.txt')], { cookie: admin.cookie })
     expect(missing.status).toBe(502)
     expect(missing.body.errors).toEqual(['storage error: NoSuchBucket'])
-    await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body: { storage_driver: driver({ endpoint: 'http://127.0.0.1:9' }) } })
+    await t.request('PUT', '/api/admin/settings', {
+      cookie: admin.cookie,
+      body: { storage_driver: driver({ endpoint: 'http://127.0.0.1:9' }) },
+    })
     expect((await t.request('GET', '/api/admin/assets', { cookie: admin.cookie })).status).toBe(502)
     await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body: { storage_driver: driver() } })
   })
@@ -126,7 +156,10 @@ describe('assets in an S3 bucket', () => {
   test('virtual-hosted style (path_style false) puts the bucket in the host name', async () => {
     expect(s3Endpoint({ endpoint: 'https://s3.amazonaws.com', bucket: 'b', path_style: false })).toBe('https://b.s3.amazonaws.com')
     expect(s3Endpoint({ endpoint: 'http://127.0.0.1:9000', bucket: 'b', path_style: true })).toBe('http://127.0.0.1:9000')
-    await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body: { storage_driver: driver({ endpoint: `http://s3.localhost:${port}`, path_style: false }) } })
+    await t.request('PUT', '/api/admin/settings', {
+      cookie: admin.cookie,
+      body: { storage_driver: driver({ endpoint: `http://s3.localhost:${port}`, path_style: false }) },
+    })
     const res = await upload(t, [file('vhost.txt', 'virtual')], { cookie: admin.cookie })
     expect(res.status).toBe(200)
     expect(await (await direct().read('assets/vhost.txt'))!.text()).toBe('virtual')

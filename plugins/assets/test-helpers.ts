@@ -29,13 +29,18 @@ export function multipartBody(parts: Part[]): Uint8Array {
 
 /** `PUT /api/admin/assets` with these parts. */
 export async function upload(
-  t: TestApp, parts: Part[], who: { cookie?: string; token?: string }, directory?: string,
+  t: TestApp,
+  parts: Part[],
+  who: { cookie?: string; token?: string },
+  directory?: string,
 ): Promise<TestResponse> {
   const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, accept: 'application/json' }
   if (who.cookie) headers.cookie = who.cookie
   if (who.token) headers.authorization = `Bearer ${who.token}`
   const query = directory === undefined ? '' : `?directory=${encodeURIComponent(directory)}`
-  const res = await t.handle(new Request(`http://localhost/api/admin/assets${query}`, { method: 'PUT', headers, body: multipartBody(parts) }))
+  const res = await t.handle(
+    new Request(`http://localhost/api/admin/assets${query}`, { method: 'PUT', headers, body: multipartBody(parts) }),
+  )
   const { body, text } = await decode(res)
   return { status: res.status, headers: res.headers, body, text }
 }

@@ -390,7 +390,9 @@ describe('POST /api/admin/database-hosts/{database_host}/test', () => {
 describe('GET /api/admin/stats/general', () => {
   test('counts database hosts', async () => {
     const before = (await t.request('GET', '/api/admin/stats/general', { cookie: admin.cookie })).body.stats.database_hosts
-    expect((await t.request('POST', '/api/admin/database-hosts', { cookie: admin.cookie, body: hostBody({ name: uniq() }) })).status).toBe(200)
+    expect((await t.request('POST', '/api/admin/database-hosts', { cookie: admin.cookie, body: hostBody({ name: uniq() }) })).status).toBe(
+      200,
+    )
     const after = await t.request('GET', '/api/admin/stats/general', { cookie: admin.cookie })
     expect(after.status).toBe(200)
     expect(after.body.stats.database_hosts).toBe(before + 1)

@@ -19,8 +19,13 @@ export const extensionsCli: Record<string, CliCommand> = {
     description: 'List the plugins and whether each is enabled',
     async run(ctx, _args, io) {
       const disabled = await ctx.kernel.extensions.fresh()
-      const rows = ctx.kernel.extensions.installed().map((p) => ({ name: p.name, version: p.version, enabled: !disabled.has(p.name), external: p.external }))
-      io.result(rows, rows.map((r) => `${r.name} ${r.version}${r.external ? ' (external)' : ''}${r.enabled ? '' : ' [disabled]'}`).join('\n'))
+      const rows = ctx.kernel.extensions
+        .installed()
+        .map((p) => ({ name: p.name, version: p.version, enabled: !disabled.has(p.name), external: p.external }))
+      io.result(
+        rows,
+        rows.map((r) => `${r.name} ${r.version}${r.external ? ' (external)' : ''}${r.enabled ? '' : ' [disabled]'}`).join('\n'),
+      )
     },
   },
   'extensions enable': toggle(true),

@@ -38,7 +38,8 @@ describe('GET /api/admin/extensions', () => {
     const body = await list()
     expectModel(ExtensionList, body)
     const names = body.extensions.map((e: any) => e.package_name)
-    for (const n of ['users', 'platform', 'account', 'mail', 'system', 'assets', 'oauth', 'extensions', 'greeter', 'greeter-fan']) expect(names).toContain(n)
+    for (const n of ['users', 'platform', 'account', 'mail', 'system', 'assets', 'oauth', 'extensions', 'greeter', 'greeter-fan'])
+      expect(names).toContain(n)
     const greeter = body.extensions.find((e: any) => e.package_name === 'greeter')
     expect(greeter).toMatchObject({
       metadata_toml: { package_name: 'greeter', name: 'greeter', panel_version: '*', license_text: null },
@@ -51,7 +52,14 @@ describe('GET /api/admin/extensions', () => {
       dependants: ['greeter-fan'],
       jobs: ['greeter:tick'],
     })
-    expect(greeter.routes.sort()).toEqual(['DELETE /api/admin/greetings', 'GET /api/admin/greetings/count', 'GET /api/client/greetings', 'GET /api/client/greetings/hello', 'GET /api/greeter/slow', 'POST /api/client/greetings'])
+    expect(greeter.routes.sort()).toEqual([
+      'DELETE /api/admin/greetings',
+      'GET /api/admin/greetings/count',
+      'GET /api/client/greetings',
+      'GET /api/client/greetings/hello',
+      'GET /api/greeter/slow',
+      'POST /api/client/greetings',
+    ])
     expect(greeter.permissions.sort()).toEqual(['admin:greetings.read', 'admin:greetings.reset', 'user:greetings.create'])
     const users = body.extensions.find((e: any) => e.package_name === 'users')
     expect(users.external).toBe(false)
@@ -96,7 +104,9 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
   test('409 for the essential plugins, naming why', async () => {
     const users = await toggle(t, 'users', false)
     expect(users.status).toBe(409)
-    expect(users.body.errors).toEqual(['extension users cannot be disabled: it authenticates every request, so disabling it would lock everyone out'])
+    expect(users.body.errors).toEqual([
+      'extension users cannot be disabled: it authenticates every request, so disabling it would lock everyone out',
+    ])
     expect((await toggle(t, 'extensions', false)).status).toBe(409)
     expect((await toggle(t, 'platform', false)).status).toBe(409)
     // Enabling what is on is harmless.
@@ -110,7 +120,10 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
     expect((await toggle(t, 'greeter-fan', false)).status).toBe(200)
     expect((await toggle(t, 'greeter', false)).status).toBe(200)
     const back = await toggle(t, 'greeter-fan', true)
-    expect(back).toMatchObject({ status: 409, body: { errors: ['extension greeter-fan depends on greeter, which is disabled: enable it first'] } })
+    expect(back).toMatchObject({
+      status: 409,
+      body: { errors: ['extension greeter-fan depends on greeter, which is disabled: enable it first'] },
+    })
     expect((await toggle(t, 'greeter', true)).status).toBe(200)
     expect((await toggle(t, 'greeter-fan', true)).status).toBe(200)
     expect((await list()).pending_disabled).toEqual([])
@@ -129,7 +142,13 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
     expect(await t.request('GET', '/api/client/no-such-thing', { cookie: user.cookie })).toMatchObject(UNKNOWN)
     expect(await t.request('GET', '/api/client/greetings', { cookie: user.cookie })).toMatchObject(UNKNOWN)
     expect(await t.request('GET', '/api/client/greetings')).toMatchObject(UNKNOWN)
-    expect(await t.request('POST', '/api/client/greetings', { cookie: user.cookie, body: '{not json', headers: { 'content-type': 'application/json' } })).toMatchObject(UNKNOWN)
+    expect(
+      await t.request('POST', '/api/client/greetings', {
+        cookie: user.cookie,
+        body: '{not json',
+        headers: { 'content-type': 'application/json' },
+      }),
+    ).toMatchObject(UNKNOWN)
     expect(await t.request('GET', '/api/client/greetings/hello')).toMatchObject(UNKNOWN)
     expect(await t.request('GET', '/api/greeter/slow')).toMatchObject(UNKNOWN)
     expect(await t.request('GET', '/api/admin/greetings/count', { cookie: admin.cookie })).toMatchObject(UNKNOWN)
@@ -151,7 +170,9 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
     expect(perms.body.admin_permissions.extensions).toBeDefined()
     const role = await roleCaller(t, admin, ['greetings.read'])
     expect(role.role).toBeDefined()
-    expect((await makeApiKey(t, user.cookie, { user_permissions: ['greetings.create'], admin_permissions: ['greetings.reset'] })).key).toBeString()
+    expect(
+      (await makeApiKey(t, user.cookie, { user_permissions: ['greetings.create'], admin_permissions: ['greetings.reset'] })).key,
+    ).toBeString()
 
     // State: the listing, the public settings, the audit.
     const body = await list()
@@ -165,7 +186,9 @@ describe('PATCH /api/admin/extensions/{extension}', () => {
     expect(await greetingCount(t)).toBe(stored)
 
     // The generic settings PUT cannot change the list.
-    expect((await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body: { extensions: { disabled: [] } } })).status).toBe(200)
+    expect((await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body: { extensions: { disabled: [] } } })).status).toBe(
+      200,
+    )
     expect((await list()).pending_disabled.sort()).toEqual(['greeter', 'greeter-fan'])
 
     // Enabling brings everything back, data included.
@@ -202,7 +225,11 @@ describe('panel extensions …', () => {
     expect(refused.stderr).toContain('greeter-fan depends on it')
     expect((await runCli(t, ['extensions', 'disable', 'greeter-fan'])).code).toBe(0)
     expect(await t.request('GET', '/api/client/greeter-fan', { cookie: admin.cookie })).toMatchObject(UNKNOWN)
-    expect((await adminEvents(t, admin, 'extension:toggle'))[0].data).toEqual({ package_name: 'greeter-fan', enabled: false, source: 'cli' })
+    expect((await adminEvents(t, admin, 'extension:toggle'))[0].data).toEqual({
+      package_name: 'greeter-fan',
+      enabled: false,
+      source: 'cli',
+    })
     expect((await runCli(t, ['extensions', 'enable', 'greeter-fan'])).code).toBe(0)
     expect((await t.request('GET', '/api/client/greeter-fan', { cookie: admin.cookie })).status).toBe(200)
     expect((await runCli(t, ['extensions', 'enable', 'nothing'])).stderr).toContain('extension not found')
@@ -225,7 +252,10 @@ describe('/api/admin/extensions/manage/*', () => {
       const res = await t.request(method, path, { cookie: admin.cookie, body })
       expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 501, body: { errors: [NOT_OFFERED] } })
     }
-    const bad = await t.request('DELETE', '/api/admin/extensions/manage/greeter', { cookie: admin.cookie, body: { remove_migrations: 'yes' } })
+    const bad = await t.request('DELETE', '/api/admin/extensions/manage/greeter', {
+      cookie: admin.cookie,
+      body: { remove_migrations: 'yes' },
+    })
     expect(bad.status).toBe(400)
     expect((await t.request('PUT', '/api/admin/extensions/manage/add?accept_license=maybe', { cookie: admin.cookie })).status).toBe(400)
     const key = await narrowedAdminKey(t, admin, ['extensions.read'])

@@ -36,9 +36,29 @@ export function manageRoutes(ctx: PluginContext) {
       response: { 200: Empty },
       detail: info('Remove an extension'),
     })
-    .get('/status', refuse, { permission: 'admin:extensions.manage', response: { 200: t.Object({}) }, detail: info('Status of an extension rebuild') })
-    .get('/logs', refuse, { permission: 'admin:extensions.manage', response: { 200: t.Object({}) }, detail: info('Logs of an extension rebuild') })
-    .post('/rebuild', refuse, { permission: 'admin:extensions.manage', response: { 200: t.Object({}) }, detail: info('Rebuild the panel with pending extensions') })
-    .post('/rebuild/cancel', refuse, { permission: 'admin:extensions.manage', response: { 200: t.Object({}) }, detail: info('Cancel a rebuild') })
-    .post('/restart', refuse, { permission: 'admin:extensions.manage', response: { 200: t.Object({}) }, detail: info('Restart the panel into a rebuilt binary') })
+    .get('/status', refuse, {
+      permission: 'admin:extensions.manage',
+      response: { 200: t.Object({}) },
+      detail: info('Status of an extension rebuild'),
+    })
+    .get('/logs', refuse, {
+      permission: 'admin:extensions.manage',
+      response: { 200: t.Object({}) },
+      detail: info('Logs of an extension rebuild'),
+    })
+    .post('/rebuild', refuse, {
+      permission: 'admin:extensions.manage',
+      response: { 200: t.Object({}) },
+      detail: info('Rebuild the panel with pending extensions'),
+    })
+    .post('/rebuild/cancel', refuse, {
+      permission: 'admin:extensions.manage',
+      response: { 200: t.Object({}) },
+      detail: info('Cancel a rebuild'),
+    })
+    .post('/restart', refuse, {
+      permission: 'admin:extensions.manage',
+      response: { 200: t.Object({}) },
+      detail: info('Restart the panel into a rebuilt binary'),
+    })
 }

@@ -52,7 +52,7 @@ describe('across panel processes and restarts', () => {
     expect((await toggle(t, 'greeter-fan', true)).status).toBe(200)
   }, 30_000)
 
-  test('the scheduler skips a disabled plugin\'s jobs and resumes them when it is enabled', async () => {
+  test("the scheduler skips a disabled plugin's jobs and resumes them when it is enabled", async () => {
     await setup()
     const worker = await testApp({ db: t.db, plugins: await plugins() })
     try {

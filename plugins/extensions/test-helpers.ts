@@ -10,7 +10,9 @@ const fan = definePlugin({
   name: 'greeter-fan',
   version: '1.0.0',
   dependsOn: ['greeter'],
-  routes: { client: (ctx) => new Elysia({ prefix: '/greeter-fan' }).use(ctx.guard).get('', () => ({ fan: true }), { authenticated: true }) },
+  routes: {
+    client: (ctx) => new Elysia({ prefix: '/greeter-fan' }).use(ctx.guard).get('', () => ({ fan: true }), { authenticated: true }),
+  },
 })
 
 /** The bundled plugins, the greeter fixture (external) and `greeter-fan`. */

@@ -2,8 +2,21 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { createServer, type Server, type Socket } from 'node:net'
 import { sql } from 'drizzle-orm'
 import {
-  adminCaller, adminEvents, expectGuarded, expectRoutesGuarded, makeUser, plainCaller, prepareAdminTests, relaxRateLimits, roleCaller,
-  SETUP_TIMEOUT, startSmtpSink, useTestApp, type AdminCaller, type CapturedMail, type SmtpSink,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectRoutesGuarded,
+  makeUser,
+  plainCaller,
+  prepareAdminTests,
+  relaxRateLimits,
+  roleCaller,
+  SETUP_TIMEOUT,
+  startSmtpSink,
+  useTestApp,
+  type AdminCaller,
+  type CapturedMail,
+  type SmtpSink,
 } from 'hatchery/testing'
 
 const t = useTestApp()
@@ -71,8 +84,22 @@ describe('GET /api/admin/system/email/templates/{identifier}', () => {
     const res = await get('password_reset')
     expect(res.status).toBe(200)
     const tpl = res.body.email_template
-    expect(Object.keys(tpl)).toEqual(['available_variables', 'default_enabled', 'enabled', 'default_subject', 'subject', 'default_content', 'content'])
-    expect(tpl).toMatchObject({ default_enabled: true, enabled: true, subject: null, content: null, default_subject: 'Reset your {{app_name}} password' })
+    expect(Object.keys(tpl)).toEqual([
+      'available_variables',
+      'default_enabled',
+      'enabled',
+      'default_subject',
+      'subject',
+      'default_content',
+      'content',
+    ])
+    expect(tpl).toMatchObject({
+      default_enabled: true,
+      enabled: true,
+      subject: null,
+      content: null,
+      default_subject: 'Reset your {{app_name}} password',
+    })
     expect(tpl.default_content).toContain('href="{{reset_link}}"')
     // A template with only a text body shows the HTML it is sent with.
     expect((await get('connection_test')).body.email_template.default_content).toStartWith('<p>This is a test email')
@@ -148,8 +175,20 @@ describe('PUT /api/admin/system/email/templates/{identifier}', () => {
   test('needs settings.read and email-templates.update', async () => {
     const updater = await roleCaller(t, admin, ['email-templates.update'])
     const reader = await roleCaller(t, admin, ['settings.read', 'email-templates.read'])
-    await expectGuarded(t, { method: 'PUT', path: `${TEMPLATES}/password_reset`, body: { subject: 'x' } }, plain, [{ cookie: updater.cookie }], 'settings.read')
-    await expectGuarded(t, { method: 'PUT', path: `${TEMPLATES}/password_reset`, body: { subject: 'x' } }, null, [{ cookie: reader.cookie }], 'email-templates.update')
+    await expectGuarded(
+      t,
+      { method: 'PUT', path: `${TEMPLATES}/password_reset`, body: { subject: 'x' } },
+      plain,
+      [{ cookie: updater.cookie }],
+      'settings.read',
+    )
+    await expectGuarded(
+      t,
+      { method: 'PUT', path: `${TEMPLATES}/password_reset`, body: { subject: 'x' } },
+      null,
+      [{ cookie: reader.cookie }],
+      'email-templates.update',
+    )
     const both = await roleCaller(t, admin, ['settings.read', 'email-templates.update'])
     expect((await put('password_reset', { subject: 'ok' }, both.cookie)).status).toBe(200)
   })
@@ -211,6 +250,12 @@ describe('POST /api/admin/system/email/test', () => {
 
   test('403 naming settings.read', async () => {
     const other = await roleCaller(t, admin, ['email-templates.read'])
-    await expectGuarded(t, { method: 'POST', path: '/api/admin/system/email/test', body: { email: 'a@example.com' } }, plain, [{ cookie: other.cookie }], 'settings.read')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: '/api/admin/system/email/test', body: { email: 'a@example.com' } },
+      plain,
+      [{ cookie: other.cookie }],
+      'settings.read',
+    )
   })
 })

@@ -19,7 +19,9 @@ const TemplateDetail = t.Object({
 })
 
 const TemplateEditBody = t.Object({
-  content: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 262_144 }), t.Null()], { description: 'HTML body; null resets to the default' })),
+  content: t.Optional(
+    t.Union([t.String({ minLength: 1, maxLength: 262_144 }), t.Null()], { description: 'HTML body; null resets to the default' }),
+  ),
   subject: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 255 }), t.Null()], { description: 'null resets to the default' })),
   enabled: t.Optional(t.Boolean()),
 })
@@ -53,12 +55,16 @@ export function mailAdminRoutes(ctx: PluginContext, mailer: Mailer) {
       response: { 200: t.Object({ email_templates: t.Array(TemplateSummary) }) },
       detail: { summary: 'Mail templates and the variables each can use' },
     })
-    .get('/templates/:identifier', async ({ params }) => ({ email_template: await getTemplate(ctx.db, mailer.templates, params.identifier) }), {
-      permission: 'admin:email-templates.read',
-      params: Identifier,
-      response: { 200: t.Object({ email_template: TemplateDetail }) },
-      detail: { summary: 'One mail template: defaults and the stored edits (null = not edited)' },
-    })
+    .get(
+      '/templates/:identifier',
+      async ({ params }) => ({ email_template: await getTemplate(ctx.db, mailer.templates, params.identifier) }),
+      {
+        permission: 'admin:email-templates.read',
+        params: Identifier,
+        response: { 200: t.Object({ email_template: TemplateDetail }) },
+        detail: { summary: 'One mail template: defaults and the stored edits (null = not edited)' },
+      },
+    )
     .put(
       '/templates/:identifier',
       async ({ principal, request, params, body }) => {
@@ -72,7 +78,8 @@ export function mailAdminRoutes(ctx: PluginContext, mailer: Mailer) {
         response: { 200: t.Object({}) },
         detail: {
           summary: 'Edit a mail template',
-          description: 'Absent fields stay; `subject: null` or `content: null` goes back to the default. `content` is the HTML body; the text part is derived from it.',
+          description:
+            'Absent fields stay; `subject: null` or `content: null` goes back to the default. `content` is the HTML body; the text part is derived from it.',
         },
       },
     )

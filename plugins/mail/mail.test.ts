@@ -6,7 +6,10 @@ import { join } from 'node:path'
 import { useTestApp, SETUP_TIMEOUT, parseMail, startSmtpSink, type SmtpSink } from 'hatchery/testing'
 import mail, { MailError, type MailApi } from '.'
 
-const context = { user: { uuid: 'u', username: 'alice', email: 'alice@example.com', name_first: 'Al', name_last: 'Ice' }, reset_link: 'http://localhost:8000/auth/reset-password?token=a&b' }
+const context = {
+  user: { uuid: 'u', username: 'alice', email: 'alice@example.com', name_first: 'Al', name_last: 'Ice' },
+  reset_link: 'http://localhost:8000/auth/reset-password?token=a&b',
+}
 
 describe('mail plugin', () => {
   const t = useTestApp()
@@ -42,7 +45,10 @@ describe('mail plugin', () => {
   describe('mode smtp', () => {
     test('a templated message arrives with subject, sender, text and escaped HTML', async () => {
       await t.kernel.settings.update({ mail_mode: sink.mode({ from_name: 'Panel Bot' }) })
-      const result = await mailer.send('password_reset', 'alice@example.com', { ...context, user: { ...context.user, username: 'al<i>ce' } })
+      const result = await mailer.send('password_reset', 'alice@example.com', {
+        ...context,
+        user: { ...context.user, username: 'al<i>ce' },
+      })
       expect(result.sent).toBe(true)
       expect(result.messageId).toBeTruthy()
       const m = await sink.next()
@@ -216,7 +222,9 @@ describe('mail plugin', () => {
       writeFileSync(script, `#!/bin/sh\necho "$@" > "${dir}/args"\ncat > "${dir}/message"\n`)
       chmodSync(script, 0o755)
       try {
-        await t.kernel.settings.update({ mail_mode: { type: 'sendmail', command: `${script} -oi`, from_address: 'panel@example.com', from_name: null } })
+        await t.kernel.settings.update({
+          mail_mode: { type: 'sendmail', command: `${script} -oi`, from_address: 'panel@example.com', from_name: null },
+        })
         expect((await mailer.send('connection_test', 'x@example.com')).sent).toBe(true)
         expect(readFileSync(join(dir, 'args'), 'utf8').trim()).toBe('-i -oi x@example.com')
         expect(parseMail(readFileSync(join(dir, 'message'), 'utf8')).subject).toBe('Hatchery test email')

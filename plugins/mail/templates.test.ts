@@ -2,7 +2,12 @@ import { describe, expect, test } from 'bun:test'
 import { DEFAULT_TEMPLATES, TemplateRegistry, escapeHtml, htmlToText, interpolate, render, textToHtml } from './service/templates'
 
 describe('render', () => {
-  const template = { subject: 'Hi {{user.name}}', text: 'Link: {{link}}\n\nBye {{ user.name }}', html: '<p>{{user.name}}</p><a href="{{link}}">go</a>', variables: [] }
+  const template = {
+    subject: 'Hi {{user.name}}',
+    text: 'Link: {{link}}\n\nBye {{ user.name }}',
+    html: '<p>{{user.name}}</p><a href="{{link}}">go</a>',
+    variables: [],
+  }
 
   test('fills dotted placeholders, escaping only in the HTML body', () => {
     const out = render(template, { user: { name: 'A <b>&"\'' }, link: 'https://x/?a=1&b=2' })
@@ -75,7 +80,8 @@ describe('TemplateRegistry', () => {
 
 describe('htmlToText (the text part of an administrator’s HTML body)', () => {
   test('links keep their target, blocks become paragraphs, entities are decoded, placeholders survive', () => {
-    const html = '<style>p{color:red}</style><p>Hi {{user.username}} &amp; co.</p><p><a href="{{reset_link}}">Reset</a><br>or ignore this.</p><div><a href=\'https://x.test/\'>https://x.test/</a></div>'
+    const html =
+      '<style>p{color:red}</style><p>Hi {{user.username}} &amp; co.</p><p><a href="{{reset_link}}">Reset</a><br>or ignore this.</p><div><a href=\'https://x.test/\'>https://x.test/</a></div>'
     expect(htmlToText(html)).toBe('Hi {{user.username}} & co.\n\nReset: {{reset_link}}\nor ignore this.\n\nhttps://x.test/')
   })
 
@@ -87,7 +93,14 @@ describe('htmlToText (the text part of an administrator’s HTML body)', () => {
 describe('htmlToText on hostile shapes', () => {
   test('unclosed and nested tags, <abbr> beside <a>, and a large input stay linear', () => {
     expect(htmlToText('<abbr>x</abbr> <a href="u">y</a> <a href="v">')).toBe('x y: u')
-    const big = '<a href="x">'.repeat(30_000) + '</a>'.repeat(10) + '<style>'.repeat(10_000) + '<'.repeat(200_000) + '&amp'.repeat(50_000) + ' '.repeat(200_000) + 'x'
+    const big =
+      '<a href="x">'.repeat(30_000) +
+      '</a>'.repeat(10) +
+      '<style>'.repeat(10_000) +
+      '<'.repeat(200_000) +
+      '&amp'.repeat(50_000) +
+      ' '.repeat(200_000) +
+      'x'
     const started = performance.now()
     htmlToText(big)
     expect(performance.now() - started).toBeLessThan(2000)

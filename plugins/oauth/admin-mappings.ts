@@ -2,7 +2,18 @@ import { Elysia, t, type TSchema } from 'elysia'
 import { actorOf, Empty, PageOf, PaginationQueryNoSearch, pageParams, transaction, uuidParam, type PluginContext } from 'hatchery'
 import { Matcher, mappingModel } from './model'
 import { getProvider } from './service/providers'
-import { createMapping, deleteMapping, getMapping, listMappings, toMapping, updateMapping, type Mapping, type MappingRow, type MappingTypes, type Matcher as MatcherT } from './service/mappings'
+import {
+  createMapping,
+  deleteMapping,
+  getMapping,
+  listMappings,
+  toMapping,
+  updateMapping,
+  type Mapping,
+  type MappingRow,
+  type MappingTypes,
+  type Matcher as MatcherT,
+} from './service/mappings'
 
 const Params = uuidParam('oauth_provider', 'oauth provider')
 const MappingParams = t.Object({ ...Params.properties, ...uuidParam('mapping', 'oauth mapping').properties })
@@ -26,7 +37,13 @@ export function adminMappingRoutes(ctx: PluginContext, types: MappingTypes) {
         const provider = await getProvider(ctx.db, params.oauth_provider)
         return { oauth_mappings: await listMappings(ctx.db, provider.uuid, pageParams(query)) }
       },
-      { permission: 'admin:oauth-providers.read', params: Params, query: PaginationQueryNoSearch, response: { 200: t.Object({ oauth_mappings: PageOf(OAuthMapping) }) }, detail: { summary: "List a provider's mappings (oldest first)" } },
+      {
+        permission: 'admin:oauth-providers.read',
+        params: Params,
+        query: PaginationQueryNoSearch,
+        response: { 200: t.Object({ oauth_mappings: PageOf(OAuthMapping) }) },
+        detail: { summary: "List a provider's mappings (oldest first)" },
+      },
     )
     .post(
       '',
@@ -44,7 +61,10 @@ export function adminMappingRoutes(ctx: PluginContext, types: MappingTypes) {
         params: Params,
         body: t.Object({ matcher: Matcher, mapping: MappingType }),
         response: { 200: One },
-        detail: { summary: 'Create a mapping', description: 'Matcher paths must be valid JSONPath; groups nest at most 3 deep; a `role` mapping needs an existing role (400).' },
+        detail: {
+          summary: 'Create a mapping',
+          description: 'Matcher paths must be valid JSONPath; groups nest at most 3 deep; a `role` mapping needs an existing role (400).',
+        },
       },
     )
     .get(
@@ -79,10 +99,18 @@ export function adminMappingRoutes(ctx: PluginContext, types: MappingTypes) {
         await transaction(ctx.db, async (tx) => {
           const provider = await getProvider(tx, params.oauth_provider)
           const row = await deleteMapping(tx, provider.uuid, params.mapping)
-          await ctx.activity.admin(tx, actorOf(principal, request), 'oauth-provider:mapping.delete', { uuid: row.uuid, oauth_provider_uuid: row.oauth_provider_uuid })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'oauth-provider:mapping.delete', {
+            uuid: row.uuid,
+            oauth_provider_uuid: row.oauth_provider_uuid,
+          })
         })
         return {}
       },
-      { permission: 'admin:oauth-providers.update', params: MappingParams, response: { 200: Empty }, detail: { summary: 'Delete a mapping' } },
+      {
+        permission: 'admin:oauth-providers.update',
+        params: MappingParams,
+        response: { 200: Empty },
+        detail: { summary: 'Delete a mapping' },
+      },
     )
 }

@@ -2,7 +2,14 @@ import { Elysia, t } from 'elysia'
 import { actorOf, Empty, PageOf, PaginationQuery, pageParams, transaction, uuidParam, type PluginContext } from 'hatchery'
 import { AdminOAuthProvider, CreateProvider, ProviderUserLink, UpdateProvider } from './model'
 import {
-  createProvider, deleteProvider, duplicateProvider, getProvider, listProviders, providerAudit, toAdminProvider, updateProvider,
+  createProvider,
+  deleteProvider,
+  duplicateProvider,
+  getProvider,
+  listProviders,
+  providerAudit,
+  toAdminProvider,
+  updateProvider,
 } from './service/providers'
 import { listProviderUsers, providerUserByIdentifier } from './service/links'
 
@@ -34,15 +41,22 @@ export function adminProviderRoutes(ctx: PluginContext) {
         permission: 'admin:oauth-providers.create',
         body: CreateProvider,
         response: { 200: One },
-        detail: { summary: 'Create an OAuth provider', description: `URLs must be http(s), paths valid JSONPath (400); a taken name is a 409. ${SECRET}` },
+        detail: {
+          summary: 'Create an OAuth provider',
+          description: `URLs must be http(s), paths valid JSONPath (400); a taken name is a 409. ${SECRET}`,
+        },
       },
     )
-    .get('/:oauth_provider', async ({ params }) => ({ oauth_provider: toAdminProvider(await getProvider(ctx.db, params.oauth_provider)) }), {
-      permission: 'admin:oauth-providers.read',
-      params: Params,
-      response: { 200: One },
-      detail: { summary: 'Get an OAuth provider' },
-    })
+    .get(
+      '/:oauth_provider',
+      async ({ params }) => ({ oauth_provider: toAdminProvider(await getProvider(ctx.db, params.oauth_provider)) }),
+      {
+        permission: 'admin:oauth-providers.read',
+        params: Params,
+        response: { 200: One },
+        detail: { summary: 'Get an OAuth provider' },
+      },
+    )
     .patch(
       '/:oauth_provider',
       async ({ principal, params, body, request }) => {
@@ -69,7 +83,12 @@ export function adminProviderRoutes(ctx: PluginContext) {
         })
         return {}
       },
-      { permission: 'admin:oauth-providers.delete', params: Params, response: { 200: Empty }, detail: { summary: 'Delete an OAuth provider (its mappings and links go with it)' } },
+      {
+        permission: 'admin:oauth-providers.delete',
+        params: Params,
+        response: { 200: Empty },
+        detail: { summary: 'Delete an OAuth provider (its mappings and links go with it)' },
+      },
     )
     .post(
       '/:oauth_provider/duplicate',
@@ -87,7 +106,10 @@ export function adminProviderRoutes(ctx: PluginContext) {
         params: Params,
         body: t.Object({ name: t.String({ minLength: 1, maxLength: 255 }) }),
         response: { 200: One },
-        detail: { summary: 'Copy an OAuth provider under a new name', description: 'The secret is copied; mappings and links are not. The event is `oauth_provider:duplicate` (sic, as the reference).' },
+        detail: {
+          summary: 'Copy an OAuth provider under a new name',
+          description: 'The secret is copied; mappings and links are not. The event is `oauth_provider:duplicate` (sic, as the reference).',
+        },
       },
     )
     .get(

@@ -1,8 +1,20 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller, adminEvents, expectGuarded, expectModel, expectRoutesGuarded, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
-  runJob, SETUP_TIMEOUT, useTestApp, type AdminCaller,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectModel,
+  expectRoutesGuarded,
+  makeUser,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  runJob,
+  SETUP_TIMEOUT,
+  useTestApp,
+  type AdminCaller,
 } from 'hatchery/testing'
 import { AdminOAuthProvider, OAuthLink, ProviderUserLink, SECRET_MASK } from './model'
 import { oauthProviders, oauthStates } from './tables'
@@ -24,10 +36,26 @@ beforeAll(async () => {
 const uniq = (p = 'prov') => `${p}_${Math.random().toString(36).slice(2, 9)}`
 const SECRET = 'super-secret-client-value'
 const providerBody = (o: Record<string, unknown> = {}) => ({
-  name: uniq(), description: 'Company SSO', enabled: true, login_only: false, login_bypass_2fa: true, link_viewable: true, user_manageable: true,
-  basic_auth: false, client_id: 'panel-client', client_secret: SECRET, auth_url: 'https://id.example.com/authorize', token_url: 'https://id.example.com/token',
-  info_url: 'https://id.example.com/userinfo', scopes: ['openid', 'email'], identifier_path: '$.sub', email_path: '$.email', username_path: null,
-  name_first_path: '$.given_name', name_last_path: null, ...o,
+  name: uniq(),
+  description: 'Company SSO',
+  enabled: true,
+  login_only: false,
+  login_bypass_2fa: true,
+  link_viewable: true,
+  user_manageable: true,
+  basic_auth: false,
+  client_id: 'panel-client',
+  client_secret: SECRET,
+  auth_url: 'https://id.example.com/authorize',
+  token_url: 'https://id.example.com/token',
+  info_url: 'https://id.example.com/userinfo',
+  scopes: ['openid', 'email'],
+  identifier_path: '$.sub',
+  email_path: '$.email',
+  username_path: null,
+  name_first_path: '$.given_name',
+  name_last_path: null,
+  ...o,
 })
 async function makeProvider(o: Record<string, unknown> = {}) {
   const res = await t.request('POST', '/api/admin/oauth-providers', { cookie: admin.cookie, body: providerBody(o) })
@@ -45,7 +73,10 @@ test('every oauth admin and client route is guarded', async () => {
     bodies: {
       'POST /api/admin/oauth-providers': providerBody(),
       'POST /api/admin/users/:user/oauth-links': { oauth_provider_uuid: p.uuid, identifier: 'x' },
-      'POST /api/admin/oauth-providers/:oauth_provider/mappings': { matcher: { type: 'none' }, mapping: { type: 'role', role_uuid: crypto.randomUUID() } },
+      'POST /api/admin/oauth-providers/:oauth_provider/mappings': {
+        matcher: { type: 'none' },
+        mapping: { type: 'role', role_uuid: crypto.randomUUID() },
+      },
     },
   })
   await expectRoutesGuarded(t, { namespace: 'client', plugin: 'oauth' })
@@ -67,7 +98,13 @@ describe('POST /api/admin/oauth-providers', () => {
   })
 
   test('401 / 403 without oauth-providers.create', async () => {
-    await expectGuarded(t, { method: 'POST', path: '/api/admin/oauth-providers', body: providerBody() }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'oauth-providers.create')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: '/api/admin/oauth-providers', body: providerBody() },
+      plain,
+      [{ cookie: outsider.cookie }, { token: outsiderKey }],
+      'oauth-providers.create',
+    )
   })
 
   test('bad JSONPath, bad URL, short secret → 400', async () => {
@@ -76,10 +113,20 @@ describe('POST /api/admin/oauth-providers', () => {
       body: providerBody({ identifier_path: '$[?(@.admin)]', email_path: 'email', auth_url: 'javascript:alert(1)' }),
     })
     expect(res.status).toBe(400)
-    expect(res.body.errors).toEqual(['auth_url: not a valid http(s) URL', 'identifier_path: filter and script expressions are not allowed', 'email_path: must start with $'])
-    const short = await t.request('POST', '/api/admin/oauth-providers', { cookie: admin.cookie, body: providerBody({ client_secret: 'ab' }) })
+    expect(res.body.errors).toEqual([
+      'auth_url: not a valid http(s) URL',
+      'identifier_path: filter and script expressions are not allowed',
+      'email_path: must start with $',
+    ])
+    const short = await t.request('POST', '/api/admin/oauth-providers', {
+      cookie: admin.cookie,
+      body: providerBody({ client_secret: 'ab' }),
+    })
     expect(short.status).toBe(400)
-    const mask = await t.request('POST', '/api/admin/oauth-providers', { cookie: admin.cookie, body: providerBody({ client_secret: SECRET_MASK }) })
+    const mask = await t.request('POST', '/api/admin/oauth-providers', {
+      cookie: admin.cookie,
+      body: providerBody({ client_secret: SECRET_MASK }),
+    })
     expect(mask.status).toBe(400)
   })
 
@@ -102,15 +149,24 @@ describe('GET /api/admin/oauth-providers[/{oauth_provider}]', () => {
     expect(one.status).toBe(200)
     expectModel(AdminOAuthProvider, one.body.oauth_provider)
     expect(one.text).not.toContain(SECRET)
-    for (const as of ['msgpack', 'xml'] as const) expect((await t.request('GET', `/api/admin/oauth-providers/${p.uuid}`, { cookie: admin.cookie, as })).text).not.toContain(SECRET)
+    for (const as of ['msgpack', 'xml'] as const)
+      expect((await t.request('GET', `/api/admin/oauth-providers/${p.uuid}`, { cookie: admin.cookie, as })).text).not.toContain(SECRET)
   })
 
   test('400 / 404 / 403', async () => {
-    expect((await t.request('GET', '/api/admin/oauth-providers/nope', { cookie: admin.cookie })).body.errors).toEqual(['invalid oauth provider uuid'])
+    expect((await t.request('GET', '/api/admin/oauth-providers/nope', { cookie: admin.cookie })).body.errors).toEqual([
+      'invalid oauth provider uuid',
+    ])
     const missing = await t.request('GET', `/api/admin/oauth-providers/${crypto.randomUUID()}`, { cookie: admin.cookie })
     expect(missing.status).toBe(404)
     expect(missing.body.errors).toEqual(['oauth provider not found'])
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/oauth-providers' }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'oauth-providers.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/oauth-providers' },
+      plain,
+      [{ cookie: outsider.cookie }, { token: outsiderKey }],
+      'oauth-providers.read',
+    )
   })
 })
 
@@ -119,13 +175,19 @@ describe('PATCH /api/admin/oauth-providers/{oauth_provider}', () => {
     const p = await makeProvider()
     const read = (await t.request('GET', `/api/admin/oauth-providers/${p.uuid}`, { cookie: admin.cookie })).body.oauth_provider
     const { uuid: _u, created: _c, ...form } = read
-    const back = await t.request('PATCH', `/api/admin/oauth-providers/${p.uuid}`, { cookie: admin.cookie, body: { ...form, description: null, name_first_path: null } })
+    const back = await t.request('PATCH', `/api/admin/oauth-providers/${p.uuid}`, {
+      cookie: admin.cookie,
+      body: { ...form, description: null, name_first_path: null },
+    })
     expect(back.status).toBe(200)
     const row = await stored(p.uuid)
     expect(decrypt(row.client_secret)).toBe(SECRET)
     expect(row.description).toBeNull()
     expect(row.name_first_path).toBeNull()
-    const changed = await t.request('PATCH', `/api/admin/oauth-providers/${p.uuid}`, { cookie: admin.cookie, body: { client_secret: 'a-new-secret' } })
+    const changed = await t.request('PATCH', `/api/admin/oauth-providers/${p.uuid}`, {
+      cookie: admin.cookie,
+      body: { client_secret: 'a-new-secret' },
+    })
     expect(changed.status).toBe(200)
     expect(decrypt((await stored(p.uuid)).client_secret)).toBe('a-new-secret')
     const [event] = await adminEvents(t, admin, 'oauth-provider:update')
@@ -136,38 +198,78 @@ describe('PATCH /api/admin/oauth-providers/{oauth_provider}', () => {
     const p = await makeProvider()
     const other = await makeProvider()
     const path = `/api/admin/oauth-providers/${p.uuid}`
-    expect((await t.request('PATCH', path, { cookie: admin.cookie, body: { username_path: '$.[' } })).body.errors).toEqual(['username_path: unbalanced brackets'])
+    expect((await t.request('PATCH', path, { cookie: admin.cookie, body: { username_path: '$.[' } })).body.errors).toEqual([
+      'username_path: unbalanced brackets',
+    ])
     expect((await t.request('PATCH', path, { cookie: admin.cookie, body: { name: other.name } })).status).toBe(409)
-    expect((await t.request('PATCH', `/api/admin/oauth-providers/${crypto.randomUUID()}`, { cookie: admin.cookie, body: {} })).status).toBe(404)
-    await expectGuarded(t, { method: 'PATCH', path, body: {} }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'oauth-providers.update')
+    expect((await t.request('PATCH', `/api/admin/oauth-providers/${crypto.randomUUID()}`, { cookie: admin.cookie, body: {} })).status).toBe(
+      404,
+    )
+    await expectGuarded(
+      t,
+      { method: 'PATCH', path, body: {} },
+      plain,
+      [{ cookie: outsider.cookie }, { token: outsiderKey }],
+      'oauth-providers.update',
+    )
   })
 })
 
 describe('POST /api/admin/oauth-providers/{oauth_provider}/duplicate and DELETE', () => {
   test('duplicates with the secret; deletes', async () => {
     const p = await makeProvider()
-    const dup = await t.request('POST', `/api/admin/oauth-providers/${p.uuid}/duplicate`, { cookie: admin.cookie, body: { name: uniq('copy') } })
+    const dup = await t.request('POST', `/api/admin/oauth-providers/${p.uuid}/duplicate`, {
+      cookie: admin.cookie,
+      body: { name: uniq('copy') },
+    })
     expect(dup.status).toBe(200)
     expectModel(AdminOAuthProvider, dup.body.oauth_provider)
     expect(decrypt((await stored(dup.body.oauth_provider.uuid)).client_secret)).toBe(SECRET)
-    expect((await adminEvents(t, admin, 'oauth_provider:duplicate'))[0].data).toMatchObject({ source_uuid: p.uuid, uuid: dup.body.oauth_provider.uuid })
-    expect((await t.request('POST', `/api/admin/oauth-providers/${p.uuid}/duplicate`, { cookie: admin.cookie, body: { name: p.name } })).status).toBe(409)
-    expect((await t.request('POST', `/api/admin/oauth-providers/${p.uuid}/duplicate`, { cookie: admin.cookie, body: { name: '' } })).status).toBe(400)
+    expect((await adminEvents(t, admin, 'oauth_provider:duplicate'))[0].data).toMatchObject({
+      source_uuid: p.uuid,
+      uuid: dup.body.oauth_provider.uuid,
+    })
+    expect(
+      (await t.request('POST', `/api/admin/oauth-providers/${p.uuid}/duplicate`, { cookie: admin.cookie, body: { name: p.name } })).status,
+    ).toBe(409)
+    expect(
+      (await t.request('POST', `/api/admin/oauth-providers/${p.uuid}/duplicate`, { cookie: admin.cookie, body: { name: '' } })).status,
+    ).toBe(400)
     const del = await t.request('DELETE', `/api/admin/oauth-providers/${p.uuid}`, { cookie: admin.cookie })
     expect(del.status).toBe(200)
     expect(await stored(p.uuid)).toBeUndefined()
     expect((await t.request('DELETE', `/api/admin/oauth-providers/${p.uuid}`, { cookie: admin.cookie })).status).toBe(404)
-    await expectGuarded(t, { method: 'DELETE', path: `/api/admin/oauth-providers/${dup.body.oauth_provider.uuid}` }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'oauth-providers.delete')
+    await expectGuarded(
+      t,
+      { method: 'DELETE', path: `/api/admin/oauth-providers/${dup.body.oauth_provider.uuid}` },
+      plain,
+      [{ cookie: outsider.cookie }, { token: outsiderKey }],
+      'oauth-providers.delete',
+    )
   })
 })
 
 describe('/api/admin/oauth-providers/{oauth_provider}/mappings', () => {
   test('CRUD of a role mapping with a nested matcher', async () => {
     const p = await makeProvider()
-    const role = (await t.request('POST', '/api/admin/roles', { cookie: admin.cookie, body: { name: uniq('role'), require_two_factor: false, admin_permissions: [], server_permissions: [] } })).body.role
-    const matcher = { type: 'and', matchers: [{ type: 'scopes', scopes: ['email'] }, { type: 'not', matcher: { type: 'field_contains', path: '$.groups', contains: 'banned' } }] }
+    const role = (
+      await t.request('POST', '/api/admin/roles', {
+        cookie: admin.cookie,
+        body: { name: uniq('role'), require_two_factor: false, admin_permissions: [], server_permissions: [] },
+      })
+    ).body.role
+    const matcher = {
+      type: 'and',
+      matchers: [
+        { type: 'scopes', scopes: ['email'] },
+        { type: 'not', matcher: { type: 'field_contains', path: '$.groups', contains: 'banned' } },
+      ],
+    }
     const base = `/api/admin/oauth-providers/${p.uuid}/mappings`
-    const created = await t.request('POST', base, { cookie: admin.cookie, body: { matcher, mapping: { type: 'role', role_uuid: role.uuid, revoke_unmatched: true } } })
+    const created = await t.request('POST', base, {
+      cookie: admin.cookie,
+      body: { matcher, mapping: { type: 'role', role_uuid: role.uuid, revoke_unmatched: true } },
+    })
     expect(created.status).toBe(200)
     expect(created.body.oauth_mapping).toMatchObject({ matcher, mapping: { type: 'role', role_uuid: role.uuid, revoke_unmatched: true } })
     const uuid = created.body.oauth_mapping.uuid
@@ -187,18 +289,31 @@ describe('/api/admin/oauth-providers/{oauth_provider}/mappings', () => {
     const base = `/api/admin/oauth-providers/${p.uuid}/mappings`
     const send = (body: unknown) => t.request('POST', base, { cookie: admin.cookie, body })
     const role = { type: 'role', role_uuid: crypto.randomUUID() }
-    expect((await send({ matcher: { type: 'none' }, mapping: { type: 'server_subuser', server_uuid: crypto.randomUUID(), permissions: [], ignored_files: [] } })).status).toBe(400)
+    expect(
+      (
+        await send({
+          matcher: { type: 'none' },
+          mapping: { type: 'server_subuser', server_uuid: crypto.randomUUID(), permissions: [], ignored_files: [] },
+        })
+      ).status,
+    ).toBe(400)
     expect((await send({ matcher: { type: 'field_exists', path: '$..[?(@)]' }, mapping: role })).status).toBe(400)
     const deep = { type: 'not', matcher: { type: 'not', matcher: { type: 'not', matcher: { type: 'not', matcher: { type: 'none' } } } } }
     expect((await send({ matcher: deep, mapping: role })).status).toBe(400)
     const missing = await send({ matcher: { type: 'none' }, mapping: role })
     expect(missing.status).toBe(400)
     expect(missing.body.errors).toEqual(['invalid relation `role` provided'])
-    await expectGuarded(t, { method: 'POST', path: base, body: { matcher: { type: 'none' }, mapping: role } }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'oauth-providers.update')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: base, body: { matcher: { type: 'none' }, mapping: role } },
+      plain,
+      [{ cookie: outsider.cookie }, { token: outsiderKey }],
+      'oauth-providers.update',
+    )
   })
 })
 
-describe('admin links: /users/{user}/oauth-links and a provider\'s users', () => {
+describe("admin links: /users/{user}/oauth-links and a provider's users", () => {
   test('link by hand, list, look up by identifier, 409 on duplicates, delete', async () => {
     const p = await makeProvider()
     const user = await makeUser(t)
@@ -207,34 +322,56 @@ describe('admin links: /users/{user}/oauth-links and a provider\'s users', () =>
     expect(created.status).toBe(200)
     expectModel(OAuthLink, created.body.oauth_link)
     const other = await makeUser(t)
-    const dup = await t.request('POST', `/api/admin/users/${other.uuid}/oauth-links`, { cookie: admin.cookie, body: { oauth_provider_uuid: p.uuid, identifier: 'ext-42' } })
+    const dup = await t.request('POST', `/api/admin/users/${other.uuid}/oauth-links`, {
+      cookie: admin.cookie,
+      body: { oauth_provider_uuid: p.uuid, identifier: 'ext-42' },
+    })
     expect(dup.status).toBe(409)
     expect(dup.body.errors).toEqual(['oauth link with provider + identifier already exists'])
-    expect((await t.request('POST', base, { cookie: admin.cookie, body: { oauth_provider_uuid: crypto.randomUUID(), identifier: 'x' } })).status).toBe(404)
-    expect((await t.request('POST', base, { cookie: admin.cookie, body: { oauth_provider_uuid: p.uuid, identifier: '' } })).status).toBe(400)
+    expect(
+      (await t.request('POST', base, { cookie: admin.cookie, body: { oauth_provider_uuid: crypto.randomUUID(), identifier: 'x' } })).status,
+    ).toBe(404)
+    expect((await t.request('POST', base, { cookie: admin.cookie, body: { oauth_provider_uuid: p.uuid, identifier: '' } })).status).toBe(
+      400,
+    )
     expect((await t.request('GET', base, { cookie: admin.cookie })).body.oauth_links.total).toBe(1)
     const users = await t.request('GET', `/api/admin/oauth-providers/${p.uuid}/users`, { cookie: admin.cookie })
     expect(users.status).toBe(200)
     expectModel(ProviderUserLink, users.body.user_oauth_links.data[0])
     const byId = await t.request('GET', `/api/admin/oauth-providers/${p.uuid}/users/identifier/ext-42`, { cookie: admin.cookie })
     expect(byId.body.user_oauth_link.user.uuid).toBe(user.uuid)
-    expect((await t.request('GET', `/api/admin/oauth-providers/${p.uuid}/users/identifier/nobody`, { cookie: admin.cookie })).status).toBe(404)
+    expect((await t.request('GET', `/api/admin/oauth-providers/${p.uuid}/users/identifier/nobody`, { cookie: admin.cookie })).status).toBe(
+      404,
+    )
     const linkUuid = created.body.oauth_link.uuid
     expect((await t.request('GET', `${base}/${linkUuid}`, { cookie: admin.cookie })).status).toBe(200)
     expect((await t.request('DELETE', `${base}/${linkUuid}`, { cookie: admin.cookie })).status).toBe(200)
-    expect((await adminEvents(t, admin, 'user:oauth-link.delete'))[0].data).toEqual({ oauth_link_uuid: linkUuid, oauth_provider_uuid: p.uuid })
+    expect((await adminEvents(t, admin, 'user:oauth-link.delete'))[0].data).toEqual({
+      oauth_link_uuid: linkUuid,
+      oauth_provider_uuid: p.uuid,
+    })
     expect((await t.request('GET', `${base}/${linkUuid}`, { cookie: admin.cookie })).status).toBe(404)
     await expectGuarded(t, { method: 'GET', path: base }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'users.oauth-links')
   })
 })
 
 describe('/api/client/account/oauth-links', () => {
-  test('lists only link_viewable providers, reads, deletes; 404 on others\' links', async () => {
+  test("lists only link_viewable providers, reads, deletes; 404 on others' links", async () => {
     const visible = await makeProvider({ link_viewable: true })
     const hidden = await makeProvider({ link_viewable: false })
     const me = await plainCaller(t)
-    for (const [p, id] of [[visible, 'v1'], [hidden, 'h1']] as const) {
-      expect((await t.request('POST', `/api/admin/users/${me.uuid}/oauth-links`, { cookie: admin.cookie, body: { oauth_provider_uuid: p.uuid, identifier: id } })).status).toBe(200)
+    for (const [p, id] of [
+      [visible, 'v1'],
+      [hidden, 'h1'],
+    ] as const) {
+      expect(
+        (
+          await t.request('POST', `/api/admin/users/${me.uuid}/oauth-links`, {
+            cookie: admin.cookie,
+            body: { oauth_provider_uuid: p.uuid, identifier: id },
+          })
+        ).status,
+      ).toBe(200)
     }
     const list = await t.request('GET', '/api/client/account/oauth-links', { cookie: me.cookie })
     expect(list.status).toBe(200)
@@ -251,11 +388,16 @@ describe('/api/client/account/oauth-links', () => {
   test('a link of a provider the user may not manage cannot be removed by the user (409), only by an admin', async () => {
     const locked = await makeProvider({ link_viewable: true, user_manageable: false })
     const me = await plainCaller(t)
-    const made = await t.request('POST', `/api/admin/users/${me.uuid}/oauth-links`, { cookie: admin.cookie, body: { oauth_provider_uuid: locked.uuid, identifier: uniq('id') } })
+    const made = await t.request('POST', `/api/admin/users/${me.uuid}/oauth-links`, {
+      cookie: admin.cookie,
+      body: { oauth_provider_uuid: locked.uuid, identifier: uniq('id') },
+    })
     const res = await t.request('DELETE', `/api/client/account/oauth-links/${made.body.oauth_link.uuid}`, { cookie: me.cookie })
     expect(res.status).toBe(409)
     expect(res.body.errors).toEqual(['you cannot unlink this oauth provider'])
-    expect((await t.request('DELETE', `/api/admin/users/${me.uuid}/oauth-links/${made.body.oauth_link.uuid}`, { cookie: admin.cookie })).status).toBe(200)
+    expect(
+      (await t.request('DELETE', `/api/admin/users/${me.uuid}/oauth-links/${made.body.oauth_link.uuid}`, { cookie: admin.cookie })).status,
+    ).toBe(200)
   })
 })
 
@@ -263,8 +405,20 @@ describe('job oauth:purge-states', () => {
   test('removes authorization requests nobody came back from', async () => {
     const p = await makeProvider()
     const db = t.kernel.database.db
-    await db.insert(oauthStates).values({ state_hash: 'a'.repeat(64), browser_hash: 'b'.repeat(64), oauth_provider_uuid: p.uuid, code_verifier: 'x', expires: new Date(Date.now() - 1000) })
-    await db.insert(oauthStates).values({ state_hash: 'c'.repeat(64), browser_hash: 'b'.repeat(64), oauth_provider_uuid: p.uuid, code_verifier: 'x', expires: new Date(Date.now() + 60_000) })
+    await db.insert(oauthStates).values({
+      state_hash: 'a'.repeat(64),
+      browser_hash: 'b'.repeat(64),
+      oauth_provider_uuid: p.uuid,
+      code_verifier: 'x',
+      expires: new Date(Date.now() - 1000),
+    })
+    await db.insert(oauthStates).values({
+      state_hash: 'c'.repeat(64),
+      browser_hash: 'b'.repeat(64),
+      oauth_provider_uuid: p.uuid,
+      code_verifier: 'x',
+      expires: new Date(Date.now() + 60_000),
+    })
     await runJob(t, 'oauth:purge-states')
     const left = (await db.select().from(oauthStates).where(eq(oauthStates.oauth_provider_uuid, p.uuid))).map((r) => r.state_hash)
     expect(left).toEqual(['c'.repeat(64)])

@@ -23,7 +23,10 @@ export function oauthAuthRoutes(ctx: PluginContext, deps: OAuthDeps) {
       },
       {
         response: { 200: t.Object({ oauth_providers: t.Array(PublicOAuthProvider) }) },
-        detail: { summary: 'Enabled OAuth providers (oldest first)', description: 'Rate limited by `ratelimits.oauth_providers` per client IP.' },
+        detail: {
+          summary: 'Enabled OAuth providers (oldest first)',
+          description: 'Rate limited by `ratelimits.oauth_providers` per client IP.',
+        },
       },
     )
     .get(

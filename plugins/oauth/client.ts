@@ -16,12 +16,16 @@ export function clientLinkRoutes(ctx: PluginContext) {
       response: { 200: t.Object({ oauth_links: PageOf(OAuthLink) }) },
       detail: { summary: 'List OAuth links (oldest first)', description: 'Only links of providers with `link_viewable`.' },
     })
-    .get('/:oauth_link', async ({ principal, params }) => ({ oauth_link: toLink(await getUserLink(ctx.db, principal.user.uuid, params.oauth_link)) }), {
-      permission: 'user:oauth-links.read',
-      params: Params,
-      response: { 200: t.Object({ oauth_link: OAuthLink }) },
-      detail: { summary: 'Get an OAuth link' },
-    })
+    .get(
+      '/:oauth_link',
+      async ({ principal, params }) => ({ oauth_link: toLink(await getUserLink(ctx.db, principal.user.uuid, params.oauth_link)) }),
+      {
+        permission: 'user:oauth-links.read',
+        params: Params,
+        response: { 200: t.Object({ oauth_link: OAuthLink }) },
+        detail: { summary: 'Get an OAuth link' },
+      },
+    )
     .delete(
       '/:oauth_link',
       async ({ principal, params, request }) => {
@@ -35,7 +39,11 @@ export function clientLinkRoutes(ctx: PluginContext) {
         permission: 'user:oauth-links.delete',
         params: Params,
         response: { 200: Empty },
-        detail: { summary: 'Delete an OAuth link', description: 'Only links of `user_manageable` providers (409 `you cannot unlink this oauth provider`); an admin removes the others.' },
+        detail: {
+          summary: 'Delete an OAuth link',
+          description:
+            'Only links of `user_manageable` providers (409 `you cannot unlink this oauth provider`); an admin removes the others.',
+        },
       },
     )
 }

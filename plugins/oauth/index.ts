@@ -48,15 +48,30 @@ const plugin: PluginDescriptor<OAuthApi> = definePlugin<OAuthApi>({
     auth: (ctx) => oauthAuthRoutes(ctx, deps(ctx)),
     client: (ctx) => clientLinkRoutes(ctx),
     admin: (ctx) =>
-      new Elysia().use(adminProviderRoutes(ctx)).use(adminMappingRoutes(ctx, ctx.api(plugin).mappingTypes)).use(adminUserLinkRoutes(ctx)),
+      new Elysia()
+        .use(adminProviderRoutes(ctx))
+        .use(adminMappingRoutes(ctx, ctx.api(plugin).mappingTypes))
+        .use(adminUserLinkRoutes(ctx)),
   },
   jobs: {
-    'purge-states': { schedule: { everySeconds: 600 }, description: 'Delete OAuth authorization requests nobody came back from', run: async (ctx) => void (await purgeStates(ctx)) },
+    'purge-states': {
+      schedule: { everySeconds: 600 },
+      description: 'Delete OAuth authorization requests nobody came back from',
+      run: async (ctx) => void (await purgeStates(ctx)),
+    },
   },
 })
 
 function deps(ctx: PluginContext): OAuthDeps {
-  return { db: ctx.db, secrets: ctx.secrets, settings: ctx.settings, log: ctx.log, activity: ctx.activity, users: ctx.api(users), mappingTypes: ctx.api(plugin).mappingTypes }
+  return {
+    db: ctx.db,
+    secrets: ctx.secrets,
+    settings: ctx.settings,
+    log: ctx.log,
+    activity: ctx.activity,
+    users: ctx.api(users),
+    mappingTypes: ctx.api(plugin).mappingTypes,
+  }
 }
 
 export default plugin

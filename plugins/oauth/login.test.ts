@@ -29,7 +29,14 @@ function startProvider(redirectUri: string): Promise<void> {
     server.listen(0, '127.0.0.1', () => {
       issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
       oidc = new Provider(issuer, {
-        clients: [{ client_id: 'panel', client_secret: CLIENT_SECRET, redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_post' }],
+        clients: [
+          {
+            client_id: 'panel',
+            client_secret: CLIENT_SECRET,
+            redirect_uris: [redirectUri],
+            token_endpoint_auth_method: 'client_secret_post',
+          },
+        ],
         claims: { openid: ['sub'], email: ['email'], profile: ['given_name'] },
         features: { devInteractions: { enabled: false } },
         interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
@@ -44,13 +51,23 @@ function startProvider(redirectUri: string): Promise<void> {
           const details = await oidc.interactionDetails(req, res)
           const choice = nextLogin
           if ('deny' in choice) {
-            await oidc.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user said no' }, { mergeWithLastSubmission: false })
+            await oidc.interactionFinished(
+              req,
+              res,
+              { error: 'access_denied', error_description: 'the user said no' },
+              { mergeWithLastSubmission: false },
+            )
             return
           }
           const grant = new oidc.Grant({ accountId: choice.account, clientId: details.params.client_id as string })
           grant.addOIDCScope(String(details.params.scope))
           const grantId = await grant.save()
-          await oidc.interactionFinished(req, res, { login: { accountId: choice.account }, consent: { grantId } }, { mergeWithLastSubmission: false })
+          await oidc.interactionFinished(
+            req,
+            res,
+            { login: { accountId: choice.account }, consent: { grantId } },
+            { mergeWithLastSubmission: false },
+          )
           return
         }
         handler(req, res)
@@ -91,7 +108,10 @@ async function signIn(opts: { provider?: string; session?: string; tamper?: (cal
   const state = cookieValue(start, 'oauth_state')!
   const back = new URL(await browse(start.headers.get('location')!))
   opts.tamper?.(back)
-  const cookies = [opts.stateCookie === null ? '' : `oauth_state=${opts.stateCookie ?? state}`, opts.session ? `hatchery_session=${opts.session}` : ''].filter(Boolean)
+  const cookies = [
+    opts.stateCookie === null ? '' : `oauth_state=${opts.stateCookie ?? state}`,
+    opts.session ? `hatchery_session=${opts.session}` : '',
+  ].filter(Boolean)
   const res = await t.request('GET', back.pathname + back.search, { cookie: cookies.join('; ') })
   return { res, location: res.headers.get('location')!, session: cookieValue(res, 'hatchery_session'), callback: back, stateCookie: state }
 }
@@ -107,7 +127,10 @@ beforeAll(async () => {
     'ratelimits.oauth_providers': many,
   })
   admin = await adminCaller(t)
-  const placeholder = await t.request('POST', '/api/admin/oauth-providers', { cookie: admin.cookie, body: providerBody('http://127.0.0.1:1') })
+  const placeholder = await t.request('POST', '/api/admin/oauth-providers', {
+    cookie: admin.cookie,
+    body: providerBody('http://127.0.0.1:1'),
+  })
   providerUuid = placeholder.body.oauth_provider.uuid
   await startProvider(`${APP}/api/auth/oauth/${providerUuid}`)
   const set = await t.request('PATCH', `/api/admin/oauth-providers/${providerUuid}`, {
@@ -121,9 +144,24 @@ afterAll(() => server?.close())
 
 function providerBody(base: string, o: Record<string, unknown> = {}) {
   return {
-    name: `oidc_${Math.random().toString(36).slice(2, 8)}`, enabled: true, login_only: false, login_bypass_2fa: true, link_viewable: true, user_manageable: true,
-    basic_auth: false, client_id: 'panel', client_secret: CLIENT_SECRET, auth_url: `${base}/auth`, token_url: `${base}/token`, info_url: `${base}/me`,
-    scopes: ['openid', 'email', 'profile'], identifier_path: '$.sub', email_path: '$.email', username_path: '$.sub', name_first_path: '$.given_name', ...o,
+    name: `oidc_${Math.random().toString(36).slice(2, 8)}`,
+    enabled: true,
+    login_only: false,
+    login_bypass_2fa: true,
+    link_viewable: true,
+    user_manageable: true,
+    basic_auth: false,
+    client_id: 'panel',
+    client_secret: CLIENT_SECRET,
+    auth_url: `${base}/auth`,
+    token_url: `${base}/token`,
+    info_url: `${base}/me`,
+    scopes: ['openid', 'email', 'profile'],
+    identifier_path: '$.sub',
+    email_path: '$.email',
+    username_path: '$.sub',
+    name_first_path: '$.given_name',
+    ...o,
   }
 }
 
@@ -132,11 +170,15 @@ const account = (id: string) => {
   nextLogin = { account: id }
   return id
 }
-const linkOf = async (identifier: string) => (await t.kernel.database.db.select().from(userOauthLinks).where(eq(userOauthLinks.identifier, identifier)))[0]
+const linkOf = async (identifier: string) =>
+  (await t.kernel.database.db.select().from(userOauthLinks).where(eq(userOauthLinks.identifier, identifier)))[0]
 
 describe('GET /api/auth/oauth and the redirect', () => {
   test('lists enabled providers only, in the public shape', async () => {
-    const off = await t.request('POST', '/api/admin/oauth-providers', { cookie: admin.cookie, body: providerBody(issuer, { enabled: false }) })
+    const off = await t.request('POST', '/api/admin/oauth-providers', {
+      cookie: admin.cookie,
+      body: providerBody(issuer, { enabled: false }),
+    })
     const res = await t.request('GET', '/api/auth/oauth')
     expect(res.status).toBe(200)
     const mine = res.body.oauth_providers.find((p: any) => p.uuid === providerUuid)
@@ -160,7 +202,10 @@ describe('GET /api/auth/oauth and the redirect', () => {
     expect(cookie).toContain('HttpOnly')
     expect(cookie).toContain('Path=/api/auth/oauth')
     expect(cookie).not.toContain(state)
-    const [row] = await t.kernel.database.db.select().from(oauthStates).where(eq(oauthStates.state_hash, t.kernel.secrets.hmac(state)))
+    const [row] = await t.kernel.database.db
+      .select()
+      .from(oauthStates)
+      .where(eq(oauthStates.state_hash, t.kernel.secrets.hmac(state)))
     expect(row.code_verifier).not.toContain(to.searchParams.get('code_challenge')!)
   })
 })
@@ -280,11 +325,17 @@ describe('GET /api/auth/oauth/{oauth_provider}: the callback', () => {
     await t.request('PATCH', `/api/admin/oauth-providers/${providerUuid}`, { cookie: admin.cookie, body: { login_only: true } })
     account('gina')
     expect((await signIn()).location).toBe(`${APP}/auth/login?error=registration_disabled`)
-    await t.request('PATCH', `/api/admin/oauth-providers/${providerUuid}`, { cookie: admin.cookie, body: { login_only: false, login_bypass_2fa: false } })
+    await t.request('PATCH', `/api/admin/oauth-providers/${providerUuid}`, {
+      cookie: admin.cookie,
+      body: { login_only: false, login_bypass_2fa: false },
+    })
     const id = account('hank')
     await signIn()
     const { users } = userTables
-    await t.kernel.database.db.update(users).set({ totp_enabled: true }).where(eq(users.uuid, (await linkOf(id)).user_uuid))
+    await t.kernel.database.db
+      .update(users)
+      .set({ totp_enabled: true })
+      .where(eq(users.uuid, (await linkOf(id)).user_uuid))
     const { location, session } = await signIn()
     expect(location.startsWith(`${APP}/auth/login/checkpoint?data=`)).toBe(true)
     expect(session).toBeUndefined()
@@ -295,10 +346,24 @@ describe('GET /api/auth/oauth/{oauth_provider}: the callback', () => {
   })
 
   test('a role mapping is applied at login, and revoked once it no longer matches (revoke_unmatched)', async () => {
-    const role = (await t.request('POST', '/api/admin/roles', { cookie: admin.cookie, body: { name: `mapped_${Date.now()}`, require_two_factor: false, admin_permissions: [], server_permissions: [] } })).body.role
+    const role = (
+      await t.request('POST', '/api/admin/roles', {
+        cookie: admin.cookie,
+        body: { name: `mapped_${Date.now()}`, require_two_factor: false, admin_permissions: [], server_permissions: [] },
+      })
+    ).body.role
     const mapping = await t.request('POST', `/api/admin/oauth-providers/${providerUuid}/mappings`, {
       cookie: admin.cookie,
-      body: { matcher: { type: 'and', matchers: [{ type: 'scopes', scopes: ['email'] }, { type: 'field_ends_with', path: '$.email', ends_with: '@example.org' }] }, mapping: { type: 'role', role_uuid: role.uuid } },
+      body: {
+        matcher: {
+          type: 'and',
+          matchers: [
+            { type: 'scopes', scopes: ['email'] },
+            { type: 'field_ends_with', path: '$.email', ends_with: '@example.org' },
+          ],
+        },
+        mapping: { type: 'role', role_uuid: role.uuid },
+      },
     })
     expect(mapping.status).toBe(200)
     account('iris')
@@ -308,13 +373,18 @@ describe('GET /api/auth/oauth/{oauth_provider}: the callback', () => {
     const m = `/api/admin/oauth-providers/${providerUuid}/mappings/${mapping.body.oauth_mapping.uuid}`
     const revoke = await t.request('PATCH', m, {
       cookie: admin.cookie,
-      body: { matcher: { type: 'field_equals', path: '$.email', equals: 'someone-else@example.org' }, mapping: { type: 'role', role_uuid: role.uuid, revoke_unmatched: true } },
+      body: {
+        matcher: { type: 'field_equals', path: '$.email', equals: 'someone-else@example.org' },
+        mapping: { type: 'role', role_uuid: role.uuid, revoke_unmatched: true },
+      },
     })
     expect(revoke.status).toBe(200)
     const again = await signIn()
     const after = await t.request('GET', '/api/client/account', { cookie: `hatchery_session=${again.session}` })
     expect(after.body.user.role).toBeNull()
-    await t.request('DELETE', `/api/admin/oauth-providers/${providerUuid}/mappings/${mapping.body.oauth_mapping.uuid}`, { cookie: admin.cookie })
+    await t.request('DELETE', `/api/admin/oauth-providers/${providerUuid}/mappings/${mapping.body.oauth_mapping.uuid}`, {
+      cookie: admin.cookie,
+    })
   })
 })
 
@@ -339,7 +409,9 @@ describe('a provider that is down, answers garbage, or sits where outbound reque
     const p = (await t.request('POST', '/api/admin/oauth-providers', { cookie: admin.cookie, body })).body.oauth_provider
     const start = await t.request('GET', `/api/auth/oauth/redirect/${p.uuid}`)
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!
-    const res = await t.request('GET', `/api/auth/oauth/${p.uuid}?code=anything&state=${state}`, { cookie: `oauth_state=${cookieValue(start, 'oauth_state')}` })
+    const res = await t.request('GET', `/api/auth/oauth/${p.uuid}?code=anything&state=${state}`, {
+      cookie: `oauth_state=${cookieValue(start, 'oauth_state')}`,
+    })
     expect(res.status).toBe(307)
     return res.headers.get('location')
   }
@@ -353,7 +425,9 @@ describe('a provider that is down, answers garbage, or sits where outbound reque
   })
 
   test('user-info answering garbage → oauth_provider_error', async () => {
-    expect(await callbackWith({ token_url: `http://127.0.0.1:${garbage.port}/token-ok`, info_url: `http://127.0.0.1:${garbage.port}/me` })).toBe(`${APP}/auth/login?error=oauth_provider_error`)
+    expect(
+      await callbackWith({ token_url: `http://127.0.0.1:${garbage.port}/token-ok`, info_url: `http://127.0.0.1:${garbage.port}/me` }),
+    ).toBe(`${APP}/auth/login?error=oauth_provider_error`)
   })
 
   test('a silent token endpoint is given up within the outbound timeout (10 s)', async () => {
@@ -365,8 +439,12 @@ describe('a provider that is down, answers garbage, or sits where outbound reque
   test('with outbound.allow_private_addresses off (the default), a loopback provider is never contacted', async () => {
     await t.kernel.settings.update({ 'outbound.allow_private_addresses': false })
     try {
-      expect(await callbackWith({ token_url: `http://127.0.0.1:${garbage.port}/token-ok` })).toBe(`${APP}/auth/login?error=oauth_provider_error`)
-      expect(await callbackWith({ token_url: `https://127.0.0.1:${garbage.port}/token-ok` })).toBe(`${APP}/auth/login?error=oauth_provider_error`)
+      expect(await callbackWith({ token_url: `http://127.0.0.1:${garbage.port}/token-ok` })).toBe(
+        `${APP}/auth/login?error=oauth_provider_error`,
+      )
+      expect(await callbackWith({ token_url: `https://127.0.0.1:${garbage.port}/token-ok` })).toBe(
+        `${APP}/auth/login?error=oauth_provider_error`,
+      )
     } finally {
       await t.kernel.settings.update({ 'outbound.allow_private_addresses': true })
     }

@@ -39,19 +39,41 @@ export const AdminOAuthProvider = t.Object({
 })
 
 /** `ApiOAuthProvider` (spec 01 §5.9): what anyone may see of an enabled provider. */
-export const PublicOAuthProvider = t.Object({ uuid: P.uuid, name: P.name, link_viewable: P.link_viewable, user_manageable: P.user_manageable })
+export const PublicOAuthProvider = t.Object({
+  uuid: P.uuid,
+  name: P.name,
+  link_viewable: P.link_viewable,
+  user_manageable: P.user_manageable,
+})
 
 /** `ApiUserOAuthLink` (spec 01 §5.9). */
-export const OAuthLink = t.Object({ uuid: L.uuid, oauth_provider: PublicOAuthProvider, identifier: L.identifier, last_used: L.last_used, created: L.created })
+export const OAuthLink = t.Object({
+  uuid: L.uuid,
+  oauth_provider: PublicOAuthProvider,
+  identifier: L.identifier,
+  last_used: L.last_used,
+  created: L.created,
+})
 
 /** `AdminApiUserOAuthLink`: a provider's linked user. */
-export const ProviderUserLink = t.Object({ uuid: L.uuid, user: userModel.AdminUser, identifier: L.identifier, last_used: L.last_used, created: L.created })
+export const ProviderUserLink = t.Object({
+  uuid: L.uuid,
+  user: userModel.AdminUser,
+  identifier: L.identifier,
+  last_used: L.last_used,
+  created: L.created,
+})
 
 // ------------------------------------------------------------------ request fields
 
 const Text = (min: number, max: number) => t.String({ minLength: min, maxLength: max })
-const JsonPath = (min: number) => t.String({ minLength: min, maxLength: 255, description: 'JSONPath (RFC 9535 subset: no filter or script expressions), e.g. `$.sub`' })
-const Url = t.String({ minLength: 3, maxLength: 255, description: 'An http(s) URL; the login uses https unless `outbound.allow_private_addresses` is on' })
+const JsonPath = (min: number) =>
+  t.String({ minLength: min, maxLength: 255, description: 'JSONPath (RFC 9535 subset: no filter or script expressions), e.g. `$.sub`' })
+const Url = t.String({
+  minLength: 3,
+  maxLength: 255,
+  description: 'An http(s) URL; the login uses https unless `outbound.allow_private_addresses` is on',
+})
 const Scope = t.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' })
 
 const providerFields = {
@@ -117,4 +139,5 @@ export const RoleMapping = t.Object({
   revoke_unmatched: t.Optional(t.Boolean({ default: false })),
 })
 
-export const mappingModel = (types: TSchema[]) => t.Object({ uuid: t.String({ format: 'uuid' }), matcher: Matcher, mapping: t.Union(types) as TSchema, created: t.Date() })
+export const mappingModel = (types: TSchema[]) =>
+  t.Object({ uuid: t.String({ format: 'uuid' }), matcher: Matcher, mapping: t.Union(types) as TSchema, created: t.Date() })

@@ -6,7 +6,12 @@ declare module 'oidc-provider' {
     callback(): Handler
     on(event: string, listener: (...args: unknown[]) => void): this
     interactionDetails(req: unknown, res: unknown): Promise<{ uid: string; params: Record<string, unknown> }>
-    interactionFinished(req: unknown, res: unknown, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>
+    interactionFinished(
+      req: unknown,
+      res: unknown,
+      result: Record<string, unknown>,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>
     Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> }
   }
   export default Provider

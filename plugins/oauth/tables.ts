@@ -17,7 +17,10 @@ export const oauthProviders = pgTable(
     auth_url: varchar('auth_url', { length: 255 }).notNull(),
     token_url: varchar('token_url', { length: 255 }).notNull(),
     info_url: varchar('info_url', { length: 255 }).notNull(),
-    scopes: varchar('scopes', { length: 255 }).array().notNull().default(sql`'{}'::varchar[]`),
+    scopes: varchar('scopes', { length: 255 })
+      .array()
+      .notNull()
+      .default(sql`'{}'::varchar[]`),
     identifier_path: path('identifier_path').notNull(),
     email_path: path('email_path'),
     username_path: path('username_path'),

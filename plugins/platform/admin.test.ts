@@ -2,7 +2,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import type { SettingKey } from 'hatchery'
 import {
-  SETUP_TIMEOUT, testApp, useTestApp, type TestApp, adminCaller, adminEvents, expectGuarded, expectRoutesGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
+  SETUP_TIMEOUT,
+  testApp,
+  useTestApp,
+  type TestApp,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectRoutesGuarded,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
   type AdminCaller,
 } from 'hatchery/testing'
 
@@ -39,7 +50,8 @@ const get = async () => {
   expect(res.status).toBe(200)
   return res
 }
-const stored = async (key: string) => (await t.kernel.database.query<{ value: unknown }>(sql`select value from settings where key = ${key}`))[0]?.value
+const stored = async (key: string) =>
+  (await t.kernel.database.query<{ value: unknown }>(sql`select value from settings where key = ${key}`))[0]?.value
 const current = async <K extends SettingKey>(key: K) => (await t.kernel.settings.snapshot()).get(key)
 
 test('every /api/admin route of platform answers 401 without credentials and 403 without its permission', async () => {
@@ -51,9 +63,29 @@ describe('GET /api/admin/settings', () => {
   test('returns the whole document with defaults', async () => {
     const { body } = await get()
     const s = body.settings
-    expect(Object.keys(s)).toEqual(expect.arrayContaining(['telemetry_uuid', 'oobe_step', 'storage_driver', 'mail_mode', 'captcha_provider', 'app', 'webauthn', 'server', 'user', 'activity', 'ratelimits']))
+    expect(Object.keys(s)).toEqual(
+      expect.arrayContaining([
+        'telemetry_uuid',
+        'oobe_step',
+        'storage_driver',
+        'mail_mode',
+        'captcha_provider',
+        'app',
+        'webauthn',
+        'server',
+        'user',
+        'activity',
+        'ratelimits',
+      ]),
+    )
     expect(s.mail_mode).toEqual({ type: 'none' })
-    expect(s.app).toMatchObject({ name: 'Hatchery', url: 'http://localhost:8000', language: 'en', two_factor_requirement: 'none', session_duration_seconds: 604800 })
+    expect(s.app).toMatchObject({
+      name: 'Hatchery',
+      url: 'http://localhost:8000',
+      language: 'en',
+      two_factor_requirement: 'none',
+      session_duration_seconds: 604800,
+    })
     expect(s.server.max_subuser_count).toBe(25)
     expect(s.activity.server_log_retention_days).toBe(90)
     expect(s.ratelimits.auth_login).toEqual({ hits: expect.any(Number), window_seconds: expect.any(Number) })
@@ -63,14 +95,24 @@ describe('GET /api/admin/settings', () => {
   test('refuses callers without settings.read', async () => {
     const other = await roleCaller(t, admin, ['settings.update'])
     const key = await narrowedAdminKey(t, admin, ['settings.update'])
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/settings' }, plain, [{ cookie: other.cookie }, { token: key }], 'settings.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/settings' },
+      plain,
+      [{ cookie: other.cookie }, { token: key }],
+      'settings.read',
+    )
   })
 })
 
 describe('PUT /api/admin/settings', () => {
   test('changes only the keys sent, at once here and in GET /api/settings, and logs settings:update', async () => {
     const before = (await get()).body.settings
-    const res = await put({ app: { name: 'Renamed Panel' }, user: { max_api_key_count: 7 }, ratelimits: { client: { hits: 99_999, window_seconds: 10 } } })
+    const res = await put({
+      app: { name: 'Renamed Panel' },
+      user: { max_api_key_count: 7 },
+      ratelimits: { client: { hits: 99_999, window_seconds: 10 } },
+    })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({})
     const after = (await get()).body.settings
@@ -89,7 +131,7 @@ describe('PUT /api/admin/settings', () => {
   test('a second panel on the same database sees the change within 2 s', async () => {
     second = await testApp({ db: t.db })
     const read = async () => (await second!.request('GET', '/api/settings')).body.app.name as string
-    expect(await read()).toBe((await current('app.name')))
+    expect(await read()).toBe(await current('app.name'))
     expect((await put({ app: { name: 'Seen Elsewhere' } })).status).toBe(200)
     const started = Date.now()
     let name = await read()
@@ -119,8 +161,19 @@ describe('PUT /api/admin/settings', () => {
   })
 
   test('captcha and S3 secrets read null too', async () => {
-    const s3 = { type: 's3', public_url: 'https://cdn.example.com', access_key: 'AKIA-secret', secret_key: 's3-secret', bucket: 'b', region: 'r', endpoint: 'https://s3.example.com', path_style: true }
-    expect((await put({ captcha_provider: { type: 'turnstile', site_key: 'site', secret_key: 'turnstile-secret' }, storage_driver: s3 })).status).toBe(200)
+    const s3 = {
+      type: 's3',
+      public_url: 'https://cdn.example.com',
+      access_key: 'AKIA-secret',
+      secret_key: 's3-secret',
+      bucket: 'b',
+      region: 'r',
+      endpoint: 'https://s3.example.com',
+      path_style: true,
+    }
+    expect(
+      (await put({ captcha_provider: { type: 'turnstile', site_key: 'site', secret_key: 'turnstile-secret' }, storage_driver: s3 })).status,
+    ).toBe(200)
     const res = await get()
     expect(res.body.settings.captcha_provider).toEqual({ type: 'turnstile', site_key: 'site', secret_key: null })
     expect(res.body.settings.storage_driver).toMatchObject({ type: 's3', access_key: null, secret_key: null, bucket: 'b' })
@@ -133,9 +186,19 @@ describe('PUT /api/admin/settings', () => {
 
   test('bad values → 400 with every problem, nothing changed', async () => {
     const before = await current('app.name')
-    const res = await put({ app: { name: '', session_duration_seconds: 5 }, ratelimits: { client: { hits: 0, window_seconds: 10 } }, mail_mode: { type: 'carrier-pigeon' } })
+    const res = await put({
+      app: { name: '', session_duration_seconds: 5 },
+      ratelimits: { client: { hits: 0, window_seconds: 10 } },
+      mail_mode: { type: 'carrier-pigeon' },
+    })
     expect(res.status).toBe(400)
-    expect(res.body.errors).toEqual(expect.arrayContaining(['app.name: length is lower than 1', 'app.session_duration_seconds: lower than 60', 'ratelimits.client.hits: lower than 1']))
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        'app.name: length is lower than 1',
+        'app.session_duration_seconds: lower than 60',
+        'ratelimits.client.hits: lower than 1',
+      ]),
+    )
     expect(await current('app.name')).toBe(before)
   })
 
@@ -150,7 +213,11 @@ describe('PUT /api/admin/settings', () => {
       ['{"ratelimits":{"client":[]}}', 'ratelimits.client: expected an object'],
     ]
     for (const [body, message] of cases) {
-      const res = await t.request('PUT', '/api/admin/settings', { cookie: admin.cookie, body, headers: { 'content-type': 'application/json' } })
+      const res = await t.request('PUT', '/api/admin/settings', {
+        cookie: admin.cookie,
+        body,
+        headers: { 'content-type': 'application/json' },
+      })
       expect(res.status).toBe(400)
       expect(res.body.errors).toEqual([message])
     }
@@ -170,7 +237,13 @@ describe('PUT /api/admin/settings', () => {
   test('refuses callers without settings.update', async () => {
     const reader = await roleCaller(t, admin, ['settings.read'])
     const key = await narrowedAdminKey(t, admin, ['settings.read'])
-    await expectGuarded(t, { method: 'PUT', path: '/api/admin/settings', body: { app: { name: 'Nope' } } }, plain, [{ cookie: reader.cookie }, { token: key }], 'settings.update')
+    await expectGuarded(
+      t,
+      { method: 'PUT', path: '/api/admin/settings', body: { app: { name: 'Nope' } } },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'settings.update',
+    )
     expect(await current('app.name')).not.toBe('Nope')
   })
 

@@ -12,7 +12,9 @@ function documentSchema(settings: SettingsService): TSchema {
     node[parts[parts.length - 1]] = { schema: settings.definition(key)!.schema }
   }
   const build = (node: Record<string, any>): TSchema =>
-    t.Object(Object.fromEntries(Object.entries(node).map(([k, v]) => [k, 'schema' in v && Object.keys(v).length === 1 ? v.schema : build(v)])))
+    t.Object(
+      Object.fromEntries(Object.entries(node).map(([k, v]) => [k, 'schema' in v && Object.keys(v).length === 1 ? v.schema : build(v)])),
+    )
   return build(tree)
 }
 

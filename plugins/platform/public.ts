@@ -91,7 +91,15 @@ export function publicSettings(s: SettingsSnapshot, debug: boolean, hasUsers: bo
       'allow_acknowledging_installation_failure',
       'container_prelude',
     ]),
-    user: pick(s, 'user', ['max_server_group_count', 'max_api_key_count', 'max_command_snippet_count', 'max_security_key_count', 'max_ssh_key_count', 'allow_changing_language', 'route_order']),
+    user: pick(s, 'user', [
+      'max_server_group_count',
+      'max_api_key_count',
+      'max_command_snippet_count',
+      'max_security_key_count',
+      'max_ssh_key_count',
+      'allow_changing_language',
+      'route_order',
+    ]),
   } as Static<typeof PublicSettings>
 }
 

@@ -48,7 +48,10 @@ describe('GET /api/admin/stats/general', () => {
   test("the reference's keys in its order, counted by their plugins, zeros where none counts; extension keys after them", async () => {
     await makeUser(t)
     await roleCaller(t, admin, ['stats.read'])
-    const config = await t.request('POST', '/api/admin/backup-configurations', { cookie: admin.cookie, body: { name: 'stats-config', maintenance_enabled: false, shared: false, backup_disk: 'local', backup_configs: {} } })
+    const config = await t.request('POST', '/api/admin/backup-configurations', {
+      cookie: admin.cookie,
+      body: { name: 'stats-config', maintenance_enabled: false, shared: false, backup_disk: 'local', backup_configs: {} },
+    })
     expect(config.status, JSON.stringify(config.body)).toBe(200)
     for (const name of ['stats-a', 'stats-b']) {
       const created = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name } })

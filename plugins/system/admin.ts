@@ -51,7 +51,8 @@ export function systemRoutes(ctx: PluginContext) {
       response: { 200: Overview },
       detail: {
         summary: 'This panel process: version, machine, memory, cache and database',
-        description: 'The reference keys first; `runtime`, `database_driver` and `uptime_seconds` are Hatchery’s own. Cache counters are 0: Hatchery’s caches keep no call statistics.',
+        description:
+          'The reference keys first; `runtime`, `database_driver` and `uptime_seconds` are Hatchery’s own. Cache counters are 0: Hatchery’s caches keep no call statistics.',
       },
     })
     .get('/health/general', () => generalHealth(ctx.database, ctx.kernel.migrationSources), {
@@ -59,7 +60,8 @@ export function systemRoutes(ctx: PluginContext) {
       response: { 200: Health },
       detail: {
         summary: 'Local time and migrations',
-        description: '`migrations.total/applied` count the kernel’s own (`core`) migrations, `extensions` each plugin’s. `ntp_offsets` is empty: Hatchery queries no NTP server.',
+        description:
+          '`migrations.total/applied` count the kernel’s own (`core`) migrations, `extensions` each plugin’s. `ntp_offsets` is empty: Hatchery queries no NTP server.',
       },
     })
     .get('/debug', () => debugState(ctx), {
@@ -79,7 +81,8 @@ export function systemRoutes(ctx: PluginContext) {
         response: { 200: t.Object({}) },
         detail: {
           summary: 'Turn debug mode on or off at run time',
-          description: 'Stored (setting `system.debug`), so every panel process follows within 2 s and a restart keeps it. Debug mode puts the cause of a 500 in its message; never a stack trace.',
+          description:
+            'Stored (setting `system.debug`), so every panel process follows within 2 s and a restart keeps it. Debug mode puts the cause of a 500 in its message; never a stack trace.',
         },
       },
     )

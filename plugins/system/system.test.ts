@@ -6,15 +6,30 @@ import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import { definePlugin } from 'hatchery'
 import {
-  adminCaller, adminEvents, expectGuarded, expectRoutesGuarded, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
-  SETUP_TIMEOUT, useTestApp, withPlugins, type AdminCaller,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectRoutesGuarded,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  SETUP_TIMEOUT,
+  useTestApp,
+  withPlugins,
+  type AdminCaller,
 } from 'hatchery/testing'
 
 // A route that fails with a plain error: what debug mode changes is how its 500 reads.
 const boom = definePlugin({
   name: 'boom',
   version: '1.0.0',
-  routes: { public: () => new Elysia().get('/boom', () => { throw new Error('the widget cache is on fire') }) },
+  routes: {
+    public: () =>
+      new Elysia().get('/boom', () => {
+        throw new Error('the widget cache is on fire')
+      }),
+  },
 })
 
 const t = useTestApp({ plugins: await withPlugins(mkdtempSync(join(tmpdir(), 'no-plugins-')), boom) })
@@ -86,7 +101,9 @@ describe('GET /api/admin/system/health/general', () => {
       expect(migrations.extensions[owner].total).toBeGreaterThan(0)
       expect(migrations.extensions[owner].applied).toBe(migrations.extensions[owner].total)
     }
-    const [{ n }] = await t.kernel.database.query<{ n: number }>(sql`select count(*)::int as n from hatchery_migrations where owner = 'users'`)
+    const [{ n }] = await t.kernel.database.query<{ n: number }>(
+      sql`select count(*)::int as n from hatchery_migrations where owner = 'users'`,
+    )
     expect(migrations.extensions.users.applied).toBe(n)
   })
 
@@ -136,7 +153,13 @@ describe('GET|POST /api/admin/system/debug', () => {
   test('GET needs settings.read, POST settings.update', async () => {
     const reader = await roleCaller(t, admin, ['settings.read', 'stats.read'])
     expect((await t.request('GET', '/api/admin/system/debug', { cookie: reader.cookie })).status).toBe(200)
-    await expectGuarded(t, { method: 'POST', path: '/api/admin/system/debug', body: { enabled: true } }, plain, [{ cookie: reader.cookie }], 'settings.update')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: '/api/admin/system/debug', body: { enabled: true } },
+      plain,
+      [{ cookie: reader.cookie }],
+      'settings.update',
+    )
     const stats = await roleCaller(t, admin, ['stats.read'])
     await expectGuarded(t, { method: 'GET', path: '/api/admin/system/debug' }, plain, [{ cookie: stats.cookie }], 'settings.read')
   })
@@ -188,12 +211,22 @@ describe('/api/admin/system/updates', () => {
     expect(bad.body.errors[0]).toStartWith('page')
     const stats = await roleCaller(t, admin, ['stats.read'])
     await expectGuarded(t, { method: 'GET', path: '/api/admin/system/updates/nodes' }, plain, [{ cookie: stats.cookie }], 'nodes.read')
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/system/updates/database-agent-hosts' }, plain, [{ cookie: stats.cookie }], 'database-agent-hosts.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/system/updates/database-agent-hosts' },
+      plain,
+      [{ cookie: stats.cookie }],
+      'database-agent-hosts.read',
+    )
   })
 
   test('a role without stats.read is refused', async () => {
     const other = await roleCaller(t, admin, ['settings.read'])
-    for (const [method, path] of [['GET', '/api/admin/system/updates'], ['POST', '/api/admin/system/updates/recheck'], ['GET', '/api/admin/system/telemetry']]) {
+    for (const [method, path] of [
+      ['GET', '/api/admin/system/updates'],
+      ['POST', '/api/admin/system/updates/recheck'],
+      ['GET', '/api/admin/system/telemetry'],
+    ]) {
       await expectGuarded(t, { method, path }, plain, [{ cookie: other.cookie }], 'stats.read')
     }
   })

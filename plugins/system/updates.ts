@@ -44,7 +44,10 @@ export function updateRoutes(ctx: PluginContext) {
     .get('/telemetry', async () => ({ telemetry: await telemetryReport(ctx.database, await ctx.settings.snapshot()) }), {
       permission: 'admin:stats.read',
       response: { 200: t.Object({ telemetry: Telemetry }) },
-      detail: { summary: 'What a telemetry report would say about this panel', description: 'Hatchery sends no telemetry, whatever `app.telemetry_enabled` says.' },
+      detail: {
+        summary: 'What a telemetry report would say about this panel',
+        description: 'Hatchery sends no telemetry, whatever `app.telemetry_enabled` says.',
+      },
     })
     .get('/updates', () => ({ update_information: updateInformation() }), {
       permission: 'admin:stats.read',
@@ -54,23 +57,36 @@ export function updateRoutes(ctx: PluginContext) {
     .post('/updates/recheck', () => recheckUpdates(), {
       permission: 'admin:stats.read',
       response: { 200: t.Object({ update_information: UpdateInformation }) },
-      detail: { summary: 'Check for updates: always 417 `no update information available`', description: 'There is no update source to ask.' },
+      detail: {
+        summary: 'Check for updates: always 417 `no update information available`',
+        description: 'There is no update source to ask.',
+      },
     })
     .get('/updates/nodes', () => noUpdateInformation(), {
       permission: 'admin:nodes.read',
       query: PaginationQueryNoSearch,
       response: { 200: t.Object({ outdated_nodes: PageOf(Outdated), failed_nodes: t.Integer() }) },
-      detail: { summary: 'Nodes older than the latest release: always 417', description: 'Without update information no node can be judged outdated (the reference’s 417).' },
+      detail: {
+        summary: 'Nodes older than the latest release: always 417',
+        description: 'Without update information no node can be judged outdated (the reference’s 417).',
+      },
     })
     .get('/updates/database-agent-hosts', () => noUpdateInformation(), {
       permission: 'admin:database-agent-hosts.read',
       query: PaginationQueryNoSearch,
       response: { 200: t.Object({ outdated_database_agent_hosts: PageOf(OutdatedAgent), failed_database_agent_hosts: t.Integer() }) },
-      detail: { summary: 'Database agents older than the latest release: always 417', description: 'Without update information none can be judged outdated.' },
+      detail: {
+        summary: 'Database agents older than the latest release: always 417',
+        description: 'Without update information none can be judged outdated.',
+      },
     })
     .get('/updates/history', () => ({ version_history: versionHistory() }), {
       permission: 'admin:stats.read',
-      response: { 200: t.Object({ version_history: t.Object({ panel: t.Array(HistoryEntry), extensions: t.Record(t.String(), t.Array(HistoryEntry)) }) }) },
+      response: {
+        200: t.Object({
+          version_history: t.Object({ panel: t.Array(HistoryEntry), extensions: t.Record(t.String(), t.Array(HistoryEntry)) }),
+        }),
+      },
       detail: { summary: 'Release history: empty (none is known offline)' },
     })
 }

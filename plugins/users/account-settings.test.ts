@@ -25,13 +25,31 @@ describe('PATCH /api/client/account', () => {
     const { user, cookie } = await session()
     const username = `renamed_${user.username.slice(-5)}`
     const before = await account(cookie)
-    const res = await patch({ cookie }, { username, name_first: 'Ada', language: 'fr', toast_position: 'top_left', start_on_grouped_servers: true })
+    const res = await patch(
+      { cookie },
+      { username, name_first: 'Ada', language: 'fr', toast_position: 'top_left', start_on_grouped_servers: true },
+    )
     expect(res.status).toBe(200)
     expect(res.body).toEqual({})
     const after = await account(cookie)
-    expect(after).toMatchObject({ username, name_first: 'Ada', name_last: before.name_last, email: user.email, language: 'fr', toast_position: 'top_left', start_on_grouped_servers: true })
+    expect(after).toMatchObject({
+      username,
+      name_first: 'Ada',
+      name_last: before.name_last,
+      email: user.email,
+      language: 'fr',
+      toast_position: 'top_left',
+      start_on_grouped_servers: true,
+    })
     const activity = await lastActivity(t, user.uuid, 'account:update')
-    expect(activity.data).toEqual({ username, name_first: 'Ada', name_last: before.name_last, language: 'fr', toast_position: 'top_left', start_on_grouped_servers: true })
+    expect(activity.data).toEqual({
+      username,
+      name_first: 'Ada',
+      name_last: before.name_last,
+      language: 'fr',
+      toast_position: 'top_left',
+      start_on_grouped_servers: true,
+    })
     expect(activity.ip).toBe('127.0.0.1')
   })
 
@@ -182,7 +200,8 @@ describe('PUT /api/client/account/email', () => {
 })
 
 describe('PUT /api/client/account/password', () => {
-  const put = (auth: { cookie?: string; token?: string }, body: unknown) => t.request('PUT', '/api/client/account/password', { ...auth, body })
+  const put = (auth: { cookie?: string; token?: string }, body: unknown) =>
+    t.request('PUT', '/api/client/account/password', { ...auth, body })
   const sessionsOf = (uuid: string) => db().select({ uuid: userSessions.uuid }).from(userSessions).where(eq(userSessions.user_uuid, uuid))
 
   test('sets the password, ends the other sessions but not this one, logs it', async () => {

@@ -26,7 +26,13 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
           username: t.Optional(Username),
           name_first: t.Optional(Name),
           name_last: t.Optional(Name),
-          language: t.Optional(t.String({ minLength: 2, maxLength: 15, description: 'One of GET /api/languages; ignored unless `user.allow_changing_language`' })),
+          language: t.Optional(
+            t.String({
+              minLength: 2,
+              maxLength: 15,
+              description: 'One of GET /api/languages; ignored unless `user.allow_changing_language`',
+            }),
+          ),
           toast_position: t.Optional(ToastPosition),
           start_on_grouped_servers: t.Optional(t.Boolean()),
         }),
@@ -49,7 +55,8 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
         response: { 200: Empty },
         detail: {
           summary: 'Change the email address',
-          description: 'Needs the current password (403 `invalid password`); 409 when frozen or when the address (case-insensitive) is in use. Outstanding reset links stop working.',
+          description:
+            'Needs the current password (403 `invalid password`); 409 when frozen or when the address (case-insensitive) is in use. Outstanding reset links stop working.',
         },
       },
     )
@@ -66,7 +73,8 @@ export function accountSettingsRoutes(ctx: PluginContext, api: UsersApi) {
         response: { 200: Empty },
         detail: {
           summary: 'Change the password',
-          description: 'Needs the current password (403 `invalid password`); 409 when frozen. Ends every other session of the user (the calling session stays), pending two-factor logins and reset links.',
+          description:
+            'Needs the current password (403 `invalid password`); 409 when frozen. Ends every other session of the user (the calling session stays), pending two-factor logins and reset links.',
         },
       },
     )

@@ -56,7 +56,8 @@ const SERVER = {
   allocations: 'read create update delete',
   startup: 'read update command docker-image',
   databases: 'create read read-password update recreate delete query query-raw edit-rows edit-structure delete-structure',
-  'database-instances': 'create read update apply-update delete power logs databases recreate users import export query query-raw edit-rows edit-structure delete-structure',
+  'database-instances':
+    'create read update apply-update delete power logs databases recreate users import export query query-raw edit-rows edit-structure delete-structure',
   mounts: 'attach read detach',
   settings: 'rename timezone auto-kill auto-start install cancel-install',
   activity: 'read read-ip',
@@ -105,13 +106,31 @@ describe('GET /api/client/account', () => {
   })
 
   test('shows the role and the computed require_two_factor', async () => {
-    const [role] = await t.kernel.database.db.insert(roles).values({ name: `r-${crypto.randomUUID()}`, require_two_factor: true, admin_permissions: ['stats.read'] }).returning()
+    const [role] = await t.kernel.database.db
+      .insert(roles)
+      .values({ name: `r-${crypto.randomUUID()}`, require_two_factor: true, admin_permissions: ['stats.read'] })
+      .returning()
     const user = await makeUser(t, { role_uuid: role.uuid })
     const res = await t.request('GET', '/api/client/account', { cookie: await login(t, user) })
     expect(res.status).toBe(200)
     expect(res.body.user.require_two_factor).toBe(true)
-    expect(res.body.user.role).toMatchObject({ uuid: role.uuid, name: role.name, description: null, require_two_factor: true, admin_permissions: ['stats.read'], server_permissions: [] })
-    expect(Object.keys(res.body.user.role)).toEqual(['uuid', 'name', 'description', 'require_two_factor', 'admin_permissions', 'server_permissions', 'created'])
+    expect(res.body.user.role).toMatchObject({
+      uuid: role.uuid,
+      name: role.name,
+      description: null,
+      require_two_factor: true,
+      admin_permissions: ['stats.read'],
+      server_permissions: [],
+    })
+    expect(Object.keys(res.body.user.role)).toEqual([
+      'uuid',
+      'name',
+      'description',
+      'require_two_factor',
+      'admin_permissions',
+      'server_permissions',
+      'created',
+    ])
   })
 
   test('an API key without any permission may read the account', async () => {
@@ -204,7 +223,11 @@ describe('POST /api/client/account/logout', () => {
 
   test('bad input: a body of an unsupported type → 400', async () => {
     const cookie = await login(t, await makeUser(t))
-    const res = await t.request('POST', '/api/client/account/logout', { cookie, body: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const res = await t.request('POST', '/api/client/account/logout', {
+      cookie,
+      body: 'a=b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
     expect(res.status).toBe(400)
     expect(res.body.errors[0]).toStartWith('invalid payload')
     expect((await t.request('GET', '/api/client/account', { cookie })).status).toBe(200)

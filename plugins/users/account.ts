@@ -31,7 +31,8 @@ export function accountRoutes(ctx: PluginContext, api: UsersApi) {
     .post(
       '/account/logout',
       async ({ principal, set }) => {
-        if (principal.method !== 'session' || !principal.sessionUuid) throw new BadRequest('unable to log out when not using session authentication')
+        if (principal.method !== 'session' || !principal.sessionUuid)
+          throw new BadRequest('unable to log out when not using session authentication')
         const session = principal.sessionUuid
         // Under the user's lock: its USER_CHANGED makes this process's credentials cache forget the
         // session at once (other processes within the cache's 1 s).

@@ -16,7 +16,9 @@ async function userWithActivity(n: number) {
   const user = await makeUser(t)
   const cookie = await login(t, user)
   for (let i = 1; i <= n; i++) await t.kernel.activity.user(db(), anonymousActor(user.uuid, '192.0.2.1'), `test:event-${i}`, { i })
-  await db().execute(sql`update ${userActivities} set created = '2025-01-01T00:00:00Z'::timestamptz + make_interval(mins => id::int) where user_uuid = ${user.uuid}`)
+  await db().execute(
+    sql`update ${userActivities} set created = '2025-01-01T00:00:00Z'::timestamptz + make_interval(mins => id::int) where user_uuid = ${user.uuid}`,
+  )
   return { user, cookie }
 }
 const get = (auth: { cookie?: string; token?: string }, query = '') => t.request('GET', `/api/client/account/activity${query}`, auth)
@@ -28,10 +30,17 @@ describe('the total of the activity list (user_activity_counts, kept by triggers
   test('follows inserts of one and of many rows, and deletes, exactly', async () => {
     const { user, cookie } = await userWithActivity(3)
     expect(await totalOf(cookie)).toBe(4)
-    await db().insert(userActivities).values(Array.from({ length: 25 }, (_, i) => ({ user_uuid: user.uuid, event: `bulk:${i}`, data: {} })))
+    await db()
+      .insert(userActivities)
+      .values(Array.from({ length: 25 }, (_, i) => ({ user_uuid: user.uuid, event: `bulk:${i}`, data: {} })))
     expect(await totalOf(cookie)).toBe(29)
-    await db().execute(sql`delete from ${userActivities} where user_uuid = ${user.uuid} and event like 'bulk:%' and (data->>'i') is null and id % 2 = 0`)
-    const [{ n }] = (await db().select({ n: sql<number>`count(*)::int` }).from(userActivities).where(sql`user_uuid = ${user.uuid}`)) as { n: number }[]
+    await db().execute(
+      sql`delete from ${userActivities} where user_uuid = ${user.uuid} and event like 'bulk:%' and (data->>'i') is null and id % 2 = 0`,
+    )
+    const [{ n }] = (await db()
+      .select({ n: sql<number>`count(*)::int` })
+      .from(userActivities)
+      .where(sql`user_uuid = ${user.uuid}`)) as { n: number }[]
     expect(await totalOf(cookie)).toBe(n)
   })
 
@@ -65,7 +74,12 @@ describe('GET /api/client/account/activity', () => {
 
   test('search matches the event case-insensitively; paging counts past the end', async () => {
     const { cookie } = await userWithActivity(12)
-    expect((await get({ cookie }, '?search=EVENT-1')).body.activities.data.map((a: any) => a.event)).toEqual(['test:event-12', 'test:event-11', 'test:event-10', 'test:event-1'])
+    expect((await get({ cookie }, '?search=EVENT-1')).body.activities.data.map((a: any) => a.event)).toEqual([
+      'test:event-12',
+      'test:event-11',
+      'test:event-10',
+      'test:event-1',
+    ])
     const second = await get({ cookie }, '?per_page=5&page=3')
     expect(second.body.activities).toMatchObject({ total: 13, per_page: 5, page: 3 })
     expect(second.body.activities.data.map((a: any) => a.event)).toEqual(['test:event-2', 'test:event-1', 'auth:success'])

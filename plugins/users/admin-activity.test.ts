@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import {
-  adminCaller, expectGuarded, expectModel, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller, SETUP_TIMEOUT, useTestApp,
+  adminCaller,
+  expectGuarded,
+  expectModel,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  SETUP_TIMEOUT,
+  useTestApp,
   type AdminCaller,
 } from 'hatchery/testing'
 import { AdminActivity } from './model'
@@ -19,7 +27,10 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT)
 
 const role = (cookie: string, name: string) =>
-  t.request('POST', '/api/admin/roles', { cookie, body: { name, require_two_factor: false, admin_permissions: [], server_permissions: [] } })
+  t.request('POST', '/api/admin/roles', {
+    cookie,
+    body: { name, require_two_factor: false, admin_permissions: [], server_permissions: [] },
+  })
 
 describe('the totals of the admin activity lists (admin_activity_counts, kept by triggers)', () => {
   test('the whole log and one user’s part stay exact through inserts, a deleted actor and deletes', async () => {
@@ -47,7 +58,14 @@ describe('GET /api/admin/activity', () => {
   test('lists admin activity newest first, with the acting user and whether an API key was used', async () => {
     expect((await role(admin.cookie, 'activity_first')).status).toBe(200)
     const key = await narrowedAdminKey(t, other, ['roles.create'])
-    expect((await t.request('POST', '/api/admin/roles', { token: key, body: { name: 'activity_second', require_two_factor: false, admin_permissions: [], server_permissions: [] } })).status).toBe(200)
+    expect(
+      (
+        await t.request('POST', '/api/admin/roles', {
+          token: key,
+          body: { name: 'activity_second', require_two_factor: false, admin_permissions: [], server_permissions: [] },
+        })
+      ).status,
+    ).toBe(200)
     const res = await t.request('GET', '/api/admin/activity?search=role:create', { cookie: admin.cookie })
     expect(res.status).toBe(200)
     const entries = res.body.activities.data
@@ -82,7 +100,13 @@ describe('GET /api/admin/activity', () => {
   test('refuses callers without activity.read', async () => {
     const reader = await roleCaller(t, admin, ['users.read'])
     const key = await narrowedAdminKey(t, admin, ['users.read'])
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/activity' }, plain, [{ cookie: reader.cookie }, { token: key }], 'activity.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/activity' },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'activity.read',
+    )
   })
 
   test('a malformed user filter or page → 400', async () => {

@@ -1,8 +1,18 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller, adminEvents, expectGuarded, expectModel, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
-  SETUP_TIMEOUT, useTestApp, type AdminCaller,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectModel,
+  makeUser,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  SETUP_TIMEOUT,
+  useTestApp,
+  type AdminCaller,
 } from 'hatchery/testing'
 import { AdminUser, Empty, Role } from './model'
 import { roles, users } from './tables'
@@ -23,7 +33,14 @@ beforeAll(async () => {
 }, SETUP_TIMEOUT)
 
 const uniq = (prefix = 'role') => `${prefix}_${Math.random().toString(36).slice(2, 9)}`
-const roleBody = (overrides: Record<string, unknown> = {}) => ({ name: uniq(), description: 'Helps', require_two_factor: false, admin_permissions: ['users.read'], server_permissions: ['files.read'], ...overrides })
+const roleBody = (overrides: Record<string, unknown> = {}) => ({
+  name: uniq(),
+  description: 'Helps',
+  require_two_factor: false,
+  admin_permissions: ['users.read'],
+  server_permissions: ['files.read'],
+  ...overrides,
+})
 
 async function makeRole(overrides: Record<string, unknown> = {}) {
   const res = await t.request('POST', '/api/admin/roles', { cookie: admin.cookie, body: roleBody(overrides) })
@@ -45,11 +62,19 @@ describe('GET /api/admin/roles', () => {
   })
 
   test('refuses callers without roles.read', async () => {
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/roles' }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'roles.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/roles' },
+      plain,
+      [{ cookie: outsider.cookie }, { token: outsiderKey }],
+      'roles.read',
+    )
   })
 
   test('bad pagination → 400', async () => {
-    expect((await t.request('GET', '/api/admin/roles?per_page=101', { cookie: admin.cookie })).body.errors).toEqual(['per_page: greater than 100'])
+    expect((await t.request('GET', '/api/admin/roles?per_page=101', { cookie: admin.cookie })).body.errors).toEqual([
+      'per_page: greater than 100',
+    ])
   })
 })
 
@@ -59,24 +84,52 @@ describe('POST /api/admin/roles', () => {
     const res = await t.request('POST', '/api/admin/roles', { cookie: admin.cookie, body })
     expect(res.status).toBe(200)
     expectModel(Role, res.body.role)
-    expect(res.body.role).toMatchObject({ name: body.name, description: 'Helps', require_two_factor: true, admin_permissions: ['users.read', 'roles.read'], server_permissions: ['files.read'] })
+    expect(res.body.role).toMatchObject({
+      name: body.name,
+      description: 'Helps',
+      require_two_factor: true,
+      admin_permissions: ['users.read', 'roles.read'],
+      server_permissions: ['files.read'],
+    })
     const [event] = await adminEvents(t, admin, 'role:create')
-    expect(event.data).toEqual({ uuid: res.body.role.uuid, name: body.name, description: 'Helps', require_two_factor: true, admin_permissions: ['users.read', 'roles.read'], server_permissions: ['files.read'] })
+    expect(event.data).toEqual({
+      uuid: res.body.role.uuid,
+      name: body.name,
+      description: 'Helps',
+      require_two_factor: true,
+      admin_permissions: ['users.read', 'roles.read'],
+      server_permissions: ['files.read'],
+    })
   })
 
   test('refuses callers without roles.create', async () => {
     const reader = await roleCaller(t, admin, ['roles.read'])
     const key = await narrowedAdminKey(t, admin, ['roles.read'])
-    await expectGuarded(t, { method: 'POST', path: '/api/admin/roles', body: roleBody() }, plain, [{ cookie: reader.cookie }, { token: key }], 'roles.create')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: '/api/admin/roles', body: roleBody() },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'roles.create',
+    )
   })
 
   test('bad input → 400: lengths, and permissions outside the catalogs', async () => {
-    const bad = await t.request('POST', '/api/admin/roles', { cookie: admin.cookie, body: roleBody({ name: '', description: 'x'.repeat(1025) }) })
+    const bad = await t.request('POST', '/api/admin/roles', {
+      cookie: admin.cookie,
+      body: roleBody({ name: '', description: 'x'.repeat(1025) }),
+    })
     expect(bad.status).toBe(400)
     expect(bad.body.errors).toEqual(expect.arrayContaining(['name: length is lower than 1', 'description: length is greater than 1024']))
-    const perms = await t.request('POST', '/api/admin/roles', { cookie: admin.cookie, body: roleBody({ admin_permissions: ['users.read', 'users.fly'], server_permissions: ['files.teleport'] }) })
+    const perms = await t.request('POST', '/api/admin/roles', {
+      cookie: admin.cookie,
+      body: roleBody({ admin_permissions: ['users.read', 'users.fly'], server_permissions: ['files.teleport'] }),
+    })
     expect(perms.status).toBe(400)
-    expect(perms.body.errors).toEqual(['admin_permissions: invalid permission: users.fly', 'server_permissions: invalid permission: files.teleport'])
+    expect(perms.body.errors).toEqual([
+      'admin_permissions: invalid permission: users.fly',
+      'server_permissions: invalid permission: files.teleport',
+    ])
   })
 
   test('a taken name → 409', async () => {
@@ -89,11 +142,17 @@ describe('POST /api/admin/roles', () => {
   test('a role user cannot create a role with more permissions than their own', async () => {
     const creator = await roleCaller(t, admin, ['roles.create', 'roles.read', 'users.read'], ['files.read'])
     for (const more of [{ admin_permissions: ['roles.create', 'settings.update'] }, { server_permissions: ['files.delete'] }]) {
-      const res = await t.request('POST', '/api/admin/roles', { cookie: creator.cookie, body: roleBody({ admin_permissions: [], server_permissions: [], ...more }) })
+      const res = await t.request('POST', '/api/admin/roles', {
+        cookie: creator.cookie,
+        body: roleBody({ admin_permissions: [], server_permissions: [], ...more }),
+      })
       expect(res.status).toBe(403)
       expect(res.body.errors).toEqual(['permissions: more permissions than self'])
     }
-    const within = await t.request('POST', '/api/admin/roles', { cookie: creator.cookie, body: roleBody({ admin_permissions: ['users.read'], server_permissions: ['files.read'] }) })
+    const within = await t.request('POST', '/api/admin/roles', {
+      cookie: creator.cookie,
+      body: roleBody({ admin_permissions: ['users.read'], server_permissions: ['files.read'] }),
+    })
     expect(within.status).toBe(200)
   })
 
@@ -116,7 +175,13 @@ describe('GET /api/admin/roles/{role}', () => {
   })
 
   test('refuses callers without roles.read', async () => {
-    await expectGuarded(t, { method: 'GET', path: `/api/admin/roles/${outsider.role!.uuid}` }, plain, [{ cookie: outsider.cookie }, { token: outsiderKey }], 'roles.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: `/api/admin/roles/${outsider.role!.uuid}` },
+      plain,
+      [{ cookie: outsider.cookie }, { token: outsiderKey }],
+      'roles.read',
+    )
   })
 
   test('a malformed uuid → 400, an unknown one → 404', async () => {
@@ -132,13 +197,27 @@ describe('PATCH /api/admin/roles/{role}', () => {
     const member = await roleCaller(t, admin, ['stats.read'])
     const before = await t.request('GET', '/api/admin/roles', { cookie: member.cookie })
     expect(before.status).toBe(403)
-    const res = await t.request('PATCH', `/api/admin/roles/${member.role!.uuid}`, { cookie: admin.cookie, body: { admin_permissions: ['stats.read', 'roles.read'], description: null } })
+    const res = await t.request('PATCH', `/api/admin/roles/${member.role!.uuid}`, {
+      cookie: admin.cookie,
+      body: { admin_permissions: ['stats.read', 'roles.read'], description: null },
+    })
     expect(res.status).toBe(200)
     expectModel(Empty, res.body)
-    expect(await stored(member.role!.uuid)).toMatchObject({ name: member.role!.name, description: null, admin_permissions: ['stats.read', 'roles.read'] })
+    expect(await stored(member.role!.uuid)).toMatchObject({
+      name: member.role!.name,
+      description: null,
+      admin_permissions: ['stats.read', 'roles.read'],
+    })
     expect((await t.request('GET', '/api/admin/roles', { cookie: member.cookie })).status).toBe(200)
     const [event] = await adminEvents(t, admin, 'role:update')
-    expect(event.data).toEqual({ uuid: member.role!.uuid, name: member.role!.name, description: null, require_two_factor: false, admin_permissions: ['stats.read', 'roles.read'], server_permissions: [] })
+    expect(event.data).toEqual({
+      uuid: member.role!.uuid,
+      name: member.role!.name,
+      description: null,
+      require_two_factor: false,
+      admin_permissions: ['stats.read', 'roles.read'],
+      server_permissions: [],
+    })
   })
 
   test('refuses callers without roles.update', async () => {
@@ -155,25 +234,42 @@ describe('PATCH /api/admin/roles/{role}', () => {
     const perms = await t.request('PATCH', `/api/admin/roles/${role.uuid}`, { cookie: admin.cookie, body: { admin_permissions: ['nope'] } })
     expect(perms.status).toBe(400)
     expect(perms.body.errors).toEqual(['admin_permissions: invalid permission: nope'])
-    expect((await t.request('PATCH', `/api/admin/roles/${role.uuid}`, { cookie: admin.cookie, body: { require_two_factor: 'yes' } })).status).toBe(400)
+    expect(
+      (await t.request('PATCH', `/api/admin/roles/${role.uuid}`, { cookie: admin.cookie, body: { require_two_factor: 'yes' } })).status,
+    ).toBe(400)
     const taken = await t.request('PATCH', `/api/admin/roles/${role.uuid}`, { cookie: admin.cookie, body: { name: other.name } })
     expect(taken.status).toBe(409)
     expect(taken.body.errors).toEqual(['role with name already exists'])
-    expect((await t.request('PATCH', `/api/admin/roles/${crypto.randomUUID()}`, { cookie: admin.cookie, body: { name: 'n' } })).status).toBe(404)
+    expect(
+      (await t.request('PATCH', `/api/admin/roles/${crypto.randomUUID()}`, { cookie: admin.cookie, body: { name: 'n' } })).status,
+    ).toBe(404)
   })
 
   test('a role user cannot raise a role beyond their own permissions, nor change a stronger role', async () => {
     const editor = await roleCaller(t, admin, ['roles.read', 'roles.update'])
-    const own = await t.request('PATCH', `/api/admin/roles/${editor.role!.uuid}`, { cookie: editor.cookie, body: { admin_permissions: ['roles.read', 'roles.update', 'users.update'] } })
+    const own = await t.request('PATCH', `/api/admin/roles/${editor.role!.uuid}`, {
+      cookie: editor.cookie,
+      body: { admin_permissions: ['roles.read', 'roles.update', 'users.update'] },
+    })
     expect(own.status).toBe(403)
     expect(own.body.errors).toEqual(['permissions: more permissions than self'])
     const stronger = await makeRole({ admin_permissions: ['settings.update'], require_two_factor: true })
-    const weaken = await t.request('PATCH', `/api/admin/roles/${stronger.uuid}`, { cookie: editor.cookie, body: { require_two_factor: false } })
+    const weaken = await t.request('PATCH', `/api/admin/roles/${stronger.uuid}`, {
+      cookie: editor.cookie,
+      body: { require_two_factor: false },
+    })
     expect(weaken.status).toBe(403)
     expect(weaken.body.errors).toEqual(['permissions: more permissions than self'])
     expect((await stored(stronger.uuid)).require_two_factor).toBe(true)
     const weaker = await makeRole({ admin_permissions: ['roles.read'], server_permissions: [] })
-    expect((await t.request('PATCH', `/api/admin/roles/${weaker.uuid}`, { cookie: editor.cookie, body: { admin_permissions: ['roles.read', 'roles.update'] } })).status).toBe(200)
+    expect(
+      (
+        await t.request('PATCH', `/api/admin/roles/${weaker.uuid}`, {
+          cookie: editor.cookie,
+          body: { admin_permissions: ['roles.read', 'roles.update'] },
+        })
+      ).status,
+    ).toBe(200)
   })
 })
 
@@ -194,7 +290,13 @@ describe('DELETE /api/admin/roles/{role}', () => {
   test('refuses callers without roles.delete', async () => {
     const reader = await roleCaller(t, admin, ['roles.read'])
     const key = await narrowedAdminKey(t, admin, ['roles.read'])
-    await expectGuarded(t, { method: 'DELETE', path: `/api/admin/roles/${outsider.role!.uuid}` }, plain, [{ cookie: reader.cookie }, { token: key }], 'roles.delete')
+    await expectGuarded(
+      t,
+      { method: 'DELETE', path: `/api/admin/roles/${outsider.role!.uuid}` },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'roles.delete',
+    )
     expect((await t.request('DELETE', '/api/admin/roles/1', { cookie: admin.cookie })).status).toBe(400)
   })
 
@@ -215,7 +317,13 @@ describe('POST /api/admin/roles/{role}/duplicate', () => {
     const res = await t.request('POST', `/api/admin/roles/${source.uuid}/duplicate`, { cookie: admin.cookie, body: { name } })
     expect(res.status).toBe(200)
     expectModel(Role, res.body.role)
-    expect(res.body.role).toMatchObject({ name, description: 'Helps', require_two_factor: true, admin_permissions: source.admin_permissions, server_permissions: source.server_permissions })
+    expect(res.body.role).toMatchObject({
+      name,
+      description: 'Helps',
+      require_two_factor: true,
+      admin_permissions: source.admin_permissions,
+      server_permissions: source.server_permissions,
+    })
     expect(res.body.role.uuid).not.toBe(source.uuid)
     const [event] = await adminEvents(t, admin, 'role:duplicate')
     expect(event.data).toEqual({ source_uuid: source.uuid, source_name: source.name, uuid: res.body.role.uuid, name })
@@ -226,7 +334,13 @@ describe('POST /api/admin/roles/{role}/duplicate', () => {
   test('refuses callers without roles.create; bad input → 400', async () => {
     const reader = await roleCaller(t, admin, ['roles.read'])
     const key = await narrowedAdminKey(t, admin, ['roles.read'])
-    await expectGuarded(t, { method: 'POST', path: `/api/admin/roles/${outsider.role!.uuid}/duplicate`, body: { name: uniq() } }, plain, [{ cookie: reader.cookie }, { token: key }], 'roles.create')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: `/api/admin/roles/${outsider.role!.uuid}/duplicate`, body: { name: uniq() } },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'roles.create',
+    )
     const bad = await t.request('POST', `/api/admin/roles/${outsider.role!.uuid}/duplicate`, { cookie: admin.cookie, body: { name: '' } })
     expect(bad.status).toBe(400)
     expect(bad.body.errors).toEqual(['name: length is lower than 1'])
@@ -238,7 +352,10 @@ describe('POST /api/admin/roles/{role}/duplicate', () => {
     const res = await t.request('POST', `/api/admin/roles/${stronger.uuid}/duplicate`, { cookie: copier.cookie, body: { name: uniq() } })
     expect(res.status).toBe(403)
     expect(res.body.errors).toEqual(['permissions: more permissions than self'])
-    expect((await t.request('POST', `/api/admin/roles/${copier.role!.uuid}/duplicate`, { cookie: copier.cookie, body: { name: uniq() } })).status).toBe(200)
+    expect(
+      (await t.request('POST', `/api/admin/roles/${copier.role!.uuid}/duplicate`, { cookie: copier.cookie, body: { name: uniq() } }))
+        .status,
+    ).toBe(200)
   })
 })
 
@@ -259,7 +376,13 @@ describe('GET /api/admin/roles/{role}/users', () => {
   test('needs users.read besides roles.read', async () => {
     const reader = await roleCaller(t, admin, ['roles.read'])
     const key = await narrowedAdminKey(t, admin, ['roles.read'])
-    await expectGuarded(t, { method: 'GET', path: `/api/admin/roles/${outsider.role!.uuid}/users` }, plain, [{ cookie: reader.cookie }, { token: key }], 'users.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: `/api/admin/roles/${outsider.role!.uuid}/users` },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'users.read',
+    )
     expect((await t.request('GET', `/api/admin/roles/${crypto.randomUUID()}/users`, { cookie: admin.cookie })).status).toBe(404)
     expect((await t.request('GET', `/api/admin/roles/${outsider.role!.uuid}/users?page=-1`, { cookie: admin.cookie })).status).toBe(400)
   })

@@ -37,7 +37,13 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
       },
       {
         permission: 'admin:roles.create',
-        body: t.Object({ name: Name, description: t.Optional(Description), require_two_factor: t.Boolean(), admin_permissions: Permissions, server_permissions: Permissions }),
+        body: t.Object({
+          name: Name,
+          description: t.Optional(Description),
+          require_two_factor: t.Boolean(),
+          admin_permissions: Permissions,
+          server_permissions: Permissions,
+        }),
         response: { 200: t.Object({ role: Role }) },
         detail: { summary: 'Create a role', description: `Permissions must be in the catalogs (400); a taken name is a 409. ${SELF}` },
       },
@@ -69,7 +75,10 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
           server_permissions: t.Optional(Permissions),
         }),
         response: { 200: Empty },
-        detail: { summary: 'Update a role', description: `Absent fields stay; lists replace wholesale; \`description: null\` clears it. ${SELF}` },
+        detail: {
+          summary: 'Update a role',
+          description: `Absent fields stay; lists replace wholesale; \`description: null\` clears it. ${SELF}`,
+        },
       },
     )
     .delete(
@@ -95,7 +104,12 @@ export function adminRoleRoutes(ctx: PluginContext, api: UsersApi) {
         const caller = privilegesOf(principal, ctx.permissions)
         const role = await transaction(ctx.db, async (tx) => {
           const { source, role } = await duplicateRole(tx, caller, params.role, body.name)
-          await ctx.activity.admin(tx, actorOf(principal, request), 'role:duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: role.uuid, name: role.name })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'role:duplicate', {
+            source_uuid: source.uuid,
+            source_name: source.name,
+            uuid: role.uuid,
+            name: role.name,
+          })
           return role
         })
         return { role }

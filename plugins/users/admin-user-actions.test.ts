@@ -1,8 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller, adminEvents, expectGuarded, expectModel, lastActivity, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests,
-  roleCaller, SETUP_TIMEOUT, startSmtpSink, useTestApp, type AdminCaller, type SmtpSink,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectModel,
+  lastActivity,
+  makeUser,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  SETUP_TIMEOUT,
+  startSmtpSink,
+  useTestApp,
+  type AdminCaller,
+  type SmtpSink,
 } from 'hatchery/testing'
 import { enableTwoFactor } from './test-helpers'
 import { AdminUser, Empty, UserActivity } from './model'
@@ -52,11 +65,19 @@ describe('DELETE /api/admin/users/{user}/two-factor', () => {
   })
 
   test('refuses callers without users.disable-two-factor', async () => {
-    await expectGuarded(t, { method: 'DELETE', path: `/api/admin/users/${plain.uuid}/two-factor` }, plain, [{ cookie: reader.cookie }, { token: readerKey }], 'users.disable-two-factor')
+    await expectGuarded(
+      t,
+      { method: 'DELETE', path: `/api/admin/users/${plain.uuid}/two-factor` },
+      plain,
+      [{ cookie: reader.cookie }, { token: readerKey }],
+      'users.disable-two-factor',
+    )
   })
 
   test('a malformed uuid → 400, an unknown user → 404', async () => {
-    expect((await t.request('DELETE', '/api/admin/users/xyz/two-factor', { cookie: admin.cookie })).body.errors).toEqual(['invalid user uuid'])
+    expect((await t.request('DELETE', '/api/admin/users/xyz/two-factor', { cookie: admin.cookie })).body.errors).toEqual([
+      'invalid user uuid',
+    ])
     expect((await t.request('DELETE', `/api/admin/users/${crypto.randomUUID()}/two-factor`, { cookie: admin.cookie })).status).toBe(404)
   })
 
@@ -74,7 +95,10 @@ describe('DELETE /api/admin/users/{user}/two-factor', () => {
 describe('GET /api/admin/users/{user}/activity', () => {
   test("lists the user's activity, newest first, searchable by event", async () => {
     const user = await plainCaller(t)
-    await t.request('POST', '/api/client/account/api-keys', { cookie: user.cookie, body: { name: 'one', allowed_ips: [], user_permissions: [], admin_permissions: [], server_permissions: [] } })
+    await t.request('POST', '/api/client/account/api-keys', {
+      cookie: user.cookie,
+      body: { name: 'one', allowed_ips: [], user_permissions: [], admin_permissions: [], server_permissions: [] },
+    })
     const res = await t.request('GET', `/api/admin/users/${user.uuid}/activity`, { cookie: admin.cookie })
     expect(res.status).toBe(200)
     expect(res.body.activities.data.map((a: any) => a.event)).toEqual(['api-key:create', 'auth:success'])
@@ -84,7 +108,13 @@ describe('GET /api/admin/users/{user}/activity', () => {
   })
 
   test('refuses callers without users.activity', async () => {
-    await expectGuarded(t, { method: 'GET', path: `/api/admin/users/${plain.uuid}/activity` }, plain, [{ cookie: reader.cookie }, { token: readerKey }], 'users.activity')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: `/api/admin/users/${plain.uuid}/activity` },
+      plain,
+      [{ cookie: reader.cookie }, { token: readerKey }],
+      'users.activity',
+    )
   })
 
   test('bad pagination → 400, unknown user → 404', async () => {
@@ -110,19 +140,35 @@ describe('POST /api/admin/users/{user}/email/reset-password', () => {
   })
 
   test('refuses callers without users.email', async () => {
-    await expectGuarded(t, { method: 'POST', path: `/api/admin/users/${plain.uuid}/email/reset-password` }, plain, [{ cookie: reader.cookie }, { token: readerKey }], 'users.email')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: `/api/admin/users/${plain.uuid}/email/reset-password` },
+      plain,
+      [{ cookie: reader.cookie }, { token: readerKey }],
+      'users.email',
+    )
   })
 
   test('a malformed uuid → 400, an unknown user → 404', async () => {
     expect((await t.request('POST', '/api/admin/users/1/email/reset-password', { cookie: admin.cookie })).status).toBe(400)
-    expect((await t.request('POST', `/api/admin/users/${crypto.randomUUID()}/email/reset-password`, { cookie: admin.cookie })).status).toBe(404)
+    expect((await t.request('POST', `/api/admin/users/${crypto.randomUUID()}/email/reset-password`, { cookie: admin.cookie })).status).toBe(
+      404,
+    )
   })
 })
 
 describe('POST /api/admin/users with send_email', () => {
   test('mails the account_created template with a working reset link', async () => {
     const n = Math.random().toString(36).slice(2, 8)
-    const body = { username: `mail_${n}`, email: `mail_${n}@example.com`, name_first: 'M', name_last: 'N', admin: false, language: 'en', send_email: true }
+    const body = {
+      username: `mail_${n}`,
+      email: `mail_${n}@example.com`,
+      name_first: 'M',
+      name_last: 'N',
+      admin: false,
+      language: 'en',
+      send_email: true,
+    }
     const res = await t.request('POST', '/api/admin/users', { cookie: admin.cookie, body })
     expect(res.status).toBe(200)
     expectModel(AdminUser, res.body.user)
@@ -137,7 +183,10 @@ describe('POST /api/admin/users with send_email', () => {
   test('without send_email nothing is mailed', async () => {
     const before = sink.messages.length
     const n = Math.random().toString(36).slice(2, 8)
-    const res = await t.request('POST', '/api/admin/users', { cookie: admin.cookie, body: { username: `quiet_${n}`, email: `quiet_${n}@example.com`, name_first: 'Q', name_last: 'R', admin: false, language: 'en' } })
+    const res = await t.request('POST', '/api/admin/users', {
+      cookie: admin.cookie,
+      body: { username: `quiet_${n}`, email: `quiet_${n}@example.com`, name_first: 'Q', name_last: 'R', admin: false, language: 'en' },
+    })
     expect(res.status).toBe(200)
     await Bun.sleep(300)
     expect(sink.messages.length).toBe(before)

@@ -56,7 +56,10 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
           await ctx.activity.admin(tx, actorOf(principal, request), 'user:email.password-reset', { uuid: user.uuid })
           return token
         })
-        mailer.sendLater('password_reset', user.email, { user: userMailContext(user), reset_link: resetLink(await ctx.settings.snapshot(), token) })
+        mailer.sendLater('password_reset', user.email, {
+          user: userMailContext(user),
+          reset_link: resetLink(await ctx.settings.snapshot(), token),
+        })
         set.status = 202
         return {}
       },
@@ -64,7 +67,10 @@ export function adminUserActionRoutes(ctx: PluginContext, api: UsersApi, mailer:
         permission: ['admin:users.read', 'admin:users.email'],
         params: UserParams,
         response: { 202: Empty },
-        detail: { summary: 'Mail the user a password-reset link', description: 'Answers 202 at once; the mail is sent in the background (failures are logged).' },
+        detail: {
+          summary: 'Mail the user a password-reset link',
+          description: 'Answers 202 at once; the mail is sent in the background (failures are logged).',
+        },
       },
     )
 }

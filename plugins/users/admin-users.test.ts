@@ -1,8 +1,19 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller, adminEvents, expectGuarded, expectModel, login, makeUser, narrowedAdminKey, plainCaller, prepareAdminTests, roleCaller,
-  SETUP_TIMEOUT, useTestApp, type AdminCaller,
+  adminCaller,
+  adminEvents,
+  expectGuarded,
+  expectModel,
+  login,
+  makeUser,
+  narrowedAdminKey,
+  plainCaller,
+  prepareAdminTests,
+  roleCaller,
+  SETUP_TIMEOUT,
+  useTestApp,
+  type AdminCaller,
 } from 'hatchery/testing'
 import { usersApi } from './test-helpers'
 import { AdminUser, Empty } from './model'
@@ -25,7 +36,16 @@ beforeAll(async () => {
 
 const newUser = (overrides: Record<string, unknown> = {}) => {
   const n = Math.random().toString(36).slice(2, 9)
-  return { username: `u_${n}`, email: `u_${n}@example.com`, name_first: 'Ada', name_last: 'Lovelace', password: 'correct horse', admin: false, language: 'en', ...overrides }
+  return {
+    username: `u_${n}`,
+    email: `u_${n}@example.com`,
+    name_first: 'Ada',
+    name_last: 'Lovelace',
+    password: 'correct horse',
+    admin: false,
+    language: 'en',
+    ...overrides,
+  }
 }
 
 async function createRole(admin_permissions: string[], server_permissions: string[] = []) {
@@ -54,7 +74,13 @@ describe('GET /api/admin/users', () => {
   })
 
   test('refuses callers without users.read', async () => {
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/users' }, plain, [{ cookie: outsider.cookie }, { token: readOnlyKey }], 'users.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/users' },
+      plain,
+      [{ cookie: outsider.cookie }, { token: readOnlyKey }],
+      'users.read',
+    )
   })
 
   test('bad pagination → 400', async () => {
@@ -71,12 +97,30 @@ describe('POST /api/admin/users', () => {
     const res = await t.request('POST', '/api/admin/users', { cookie: admin.cookie, body })
     expect(res.status).toBe(200)
     expectModel(AdminUser, res.body.user)
-    expect(res.body.user).toMatchObject({ username: body.username, email: body.email, external_id: 'ext-create-1', frozen: true, suspended: false, admin: false, has_password: true, language: 'en' })
+    expect(res.body.user).toMatchObject({
+      username: body.username,
+      email: body.email,
+      external_id: 'ext-create-1',
+      frozen: true,
+      suspended: false,
+      admin: false,
+      has_password: true,
+      language: 'en',
+    })
     expect(res.body.user.role.uuid).toBe(role.uuid)
     expect(await login(t, { username: body.username, password: body.password })).toContain('=')
     const [event] = await adminEvents(t, admin, 'user:create')
     expect(event.user.uuid).toBe(admin.uuid)
-    expect(event.data).toEqual({ uuid: res.body.user.uuid, role_uuid: role.uuid, username: body.username, email: body.email, name_first: 'Ada', name_last: 'Lovelace', admin: false, language: 'en' })
+    expect(event.data).toEqual({
+      uuid: res.body.user.uuid,
+      role_uuid: role.uuid,
+      username: body.username,
+      email: body.email,
+      name_first: 'Ada',
+      name_last: 'Lovelace',
+      admin: false,
+      language: 'en',
+    })
   })
 
   test('without a password the account has none', async () => {
@@ -89,13 +133,24 @@ describe('POST /api/admin/users', () => {
   test('refuses callers without users.create', async () => {
     const reader = await roleCaller(t, admin, ['users.read'])
     const key = await narrowedAdminKey(t, admin, ['users.read'])
-    await expectGuarded(t, { method: 'POST', path: '/api/admin/users', body: newUser() }, plain, [{ cookie: reader.cookie }, { token: key }], 'users.create')
+    await expectGuarded(
+      t,
+      { method: 'POST', path: '/api/admin/users', body: newUser() },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'users.create',
+    )
   })
 
   test('bad input → 400 with every field', async () => {
-    const res = await t.request('POST', '/api/admin/users', { cookie: admin.cookie, body: newUser({ username: 'a!', email: 'nope', password: 'short' }) })
+    const res = await t.request('POST', '/api/admin/users', {
+      cookie: admin.cookie,
+      body: newUser({ username: 'a!', email: 'nope', password: 'short' }),
+    })
     expect(res.status).toBe(400)
-    expect(res.body.errors).toEqual(expect.arrayContaining(['username: length is lower than 3', 'email: not a valid email', 'password: length is lower than 8']))
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining(['username: length is lower than 3', 'email: not a valid email', 'password: length is lower than 8']),
+    )
     const language = await t.request('POST', '/api/admin/users', { cookie: admin.cookie, body: newUser({ language: 'xx' }) })
     expect(language.status).toBe(400)
     expect(language.body.errors).toEqual(['language: invalid language: xx'])
@@ -156,7 +211,13 @@ describe('GET /api/admin/users/{user}', () => {
   })
 
   test('refuses callers without users.read', async () => {
-    await expectGuarded(t, { method: 'GET', path: `/api/admin/users/${admin.uuid}` }, plain, [{ cookie: outsider.cookie }, { token: readOnlyKey }], 'users.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: `/api/admin/users/${admin.uuid}` },
+      plain,
+      [{ cookie: outsider.cookie }, { token: readOnlyKey }],
+      'users.read',
+    )
   })
 
   test('a malformed uuid → 400, an unknown one → 404', async () => {
@@ -182,7 +243,13 @@ describe('GET /api/admin/users/external/{external_id}', () => {
   })
 
   test('refuses callers without users.read', async () => {
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/users/external/x' }, plain, [{ cookie: outsider.cookie }, { token: readOnlyKey }], 'users.read')
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/users/external/x' },
+      plain,
+      [{ cookie: outsider.cookie }, { token: readOnlyKey }],
+      'users.read',
+    )
   })
 
   test('an external id over 255 characters → 400', async () => {
@@ -194,24 +261,54 @@ describe('GET /api/admin/users/external/{external_id}', () => {
 describe('PATCH /api/admin/users/{user}', () => {
   test('changes what is sent, clears tri-state fields with null, logs user:update', async () => {
     const role = await createRole(['stats.read'])
-    const created = await t.request('POST', '/api/admin/users', { cookie: admin.cookie, body: newUser({ external_id: 'ext-patch', role_uuid: role.uuid }) })
+    const created = await t.request('POST', '/api/admin/users', {
+      cookie: admin.cookie,
+      body: newUser({ external_id: 'ext-patch', role_uuid: role.uuid }),
+    })
     const uuid = created.body.user.uuid
-    const res = await t.request('PATCH', `/api/admin/users/${uuid}`, { cookie: admin.cookie, body: { name_first: 'Grace', suspended: true, frozen: true, external_id: null, language: 'de', toast_position: 'top_left' } })
+    const res = await t.request('PATCH', `/api/admin/users/${uuid}`, {
+      cookie: admin.cookie,
+      body: { name_first: 'Grace', suspended: true, frozen: true, external_id: null, language: 'de', toast_position: 'top_left' },
+    })
     expect(res.status).toBe(200)
     expectModel(Empty, res.body)
     const after = (await t.request('GET', `/api/admin/users/${uuid}`, { cookie: admin.cookie })).body.user
-    expect(after).toMatchObject({ name_first: 'Grace', name_last: 'Lovelace', suspended: true, frozen: true, external_id: null, language: 'de', toast_position: 'top_left' })
+    expect(after).toMatchObject({
+      name_first: 'Grace',
+      name_last: 'Lovelace',
+      suspended: true,
+      frozen: true,
+      external_id: null,
+      language: 'de',
+      toast_position: 'top_left',
+    })
     expect(after.role.uuid).toBe(role.uuid)
     const [event] = await adminEvents(t, admin, 'user:update')
-    expect(event.data).toEqual({ uuid, role_uuid: role.uuid, username: after.username, email: after.email, name_first: 'Grace', name_last: 'Lovelace', admin: false, language: 'de' })
-    expect((await t.request('PATCH', `/api/admin/users/${uuid}`, { cookie: admin.cookie, body: { role_uuid: null, admin: true } })).status).toBe(200)
-    expect((await t.request('GET', `/api/admin/users/${uuid}`, { cookie: admin.cookie })).body.user).toMatchObject({ role: null, admin: true })
+    expect(event.data).toEqual({
+      uuid,
+      role_uuid: role.uuid,
+      username: after.username,
+      email: after.email,
+      name_first: 'Grace',
+      name_last: 'Lovelace',
+      admin: false,
+      language: 'de',
+    })
+    expect(
+      (await t.request('PATCH', `/api/admin/users/${uuid}`, { cookie: admin.cookie, body: { role_uuid: null, admin: true } })).status,
+    ).toBe(200)
+    expect((await t.request('GET', `/api/admin/users/${uuid}`, { cookie: admin.cookie })).body.user).toMatchObject({
+      role: null,
+      admin: true,
+    })
   })
 
   test('suspending applies at once', async () => {
     const victim = await roleCaller(t, admin, ['stats.read'])
     expect((await t.request('GET', '/api/client/account', { cookie: victim.cookie })).body.user.suspended).toBe(false)
-    expect((await t.request('PATCH', `/api/admin/users/${victim.uuid}`, { cookie: admin.cookie, body: { suspended: true } })).status).toBe(200)
+    expect((await t.request('PATCH', `/api/admin/users/${victim.uuid}`, { cookie: admin.cookie, body: { suspended: true } })).status).toBe(
+      200,
+    )
     const res = await t.request('GET', '/api/admin/activity', { cookie: victim.cookie })
     expect(res.status).toBe(403)
     expect(res.body.errors).toEqual(['account is suspended'])
@@ -219,7 +316,12 @@ describe('PATCH /api/admin/users/{user}', () => {
 
   test("a new password works at once and ends the user's sessions", async () => {
     const user = await plainCaller(t)
-    const key = (await t.request('POST', '/api/client/account/api-keys', { cookie: user.cookie, body: { name: 'kept', allowed_ips: [], user_permissions: ['account.infos'], admin_permissions: [], server_permissions: [] } })).body
+    const key = (
+      await t.request('POST', '/api/client/account/api-keys', {
+        cookie: user.cookie,
+        body: { name: 'kept', allowed_ips: [], user_permissions: ['account.infos'], admin_permissions: [], server_permissions: [] },
+      })
+    ).body
     const res = await t.request('PATCH', `/api/admin/users/${user.uuid}`, { cookie: admin.cookie, body: { password: 'a brand new one' } })
     expect(res.status).toBe(200)
     expect((await t.request('GET', '/api/client/account', { cookie: user.cookie })).status).toBe(401)
@@ -240,16 +342,31 @@ describe('PATCH /api/admin/users/{user}', () => {
   })
 
   test('bad input → 400, unknown user → 404, taken email → 409', async () => {
-    const bad = await t.request('PATCH', `/api/admin/users/${plain.uuid}`, { cookie: admin.cookie, body: { username: 'x', toast_position: 'middle', password: 'short', external_id: '' } })
+    const bad = await t.request('PATCH', `/api/admin/users/${plain.uuid}`, {
+      cookie: admin.cookie,
+      body: { username: 'x', toast_position: 'middle', password: 'short', external_id: '' },
+    })
     expect(bad.status).toBe(400)
-    expect(bad.body.errors).toEqual(expect.arrayContaining(['username: length is lower than 3', 'password: length is lower than 8', 'external_id: length is lower than 1']))
+    expect(bad.body.errors).toEqual(
+      expect.arrayContaining([
+        'username: length is lower than 3',
+        'password: length is lower than 8',
+        'external_id: length is lower than 1',
+      ]),
+    )
     expect((await t.request('PATCH', '/api/admin/users/nope', { cookie: admin.cookie, body: {} })).status).toBe(400)
     const unknown = await t.request('PATCH', `/api/admin/users/${crypto.randomUUID()}`, { cookie: admin.cookie, body: { name_first: 'X' } })
     expect(unknown.status).toBe(404)
-    const taken = await t.request('PATCH', `/api/admin/users/${plain.uuid}`, { cookie: admin.cookie, body: { email: admin.email.toUpperCase() } })
+    const taken = await t.request('PATCH', `/api/admin/users/${plain.uuid}`, {
+      cookie: admin.cookie,
+      body: { email: admin.email.toUpperCase() },
+    })
     expect(taken.status).toBe(409)
     expect(taken.body.errors).toEqual(['user with email/username/external_id already exists'])
-    const role = await t.request('PATCH', `/api/admin/users/${plain.uuid}`, { cookie: admin.cookie, body: { role_uuid: crypto.randomUUID() } })
+    const role = await t.request('PATCH', `/api/admin/users/${plain.uuid}`, {
+      cookie: admin.cookie,
+      body: { role_uuid: crypto.randomUUID() },
+    })
     expect(role.status).toBe(400)
   })
 
@@ -270,7 +387,7 @@ describe('PATCH /api/admin/users/{user}', () => {
       expect((await rowOf(editor.uuid)).admin).toBe(false)
     })
 
-    test("cannot assign, change or remove a role (their own included)", async () => {
+    test('cannot assign, change or remove a role (their own included)', async () => {
       const target = await makeUser(t)
       const res = await patch(target.uuid, { role_uuid: editor.role!.uuid })
       expect(res.status).toBe(403)
@@ -316,7 +433,9 @@ describe('PATCH /api/admin/users/{user}', () => {
     expect(beyond.status).toBe(403)
     expect(beyond.body.errors).toEqual(['you cannot assign a role with more permissions than yourself'])
     const fullKey = await narrowedAdminKey(t, admin, t.kernel.catalog.list('admin'), t.kernel.catalog.list('server'))
-    expect((await t.request('PATCH', `/api/admin/users/${target.uuid}`, { token: fullKey, body: { role_uuid: big.uuid } })).status).toBe(200)
+    expect((await t.request('PATCH', `/api/admin/users/${target.uuid}`, { token: fullKey, body: { role_uuid: big.uuid } })).status).toBe(
+      200,
+    )
   })
 })
 
@@ -330,14 +449,27 @@ describe('DELETE /api/admin/users/{user}', () => {
     expect(await t.kernel.database.db.$count(userSessions, eq(userSessions.user_uuid, victim.uuid))).toBe(0)
     expect((await t.request('GET', '/api/client/account', { cookie: victim.cookie })).status).toBe(401)
     const [event] = await adminEvents(t, admin, 'user:delete')
-    expect(event.data).toEqual({ uuid: victim.uuid, username: victim.username, email: victim.email, name_first: 'Test', name_last: expect.any(String), admin: false })
+    expect(event.data).toEqual({
+      uuid: victim.uuid,
+      username: victim.username,
+      email: victim.email,
+      name_first: 'Test',
+      name_last: expect.any(String),
+      admin: false,
+    })
     expect((await t.request('DELETE', `/api/admin/users/${victim.uuid}`, { cookie: admin.cookie })).status).toBe(404)
   })
 
   test('refuses callers without users.delete', async () => {
     const reader = await roleCaller(t, admin, ['users.read'])
     const key = await narrowedAdminKey(t, admin, ['users.read'])
-    await expectGuarded(t, { method: 'DELETE', path: `/api/admin/users/${plain.uuid}` }, plain, [{ cookie: reader.cookie }, { token: key }], 'users.delete')
+    await expectGuarded(
+      t,
+      { method: 'DELETE', path: `/api/admin/users/${plain.uuid}` },
+      plain,
+      [{ cookie: reader.cookie }, { token: key }],
+      'users.delete',
+    )
     expect((await t.request('DELETE', '/api/admin/users/123', { cookie: admin.cookie })).status).toBe(400)
   })
 

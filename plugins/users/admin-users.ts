@@ -1,5 +1,16 @@
 import { Elysia, t } from 'elysia'
-import { NotFound, PageOf, PaginationQuery, pageParams, parseUuid, transaction, uuidParam, type PluginContext, actorOf, anonymousActor } from 'hatchery'
+import {
+  NotFound,
+  PageOf,
+  PaginationQuery,
+  pageParams,
+  parseUuid,
+  transaction,
+  uuidParam,
+  type PluginContext,
+  actorOf,
+  anonymousActor,
+} from 'hatchery'
 import { AdminUser, Email, Empty, Name, Password, ToastPosition, Username, Uuid } from './model'
 import type { UsersApi } from './api'
 import type { MailApi } from '../mail'
@@ -44,7 +55,7 @@ const UpdateBody = t.Object({
 })
 
 const ESCALATION =
-  'Without the admin flag a caller cannot grant admin status, assign or change roles, modify an administrator or a user whose role holds permissions the caller lacks, nor change another user\'s password or email (403). An admin whose API key is narrowed cannot grant the admin flag nor a role with permissions the key lacks.'
+  "Without the admin flag a caller cannot grant admin status, assign or change roles, modify an administrator or a user whose role holds permissions the caller lacks, nor change another user's password or email (403). An admin whose API key is narrowed cannot grant the admin flag nor a role with permissions the key lacks."
 
 /**
  * `/api/admin/users`: list, create, read, update, delete, and lookup by external id. Routes on
@@ -53,11 +64,12 @@ const ESCALATION =
 export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailApi) {
   return new Elysia({ prefix: '/users', tags: ['admin users'] })
     .use(ctx.guard)
-    .get(
-      '',
-      async ({ query }) => ({ users: await listAdminUsers(ctx.db, pageParams(query), await ctx.settings.snapshot()) }),
-      { permission: 'admin:users.read', query: PaginationQuery, response: { 200: t.Object({ users: PageOf(AdminUser) }) }, detail: { summary: 'List users (search: username or email)' } },
-    )
+    .get('', async ({ query }) => ({ users: await listAdminUsers(ctx.db, pageParams(query), await ctx.settings.snapshot()) }), {
+      permission: 'admin:users.read',
+      query: PaginationQuery,
+      response: { 200: t.Object({ users: PageOf(AdminUser) }) },
+      detail: { summary: 'List users (search: username or email)' },
+    })
     .post(
       '',
       async ({ principal, body, request }) => {
@@ -79,7 +91,10 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         permission: 'admin:users.create',
         body: CreateBody,
         response: { 200: t.Object({ user: AdminUser }) },
-        detail: { summary: 'Create a user', description: `With \`send_email\`, the account_created mail carries a password-reset link (sent in the background). Taken username, email or external id: 409. ${ESCALATION}` },
+        detail: {
+          summary: 'Create a user',
+          description: `With \`send_email\`, the account_created mail carries a password-reset link (sent in the background). Taken username, email or external id: 409. ${ESCALATION}`,
+        },
       },
     )
     .get(
@@ -99,7 +114,12 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
     .get(
       '/:user',
       async ({ params }) => ({ user: toAdminUser(await getUser(ctx.db, parseUuid(params.user, 'user')), await ctx.settings.snapshot()) }),
-      { permission: 'admin:users.read', params: UserParams, response: { 200: t.Object({ user: AdminUser }) }, detail: { summary: 'Get a user' } },
+      {
+        permission: 'admin:users.read',
+        params: UserParams,
+        response: { 200: t.Object({ user: AdminUser }) },
+        detail: { summary: 'Get a user' },
+      },
     )
     .patch(
       '/:user',
@@ -117,7 +137,10 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         params: UserParams,
         body: UpdateBody,
         response: { 200: Empty },
-        detail: { summary: 'Update a user (suspend, freeze, admin flag, role, password…)', description: `Absent fields stay. ${ESCALATION}` },
+        detail: {
+          summary: 'Update a user (suspend, freeze, admin flag, role, password…)',
+          description: `Absent fields stay. ${ESCALATION}`,
+        },
       },
     )
     .delete(
@@ -128,7 +151,14 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         const deleted = await userTransaction(ctx.db, uuid, async (tx) => {
           const u = await deleteAdminUser(tx, caller, uuid, api.deletionGuards)
           const { uuid: id, username, email, name_first, name_last, admin } = u
-          await ctx.activity.admin(tx, actorOf(principal, request), 'user:delete', { uuid: id, username, email, name_first, name_last, admin })
+          await ctx.activity.admin(tx, actorOf(principal, request), 'user:delete', {
+            uuid: id,
+            username,
+            email,
+            name_first,
+            name_last,
+            admin,
+          })
           return u
         })
         await api.deletionGuards.deleted(deleted, ctx.log)
@@ -138,7 +168,11 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         permission: ['admin:users.read', 'admin:users.delete'],
         params: UserParams,
         response: { 200: Empty },
-        detail: { summary: 'Delete a user', description: 'Refused (400) while another plugin objects, e.g. the user still owns servers. A caller without the admin flag cannot delete an administrator.' },
+        detail: {
+          summary: 'Delete a user',
+          description:
+            'Refused (400) while another plugin objects, e.g. the user still owns servers. A caller without the admin flag cannot delete an administrator.',
+        },
       },
     )
 }

@@ -85,13 +85,27 @@ describe('POST /api/client/account/api-keys', () => {
     expect(short.body.errors).toContain('name: length is lower than 3')
     const missing = await t.request('POST', BASE, { cookie, body: { name: 'abc' } })
     expect(missing.status).toBe(400)
-    expect(missing.body.errors).toEqual(['allowed_ips: required', 'user_permissions: required', 'admin_permissions: required', 'server_permissions: required'])
-    const perms = await t.request('POST', BASE, { cookie, body: fullBody({ user_permissions: ['account.infos', 'nope.nope'], server_permissions: ['stats.read'] }) })
+    expect(missing.body.errors).toEqual([
+      'allowed_ips: required',
+      'user_permissions: required',
+      'admin_permissions: required',
+      'server_permissions: required',
+    ])
+    const perms = await t.request('POST', BASE, {
+      cookie,
+      body: fullBody({ user_permissions: ['account.infos', 'nope.nope'], server_permissions: ['stats.read'] }),
+    })
     expect(perms.status).toBe(400)
-    expect(perms.body.errors).toEqual(['user_permissions: invalid permission: nope.nope', 'server_permissions: invalid permission: stats.read'])
+    expect(perms.body.errors).toEqual([
+      'user_permissions: invalid permission: nope.nope',
+      'server_permissions: invalid permission: stats.read',
+    ])
     const ips = await t.request('POST', BASE, { cookie, body: fullBody({ allowed_ips: ['10.0.0.0/8', 'not-an-ip', '10.0.0.0/33'] }) })
     expect(ips.status).toBe(400)
-    expect(ips.body.errors).toEqual(['allowed_ips[1]: not an IP address or CIDR network', 'allowed_ips[2]: not an IP address or CIDR network'])
+    expect(ips.body.errors).toEqual([
+      'allowed_ips[1]: not an IP address or CIDR network',
+      'allowed_ips[2]: not an IP address or CIDR network',
+    ])
     const past = await t.request('POST', BASE, { cookie, body: fullBody({ expires: new Date(Date.now() - 1000).toISOString() }) })
     expect(past.status).toBe(400)
     expect(past.body.errors).toEqual(['expires: time must be in the future'])
@@ -113,7 +127,10 @@ describe('POST /api/client/account/api-keys', () => {
     try {
       await makeApiKey(t, cookie)
       const expiring = await makeApiKey(t, cookie)
-      await t.kernel.database.db.update(userApiKeys).set({ expires: new Date(Date.now() - 1000) }).where(eq(userApiKeys.uuid, expiring.uuid))
+      await t.kernel.database.db
+        .update(userApiKeys)
+        .set({ expires: new Date(Date.now() - 1000) })
+        .where(eq(userApiKeys.uuid, expiring.uuid))
       const res = await t.request('POST', BASE, { cookie, body: fullBody() })
       expect(res.status).toBe(417)
       expect(res.body).toEqual({ errors: ['maximum number of api keys reached'] })
@@ -124,12 +141,22 @@ describe('POST /api/client/account/api-keys', () => {
 
   test('a key can create keys only within its own scope; the activity names the key', async () => {
     const { user, cookie } = await owner()
-    const parent = await makeApiKey(t, cookie, { user_permissions: ['api-keys.create', 'account.infos'], admin_permissions: ['stats.read'] })
-    const within = await t.request('POST', BASE, { token: parent.key, body: fullBody({ user_permissions: ['account.infos'], admin_permissions: ['stats.read'] }) })
+    const parent = await makeApiKey(t, cookie, {
+      user_permissions: ['api-keys.create', 'account.infos'],
+      admin_permissions: ['stats.read'],
+    })
+    const within = await t.request('POST', BASE, {
+      token: parent.key,
+      body: fullBody({ user_permissions: ['account.infos'], admin_permissions: ['stats.read'] }),
+    })
     expect(within.status).toBe(200)
     const activity = await lastActivity(t, user.uuid, 'api-key:create')
     expect(activity).toMatchObject({ api_key_uuid: parent.uuid, impersonator_uuid: null, data: { uuid: within.body.api_key.uuid } })
-    for (const over of [{ user_permissions: ['account.email'] }, { admin_permissions: ['users.read'] }, { server_permissions: ['control.start'] }]) {
+    for (const over of [
+      { user_permissions: ['account.email'] },
+      { admin_permissions: ['users.read'] },
+      { server_permissions: ['control.start'] },
+    ]) {
       const res = await t.request('POST', BASE, { token: parent.key, body: fullBody(over) })
       expect(res.status).toBe(400)
       expect(res.body).toEqual({ errors: ['permissions: more permissions than self'] })
@@ -151,7 +178,10 @@ describe('GET /api/client/account/api-keys', () => {
     const { cookie } = await owner()
     for (const name of ['alpha', 'beta', 'gamma', 'alphabet']) await makeApiKey(t, cookie, { name })
     const expired = await makeApiKey(t, cookie, { name: 'alpha-old' })
-    await t.kernel.database.db.update(userApiKeys).set({ expires: new Date(Date.now() - 1000) }).where(eq(userApiKeys.uuid, expired.uuid))
+    await t.kernel.database.db
+      .update(userApiKeys)
+      .set({ expires: new Date(Date.now() - 1000) })
+      .where(eq(userApiKeys.uuid, expired.uuid))
     const stranger = await owner()
     await makeApiKey(t, stranger.cookie, { name: 'alpha' })
 
@@ -204,7 +234,10 @@ describe('GET /api/client/account/api-keys/identifier/{identifier}', () => {
     expect(res.status).toBe(404)
     expect(res.body).toEqual({ errors: ['api key not found'] })
     const mine = await makeApiKey(t, cookie)
-    await t.kernel.database.db.update(userApiKeys).set({ expires: new Date(Date.now() - 1000) }).where(eq(userApiKeys.uuid, mine.uuid))
+    await t.kernel.database.db
+      .update(userApiKeys)
+      .set({ expires: new Date(Date.now() - 1000) })
+      .where(eq(userApiKeys.uuid, mine.uuid))
     expect((await t.request('GET', `${BASE}/identifier/${mine.key.slice(0, 16)}`, { cookie })).status).toBe(404)
     expect((await t.request('GET', `${BASE}/identifier/c7sp_00000000000`, { cookie })).status).toBe(404)
   })
@@ -229,13 +262,25 @@ describe('GET /api/client/account/api-keys/identifier/{identifier}', () => {
 describe('PATCH /api/client/account/api-keys/{api_key}', () => {
   test('changes the given fields only, logs user:api-key.update and takes effect at once', async () => {
     const { user, cookie } = await owner()
-    const made = await makeApiKey(t, cookie, { name: 'before', user_permissions: ['account.infos'], expires: new Date(Date.now() + 3_600_000).toISOString() })
-    const res = await t.request('PATCH', `${BASE}/${made.uuid}`, { cookie, body: { name: 'after', allowed_ips: ['192.0.2.0/24'], expires: null } })
+    const made = await makeApiKey(t, cookie, {
+      name: 'before',
+      user_permissions: ['account.infos'],
+      expires: new Date(Date.now() + 3_600_000).toISOString(),
+    })
+    const res = await t.request('PATCH', `${BASE}/${made.uuid}`, {
+      cookie,
+      body: { name: 'after', allowed_ips: ['192.0.2.0/24'], expires: null },
+    })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({})
     const row = await keyRow(made.uuid)
     expect(row).toMatchObject({ name: 'after', allowed_ips: ['192.0.2.0/24'], user_permissions: ['account.infos'], expires: null })
-    expect((await lastActivity(t, user.uuid, 'user:api-key.update')).data).toMatchObject({ uuid: made.uuid, name: 'after', allowed_ips: ['192.0.2.0/24'], expires: null })
+    expect((await lastActivity(t, user.uuid, 'user:api-key.update')).data).toMatchObject({
+      uuid: made.uuid,
+      name: 'after',
+      allowed_ips: ['192.0.2.0/24'],
+      expires: null,
+    })
     // The new IP list applies to the very next request.
     expect((await t.request('GET', '/api/client/account', { token: made.key })).status).toBe(403)
     expect((await t.request('GET', '/api/client/account', { token: made.key, ip: '192.0.2.9' })).status).toBe(200)
@@ -253,7 +298,9 @@ describe('PATCH /api/client/account/api-keys/{api_key}', () => {
     const { cookie } = await owner()
     const editor = await makeApiKey(t, cookie, { user_permissions: ['api-keys.update', 'account.infos'] })
     const target = await makeApiKey(t, cookie)
-    expect((await t.request('PATCH', `${BASE}/${target.uuid}`, { token: editor.key, body: { user_permissions: ['account.infos'] } })).status).toBe(200)
+    expect(
+      (await t.request('PATCH', `${BASE}/${target.uuid}`, { token: editor.key, body: { user_permissions: ['account.infos'] } })).status,
+    ).toBe(200)
     const over = await t.request('PATCH', `${BASE}/${target.uuid}`, { token: editor.key, body: { user_permissions: ['account.email'] } })
     expect(over.status).toBe(400)
     expect(over.body).toEqual({ errors: ['permissions: more permissions than self'] })
@@ -305,7 +352,11 @@ describe('DELETE /api/client/account/api-keys/{api_key}', () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual({})
     expect(await keyRow(made.uuid)).toBeUndefined()
-    expect((await lastActivity(t, user.uuid, 'api-key:delete')).data).toEqual({ uuid: made.uuid, identifier: made.key.slice(0, 16), name: 'doomed' })
+    expect((await lastActivity(t, user.uuid, 'api-key:delete')).data).toEqual({
+      uuid: made.uuid,
+      identifier: made.key.slice(0, 16),
+      name: 'doomed',
+    })
     const after = await t.request('GET', '/api/client/account', { token: made.key })
     expect(after.status).toBe(401)
     expect(after.body).toEqual({ errors: ['invalid api key'] })
@@ -354,7 +405,11 @@ describe('POST /api/client/account/api-keys/{api_key}/recreate', () => {
     expect((await t.request('GET', '/api/client/account', { token: res.body.key })).status).toBe(200)
     const row = await keyRow(made.uuid)
     expect(row).toMatchObject({ name: 'rotate', user_permissions: ['account.infos'], key_start: res.body.key.slice(0, 16) })
-    expect((await lastActivity(t, user.uuid, 'api-key:recreate')).data).toEqual({ uuid: made.uuid, identifier: res.body.key.slice(0, 16), name: 'rotate' })
+    expect((await lastActivity(t, user.uuid, 'api-key:recreate')).data).toEqual({
+      uuid: made.uuid,
+      identifier: res.body.key.slice(0, 16),
+      name: 'rotate',
+    })
   })
 
   test('a key cannot recreate a key holding more than itself', async () => {
@@ -376,7 +431,10 @@ describe('POST /api/client/account/api-keys/{api_key}/recreate', () => {
     expect((await t.request('POST', `${BASE}/${theirs.uuid}/recreate`, { cookie })).status).toBe(404)
     expect((await t.request('GET', '/api/client/account', { token: theirs.key })).status).toBe(200)
     const mine = await makeApiKey(t, cookie)
-    await t.kernel.database.db.update(userApiKeys).set({ expires: new Date(Date.now() - 1000) }).where(eq(userApiKeys.uuid, mine.uuid))
+    await t.kernel.database.db
+      .update(userApiKeys)
+      .set({ expires: new Date(Date.now() - 1000) })
+      .where(eq(userApiKeys.uuid, mine.uuid))
     expect((await t.request('POST', `${BASE}/${mine.uuid}/recreate`, { cookie })).status).toBe(404)
     expect((await t.request('POST', `${BASE}/nope/recreate`, { cookie })).status).toBe(400)
   })

@@ -2,7 +2,16 @@ import { Elysia, t } from 'elysia'
 import { PageOf, PaginationQuery, actorOf, pageParams, type PluginContext, type Principal } from 'hatchery'
 import { ApiKey, Empty, Uuid } from './model'
 import type { UsersApi } from './api'
-import { createApiKey, deleteApiKey, findApiKeyByIdentifier, listApiKeys, recreateApiKey, toApiKey, updateApiKey, type KeyCaller } from './service/api-keys'
+import {
+  createApiKey,
+  deleteApiKey,
+  findApiKeyByIdentifier,
+  listApiKeys,
+  recreateApiKey,
+  toApiKey,
+  updateApiKey,
+  type KeyCaller,
+} from './service/api-keys'
 
 const Permissions = t.Array(t.String({ maxLength: 64 }), { maxItems: 500 })
 const KeyFields = {
@@ -17,14 +26,20 @@ const Expires = t.Nullable(t.String({ format: 'date-time', description: 'RFC 333
 /** `/api/client/account/api-keys`: list, create, look up, update, delete, recreate. */
 export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
   const Params = t.Object({ api_key: Uuid })
-  const caller = (principal: Principal, request: Request): KeyCaller => ({ catalog: ctx.permissions, log: ctx.activity, principal, actor: actorOf(principal, request) })
+  const caller = (principal: Principal, request: Request): KeyCaller => ({
+    catalog: ctx.permissions,
+    log: ctx.activity,
+    principal,
+    actor: actorOf(principal, request),
+  })
   return new Elysia({ prefix: '/account/api-keys', tags: ['api keys'] })
     .use(ctx.guard)
-    .get(
-      '',
-      async ({ principal, query }) => ({ api_keys: await listApiKeys(ctx.db, principal.user.uuid, pageParams(query)) }),
-      { permission: 'user:api-keys.read', query: PaginationQuery, response: { 200: t.Object({ api_keys: PageOf(ApiKey) }) }, detail: { summary: 'List API keys (search: name)' } },
-    )
+    .get('', async ({ principal, query }) => ({ api_keys: await listApiKeys(ctx.db, principal.user.uuid, pageParams(query)) }), {
+      permission: 'user:api-keys.read',
+      query: PaginationQuery,
+      response: { 200: t.Object({ api_keys: PageOf(ApiKey) }) },
+      detail: { summary: 'List API keys (search: name)' },
+    })
     .post(
       '',
       async ({ principal, body, request }) => {
@@ -36,12 +51,18 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
         permission: 'user:api-keys.create',
         body: t.Object({ ...KeyFields, expires: t.Optional(Expires) }),
         response: { 200: t.Object({ api_key: ApiKey, key: t.String({ description: 'The full key, shown only here' }) }) },
-        detail: { summary: 'Create an API key', description: 'Limited by `user.max_api_key_count` (417). With API-key authentication, the new key cannot hold permissions the calling key lacks.' },
+        detail: {
+          summary: 'Create an API key',
+          description:
+            'Limited by `user.max_api_key_count` (417). With API-key authentication, the new key cannot hold permissions the calling key lacks.',
+        },
       },
     )
     .get(
       '/identifier/:identifier',
-      async ({ principal, params }) => ({ api_key: toApiKey(await findApiKeyByIdentifier(ctx.db, principal.user.uuid, params.identifier)) }),
+      async ({ principal, params }) => ({
+        api_key: toApiKey(await findApiKeyByIdentifier(ctx.db, principal.user.uuid, params.identifier)),
+      }),
       {
         permission: 'user:api-keys.read',
         params: t.Object({ identifier: t.String({ minLength: 16, maxLength: 16, pattern: '^c7sp_[A-Za-z0-9]{11}$' }) }),
@@ -89,7 +110,10 @@ export function apiKeyRoutes(ctx: PluginContext, api: UsersApi) {
         permission: 'user:api-keys.recreate',
         params: Params,
         response: { 200: t.Object({ key: t.String() }) },
-        detail: { summary: 'Replace an API key secret', description: 'Name, permissions and expiry stay; the old key stops working at once.' },
+        detail: {
+          summary: 'Replace an API key secret',
+          description: 'Name, permissions and expiry stay; the old key stops working at once.',
+        },
       },
     )
 }

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import {
-  cookieOf, expectModel, lastActivity, login, makeUser, relaxRateLimits, testApp, totp, useTestApp, type TestApp,
+  cookieOf,
+  expectModel,
+  lastActivity,
+  login,
+  makeUser,
+  relaxRateLimits,
+  testApp,
+  totp,
+  useTestApp,
+  type TestApp,
 } from 'hatchery/testing'
 import { codeAfter, enableTwoFactor, updateUser } from './test-helpers'
 import { FullUser, ShortUser } from './model'
@@ -36,7 +45,13 @@ describe('POST /api/auth/login', () => {
     expect(res.status).toBe(200)
     expect(res.body.type).toBe('completed')
     expectModel(FullUser, res.body.user)
-    expect(res.body.user).toMatchObject({ uuid: user.uuid, username: user.username, email: user.email, has_password: true, totp_enabled: false })
+    expect(res.body.user).toMatchObject({
+      uuid: user.uuid,
+      username: user.username,
+      email: user.email,
+      has_password: true,
+      totp_enabled: false,
+    })
 
     const setCookie = res.headers.get('set-cookie')!
     const [, value] = /^hatchery_session=([^;]+);/.exec(setCookie)!
@@ -54,14 +69,33 @@ describe('POST /api/auth/login', () => {
     expect(session.key_hash).not.toBe(value.slice(17))
 
     const activity = await lastActivity(t, user.uuid, 'auth:success')
-    expect(activity).toMatchObject({ ip: '203.0.113.9', impersonator_uuid: null, api_key_uuid: null, data: { using: 'password', user_agent: 'hatchery-tests/1.0' } })
+    expect(activity).toMatchObject({
+      ip: '203.0.113.9',
+      impersonator_uuid: null,
+      api_key_uuid: null,
+      data: { using: 'password', user_agent: 'hatchery-tests/1.0' },
+    })
   })
 
   test('the stored user agent is cut to 255 bytes on a character boundary, or `unknown`', async () => {
     const user = await makeUser(t)
     const agent = 'é'.repeat(200)
-    expect((await t.request('POST', '/api/auth/login', { body: { user: user.username, password: user.password }, headers: { 'user-agent': agent } })).status).toBe(200)
-    expect((await t.request('POST', '/api/auth/login', { body: { user: user.username, password: user.password }, headers: { 'user-agent': '' } })).status).toBe(200)
+    expect(
+      (
+        await t.request('POST', '/api/auth/login', {
+          body: { user: user.username, password: user.password },
+          headers: { 'user-agent': agent },
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await t.request('POST', '/api/auth/login', {
+          body: { user: user.username, password: user.password },
+          headers: { 'user-agent': '' },
+        })
+      ).status,
+    ).toBe(200)
     const rows = await t.kernel.database.db.select().from(userSessions).where(eq(userSessions.user_uuid, user.uuid))
     const agents = rows.map((r) => r.user_agent).sort()
     expect(agents).toEqual(['unknown', 'é'.repeat(127)])
@@ -174,7 +208,8 @@ describe('login rate limit (ratelimits.auth_login)', () => {
       limited.request('POST', '/api/auth/login', { body: { user: user.username, password }, ip })
 
     // Bodies that fail validation are not counted.
-    for (let i = 0; i < 4; i++) expect((await limited.request('POST', '/api/auth/login', { body: { user: '' }, ip: '192.0.2.1' })).status).toBe(400)
+    for (let i = 0; i < 4; i++)
+      expect((await limited.request('POST', '/api/auth/login', { body: { user: '' }, ip: '192.0.2.1' })).status).toBe(400)
     expect((await attempt('192.0.2.1')).status).toBe(400)
     expect((await attempt('192.0.2.1')).status).toBe(400)
     expect((await attempt('192.0.2.1', user.password)).status).toBe(200)
@@ -227,7 +262,11 @@ describe('POST /api/auth/login/checkpoint', () => {
     expect(res.status).toBe(200)
     expect(Object.keys(res.body)).toEqual(['user'])
     expectModel(FullUser, res.body.user)
-    expect(res.body.user).toMatchObject({ uuid: user.uuid, totp_enabled: true, totp_last_used: new Date(next.step).toISOString().replace('.000Z', 'Z') })
+    expect(res.body.user).toMatchObject({
+      uuid: user.uuid,
+      totp_enabled: true,
+      totp_last_used: new Date(next.step).toISOString().replace('.000Z', 'Z'),
+    })
     const cookie = cookieOf(res)
     expect((await t.request('GET', '/api/client/account', { cookie })).body.user.uuid).toBe(user.uuid)
     const activity = await lastActivity(t, user.uuid, 'auth:success')
@@ -238,7 +277,9 @@ describe('POST /api/auth/login/checkpoint', () => {
     const { user, secret, usedStep } = await twoFactorUser()
     const token = await checkpointToken(user)
     const first = codeAfter(secret, usedStep)
-    expect((await t.request('POST', '/api/auth/login/checkpoint', { body: { code: await first.code, confirmation_token: token } })).status).toBe(200)
+    expect(
+      (await t.request('POST', '/api/auth/login/checkpoint', { body: { code: await first.code, confirmation_token: token } })).status,
+    ).toBe(200)
     const again = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '000000', confirmation_token: token } })
     expect(again.status).toBe(400)
     expect(again.body).toEqual({ errors: ['invalid confirmation token'] })
@@ -248,13 +289,19 @@ describe('POST /api/auth/login/checkpoint', () => {
     const { user, secret, usedStep } = await twoFactorUser()
     const next = codeAfter(secret, usedStep)
     const code = await next.code
-    expect((await t.request('POST', '/api/auth/login/checkpoint', { body: { code, confirmation_token: await checkpointToken(user) } })).status).toBe(200)
-    const replay = await t.request('POST', '/api/auth/login/checkpoint', { body: { code, confirmation_token: await checkpointToken(user) } })
+    expect(
+      (await t.request('POST', '/api/auth/login/checkpoint', { body: { code, confirmation_token: await checkpointToken(user) } })).status,
+    ).toBe(200)
+    const replay = await t.request('POST', '/api/auth/login/checkpoint', {
+      body: { code, confirmation_token: await checkpointToken(user) },
+    })
     expect(replay.status).toBe(400)
     expect(replay.body).toEqual({ errors: ['this code has already been used'] })
     // The code used to enable two-factor is spent as well.
     const enableCode = await totp(secret, usedStep + 1000)
-    const old = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: enableCode, confirmation_token: await checkpointToken(user) } })
+    const old = await t.request('POST', '/api/auth/login/checkpoint', {
+      body: { code: enableCode, confirmation_token: await checkpointToken(user) },
+    })
     expect(old.status).toBe(400)
   })
 
@@ -262,22 +309,30 @@ describe('POST /api/auth/login/checkpoint', () => {
     const { user, secret, usedStep } = await twoFactorUser()
     const [a, b] = [await checkpointToken(user), await checkpointToken(user)]
     const code = await codeAfter(secret, usedStep).code
-    const results = await Promise.all([a, b].map((token) => t.request('POST', '/api/auth/login/checkpoint', { body: { code, confirmation_token: token } })))
+    const results = await Promise.all(
+      [a, b].map((token) => t.request('POST', '/api/auth/login/checkpoint', { body: { code, confirmation_token: token } })),
+    )
     expect(results.map((r) => r.status).sort()).toEqual([200, 400])
     expect(results.find((r) => r.status === 400)!.body).toEqual({ errors: ['this code has already been used'] })
   })
 
   test('a recovery code works once', async () => {
     const { user, recoveryCodes } = await twoFactorUser()
-    const res = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: recoveryCodes[3], confirmation_token: await checkpointToken(user) } })
+    const res = await t.request('POST', '/api/auth/login/checkpoint', {
+      body: { code: recoveryCodes[3], confirmation_token: await checkpointToken(user) },
+    })
     expect(res.status).toBe(200)
     expect(res.body.user.uuid).toBe(user.uuid)
     expect(res.headers.get('set-cookie')).toStartWith('hatchery_session=')
     expect((await lastActivity(t, user.uuid, 'auth:success')).data).toMatchObject({ using: 'recovery-code' })
-    const again = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: recoveryCodes[3], confirmation_token: await checkpointToken(user) } })
+    const again = await t.request('POST', '/api/auth/login/checkpoint', {
+      body: { code: recoveryCodes[3], confirmation_token: await checkpointToken(user) },
+    })
     expect(again.status).toBe(400)
     expect(again.body).toEqual({ errors: ['invalid recovery code'] })
-    const other = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: recoveryCodes[4], confirmation_token: await checkpointToken(user) } })
+    const other = await t.request('POST', '/api/auth/login/checkpoint', {
+      body: { code: recoveryCodes[4], confirmation_token: await checkpointToken(user) },
+    })
     expect(other.status).toBe(200)
   })
 
@@ -290,11 +345,19 @@ describe('POST /api/auth/login/checkpoint', () => {
     const badLength = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '12345678', confirmation_token: token } })
     expect(badLength.status).toBe(400)
     expect(badLength.body).toEqual({ errors: ['invalid confirmation code'] })
-    expect((await t.request('POST', '/api/auth/login/checkpoint', { body: { code: await codeAfter(secret, usedStep).code, confirmation_token: token } })).status).toBe(200)
+    expect(
+      (
+        await t.request('POST', '/api/auth/login/checkpoint', {
+          body: { code: await codeAfter(secret, usedStep).code, confirmation_token: token },
+        })
+      ).status,
+    ).toBe(200)
 
     const burnt = await checkpointToken(user)
     for (let i = 0; i < 5; i++) {
-      expect((await t.request('POST', '/api/auth/login/checkpoint', { body: { code: 'AAAAAAAAAA', confirmation_token: burnt } })).body).toEqual({ errors: ['invalid recovery code'] })
+      expect(
+        (await t.request('POST', '/api/auth/login/checkpoint', { body: { code: 'AAAAAAAAAA', confirmation_token: burnt } })).body,
+      ).toEqual({ errors: ['invalid recovery code'] })
     }
     const after = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '111111', confirmation_token: burnt } })
     expect(after.status).toBe(400)
@@ -304,11 +367,16 @@ describe('POST /api/auth/login/checkpoint', () => {
   test('an expired or unknown token → 400 invalid confirmation token', async () => {
     const { user, recoveryCodes } = await twoFactorUser()
     const token = await checkpointToken(user)
-    await t.kernel.database.db.update(userLoginCheckpoints).set({ expires: sql`now() - interval '1 second'` }).where(eq(userLoginCheckpoints.user_uuid, user.uuid))
+    await t.kernel.database.db
+      .update(userLoginCheckpoints)
+      .set({ expires: sql`now() - interval '1 second'` })
+      .where(eq(userLoginCheckpoints.user_uuid, user.uuid))
     const expired = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: recoveryCodes[0], confirmation_token: token } })
     expect(expired.status).toBe(400)
     expect(expired.body).toEqual({ errors: ['invalid confirmation token'] })
-    const unknown = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: recoveryCodes[0], confirmation_token: 'x'.repeat(64) } })
+    const unknown = await t.request('POST', '/api/auth/login/checkpoint', {
+      body: { code: recoveryCodes[0], confirmation_token: 'x'.repeat(64) },
+    })
     expect(unknown.status).toBe(400)
     expect(unknown.body).toEqual({ errors: ['invalid confirmation token'] })
   })
@@ -339,14 +407,33 @@ describe('POST /api/auth/login/checkpoint', () => {
     try {
       // Unknown tokens are refused before the limit counts.
       for (let i = 0; i < 3; i++) {
-        expect((await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '000000', confirmation_token: 'nope' }, ip: '192.0.2.50' })).status).toBe(400)
+        expect(
+          (
+            await t.request('POST', '/api/auth/login/checkpoint', {
+              body: { code: '000000', confirmation_token: 'nope' },
+              ip: '192.0.2.50',
+            })
+          ).status,
+        ).toBe(400)
       }
-      expect((await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '000000', confirmation_token: token }, ip: '192.0.2.50' })).status).toBe(400)
-      expect((await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '000000', confirmation_token: token }, ip: '192.0.2.50' })).status).toBe(400)
-      const limited = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '000000', confirmation_token: token }, ip: '192.0.2.50' })
+      expect(
+        (await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '000000', confirmation_token: token }, ip: '192.0.2.50' }))
+          .status,
+      ).toBe(400)
+      expect(
+        (await t.request('POST', '/api/auth/login/checkpoint', { body: { code: '000000', confirmation_token: token }, ip: '192.0.2.50' }))
+          .status,
+      ).toBe(400)
+      const limited = await t.request('POST', '/api/auth/login/checkpoint', {
+        body: { code: '000000', confirmation_token: token },
+        ip: '192.0.2.50',
+      })
       expect(limited.status).toBe(429)
       expect(limited.headers.get('retry-after')).toMatch(/^\d+$/)
-      const elsewhere = await t.request('POST', '/api/auth/login/checkpoint', { body: { code: await codeAfter(secret, usedStep).code, confirmation_token: token }, ip: '192.0.2.51' })
+      const elsewhere = await t.request('POST', '/api/auth/login/checkpoint', {
+        body: { code: await codeAfter(secret, usedStep).code, confirmation_token: token },
+        ip: '192.0.2.51',
+      })
       expect(elsewhere.status).toBe(200)
     } finally {
       await relaxRateLimits(t)

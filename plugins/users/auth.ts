@@ -23,7 +23,12 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
   const { credentials } = api
 
   async function startSession(request: Request, userUuid: string, using: string, set: { headers: Record<string, unknown> }) {
-    const cookie = await openSession(ctx.db, credentials, ctx.activity, { userUuid, ip: requestMeta(request).ip, userAgent: userAgentOf(request), using })
+    const cookie = await openSession(ctx.db, credentials, ctx.activity, {
+      userUuid,
+      ip: requestMeta(request).ip,
+      userAgent: userAgentOf(request),
+      using,
+    })
     set.headers['set-cookie'] = sessionCookie(await ctx.settings.snapshot(), cookie)
   }
 
@@ -41,7 +46,10 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
         if (found.user.totp_enabled) {
           const token = await userTransaction(ctx.db, found.user.uuid, async (tx) => {
             const token = await createCheckpoint(tx, ctx.secrets, found.user.uuid)
-            await ctx.activity.user(tx, anonymousActor(found.user.uuid, ip), 'auth:checkpoint', { using: 'password', user_agent: userAgentOf(request) })
+            await ctx.activity.user(tx, anonymousActor(found.user.uuid, ip), 'auth:checkpoint', {
+              using: 'password',
+              user_agent: userAgentOf(request),
+            })
             return token
           })
           return { type: 'two_factor_required' as const, user: toShortUser(found.user, settings), token }
@@ -56,7 +64,11 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
           captcha: Captcha,
         }),
         response: { 200: LoginResponse },
-        detail: { summary: 'Log in with a password', description: 'Rate limited by `ratelimits.auth_login` per client IP. A user with two-factor enabled gets a single-use checkpoint token (5 minutes) instead of a session.' },
+        detail: {
+          summary: 'Log in with a password',
+          description:
+            'Rate limited by `ratelimits.auth_login` per client IP. A user with two-factor enabled gets a single-use checkpoint token (5 minutes) instead of a session.',
+        },
       },
     )
     .post(
@@ -117,7 +129,11 @@ export function authRoutes(ctx: PluginContext, api: UsersApi) {
           confirmation_token: t.String({ minLength: 1, maxLength: 512 }),
         }),
         response: { 200: t.Object({ user: FullUser }) },
-        detail: { summary: 'Finish a two-factor login', description: 'The checkpoint token is single-use and expires after 5 minutes or 5 wrong codes. TOTP codes cannot be replayed; each recovery code works once.' },
+        detail: {
+          summary: 'Finish a two-factor login',
+          description:
+            'The checkpoint token is single-use and expires after 5 minutes or 5 wrong codes. TOTP codes cannot be replayed; each recovery code works once.',
+        },
       },
     )
 }

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  lastActivity, login, makeApiKey, makeUser, relaxRateLimits, testApp, useTestApp, type RequestOptions, type TestApp, type TestUser,
+  lastActivity,
+  login,
+  makeApiKey,
+  makeUser,
+  relaxRateLimits,
+  testApp,
+  useTestApp,
+  type RequestOptions,
+  type TestApp,
+  type TestUser,
 } from 'hatchery/testing'
 import { enableTwoFactor, updateUser, usersApi } from './test-helpers'
 import { roles, userApiKeys, userSessions, users } from './tables'
@@ -22,7 +31,10 @@ async function session(overrides = {}) {
 }
 
 async function role(values: Partial<typeof roles.$inferInsert>) {
-  const [row] = await t.kernel.database.db.insert(roles).values({ name: `role-${crypto.randomUUID()}`, ...values }).returning()
+  const [row] = await t.kernel.database.db
+    .insert(roles)
+    .values({ name: `role-${crypto.randomUUID()}`, ...values })
+    .returning()
   return row
 }
 
@@ -57,7 +69,10 @@ describe('session cookies', () => {
     const { user, cookie } = await session()
     expect((await t.request('GET', ACCOUNT, { cookie })).status).toBe(200)
     await usersApi(t).credentials.flush()
-    await t.kernel.database.db.update(userSessions).set({ last_used: new Date(Date.now() - 120_000) }).where(eq(userSessions.user_uuid, user.uuid))
+    await t.kernel.database.db
+      .update(userSessions)
+      .set({ last_used: new Date(Date.now() - 120_000) })
+      .where(eq(userSessions.user_uuid, user.uuid))
     usersApi(t).credentials.invalidate()
     await t.kernel.settings.update({ 'app.session_duration_seconds': 60 })
     try {
@@ -120,7 +135,14 @@ describe('API keys', () => {
     const { cookie } = await session()
     const { key, uuid } = await makeApiKey(t, cookie, { expires: new Date(Date.now() + 1500).toISOString() })
     expect((await t.request('GET', ACCOUNT, { token: key })).status).toBe(200)
-    await Bun.sleep(Math.max(0, Date.parse((await t.kernel.database.db.select().from(userApiKeys).where(eq(userApiKeys.uuid, uuid)))[0].expires!.toISOString()) - Date.now() + 50))
+    await Bun.sleep(
+      Math.max(
+        0,
+        Date.parse((await t.kernel.database.db.select().from(userApiKeys).where(eq(userApiKeys.uuid, uuid)))[0].expires!.toISOString()) -
+          Date.now() +
+          50,
+      ),
+    )
     const res = await t.request('GET', ACCOUNT, { token: key })
     expect(res.status).toBe(401)
     expect(res.body).toEqual({ errors: ['invalid api key'] })
@@ -192,12 +214,20 @@ describe('required two-factor', () => {
     try {
       const routes = guardedRoutes(t)
       const exempt = routes.filter((r) => r.exempt.has('two-factor')).map((r) => `${r.method} ${r.path}`)
-      for (const e of ['GET /api/client/account', 'POST /api/client/account/logout', 'GET /api/client/account/two-factor', 'POST /api/client/account/two-factor', 'DELETE /api/client/account/two-factor']) {
+      for (const e of [
+        'GET /api/client/account',
+        'POST /api/client/account/logout',
+        'GET /api/client/account/two-factor',
+        'POST /api/client/account/two-factor',
+        'DELETE /api/client/account/two-factor',
+      ]) {
         expect(exempt).toContain(e)
       }
       for (const r of routes.filter((r) => !r.exempt.has('two-factor'))) {
         const res = await t.request(r.method, r.concrete, { cookie, body: r.method === 'GET' ? undefined : {} })
-        expect(`${r.method} ${r.path} ${res.status} ${res.text}`).toBe(`${r.method} ${r.path} 403 {"errors":["two-factor authentication required"]}`)
+        expect(`${r.method} ${r.path} ${res.status} ${res.text}`).toBe(
+          `${r.method} ${r.path} 403 {"errors":["two-factor authentication required"]}`,
+        )
       }
       const account = await t.request('GET', ACCOUNT, { cookie })
       expect(account.status).toBe(200)
@@ -276,13 +306,17 @@ describe('impersonation (Calagopus-User)', () => {
   })
 
   test('a role-based impersonator may not act as an admin or as a user with more permissions', async () => {
-    const staff = await session({ role_uuid: (await role({ admin_permissions: ['users.impersonate', 'users.read'], server_permissions: ['control.start'] })).uuid })
+    const staff = await session({
+      role_uuid: (await role({ admin_permissions: ['users.impersonate', 'users.read'], server_permissions: ['control.start'] })).uuid,
+    })
     const lesser = await makeUser(t, { role_uuid: (await role({ admin_permissions: ['users.read'] })).uuid })
     const greater = await makeUser(t, { role_uuid: (await role({ server_permissions: ['control.start', 'control.stop'] })).uuid })
     const ok = await t.request('GET', ACCOUNT, { cookie: staff.cookie, headers: asUser(lesser.uuid) })
     expect(ok.status).toBe(200)
     expect(ok.body.user.uuid).toBe(lesser.uuid)
-    expect((await t.request('GET', ACCOUNT, { cookie: staff.cookie, headers: asUser(target.user.uuid) })).body.user.uuid).toBe(target.user.uuid)
+    expect((await t.request('GET', ACCOUNT, { cookie: staff.cookie, headers: asUser(target.user.uuid) })).body.user.uuid).toBe(
+      target.user.uuid,
+    )
     for (const uuid of [admin.user.uuid, greater.uuid]) {
       const res = await t.request('GET', ACCOUNT, { cookie: staff.cookie, headers: asUser(uuid) })
       expect(res.status).toBe(403)
@@ -295,16 +329,28 @@ describe('impersonation (Calagopus-User)', () => {
     const ignored = await t.request('GET', ACCOUNT, { token: plainKey.key, headers: asUser(target.user.uuid) })
     expect(ignored.body.user.uuid).toBe(admin.user.uuid)
 
-    const key = await makeApiKey(t, admin.cookie, { admin_permissions: ['users.impersonate'], user_permissions: ['api-keys.read', 'api-keys.update'] })
+    const key = await makeApiKey(t, admin.cookie, {
+      admin_permissions: ['users.impersonate'],
+      user_permissions: ['api-keys.read', 'api-keys.update'],
+    })
     const acting = await t.request('GET', ACCOUNT, { token: key.key, headers: asUser(target.user.uuid) })
     expect(acting.body.user.uuid).toBe(target.user.uuid)
     const list = await t.request('GET', '/api/client/account/api-keys', { token: key.key, headers: asUser(target.user.uuid) })
     expect(list.status).toBe(200)
     const madeByAdmin = list.body.api_keys.data.find((k: any) => k.name === 'made-by-admin')
     expect(madeByAdmin).toBeDefined()
-    const rename = await t.request('PATCH', `/api/client/account/api-keys/${madeByAdmin.uuid}`, { token: key.key, headers: asUser(target.user.uuid), ip: '192.0.2.98', body: { name: 'renamed-by-key' } })
+    const rename = await t.request('PATCH', `/api/client/account/api-keys/${madeByAdmin.uuid}`, {
+      token: key.key,
+      headers: asUser(target.user.uuid),
+      ip: '192.0.2.98',
+      body: { name: 'renamed-by-key' },
+    })
     expect(rename.status).toBe(200)
-    expect(await lastActivity(t, target.user.uuid, 'user:api-key.update')).toMatchObject({ impersonator_uuid: admin.user.uuid, api_key_uuid: key.uuid, ip: '192.0.2.98' })
+    expect(await lastActivity(t, target.user.uuid, 'user:api-key.update')).toMatchObject({
+      impersonator_uuid: admin.user.uuid,
+      api_key_uuid: key.uuid,
+      ip: '192.0.2.98',
+    })
     // Deliberately unlike the reference: the key does not hold api-keys.create, so neither does the impersonation.
     const create = await t.request('POST', '/api/client/account/api-keys', {
       token: key.key,

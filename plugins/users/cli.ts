@@ -14,7 +14,8 @@ async function userByLogin(ctx: PluginContext, login: string) {
 }
 
 /** An admin activity entry of the CLI: nobody logged in, `source: 'cli'`. */
-const cliAudit = (ctx: PluginContext, tx: Tx, event: string, data: Record<string, unknown>) => ctx.activity.admin(tx, SYSTEM_ACTOR, event, { ...data, source: 'cli' })
+const cliAudit = (ctx: PluginContext, tx: Tx, event: string, data: Record<string, unknown>) =>
+  ctx.activity.admin(tx, SYSTEM_ACTOR, event, { ...data, source: 'cli' })
 
 /** `panel users …` commands; they work while the server runs, on both databases. */
 export function usersCli(): Record<string, CliCommand> {
@@ -51,7 +52,10 @@ export function usersCli(): Record<string, CliCommand> {
     },
     'users reset-password': {
       description: "Set a user's password; their sessions, reset links and pending two-factor logins end",
-      options: { user: { type: 'string', required: true, description: 'Username or email' }, password: { type: 'string', required: true, schema: Password } },
+      options: {
+        user: { type: 'string', required: true, description: 'Username or email' },
+        password: { type: 'string', required: true, schema: Password },
+      },
       async run(ctx, { options }, io) {
         const { user } = await userByLogin(ctx, options.user as string)
         await userTransaction(ctx.db, user.uuid, async (tx) => {
@@ -76,4 +80,3 @@ export function usersCli(): Record<string, CliCommand> {
     },
   }
 }
-

@@ -75,8 +75,16 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
   },
   cli: usersCli(),
   jobs: {
-    'purge-checkpoints': { schedule: { everySeconds: 600 }, description: 'Delete expired two-factor checkpoint tokens', run: (ctx) => purgeCheckpoints(ctx.db) },
-    'purge-password-resets': { schedule: { everySeconds: 1800 }, description: 'Delete expired password reset tokens', run: (ctx) => purgePasswordResets(ctx.db) },
+    'purge-checkpoints': {
+      schedule: { everySeconds: 600 },
+      description: 'Delete expired two-factor checkpoint tokens',
+      run: (ctx) => purgeCheckpoints(ctx.db),
+    },
+    'purge-password-resets': {
+      schedule: { everySeconds: 1800 },
+      description: 'Delete expired password reset tokens',
+      run: (ctx) => purgePasswordResets(ctx.db),
+    },
     'purge-sessions': {
       schedule: { everySeconds: 300 },
       description: 'Delete sessions idle longer than app.session_duration_seconds',
@@ -87,8 +95,16 @@ const plugin: PluginDescriptor<UsersApi> = definePlugin<UsersApi>({
       description: 'Delete security keys left pending past webauthn.registration_timeout_seconds and expired login challenges',
       run: async (ctx) => purgeSecurityKeyChallenges(ctx.db, await ctx.settings.get('webauthn.registration_timeout_seconds')),
     },
-    'purge-api-keys': { schedule: { everySeconds: 1800 }, description: 'Delete expired API keys', run: async (ctx) => void (await purgeExpiredApiKeys(ctx.db)) },
-    'activity-retention': { schedule: '*/30 * * * *', description: 'Delete user and admin activity past activity.*_retention_{days,count}, in batches', run: async (ctx) => void (await enforceActivityRetention(ctx.db, await ctx.settings.snapshot())) },
+    'purge-api-keys': {
+      schedule: { everySeconds: 1800 },
+      description: 'Delete expired API keys',
+      run: async (ctx) => void (await purgeExpiredApiKeys(ctx.db)),
+    },
+    'activity-retention': {
+      schedule: '*/30 * * * *',
+      description: 'Delete user and admin activity past activity.*_retention_{days,count}, in batches',
+      run: async (ctx) => void (await enforceActivityRetention(ctx.db, await ctx.settings.snapshot())),
+    },
   },
   async onShutdown(ctx) {
     await ctx.api(plugin).credentials.stop()
@@ -102,12 +118,33 @@ export { DeletionGuards } from './service/deletion-guards'
 export type { UserDeletionGuard } from './service/deletion-guards'
 export { LANGUAGES, isLanguage } from './languages'
 export * as model from './model'
-export { USER_CHANGED, countUsers, lockUser, userTransaction, findUser, getUser, toFullUser, toAdminUser, toShortUser, toPrincipalUser, requiresTwoFactor, avatarUrl } from './service/users'
+export {
+  USER_CHANGED,
+  countUsers,
+  lockUser,
+  userTransaction,
+  findUser,
+  getUser,
+  toFullUser,
+  toAdminUser,
+  toShortUser,
+  toPrincipalUser,
+  requiresTwoFactor,
+  avatarUrl,
+} from './service/users'
 export type { UserRow, RoleRow, UserWithRole, NewUser } from './service/users'
 export { listUserActivity, listAdminActivity } from './service/activity'
 export { enforceActivityRetention, RETENTION_BATCH } from './service/retention'
 export { verifyPassword, hashPassword } from './service/passwords'
-export { createPasswordReset, consumePasswordReset, hasRecentPasswordReset, resetLink, userMailContext, mailPasswordLink, RESET_TOKEN_SECONDS } from './service/resets'
+export {
+  createPasswordReset,
+  consumePasswordReset,
+  hasRecentPasswordReset,
+  resetLink,
+  userMailContext,
+  mailPasswordLink,
+  RESET_TOKEN_SECONDS,
+} from './service/resets'
 export type { PasswordLinkOptions } from './service/resets'
 // Sign-in flows of other plugins (OAuth) create users, sessions and checkpoints exactly as password login does.
 export { createUser, findByLogin } from './service/users'

@@ -121,7 +121,14 @@ export const CreationOptions = t.Object({
     pubKeyCredParams: t.Array(t.Object({ alg: t.Number(), type: t.Literal('public-key') })),
     timeout: t.Optional(t.Number()),
     excludeCredentials: t.Optional(t.Array(CredentialDescriptor)),
-    authenticatorSelection: t.Optional(t.Object({ authenticatorAttachment: t.Optional(t.String()), requireResidentKey: t.Optional(t.Boolean()), residentKey: t.Optional(t.String()), userVerification: t.Optional(t.String()) })),
+    authenticatorSelection: t.Optional(
+      t.Object({
+        authenticatorAttachment: t.Optional(t.String()),
+        requireResidentKey: t.Optional(t.Boolean()),
+        residentKey: t.Optional(t.String()),
+        userVerification: t.Optional(t.String()),
+      }),
+    ),
     hints: t.Optional(t.Array(t.String())),
     attestation: t.Optional(t.String()),
     extensions: Extensions,
@@ -134,7 +141,9 @@ export const RequestOptions = t.Object({
     challenge: t.String(),
     timeout: t.Optional(t.Number()),
     rpId: t.Optional(t.String()),
-    allowCredentials: t.Array(CredentialDescriptor, { description: 'Empty for a discoverable login, and for a user without keys (or none at all): then ask for the password' }),
+    allowCredentials: t.Array(CredentialDescriptor, {
+      description: 'Empty for a discoverable login, and for a user without keys (or none at all): then ask for the password',
+    }),
     userVerification: t.Optional(t.String()),
     hints: t.Optional(t.Array(t.String())),
     extensions: Extensions,

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import {
-  activitiesOf, adminCaller, lastActivity, login, makeUser, relaxRateLimits, startSmtpSink, useTestApp, type CapturedMail, type SmtpSink,
+  activitiesOf,
+  adminCaller,
+  lastActivity,
+  login,
+  makeUser,
+  relaxRateLimits,
+  startSmtpSink,
+  useTestApp,
+  type CapturedMail,
+  type SmtpSink,
   type TestUser,
 } from 'hatchery/testing'
 import usersPlugin from '.'
@@ -28,8 +37,13 @@ afterAll(() => sink?.close())
 const db = () => t.kernel.database.db
 const resetsOf = (user: { uuid: string }) => db().select().from(userPasswordResets).where(eq(userPasswordResets.user_uuid, user.uuid))
 const forgot = (email: string, opts: { ip?: string; captcha?: string } = {}) =>
-  t.request('POST', '/api/auth/password/forgot', { body: { email, ...(opts.captcha ? { captcha: opts.captcha } : {}) }, ip: opts.ip, headers: { 'user-agent': 'forgetful/1.0' } })
-const reset = (token: string, new_password: string, ip?: string) => t.request('POST', '/api/auth/password/reset', { body: { token, new_password }, ip })
+  t.request('POST', '/api/auth/password/forgot', {
+    body: { email, ...(opts.captcha ? { captcha: opts.captcha } : {}) },
+    ip: opts.ip,
+    headers: { 'user-agent': 'forgetful/1.0' },
+  })
+const reset = (token: string, new_password: string, ip?: string) =>
+  t.request('POST', '/api/auth/password/reset', { body: { token, new_password }, ip })
 
 /** The next captured mail addressed to `email` (others are skipped). */
 async function mailTo(email: string): Promise<CapturedMail> {
@@ -88,7 +102,10 @@ describe('POST /api/auth/password/forgot', () => {
     expect(sink.messages.length).toBe(before)
     expect((await activitiesOf(t, user.uuid)).filter((a) => a.event === 'email:password-reset')).toHaveLength(1)
     // Once the last token is older than 20 minutes, a new one is made.
-    await db().update(userPasswordResets).set({ created: sql`now() - interval '21 minutes'` }).where(eq(userPasswordResets.user_uuid, user.uuid))
+    await db()
+      .update(userPasswordResets)
+      .set({ created: sql`now() - interval '21 minutes'` })
+      .where(eq(userPasswordResets.user_uuid, user.uuid))
     await forgot(user.email)
     await mailTo(user.email)
     expect(await resetsOf(user)).toHaveLength(2)
@@ -148,7 +165,9 @@ describe('POST /api/auth/password/reset', () => {
     const { user, token } = await userWithToken()
     const cookie = await login(t, user)
     const other = await createPasswordReset(db(), t.kernel.secrets, user.uuid)
-    await db().insert(userLoginCheckpoints).values({ token_hash: 'x'.repeat(64), user_uuid: user.uuid, expires: new Date(Date.now() + 60_000) })
+    await db()
+      .insert(userLoginCheckpoints)
+      .values({ token_hash: 'x'.repeat(64), user_uuid: user.uuid, expires: new Date(Date.now() + 60_000) })
     const res = await reset(token, 'a-brand-new-password', '198.51.100.8')
     expect(res.status).toBe(200)
     expect(res.body).toEqual({})
@@ -167,7 +186,10 @@ describe('POST /api/auth/password/reset', () => {
 
   test('an expired token (over 20 minutes) → 400', async () => {
     const { user, token } = await userWithToken()
-    await db().update(userPasswordResets).set({ created: sql`now() - interval '20 minutes 5 seconds'` }).where(eq(userPasswordResets.user_uuid, user.uuid))
+    await db()
+      .update(userPasswordResets)
+      .set({ created: sql`now() - interval '20 minutes 5 seconds'` })
+      .where(eq(userPasswordResets.user_uuid, user.uuid))
     const res = await reset(token, 'a-brand-new-password')
     expect(res.status).toBe(400)
     expect(res.body.errors).toEqual(['invalid or expired token'])
@@ -226,7 +248,10 @@ describe('job purge-password-resets', () => {
     const { user } = { user: await makeUser(t) }
     await createPasswordReset(db(), t.kernel.secrets, user.uuid)
     const old = await createPasswordReset(db(), t.kernel.secrets, user.uuid)
-    await db().update(userPasswordResets).set({ created: sql`now() - interval '30 minutes'` }).where(eq(userPasswordResets.token_start, old.slice(0, 16)))
+    await db()
+      .update(userPasswordResets)
+      .set({ created: sql`now() - interval '30 minutes'` })
+      .where(eq(userPasswordResets.token_start, old.slice(0, 16)))
     await usersPlugin.jobs!['purge-password-resets'].run(t.kernel.contexts.get('users')!)
     const rows = await resetsOf(user)
     expect(rows).toHaveLength(1)
@@ -257,7 +282,11 @@ describe('a reset link stops working once the password changes, whoever changes 
     const { user, token } = await userWithLink()
     const ctx = t.kernel.contexts.get('users')!
     const io = { result: () => {}, log: ctx.log, json: true }
-    await usersPlugin.cli!['users reset-password'].run(ctx, { options: { user: user.username, password: 'set-by-the-cli' }, positionals: [] }, io)
+    await usersPlugin.cli!['users reset-password'].run(
+      ctx,
+      { options: { user: user.username, password: 'set-by-the-cli' }, positionals: [] },
+      io,
+    )
     expect(await resetsOf(user)).toHaveLength(0)
     const late = await reset(token, 'chosen-by-the-link')
     expect(late.status).toBe(400)

@@ -70,7 +70,8 @@ export function recoveryRoutes(ctx: PluginContext, api: UsersApi, mailer: MailAp
         response: { 200: Empty },
         detail: {
           summary: 'Set a new password with a reset token',
-          description: 'The token works once, for 20 minutes. Rate limited by `ratelimits.auth_password_reset` per client IP. Ends every session of the user.',
+          description:
+            'The token works once, for 20 minutes. Rate limited by `ratelimits.auth_password_reset` per client IP. Ends every session of the user.',
         },
       },
     )

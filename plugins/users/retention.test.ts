@@ -17,7 +17,10 @@ beforeEach(async () => {
   await q(sql`delete from user_activities`)
   await q(sql`delete from admin_activities`)
   await t.kernel.settings.reset([
-    'activity.user_log_retention_days', 'activity.user_log_retention_count', 'activity.admin_log_retention_days', 'activity.admin_log_retention_count',
+    'activity.user_log_retention_days',
+    'activity.user_log_retention_count',
+    'activity.admin_log_retention_days',
+    'activity.admin_log_retention_count',
   ])
 })
 
@@ -43,7 +46,8 @@ async function expectCountsExact() {
   expect(adminDiff).toEqual([])
 }
 
-const userCount = async (user: string) => (await q<{ n: number }>(sql`select count(*)::int n from user_activities where user_uuid = ${user}`))[0].n
+const userCount = async (user: string) =>
+  (await q<{ n: number }>(sql`select count(*)::int n from user_activities where user_uuid = ${user}`))[0].n
 const adminCount = async () => (await q<{ n: number }>(sql`select count(*)::int n from admin_activities`))[0].n
 
 describe('job users:activity-retention', () => {
@@ -72,12 +76,20 @@ describe('job users:activity-retention', () => {
     await userRows(bob.uuid, 3, 0)
     await adminRows(alice.uuid, 4, 0)
     await adminRows(bob.uuid, 4, 0)
-    const newestAlice = await q<{ id: number }>(sql`select id from user_activities where user_uuid = ${alice.uuid} order by created desc, id desc limit 4`)
+    const newestAlice = await q<{ id: number }>(
+      sql`select id from user_activities where user_uuid = ${alice.uuid} order by created desc, id desc limit 4`,
+    )
     const newestAdmin = await q<{ id: number }>(sql`select id from admin_activities order by created desc, id desc limit 5`)
     await runJob(t, 'users:activity-retention')
-    expect((await q<{ id: number }>(sql`select id from user_activities where user_uuid = ${alice.uuid} order by created desc, id desc`)).map((r) => r.id)).toEqual(newestAlice.map((r) => r.id))
+    expect(
+      (await q<{ id: number }>(sql`select id from user_activities where user_uuid = ${alice.uuid} order by created desc, id desc`)).map(
+        (r) => r.id,
+      ),
+    ).toEqual(newestAlice.map((r) => r.id))
     expect(await userCount(bob.uuid)).toBe(3)
-    expect((await q<{ id: number }>(sql`select id from admin_activities order by created desc, id desc`)).map((r) => r.id)).toEqual(newestAdmin.map((r) => r.id))
+    expect((await q<{ id: number }>(sql`select id from admin_activities order by created desc, id desc`)).map((r) => r.id)).toEqual(
+      newestAdmin.map((r) => r.id),
+    )
     await expectCountsExact()
   })
 

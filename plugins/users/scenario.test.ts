@@ -12,7 +12,22 @@ describe('an administrator from first boot to a revoked API key', () => {
   test('CLI → login → 2FA → logout → checkpoint → narrowed key → revoke', async () => {
     // 1. The first administrator comes from the CLI.
     const out: Output = { stdout: [], stderr: [] }
-    const argv = ['users', 'create', '--username', 'root_admin', '--email', 'root@example.com', '--name-first', 'Root', '--name-last', 'Admin', '--password', 'correct horse battery', '--admin', '--json']
+    const argv = [
+      'users',
+      'create',
+      '--username',
+      'root_admin',
+      '--email',
+      'root@example.com',
+      '--name-first',
+      'Root',
+      '--name-last',
+      'Admin',
+      '--password',
+      'correct horse battery',
+      '--admin',
+      '--json',
+    ]
     expect(await runCommand(t.kernel, argv, out)).toBe(0)
     expect(out.stderr).toEqual([])
     const created = JSON.parse(out.stdout.join('\n'))
@@ -30,7 +45,10 @@ describe('an administrator from first boot to a revoked API key', () => {
     const setup = await t.request('GET', '/api/client/account/two-factor', { cookie })
     expect(setup.status).toBe(200)
     const enabledAt = Date.now()
-    const enable = await t.request('POST', '/api/client/account/two-factor', { cookie, body: { code: await totp(setup.body.secret, enabledAt), password: credentials.password } })
+    const enable = await t.request('POST', '/api/client/account/two-factor', {
+      cookie,
+      body: { code: await totp(setup.body.secret, enabledAt), password: credentials.password },
+    })
     expect(enable.status).toBe(200)
     expect(enable.body.recovery_codes).toHaveLength(10)
 
@@ -54,7 +72,13 @@ describe('an administrator from first boot to a revoked API key', () => {
     // 6. A narrowed API key: it may read keys, from 10.0.0.0/8 only.
     const made = await t.request('POST', '/api/client/account/api-keys', {
       cookie,
-      body: { name: 'ci-bot', allowed_ips: ['10.0.0.0/8'], user_permissions: ['api-keys.read'], admin_permissions: [], server_permissions: [] },
+      body: {
+        name: 'ci-bot',
+        allowed_ips: ['10.0.0.0/8'],
+        user_permissions: ['api-keys.read'],
+        admin_permissions: [],
+        server_permissions: [],
+      },
     })
     expect(made.status).toBe(200)
     const key = made.body.key as string
@@ -82,6 +106,13 @@ describe('an administrator from first boot to a revoked API key', () => {
 
     // The story is in the activity log.
     const events = (await activitiesOf(t, created.uuid)).map((a) => a.event)
-    expect(events).toEqual(['auth:success', 'account:two-factor.enable', 'auth:checkpoint', 'auth:success', 'api-key:create', 'api-key:delete'])
+    expect(events).toEqual([
+      'auth:success',
+      'account:two-factor.enable',
+      'auth:checkpoint',
+      'auth:success',
+      'api-key:create',
+      'api-key:delete',
+    ])
   })
 })

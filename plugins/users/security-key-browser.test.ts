@@ -59,7 +59,14 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
   async function newAuthenticator() {
     if (authenticatorId) await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId })
     ;({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     }))
   }
 
@@ -73,7 +80,10 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
     server = Bun.serve({
       hostname: '127.0.0.1',
       port: 0,
-      fetch: (request, srv) => (new URL(request.url).pathname === '/ceremony' ? new Response(PAGE, { headers: { 'content-type': 'text/html' } }) : t.fetch(request, srv)),
+      fetch: (request, srv) =>
+        new URL(request.url).pathname === '/ceremony'
+          ? new Response(PAGE, { headers: { 'content-type': 'text/html' } })
+          : t.fetch(request, srv),
     })
     // `localhost` is a secure context for WebAuthn; the RP id and origin follow app.url (no webauthn.rp_* stored).
     origin = `http://localhost:${server.port}`
@@ -82,7 +92,14 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
     const { chromium: launcher } = await import('playwright-core')
     browser = await launcher.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     })
     page = await browser.newPage()
     cdp = await page.context().newCDPSession(page)
@@ -160,7 +177,10 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
 
   test('a stale (expired) challenge is refused', async () => {
     const a = await inPage('assertion', `/api/auth/login/security-key?user=${user.username}`)
-    await t.kernel.database.db.update(userSecurityKeyChallenges).set({ expires: new Date(Date.now() - 1000) }).where(eq(userSecurityKeyChallenges.uuid, a.uuid))
+    await t.kernel.database.db
+      .update(userSecurityKeyChallenges)
+      .set({ expires: new Date(Date.now() - 1000) })
+      .where(eq(userSecurityKeyChallenges.uuid, a.uuid))
     const res = await post('/api/auth/login/security-key', { uuid: a.uuid, public_key_credential: a.public_key_credential })
     expect(res.status).toBe(400)
     expect(res.body).toEqual({ errors: ['invalid or expired challenge'] })
@@ -203,13 +223,29 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
     const a = await inPage('call', 'GET', `/api/auth/login/security-key?user=${other.username}`)
     expect(a.body.options.publicKey.allowCredentials).toEqual([])
     // Sign the other user's (empty-list) challenge with our resident key: Chromium picks it.
-    const signed = await page.evaluate(async ({ pk }) => {
-      const b = (s: string) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0))
-      const e = (buf: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(buf)))
-      const cred = (await (globalThis as any).navigator.credentials.get({ publicKey: { ...pk, challenge: b(pk.challenge), allowCredentials: [] } })) as any
-      const r = cred.response
-      return { id: cred.id, rawId: e(cred.rawId), type: cred.type, response: { clientDataJSON: e(r.clientDataJSON), authenticatorData: e(r.authenticatorData), signature: e(r.signature), userHandle: r.userHandle ? e(r.userHandle) : null } }
-    }, { pk: a.body.options.publicKey })
+    const signed = await page.evaluate(
+      async ({ pk }) => {
+        const b = (s: string) =>
+          Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0))
+        const e = (buf: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(buf)))
+        const cred = (await (globalThis as any).navigator.credentials.get({
+          publicKey: { ...pk, challenge: b(pk.challenge), allowCredentials: [] },
+        })) as any
+        const r = cred.response
+        return {
+          id: cred.id,
+          rawId: e(cred.rawId),
+          type: cred.type,
+          response: {
+            clientDataJSON: e(r.clientDataJSON),
+            authenticatorData: e(r.authenticatorData),
+            signature: e(r.signature),
+            userHandle: r.userHandle ? e(r.userHandle) : null,
+          },
+        }
+      },
+      { pk: a.body.options.publicKey },
+    )
     const res = await post('/api/auth/login/security-key', { uuid: a.body.uuid, public_key_credential: signed })
     expect(res.status).toBe(400)
     expect(res.body).toEqual({ errors: ['failed to finish security key authentication'] })
@@ -231,7 +267,9 @@ describe.skipIf(!chromium)('security keys in a real browser (Chromium virtual au
     await t.kernel.settings.update({ 'app.two_factor_requirement': 'all_users' })
     try {
       const a = await inPage('assertion', '/api/auth/login/security-key/discoverable')
-      expect((await post('/api/auth/login/security-key/discoverable', { uuid: a.uuid, public_key_credential: a.public_key_credential })).status).toBe(200)
+      expect(
+        (await post('/api/auth/login/security-key/discoverable', { uuid: a.uuid, public_key_credential: a.public_key_credential })).status,
+      ).toBe(200)
       expect((await inPage('call', 'GET', '/api/client/account/sessions')).status).toBe(200)
     } finally {
       await t.kernel.settings.reset(['app.two_factor_requirement'])

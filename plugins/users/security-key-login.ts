@@ -48,7 +48,8 @@ export function securityKeyLoginRoutes(ctx: PluginContext, api: UsersApi) {
     return { user: toFullUser(found, settings) }
   }
 
-  const errors = '400 `security keys are disabled`, `invalid or expired challenge` (each challenge answers once), `failed to finish security key authentication`; 404 `user not found` for an unknown credential; 403 for a suspended account.'
+  const errors =
+    '400 `security keys are disabled`, `invalid or expired challenge` (each challenge answers once), `failed to finish security key authentication`; 404 `user not found` for an unknown credential; 403 for a suspended account.'
   return new Elysia({ prefix: '/login/security-key', tags: ['auth'] })
     .get('', ({ query, request }) => start(request, query.user), {
       query: t.Object({ user: t.String({ minLength: 1, maxLength: 255, description: 'Username or email' }) }),
@@ -56,7 +57,7 @@ export function securityKeyLoginRoutes(ctx: PluginContext, api: UsersApi) {
       detail: {
         summary: 'Start a security-key login (username first)',
         description:
-          'Options for `navigator.credentials.get` listing the user\'s keys, and the challenge uuid to send back. A user without keys, or no such user, gets the same answer with an empty `allowCredentials` (then ask for the password): the answer does not reveal whether an account exists.',
+          "Options for `navigator.credentials.get` listing the user's keys, and the challenge uuid to send back. A user without keys, or no such user, gets the same answer with an empty `allowCredentials` (then ask for the password): the answer does not reveal whether an account exists.",
       },
     })
     .post('', ({ body, request, set }) => finish(request, body, false, set), {
@@ -66,11 +67,17 @@ export function securityKeyLoginRoutes(ctx: PluginContext, api: UsersApi) {
     })
     .get('/discoverable', ({ request }) => start(request, null), {
       response: { 200: Challenge },
-      detail: { summary: 'Start a usernameless security-key login', description: '400 `usernameless security key login is disabled` unless `webauthn.allow_discoverable`.' },
+      detail: {
+        summary: 'Start a usernameless security-key login',
+        description: '400 `usernameless security key login is disabled` unless `webauthn.allow_discoverable`.',
+      },
     })
     .post('/discoverable', ({ body, request, set }) => finish(request, body, true, set), {
       body: Finish,
       response: { 200: LoggedIn },
-      detail: { summary: 'Finish a usernameless security-key login', description: `The user is the one the key's user handle names. Sets the session cookie. ${errors}` },
+      detail: {
+        summary: 'Finish a usernameless security-key login',
+        description: `The user is the one the key's user handle names. Sets the session cookie. ${errors}`,
+      },
     })
 }

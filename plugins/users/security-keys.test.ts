@@ -28,7 +28,13 @@ async function session(overrides = {}) {
 async function addKey(userUuid: string, name = `key-${randomBytes(3).toString('hex')}`) {
   const [row] = await db()
     .insert(userSecurityKeys)
-    .values({ user_uuid: userUuid, name, credential_id: randomBytes(16).toString('base64url'), public_key: randomBytes(77).toString('base64url'), transports: ['internal'] })
+    .values({
+      user_uuid: userUuid,
+      name,
+      credential_id: randomBytes(16).toString('base64url'),
+      public_key: randomBytes(77).toString('base64url'),
+      transports: ['internal'],
+    })
     .returning()
   return row
 }
@@ -49,13 +55,18 @@ describe(`GET ${BASE}`, () => {
     const { user, cookie } = await session()
     const a = await addKey(user.uuid, 'alpha')
     const b = await addKey(user.uuid, 'beta')
-    await db().insert(userSecurityKeys).values({ user_uuid: user.uuid, name: 'pending', registration: { challenge: 'x', resident_key: false } })
+    await db()
+      .insert(userSecurityKeys)
+      .values({ user_uuid: user.uuid, name: 'pending', registration: { challenge: 'x', resident_key: false } })
     await addKey((await makeUser(t)).uuid, 'alpha')
     const res = await t.request('GET', BASE, { cookie })
     expect(res.status).toBe(200)
     expectModel(tb.Object({ security_keys: PageOf(SecurityKey) }), res.body)
     expect(res.body.security_keys.total).toBe(2)
-    expect(res.body.security_keys.data.map((k: any) => [k.uuid, k.credential_id])).toEqual([[a.uuid, a.credential_id], [b.uuid, b.credential_id]])
+    expect(res.body.security_keys.data.map((k: any) => [k.uuid, k.credential_id])).toEqual([
+      [a.uuid, a.credential_id],
+      [b.uuid, b.credential_id],
+    ])
     expect((await t.request('GET', `${BASE}?search=BET`, { cookie })).body.security_keys.data.map((k: any) => k.name)).toEqual(['beta'])
   })
 
@@ -80,7 +91,11 @@ describe(`POST ${BASE}`, () => {
     expect(res.body.security_key).toMatchObject({ name: 'laptop', credential_id: '', last_used: null })
     const pk = res.body.options.publicKey
     expect(pk.rp).toEqual({ name: 'Hatchery', id: 'localhost' })
-    expect(pk.user).toEqual({ id: Buffer.from(user.uuid.replace(/-/g, ''), 'hex').toString('base64url'), name: user.email, displayName: user.username })
+    expect(pk.user).toEqual({
+      id: Buffer.from(user.uuid.replace(/-/g, ''), 'hex').toString('base64url'),
+      name: user.email,
+      displayName: user.username,
+    })
     expect(pk.excludeCredentials).toEqual([{ id: existing.credential_id, type: 'public-key', transports: ['internal'] }])
     expect(pk.authenticatorSelection).toMatchObject({ residentKey: 'discouraged', requireResidentKey: false, userVerification: 'required' })
     expect(pk.timeout).toBe(300_000)
@@ -96,12 +111,15 @@ describe(`POST ${BASE}`, () => {
 
   test('webauthn.rp_id / rp_origin and the registration timeout come from the settings when stored', async () => {
     const { cookie } = await session()
-    await withSettings({ 'webauthn.rp_id': 'panel.example.com', 'webauthn.registration_timeout_seconds': 60, 'webauthn.allow_discoverable': false }, async () => {
-      const res = await t.request('POST', BASE, { cookie, body: { name: 'remote', allow_usernameless_login: true } })
-      expect(res.body.options.publicKey.rp.id).toBe('panel.example.com')
-      expect(res.body.options.publicKey.timeout).toBe(60_000)
-      expect(res.body.options.publicKey.authenticatorSelection.residentKey).toBe('discouraged')
-    })
+    await withSettings(
+      { 'webauthn.rp_id': 'panel.example.com', 'webauthn.registration_timeout_seconds': 60, 'webauthn.allow_discoverable': false },
+      async () => {
+        const res = await t.request('POST', BASE, { cookie, body: { name: 'remote', allow_usernameless_login: true } })
+        expect(res.body.options.publicKey.rp.id).toBe('panel.example.com')
+        expect(res.body.options.publicKey.timeout).toBe(60_000)
+        expect(res.body.options.publicKey.authenticatorSelection.residentKey).toBe('discouraged')
+      },
+    )
   })
 
   test('409 for the name of a registered key; 417 at user.max_security_key_count (pending keys count)', async () => {
@@ -153,14 +171,26 @@ describe(`POST ${BASE}/{security_key}/challenge`, () => {
     const bad = await t.request('POST', `${BASE}/${pending.uuid}/challenge`, { cookie, body: { public_key_credential: credential } })
     expect(bad.status).toBe(400)
     expect(bad.body).toEqual({ errors: ['failed to finish security key registration'] })
-    expect((await t.request('POST', `${BASE}/${pending.uuid}/challenge`, { cookie, body: { public_key_credential: { ...credential, type: 'other' } } })).status).toBe(400)
-    expect((await t.request('POST', `${BASE}/not-a-uuid/challenge`, { cookie, body: { public_key_credential: credential } })).status).toBe(400)
+    expect(
+      (
+        await t.request('POST', `${BASE}/${pending.uuid}/challenge`, {
+          cookie,
+          body: { public_key_credential: { ...credential, type: 'other' } },
+        })
+      ).status,
+    ).toBe(400)
+    expect((await t.request('POST', `${BASE}/not-a-uuid/challenge`, { cookie, body: { public_key_credential: credential } })).status).toBe(
+      400,
+    )
   })
 
   test('a pending key older than the registration timeout is deleted: 400 invalid or expired challenge', async () => {
     const { cookie } = await session()
     const pending = (await t.request('POST', BASE, { cookie, body: { name: 'stale' } })).body.security_key
-    await db().update(userSecurityKeys).set({ created: new Date(Date.now() - 301_000) }).where(eq(userSecurityKeys.uuid, pending.uuid))
+    await db()
+      .update(userSecurityKeys)
+      .set({ created: new Date(Date.now() - 301_000) })
+      .where(eq(userSecurityKeys.uuid, pending.uuid))
     const res = await t.request('POST', `${BASE}/${pending.uuid}/challenge`, { cookie, body: { public_key_credential: credential } })
     expect(res.status).toBe(400)
     expect(res.body).toEqual({ errors: ['invalid or expired challenge'] })
@@ -171,7 +201,14 @@ describe(`POST ${BASE}/{security_key}/challenge`, () => {
     const { cookie } = await session()
     const path = `${BASE}/${crypto.randomUUID()}/challenge`
     expect((await t.request('POST', path, { body: { public_key_credential: credential } })).status).toBe(401)
-    expect((await t.request('POST', path, { token: await keyScoped(cookie, ['security-keys.read']), body: { public_key_credential: credential } })).status).toBe(403)
+    expect(
+      (
+        await t.request('POST', path, {
+          token: await keyScoped(cookie, ['security-keys.read']),
+          body: { public_key_credential: credential },
+        })
+      ).status,
+    ).toBe(403)
   })
 })
 
@@ -183,10 +220,13 @@ describe(`PATCH ${BASE}/{security_key}`, () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual({})
     expect((await t.request('GET', BASE, { cookie })).body.security_keys.data[0].name).toBe('after')
-    expect(await lastActivity(t, user.uuid, 'user:security-key.update')).toMatchObject({ ip: '192.0.2.5', data: { uuid: key.uuid, name: 'after' } })
+    expect(await lastActivity(t, user.uuid, 'user:security-key.update')).toMatchObject({
+      ip: '192.0.2.5',
+      data: { uuid: key.uuid, name: 'after' },
+    })
   })
 
-  test('400 for a pending key or a bad name; 409 for a taken name; 404 for another user\'s key', async () => {
+  test("400 for a pending key or a bad name; 409 for a taken name; 404 for another user's key", async () => {
     const { user, cookie } = await session()
     const pending = (await t.request('POST', BASE, { cookie, body: { name: 'pending' } })).body.security_key
     const notYet = await t.request('PATCH', `${BASE}/${pending.uuid}`, { cookie, body: { name: 'renamed' } })
@@ -206,12 +246,15 @@ describe(`PATCH ${BASE}/{security_key}`, () => {
     const { user, cookie } = await session()
     const key = await addKey(user.uuid)
     expect((await t.request('PATCH', `${BASE}/${key.uuid}`, { body: { name: 'abc' } })).status).toBe(401)
-    expect((await t.request('PATCH', `${BASE}/${key.uuid}`, { token: await keyScoped(cookie, ['security-keys.read']), body: { name: 'abc' } })).status).toBe(403)
+    expect(
+      (await t.request('PATCH', `${BASE}/${key.uuid}`, { token: await keyScoped(cookie, ['security-keys.read']), body: { name: 'abc' } }))
+        .status,
+    ).toBe(403)
   })
 })
 
 describe(`DELETE ${BASE}/{security_key}`, () => {
-  test('deletes a registered key (logged) and a pending one (not logged); never another user\'s', async () => {
+  test("deletes a registered key (logged) and a pending one (not logged); never another user's", async () => {
     const { user, cookie } = await session()
     const key = await addKey(user.uuid, 'gone')
     expect((await t.request('DELETE', `${BASE}/${key.uuid}`, { cookie })).status).toBe(200)
@@ -265,7 +308,12 @@ describe(`GET ${LOGIN}`, () => {
     for (const res of [none, unknown]) {
       expect(res.status).toBe(200)
       expectModel(tb.Object({ uuid: tb.String({ format: 'uuid' }), options: RequestOptions }), res.body)
-      expect(res.body.options.publicKey).toMatchObject({ rpId: 'localhost', allowCredentials: [], userVerification: 'required', timeout: 300_000 })
+      expect(res.body.options.publicKey).toMatchObject({
+        rpId: 'localhost',
+        allowCredentials: [],
+        userVerification: 'required',
+        timeout: 300_000,
+      })
     }
     expect(Object.keys(none.body.options.publicKey).sort()).toEqual(Object.keys(unknown.body.options.publicKey).sort())
     expect(none.body.options.publicKey.challenge).not.toBe(unknown.body.options.publicKey.challenge)
@@ -278,7 +326,9 @@ describe(`GET ${LOGIN}`, () => {
   test("lists the user's registered keys, by username or email (any case)", async () => {
     const { user } = await session()
     const key = await addKey(user.uuid)
-    await db().insert(userSecurityKeys).values({ user_uuid: user.uuid, name: 'pending', registration: { challenge: 'x', resident_key: false } })
+    await db()
+      .insert(userSecurityKeys)
+      .values({ user_uuid: user.uuid, name: 'pending', registration: { challenge: 'x', resident_key: false } })
     for (const login of [user.username.toUpperCase(), user.email.toUpperCase()]) {
       const res = await t.request('GET', `${LOGIN}?user=${encodeURIComponent(login)}`)
       expect(res.body.options.publicKey.allowCredentials).toEqual([{ id: key.credential_id, type: 'public-key', transports: ['internal'] }])
@@ -306,7 +356,12 @@ describe(`GET ${LOGIN}`, () => {
 })
 
 describe(`POST ${LOGIN} and ${LOGIN}/discoverable`, () => {
-  const assertion = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA', userHandle: null } }
+  const assertion = {
+    id: 'AAAA',
+    rawId: 'AAAA',
+    type: 'public-key',
+    response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA', userHandle: null },
+  }
 
   test('an unknown challenge → 400; a challenge answers once even when wrong; unknown credential → 404', async () => {
     const unknown = await t.request('POST', LOGIN, { body: { uuid: crypto.randomUUID(), public_key_credential: assertion } })
@@ -316,7 +371,9 @@ describe(`POST ${LOGIN} and ${LOGIN}/discoverable`, () => {
     const first = await t.request('POST', LOGIN, { body: { uuid, public_key_credential: assertion } })
     expect(first.status).toBe(404)
     expect(first.body).toEqual({ errors: ['user not found'] })
-    expect((await t.request('POST', LOGIN, { body: { uuid, public_key_credential: assertion } })).body).toEqual({ errors: ['invalid or expired challenge'] })
+    expect((await t.request('POST', LOGIN, { body: { uuid, public_key_credential: assertion } })).body).toEqual({
+      errors: ['invalid or expired challenge'],
+    })
   })
 
   test('a username-first challenge is not a discoverable one', async () => {
@@ -328,16 +385,34 @@ describe(`POST ${LOGIN} and ${LOGIN}/discoverable`, () => {
 
   test('400 bad body; 400 when disabled or usernameless login is off', async () => {
     expect((await t.request('POST', LOGIN, { body: { uuid: 'x', public_key_credential: assertion } })).status).toBe(400)
-    expect((await t.request('POST', LOGIN, { body: { uuid: crypto.randomUUID(), public_key_credential: { ...assertion, response: {} } } })).status).toBe(400)
+    expect(
+      (await t.request('POST', LOGIN, { body: { uuid: crypto.randomUUID(), public_key_credential: { ...assertion, response: {} } } }))
+        .status,
+    ).toBe(400)
     await withSettings({ 'webauthn.enabled': false }, async () => {
-      for (const [method, path] of [['POST', LOGIN], ['GET', `${LOGIN}/discoverable`], ['POST', `${LOGIN}/discoverable`]] as const) {
-        const res = await t.request(method, path, method === 'POST' ? { body: { uuid: crypto.randomUUID(), public_key_credential: assertion } } : {})
+      for (const [method, path] of [
+        ['POST', LOGIN],
+        ['GET', `${LOGIN}/discoverable`],
+        ['POST', `${LOGIN}/discoverable`],
+      ] as const) {
+        const res = await t.request(
+          method,
+          path,
+          method === 'POST' ? { body: { uuid: crypto.randomUUID(), public_key_credential: assertion } } : {},
+        )
         expect(res.body).toEqual({ errors: ['security keys are disabled'] })
       }
     })
     await withSettings({ 'webauthn.allow_discoverable': false }, async () => {
-      for (const [method, path] of [['GET', `${LOGIN}/discoverable`], ['POST', `${LOGIN}/discoverable`]] as const) {
-        const res = await t.request(method, path, method === 'POST' ? { body: { uuid: crypto.randomUUID(), public_key_credential: assertion } } : {})
+      for (const [method, path] of [
+        ['GET', `${LOGIN}/discoverable`],
+        ['POST', `${LOGIN}/discoverable`],
+      ] as const) {
+        const res = await t.request(
+          method,
+          path,
+          method === 'POST' ? { body: { uuid: crypto.randomUUID(), public_key_credential: assertion } } : {},
+        )
         expect(res.status).toBe(400)
         expect(res.body).toEqual({ errors: ['usernameless security key login is disabled'] })
       }
@@ -350,9 +425,15 @@ describe('purge-security-keys job', () => {
     const { user, cookie } = await session()
     const kept = await addKey(user.uuid)
     const stale = (await t.request('POST', BASE, { cookie, body: { name: 'stale' } })).body.security_key
-    await db().update(userSecurityKeys).set({ created: new Date(Date.now() - 3_600_000) }).where(eq(userSecurityKeys.uuid, stale.uuid))
+    await db()
+      .update(userSecurityKeys)
+      .set({ created: new Date(Date.now() - 3_600_000) })
+      .where(eq(userSecurityKeys.uuid, stale.uuid))
     const { uuid } = (await t.request('GET', `${LOGIN}?user=someone`)).body
-    await db().update(userSecurityKeyChallenges).set({ expires: new Date(Date.now() - 1000) }).where(eq(userSecurityKeyChallenges.uuid, uuid))
+    await db()
+      .update(userSecurityKeyChallenges)
+      .set({ expires: new Date(Date.now() - 1000) })
+      .where(eq(userSecurityKeyChallenges.uuid, uuid))
     await t.kernel.jobs.runNow('users:purge-security-keys')
     expect(await db().$count(userSecurityKeys, eq(userSecurityKeys.uuid, stale.uuid))).toBe(0)
     expect(await db().$count(userSecurityKeys, eq(userSecurityKeys.uuid, kept.uuid))).toBe(1)

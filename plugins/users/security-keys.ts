@@ -46,7 +46,14 @@ export function securityKeyRoutes(ctx: PluginContext) {
     .post(
       '/:security_key/challenge',
       async ({ principal, params, body, request }) => ({
-        credential_id: await finishRegistration(ctx.db, ctx.activity, actorOf(principal, request), await ctx.settings.snapshot(), params.security_key, body.public_key_credential),
+        credential_id: await finishRegistration(
+          ctx.db,
+          ctx.activity,
+          actorOf(principal, request),
+          await ctx.settings.snapshot(),
+          params.security_key,
+          body.public_key_credential,
+        ),
       }),
       {
         permission: 'user:security-keys.create',
@@ -72,7 +79,10 @@ export function securityKeyRoutes(ctx: PluginContext) {
         params: Params,
         body: t.Object({ name: t.Optional(Name) }),
         response: { 200: Empty },
-        detail: { summary: 'Rename a security key', description: '400 `security key not setup yet` for a pending key; 409 for a taken name.' },
+        detail: {
+          summary: 'Rename a security key',
+          description: '400 `security key not setup yet` for a pending key; 409 for a taken name.',
+        },
       },
     )
     .delete(
@@ -81,6 +91,11 @@ export function securityKeyRoutes(ctx: PluginContext) {
         await deleteSecurityKey(ctx.db, ctx.activity, actorOf(principal, request), params.security_key)
         return {}
       },
-      { permission: 'user:security-keys.delete', params: Params, response: { 200: Empty }, detail: { summary: 'Delete a security key (pending ones too)' } },
+      {
+        permission: 'user:security-keys.delete',
+        params: Params,
+        response: { 200: Empty },
+        detail: { summary: 'Delete a security key (pending ones too)' },
+      },
     )
 }

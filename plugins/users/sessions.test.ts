@@ -16,7 +16,8 @@ async function sessionFor(user: TestUser, ua: string, ip = '127.0.0.1') {
   const { cookie } = await usersApi(t).credentials.createSession(db(), user.uuid, ip, ua)
   return `hatchery_session=${cookie}`
 }
-const get = (cookie: string, query = '', ua = 'Main Browser') => t.request('GET', `/api/client/account/sessions${query}`, { cookie, headers: { 'user-agent': ua } })
+const get = (cookie: string, query = '', ua = 'Main Browser') =>
+  t.request('GET', `/api/client/account/sessions${query}`, { cookie, headers: { 'user-agent': ua } })
 const sessionsOf = (uuid: string) => db().select().from(userSessions).where(eq(userSessions.user_uuid, uuid))
 
 /** A user with three sessions (oldest first): Firefox, Chrome on 2001:db8::1, and the Main Browser one returned as `cookie`. */
@@ -28,7 +29,11 @@ async function userWithSessions() {
   // Distinct creation times, so "newest first" is decided by the data.
   const rows = await sessionsOf(user.uuid)
   const order = [firefox, chrome, cookie].map((c) => rows.find((r) => r.key_id === c.split('=')[1].slice(0, 16))!)
-  for (const [i, row] of order.entries()) await db().update(userSessions).set({ created: sql`now() - make_interval(mins => ${10 - i})` }).where(eq(userSessions.uuid, row.uuid))
+  for (const [i, row] of order.entries())
+    await db()
+      .update(userSessions)
+      .set({ created: sql`now() - make_interval(mins => ${10 - i})` })
+      .where(eq(userSessions.uuid, row.uuid))
   return { user, cookie, firefox, chrome, uuids: order.map((r) => r.uuid) }
 }
 
@@ -59,7 +64,10 @@ describe('GET /api/client/account/sessions', () => {
 
   test('sessions idle past app.session_duration_seconds are not listed', async () => {
     const { user, cookie, uuids } = await userWithSessions()
-    await db().update(userSessions).set({ last_used: sql`now() - interval '8 days'` }).where(eq(userSessions.uuid, uuids[0]))
+    await db()
+      .update(userSessions)
+      .set({ last_used: sql`now() - interval '8 days'` })
+      .where(eq(userSessions.uuid, uuids[0]))
     const res = await get(cookie)
     expect(res.body.sessions.total).toBe(2)
     expect(res.body.sessions.data.map((s: any) => s.uuid)).not.toContain(uuids[0])
@@ -132,7 +140,11 @@ describe('DELETE /api/client/account/sessions/{session}', () => {
     expect(res.body).toEqual({})
     expect((await t.request('GET', '/api/client/account', { cookie: chrome })).status).toBe(401)
     expect((await t.request('GET', '/api/client/account', { cookie })).status).toBe(200)
-    expect((await lastActivity(t, user.uuid, 'session:delete')).data).toEqual({ uuid: uuids[1], user_agent: 'Mozilla/5.0 Chrome/139.0', ip: '2001:db8::1/128' })
+    expect((await lastActivity(t, user.uuid, 'session:delete')).data).toEqual({
+      uuid: uuids[1],
+      user_agent: 'Mozilla/5.0 Chrome/139.0',
+      ip: '2001:db8::1/128',
+    })
   })
 
   test('the current session may be ended too', async () => {

@@ -26,11 +26,16 @@ export function sessionRoutes(ctx: PluginContext, api: UsersApi) {
     )
     .delete(
       '',
-      async ({ principal, request }) => ({ deleted: await endOtherSessions(ctx.db, ctx.activity, actorOf(principal, request), currentSession(principal)) }),
+      async ({ principal, request }) => ({
+        deleted: await endOtherSessions(ctx.db, ctx.activity, actorOf(principal, request), currentSession(principal)),
+      }),
       {
         permission: 'user:sessions.delete',
         response: { 200: t.Object({ deleted: t.Integer() }) },
-        detail: { summary: 'End every other session', description: 'The session making the request stays (with an API key, every session ends).' },
+        detail: {
+          summary: 'End every other session',
+          description: 'The session making the request stays (with an API key, every session ends).',
+        },
       },
     )
     .delete(

@@ -18,7 +18,11 @@ import {
 } from 'drizzle-orm/pg-core'
 
 const created = () => timestamp('created', { withTimezone: true }).notNull().defaultNow()
-const permissionList = (name: string) => varchar(name, { length: 64 }).array().notNull().default(sql`'{}'::varchar[]`)
+const permissionList = (name: string) =>
+  varchar(name, { length: 64 })
+    .array()
+    .notNull()
+    .default(sql`'{}'::varchar[]`)
 
 export const roles = pgTable('roles', {
   uuid: uuid('uuid').primaryKey().defaultRandom(),
@@ -66,7 +70,9 @@ export const userSessions = pgTable(
   'user_sessions',
   {
     uuid: uuid('uuid').primaryKey().defaultRandom(),
-    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => users.uuid, { onDelete: 'cascade' }),
     key_id: char('key_id', { length: 16 }).notNull(),
     /** HMAC-SHA256 (hex) of the cookie's secret part. */
     key_hash: char('key_hash', { length: 64 }).notNull(),
@@ -75,21 +81,30 @@ export const userSessions = pgTable(
     last_used: timestamp('last_used', { withTimezone: true }).notNull().defaultNow(),
     created: created(),
   },
-  (t) => [index('user_sessions_user_uuid_idx').on(t.user_uuid), index('user_sessions_key_id_idx').on(t.key_id), index('user_sessions_last_used_idx').on(t.last_used)],
+  (t) => [
+    index('user_sessions_user_uuid_idx').on(t.user_uuid),
+    index('user_sessions_key_id_idx').on(t.key_id),
+    index('user_sessions_last_used_idx').on(t.last_used),
+  ],
 )
 
 export const userApiKeys = pgTable(
   'user_api_keys',
   {
     uuid: uuid('uuid').primaryKey().defaultRandom(),
-    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => users.uuid, { onDelete: 'cascade' }),
     name: varchar('name', { length: 124 }).notNull(),
     /** First 16 characters of the key, in clear: the identifier clients see. */
     key_start: char('key_start', { length: 16 }).notNull(),
     /** HMAC-SHA256 (hex) of the whole key. */
     key_hash: char('key_hash', { length: 64 }).notNull(),
     /** Normalised CIDR strings; empty means any address. */
-    allowed_ips: varchar('allowed_ips', { length: 64 }).array().notNull().default(sql`'{}'::varchar[]`),
+    allowed_ips: varchar('allowed_ips', { length: 64 })
+      .array()
+      .notNull()
+      .default(sql`'{}'::varchar[]`),
     user_permissions: permissionList('user_permissions'),
     admin_permissions: permissionList('admin_permissions'),
     server_permissions: permissionList('server_permissions'),
@@ -107,7 +122,9 @@ export const userApiKeys = pgTable(
 export const userRecoveryCodes = pgTable(
   'user_recovery_codes',
   {
-    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => users.uuid, { onDelete: 'cascade' }),
     /** HMAC-SHA256 (hex) of the code; codes are shown once. */
     code_hash: char('code_hash', { length: 64 }).notNull(),
     created: created(),
@@ -119,7 +136,9 @@ export const userPasswordResets = pgTable(
   'user_password_resets',
   {
     uuid: uuid('uuid').primaryKey().defaultRandom(),
-    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => users.uuid, { onDelete: 'cascade' }),
     token_start: char('token_start', { length: 16 }).notNull(),
     token_hash: char('token_hash', { length: 64 }).notNull(),
     created: created(),
@@ -132,7 +151,9 @@ export const userLoginCheckpoints = pgTable(
   'user_login_checkpoints',
   {
     token_hash: char('token_hash', { length: 64 }).primaryKey(),
-    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => users.uuid, { onDelete: 'cascade' }),
     attempts: integer('attempts').notNull().default(0),
     expires: timestamp('expires', { withTimezone: true }).notNull(),
     created: created(),
@@ -149,7 +170,9 @@ export const userSecurityKeys = pgTable(
   'user_security_keys',
   {
     uuid: uuid('uuid').primaryKey().defaultRandom(),
-    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => users.uuid, { onDelete: 'cascade' }),
     name: varchar('name', { length: 124 }).notNull(),
     /** base64url (no padding) of the credential id; null while pending. */
     credential_id: varchar('credential_id', { length: 1400 }),
@@ -157,7 +180,10 @@ export const userSecurityKeys = pgTable(
     public_key: text('public_key'),
     /** The authenticator's signature counter as last seen (0 when it keeps none). */
     counter: bigint('counter', { mode: 'number' }).notNull().default(0),
-    transports: varchar('transports', { length: 32 }).array().notNull().default(sql`'{}'::varchar[]`),
+    transports: varchar('transports', { length: 32 })
+      .array()
+      .notNull()
+      .default(sql`'{}'::varchar[]`),
     /** Pending registration: `{ challenge, resident_key }`; null once registered. */
     registration: jsonb('registration').$type<{ challenge: string; resident_key: boolean }>(),
     last_used: timestamp('last_used', { withTimezone: true }),
@@ -187,7 +213,9 @@ export const userActivities = pgTable(
   'user_activities',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    user_uuid: uuid('user_uuid').notNull().references(() => users.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => users.uuid, { onDelete: 'cascade' }),
     impersonator_uuid: uuid('impersonator_uuid').references(() => users.uuid, { onDelete: 'set null' }),
     api_key_uuid: uuid('api_key_uuid').references(() => userApiKeys.uuid, { onDelete: 'set null' }),
     event: varchar('event', { length: 255 }).notNull(),
@@ -196,7 +224,10 @@ export const userActivities = pgTable(
     created: created(),
   },
   // Lists walk (user_uuid, created, id) backwards: newest first, id breaking ties (listUserActivity).
-  (t) => [index('user_activities_user_created_id_idx').on(t.user_uuid, t.created, t.id), index('user_activities_created_idx').on(t.created)],
+  (t) => [
+    index('user_activities_user_created_id_idx').on(t.user_uuid, t.created, t.id),
+    index('user_activities_created_idx').on(t.created),
+  ],
 )
 
 /**
@@ -234,5 +265,8 @@ export const adminActivities = pgTable(
     created: created(),
   },
   // The whole log walks (created, id) backwards, one user's entries (user_uuid, created, id) (listAdminActivity).
-  (t) => [index('admin_activities_created_id_idx').on(t.created, t.id), index('admin_activities_user_created_id_idx').on(t.user_uuid, t.created, t.id)],
+  (t) => [
+    index('admin_activities_created_id_idx').on(t.created, t.id),
+    index('admin_activities_user_created_id_idx').on(t.user_uuid, t.created, t.id),
+  ],
 )

@@ -13,7 +13,12 @@ export function usersApi(t: TestApp): UsersApi {
 }
 
 /** Changes a user row directly and drops the credential caches of `apps` (default: `t`). */
-export async function updateUser(t: TestApp, uuid: string, values: Partial<typeof tables.users.$inferInsert>, apps: TestApp[] = [t]): Promise<void> {
+export async function updateUser(
+  t: TestApp,
+  uuid: string,
+  values: Partial<typeof tables.users.$inferInsert>,
+  apps: TestApp[] = [t],
+): Promise<void> {
   await t.kernel.database.db.update(tables.users).set(values).where(eq(tables.users.uuid, uuid))
   for (const app of apps) usersApi(app).credentials.invalidate()
 }
@@ -29,7 +34,10 @@ export async function enableTwoFactor(t: TestApp, cookie: string, password: stri
   const setup = await t.request('GET', '/api/client/account/two-factor', { cookie })
   if (setup.status !== 200) throw new Error(`two-factor setup failed: ${setup.status} ${setup.text}`)
   const usedAt = Date.now()
-  const enable = await t.request('POST', '/api/client/account/two-factor', { cookie, body: { code: await totp(setup.body.secret, usedAt), password } })
+  const enable = await t.request('POST', '/api/client/account/two-factor', {
+    cookie,
+    body: { code: await totp(setup.body.secret, usedAt), password },
+  })
   if (enable.status !== 200) throw new Error(`two-factor enable failed: ${enable.status} ${enable.text}`)
   return { secret: setup.body.secret as string, recoveryCodes: enable.body.recovery_codes as string[], usedStep: stepOf(usedAt) }
 }

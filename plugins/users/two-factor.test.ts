@@ -101,7 +101,7 @@ describe('POST /api/client/account/two-factor', () => {
     for (const s of stored) expect(res.body.recovery_codes).not.toContain(s.code_hash)
     expect(stored.map((s) => s.code_hash).sort()).toEqual(res.body.recovery_codes.map((c: string) => t.kernel.secrets.hmac(c)).sort())
 
-    expect((await lastActivity(t, user.uuid, 'account:two-factor.enable'))).toMatchObject({ ip: '192.0.2.33', data: {}, api_key_uuid: null })
+    expect(await lastActivity(t, user.uuid, 'account:two-factor.enable')).toMatchObject({ ip: '192.0.2.33', data: {}, api_key_uuid: null })
     expect((await t.request('GET', '/api/client/account', { cookie })).body.user.totp_enabled).toBe(true)
   })
 
@@ -118,7 +118,10 @@ describe('POST /api/client/account/two-factor', () => {
     const badPassword = await t.request('POST', PATH, { cookie, body: { code: await totp(secret), password: 'not-the-password' } })
     expect(badPassword.status).toBe(403)
     expect(badPassword.body).toEqual({ errors: ['invalid password'] })
-    const badCode = await t.request('POST', PATH, { cookie, body: { code: (Number(await totp(secret)) ^ 1).toString().padStart(6, '0'), password: user.password } })
+    const badCode = await t.request('POST', PATH, {
+      cookie,
+      body: { code: (Number(await totp(secret)) ^ 1).toString().padStart(6, '0'), password: user.password },
+    })
     expect(badCode.status).toBe(400)
     expect(badCode.body).toEqual({ errors: ['invalid confirmation code'] })
     expect((await userRow(user.uuid)).totp_enabled).toBe(false)

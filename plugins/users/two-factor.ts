@@ -24,7 +24,9 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
     )
     .post(
       '/account/two-factor',
-      async ({ principal, body, request }) => ({ recovery_codes: await enableTwoFactor(ctx.db, ctx.secrets, ctx.activity, actorOf(principal, request), body) }),
+      async ({ principal, body, request }) => ({
+        recovery_codes: await enableTwoFactor(ctx.db, ctx.secrets, ctx.activity, actorOf(principal, request), body),
+      }),
       {
         ...opts,
         body: t.Object({ code: t.String({ minLength: 6, maxLength: 6 }), password: CurrentPassword }),
@@ -46,4 +48,3 @@ export function twoFactorRoutes(ctx: PluginContext, api: UsersApi) {
       },
     )
 }
-

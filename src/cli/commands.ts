@@ -28,7 +28,10 @@ export const builtinCommands: Record<string, BuiltinCommand> = {
       if (options.status) {
         const rows = await migrationStatus(kernel.database, kernel.migrationSources)
         const state = (r: (typeof rows)[number]) => (r.deleted ? 'deleted' : r.applied ? 'applied' : 'pending')
-        io.result(rows, rows.map((r) => `${state(r)}  ${r.owner}/${r.name}${r.deleted ? '  (applied, but its file is gone)' : ''}`).join('\n'))
+        io.result(
+          rows,
+          rows.map((r) => `${state(r)}  ${r.owner}/${r.name}${r.deleted ? '  (applied, but its file is gone)' : ''}`).join('\n'),
+        )
         return
       }
       const applied = [...kernel.migrated, ...(await migrate(kernel.database, kernel.migrationSources))]
@@ -45,7 +48,10 @@ export const builtinCommands: Record<string, BuiltinCommand> = {
       if (!snap.has(key)) throw unknownName('setting', key, kernel.settings.keys())
       const def = kernel.settings.definition(key)!
       const value = snap.document({ censor: true })
-      io.result(key.split('.').reduce<any>((node, k) => node?.[k], value), def.secrets ? undefined : JSON.stringify(snap.value(key)))
+      io.result(
+        key.split('.').reduce<any>((node, k) => node?.[k], value),
+        def.secrets ? undefined : JSON.stringify(snap.value(key)),
+      )
     },
   },
   'settings set': {
@@ -76,7 +82,12 @@ export const builtinCommands: Record<string, BuiltinCommand> = {
   'plugins list': {
     description: 'List installed plugins in load order',
     async run(kernel, _args, io) {
-      const rows = kernel.plugins.map((p) => ({ name: p.descriptor.name, version: p.descriptor.version, external: p.external, depends_on: p.descriptor.dependsOn ?? [] }))
+      const rows = kernel.plugins.map((p) => ({
+        name: p.descriptor.name,
+        version: p.descriptor.version,
+        external: p.external,
+        depends_on: p.descriptor.dependsOn ?? [],
+      }))
       io.result(rows, rows.map((r) => `${r.name} ${r.version}${r.external ? ' (external)' : ''}`).join('\n'))
     },
   },
@@ -167,15 +178,23 @@ export function parseCommandArgs(command: ResolvedCommand, rest: string[]): CliA
     const missing = declared.find((p, i) => p.required && parsed.positionals[i] === undefined)
     if (missing || parsed.positionals.length > declared.length) throw new HttpError(400, `usage: panel ${command.name} ${usage(command)}`)
   }
-  const checked = checkValues(Object.entries(command.options ?? {}).map(([k, o]) => [k, o.schema]), values) as CliArgs['options']
+  const checked = checkValues(
+    Object.entries(command.options ?? {}).map(([k, o]) => [k, o.schema]),
+    values,
+  ) as CliArgs['options']
   // Positionals are checked but stay text: `run` reads them by position.
-  checkValues((declared ?? []).map((p) => [p.name, p.schema]), Object.fromEntries((declared ?? []).map((p, i) => [p.name, parsed.positionals[i]])))
+  checkValues(
+    (declared ?? []).map((p) => [p.name, p.schema]),
+    Object.fromEntries((declared ?? []).map((p, i) => [p.name, parsed.positionals[i]])),
+  )
   return { options: checked, positionals: parsed.positionals }
 }
 
 /** `--username X [--admin] KEY [JSON]`: options then positionals, optional ones in brackets. */
 function usage(c: Pick<ResolvedCommand, 'options' | 'positionals'>): string {
-  const opts = Object.entries(c.options ?? {}).map(([k, o]) => (o.required ? `--${k}${o.type === 'string' ? ' X' : ''}` : `[--${k}${o.type === 'string' ? ' X' : ''}]`))
+  const opts = Object.entries(c.options ?? {}).map(([k, o]) =>
+    o.required ? `--${k}${o.type === 'string' ? ' X' : ''}` : `[--${k}${o.type === 'string' ? ' X' : ''}]`,
+  )
   const pos = (c.positionals ?? []).map((p) => (p.required ? p.name : `[${p.name}]`))
   return [...opts, ...pos].join(' ')
 }

@@ -41,7 +41,7 @@ export function panel(argv: string[]): Promise<never> {
     .then((code) => process.exit(code))
     .catch((e) => {
       const setup = e instanceof ConfigError || e instanceof PluginError || e instanceof MigrationError || e instanceof DataDirBusy
-      process.stderr.write(`panel: ${setup ? e.message : (e as Error).stack ?? String(e)}\n`)
+      process.stderr.write(`panel: ${setup ? e.message : ((e as Error).stack ?? String(e))}\n`)
       process.exit(1)
     })
 }

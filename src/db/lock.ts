@@ -2,7 +2,10 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 
 /** The embedded database is open in another live process. */
 export class DataDirBusy extends Error {
-  constructor(public pid: number, file: string) {
+  constructor(
+    public pid: number,
+    file: string,
+  ) {
     super(`the embedded database is in use by process ${pid} (${file})`)
   }
 }

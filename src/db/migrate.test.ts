@@ -57,7 +57,8 @@ describe('readMigrations', () => {
 
   test('splits on --> statement-breakpoint and drops comment-only chunks', () => {
     const src = source({
-      '0001.sql': 'create table a (x int);\n--> statement-breakpoint\n-- just a note\n--> statement-breakpoint\n  create table b (y int);  \n-->   statement-breakpoint  \n',
+      '0001.sql':
+        'create table a (x int);\n--> statement-breakpoint\n-- just a note\n--> statement-breakpoint\n  create table b (y int);  \n-->   statement-breakpoint  \n',
     })
     expect(readMigrations(src)[0].statements).toEqual(['create table a (x int);', 'create table b (y int);'])
   })
@@ -72,7 +73,9 @@ describe('readMigrations', () => {
   })
 
   test('a missing folder stops boot with one line naming it', () => {
-    expect(() => readMigrations({ owner: 'x', dir: join(root, 'missing') })).toThrow(new MigrationError(`migrations folder of x not found: ${join(root, 'missing')}`))
+    expect(() => readMigrations({ owner: 'x', dir: join(root, 'missing') })).toThrow(
+      new MigrationError(`migrations folder of x not found: ${join(root, 'missing')}`),
+    )
   })
 })
 

@@ -40,7 +40,10 @@ export function readMigrations(source: MigrationSource): Migration[] {
         owner: source.owner,
         name,
         checksum: createHash('sha256').update(text).digest('hex'),
-        statements: text.split(BREAKPOINT).map((s) => s.trim()).filter((s) => s && !/^(--[^\n]*\n?)*$/.test(s)),
+        statements: text
+          .split(BREAKPOINT)
+          .map((s) => s.trim())
+          .filter((s) => s && !/^(--[^\n]*\n?)*$/.test(s)),
       }
     })
 }
@@ -130,7 +133,9 @@ async function appliedRows(database: Database): Promise<{ owner: string; name: s
 export async function deletedMigrations(database: Database, sources: MigrationSource[]): Promise<string[]> {
   const owners = new Set(sources.map((s) => s.owner))
   const files = new Set(sources.flatMap(readMigrations).map((m) => `${m.owner}/${m.name}`))
-  return (await appliedRows(database)).map((r) => `${r.owner}/${r.name}`).filter((id) => owners.has(id.slice(0, id.indexOf('/'))) && !files.has(id))
+  return (await appliedRows(database))
+    .map((r) => `${r.owner}/${r.name}`)
+    .filter((id) => owners.has(id.slice(0, id.indexOf('/'))) && !files.has(id))
 }
 
 /**

@@ -19,7 +19,8 @@ beforeEach(async () => {
 })
 
 const conflict = (code: string) => Object.assign(new Error(`forced ${code}`), { code })
-const probe = async () => (await tdb.database.query<{ id: number; n: number }>(sql`select id, n from retry_probe order by id`)).map((r) => r.n)
+const probe = async () =>
+  (await tdb.database.query<{ id: number; n: number }>(sql`select id, n from retry_probe order by id`)).map((r) => r.n)
 
 describe('transaction()', () => {
   test('re-runs the whole transaction after a deadlock (40P01); the failed attempt leaves nothing behind', async () => {
@@ -74,23 +75,27 @@ describe('transaction()', () => {
     expect(await probe()).toEqual([0, 1])
   })
 
-  test.skipIf(!process.env.DATABASE_URL)('two transactions locking two rows in opposite orders both finish (PostgreSQL)', async () => {
-    const errors: string[] = []
-    let bothHoldFirst: () => void
-    const ready = new Promise<void>((resolve) => (bothHoldFirst = resolve))
-    let holding = 0
-    const crosswise = (first: number, second: number) =>
-      transaction(tdb.database.db, async (tx) => {
-        await tx.execute(sql`update retry_probe set n = n + 1 where id = ${first}`)
-        if (++holding === 2) bothHoldFirst()
-        await ready
-        await tx.execute(sql`update retry_probe set n = n + 1 where id = ${second}`).catch((e) => {
-          errors.push(pgError(e)?.code ?? 'other')
-          throw e
+  test.skipIf(!process.env.DATABASE_URL)(
+    'two transactions locking two rows in opposite orders both finish (PostgreSQL)',
+    async () => {
+      const errors: string[] = []
+      let bothHoldFirst: () => void
+      const ready = new Promise<void>((resolve) => (bothHoldFirst = resolve))
+      let holding = 0
+      const crosswise = (first: number, second: number) =>
+        transaction(tdb.database.db, async (tx) => {
+          await tx.execute(sql`update retry_probe set n = n + 1 where id = ${first}`)
+          if (++holding === 2) bothHoldFirst()
+          await ready
+          await tx.execute(sql`update retry_probe set n = n + 1 where id = ${second}`).catch((e) => {
+            errors.push(pgError(e)?.code ?? 'other')
+            throw e
+          })
         })
-      })
-    await Promise.all([crosswise(1, 2), crosswise(2, 1)])
-    expect(errors).toEqual(['40P01'])
-    expect(await probe()).toEqual([2, 2])
-  }, 20_000)
+      await Promise.all([crosswise(1, 2), crosswise(2, 1)])
+      expect(errors).toEqual(['40P01'])
+      expect(await probe()).toEqual([2, 2])
+    },
+    20_000,
+  )
 })

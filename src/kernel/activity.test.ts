@@ -8,7 +8,8 @@ describe('ActivityLogs', () => {
   test('user, admin and a named log reach the writer their plugin provided, with the caller’s handle', async () => {
     const logs = new ActivityLogs()
     const written: [string, unknown, ActivityEntry][] = []
-    for (const name of ['user', 'admin', 'server']) logs.provideActivityLog(name, async (handle, entry) => void written.push([name, handle, entry]), 'test')
+    for (const name of ['user', 'admin', 'server'])
+      logs.provideActivityLog(name, async (handle, entry) => void written.push([name, handle, entry]), 'test')
     const actor = anonymousActor('user-1', '192.0.2.1')
     await logs.user(db, actor, 'account:update', { a: 1 })
     await logs.admin(db, SYSTEM_ACTOR, 'user:create')
@@ -31,10 +32,13 @@ describe('ActivityLogs', () => {
 
   test('a writer that fails fails the call (the caller’s transaction rolls back)', async () => {
     const logs = new ActivityLogs()
-    logs.provideActivityLog('user', async () => {
-      throw new Error('insert failed')
-    }, 'users')
+    logs.provideActivityLog(
+      'user',
+      async () => {
+        throw new Error('insert failed')
+      },
+      'users',
+    )
     await expect(logs.user(db, anonymousActor('u', null), 'x')).rejects.toThrow('insert failed')
   })
 })
-

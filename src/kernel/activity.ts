@@ -82,7 +82,14 @@ export class ActivityLogs implements ActivitySlot {
   }
 
   /** Writes to the log `name`; a log nobody provides is a programming error (thrown). */
-  log(name: string, db: Db | Tx, actor: Actor | SystemActor, event: string, data: Record<string, unknown> = {}, subject?: string): Promise<void> {
+  log(
+    name: string,
+    db: Db | Tx,
+    actor: Actor | SystemActor,
+    event: string,
+    data: Record<string, unknown> = {},
+    subject?: string,
+  ): Promise<void> {
     const writer = this.writers.get(name)
     if (!writer) throw new Error(`no plugin provides the ${name} activity log`)
     return writer(db, { actor, event, data, subject })

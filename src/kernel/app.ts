@@ -85,7 +85,9 @@ function checkDeclarations(plugins: LoadedPlugin[], settings: SettingsService, c
       if (d.settings) settings.define(d.settings, owner)
       if (d.rateLimits) {
         settings.define(
-          Object.fromEntries(Object.entries(d.rateLimits).map(([k, rule]) => [`ratelimits.${k}`, { schema: RateLimitSchema, default: rule }])),
+          Object.fromEntries(
+            Object.entries(d.rateLimits).map(([k, rule]) => [`ratelimits.${k}`, { schema: RateLimitSchema, default: rule }]),
+          ),
           owner,
         )
       }
@@ -141,7 +143,13 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     if (config.redisUrl) {
       const { default: IORedis } = await import('ioredis')
       // A Redis that accepts but stops answering must not hang requests: time out and fall back.
-      redis = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 250, lazyConnect: true })
+      redis = new IORedis(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        commandTimeout: 250,
+        lazyConnect: true,
+      })
       let warned = false
       redis.on('error', (e) => {
         if (!warned) log.warn('redis unavailable, rate limits fall back to this process', { error: e.message })
@@ -160,7 +168,13 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     const debugMode = new DebugMode(config.debug)
     const extensions = new ExtensionSwitch(settings, catalog, jobs, plugins)
     cleanup.push(async () => extensions.stop())
-    const hooks = { ...kernelHooks(guardState), provideActivityLog: activity.provideActivityLog.bind(activity), debugMode, migrationSources, extensions }
+    const hooks = {
+      ...kernelHooks(guardState),
+      provideActivityLog: activity.provideActivityLog.bind(activity),
+      debugMode,
+      migrationSources,
+      extensions,
+    }
     const events = new EventBus(log.child({ component: 'events' }))
     const unbind = [bindEvents(database.db, events), bindEvents(database.background, events)]
     cleanup.push(async () => unbind.forEach((f) => f()))

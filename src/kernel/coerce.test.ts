@@ -117,7 +117,8 @@ describe('coerceXml: objects and unions', () => {
       ports: t.Array(t.Integer()),
       env: t.Record(t.String(), t.String()),
     })
-    const xml = '<body><name>mc</name><memory>1024</memory><oom_killer>false</oom_killer><description/><ports>25565</ports>' +
+    const xml =
+      '<body><name>mc</name><memory>1024</memory><oom_killer>false</oom_killer><description/><ports>25565</ports>' +
       '<env><entry key="JAVA OPTS">-Xmx1G</entry><EULA>true</EULA></env></body>'
     expect(viaXml(S, xml)).toEqual({
       name: 'mc',

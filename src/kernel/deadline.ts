@@ -56,7 +56,11 @@ export class Deadlines {
       if (deadline === undefined || now <= deadline) continue
       this.inFlight.delete(entry)
       const url = entry.request.url
-      this.log.warn('request timed out', { request_id: requestId, method: entry.request.method, path: url.slice(url.indexOf('/', url.indexOf('//') + 2)).split('?')[0] })
+      this.log.warn('request timed out', {
+        request_id: requestId,
+        method: entry.request.method,
+        path: url.slice(url.indexOf('/', url.indexOf('//') + 2)).split('?')[0],
+      })
       entry.answer(errorResponse(entry.request, new ServiceUnavailable('request timed out', 1)))
     }
   }

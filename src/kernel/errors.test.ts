@@ -2,19 +2,28 @@ import { describe, expect, test } from 'bun:test'
 import { Conflict, fromPgError, uniqueAs, uniqueMessage } from './errors'
 
 /** A unique violation as the drivers report it, wrapped the way Drizzle wraps it. */
-const violation = (constraint: string, table = 'errors_test_notes') => new Error('query failed', { cause: Object.assign(new Error('duplicate key'), { code: '23505', constraint, table }) })
+const violation = (constraint: string, table = 'errors_test_notes') =>
+  new Error('query failed', { cause: Object.assign(new Error('duplicate key'), { code: '23505', constraint, table }) })
 
 describe('unique-constraint messages', () => {
   test('a declared constraint answers its message; others keep the generic one', () => {
     uniqueMessage('errors_test_notes_name_unique', 'note with name already exists')
-    expect(fromPgError(violation('errors_test_notes_name_unique'))).toMatchObject({ status: 409, messages: ['note with name already exists'] })
-    expect(fromPgError(violation('errors_test_notes_other_unique'))).toMatchObject({ status: 409, messages: ['errors test note already exists'] })
+    expect(fromPgError(violation('errors_test_notes_name_unique'))).toMatchObject({
+      status: 409,
+      messages: ['note with name already exists'],
+    })
+    expect(fromPgError(violation('errors_test_notes_other_unique'))).toMatchObject({
+      status: 409,
+      messages: ['errors test note already exists'],
+    })
   })
 
   test('declaring a constraint again is fine with the same message, refused with another', () => {
     uniqueMessage('errors_test_twice', 'twice already exists')
     expect(() => uniqueMessage('errors_test_twice', 'twice already exists')).not.toThrow()
-    expect(() => uniqueMessage('errors_test_twice', 'something else')).toThrow('uniqueMessages.errors_test_twice: already declared as "twice already exists"')
+    expect(() => uniqueMessage('errors_test_twice', 'something else')).toThrow(
+      'uniqueMessages.errors_test_twice: already declared as "twice already exists"',
+    )
     expect(() => uniqueMessage('errors_test_empty', '')).toThrow('non-empty string')
   })
 

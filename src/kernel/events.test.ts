@@ -105,4 +105,3 @@ describe('afterCommit()', () => {
     expect(order).toEqual(['in transaction', 'after commit', 'returned'])
   })
 })
-

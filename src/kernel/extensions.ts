@@ -77,7 +77,11 @@ export class ExtensionSwitch {
   /** The installed plugins switched off in this process now, synchronously (see the class comment). */
   current(): ReadonlySet<string> {
     const snapshot = this.settings.cached()
-    if (!snapshot) void this.settings.snapshot().then((s) => this.follow(s), () => {})
+    if (!snapshot)
+      void this.settings.snapshot().then(
+        (s) => this.follow(s),
+        () => {},
+      )
     else if (snapshot !== this.seen) this.follow(snapshot)
     return this.disabled
   }

@@ -71,7 +71,13 @@ interface IndexHtml {
 /** The Content-Security-Policy of the reference's index.html, opened for the configured captcha. */
 function indexCsp(settings: SettingsSnapshot): string {
   const captcha = settings.get('captcha_provider').type
-  const script = { none: '', turnstile: 'https://challenges.cloudflare.com', recaptcha: 'https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/', hcaptcha: 'https://hcaptcha.com https://*.hcaptcha.com', friendly_captcha: '' }[captcha]
+  const script = {
+    none: '',
+    turnstile: 'https://challenges.cloudflare.com',
+    recaptcha: 'https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/',
+    hcaptcha: 'https://hcaptcha.com https://*.hcaptcha.com',
+    friendly_captcha: '',
+  }[captcha]
   const style = captcha === 'hcaptcha' ? 'https://hcaptcha.com https://*.hcaptcha.com' : ''
   return [
     `default-src 'self'`,
@@ -159,9 +165,10 @@ export function frontend(opts: FrontendOptions): { root(): AnyElysia; routes: An
 
   async function serveFile(request: Request, segments: string[], file: BuildFile): Promise<Response> {
     const name = segments.join('/')
-    const gz = COMPRESSIBLE.test(name) && /\bgzip\b/i.test(request.headers.get('accept-encoding') ?? '')
-      ? await locate([...segments.slice(0, -1), `${segments[segments.length - 1]}.gz`])
-      : null
+    const gz =
+      COMPRESSIBLE.test(name) && /\bgzip\b/i.test(request.headers.get('accept-encoding') ?? '')
+        ? await locate([...segments.slice(0, -1), `${segments[segments.length - 1]}.gz`])
+        : null
     const sent = gz ?? file
     const etag = `W/"${sent.size.toString(36)}-${Math.floor(sent.mtime).toString(36)}${gz ? '-gz' : ''}"`
     const headers: Record<string, string> = {

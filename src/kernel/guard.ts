@@ -9,7 +9,16 @@ import {
   type PermissionCatalog,
   type Principal,
 } from './permissions'
-import { FLAG_BODY_LIMIT, FLAG_EXEMPT, FLAG_PERMISSION, FLAG_PUBLIC, FLAG_RAW_BODY, FLAG_TIMEOUT, type Gate, type RouteRegistry } from './routes'
+import {
+  FLAG_BODY_LIMIT,
+  FLAG_EXEMPT,
+  FLAG_PERMISSION,
+  FLAG_PUBLIC,
+  FLAG_RAW_BODY,
+  FLAG_TIMEOUT,
+  type Gate,
+  type RouteRegistry,
+} from './routes'
 import { requestMeta } from './http'
 
 /** `user:account.email`, `admin:nodes.update`, `server:files.read`. */
@@ -30,7 +39,10 @@ export interface AuthInput {
 export type Authenticator = (input: AuthInput) => Promise<Principal>
 
 /** Resolves the caller's rights on the server a route addresses (filled by the servers plugin). */
-export type ServerAccess = (principal: Principal, context: { params: Record<string, string>; request: Request }) => Promise<{ owner: boolean; subuser: string[] }>
+export type ServerAccess = (
+  principal: Principal,
+  context: { params: Record<string, string>; request: Request },
+) => Promise<{ owner: boolean; subuser: string[] }>
 
 /**
  * Slots a plugin fills. Until an authenticator is provided every guarded route answers 401.
@@ -61,7 +73,12 @@ export function kernelHooks(state: GuardState): KernelHooks {
   }
 }
 
-async function checkPermissions(state: GuardState, principal: Principal | undefined, specs: PermissionSpec[], ctx: { params: Record<string, string>; request: Request }) {
+async function checkPermissions(
+  state: GuardState,
+  principal: Principal | undefined,
+  specs: PermissionSpec[],
+  ctx: { params: Record<string, string>; request: Request },
+) {
   if (!principal) throw new Unauthorized()
   let access: { owner: boolean; subuser: string[] } | undefined
   for (const spec of specs) {
@@ -114,40 +131,41 @@ const resolvePrincipal = ({ request }: { request: Request }) => ({ principal: pr
  * @example new Elysia().use(ctx.guard).get('/me', ({ principal }) => ({ uuid: principal.user.uuid }), { authenticated: true })
  */
 export function createGuard(state: GuardState) {
-  return new Elysia({ name: 'hatchery.guard', seed: state.id })
-    .macro({
-      public: (on: boolean) => ({ detail: { [FLAG_PUBLIC]: on, security: [] } as Record<string, unknown> }),
-      authenticated: (on: boolean) => (on ? { resolve: resolvePrincipal } : {}),
-      exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown>, resolve: resolvePrincipal }),
-      rawBody: (on: boolean) => ({ detail: { [FLAG_RAW_BODY]: on } as Record<string, unknown> }),
-      bodyLimit: (bytes: number) => {
-        if (!(Number.isInteger(bytes) && bytes >= 1)) throw new Error(`bodyLimit must be a whole number of bytes, got ${bytes}`)
-        return { detail: { [FLAG_BODY_LIMIT]: bytes } as Record<string, unknown> }
-      },
-      timeout: (seconds: number | false) => {
-        if (seconds !== false && !(Number.isInteger(seconds) && seconds >= 1)) throw new Error(`timeout must be a whole number of seconds or false, got ${seconds}`)
-        return { detail: { [FLAG_TIMEOUT]: seconds } as Record<string, unknown> }
-      },
-      // The 200 schema for /openapi.json only, without Elysia checking every answer against it:
-      // for hot routes that build their answer field by field (a large schema costs ~10 µs).
-      documents: (schema: TSchema) => ({
-        detail: { responses: { 200: { description: 'Success', content: { 'application/json': { schema } } } } } as Record<string, unknown>,
-      }),
-      permission: (spec: PermissionSpec | PermissionSpec[]) => {
-        const specs = Array.isArray(spec) ? spec : [spec]
-        for (const s of specs) {
-          const [catalog, permission] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)]
-          if (!['user', 'admin', 'server'].includes(catalog) || !state.catalog.has(catalog as 'user', permission)) {
-            throw new Error(`unknown permission "${s}"`)
-          }
+  return new Elysia({ name: 'hatchery.guard', seed: state.id }).macro({
+    public: (on: boolean) => ({ detail: { [FLAG_PUBLIC]: on, security: [] } as Record<string, unknown> }),
+    authenticated: (on: boolean) => (on ? { resolve: resolvePrincipal } : {}),
+    exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown>, resolve: resolvePrincipal }),
+    rawBody: (on: boolean) => ({ detail: { [FLAG_RAW_BODY]: on } as Record<string, unknown> }),
+    bodyLimit: (bytes: number) => {
+      if (!(Number.isInteger(bytes) && bytes >= 1)) throw new Error(`bodyLimit must be a whole number of bytes, got ${bytes}`)
+      return { detail: { [FLAG_BODY_LIMIT]: bytes } as Record<string, unknown> }
+    },
+    timeout: (seconds: number | false) => {
+      if (seconds !== false && !(Number.isInteger(seconds) && seconds >= 1))
+        throw new Error(`timeout must be a whole number of seconds or false, got ${seconds}`)
+      return { detail: { [FLAG_TIMEOUT]: seconds } as Record<string, unknown> }
+    },
+    // The 200 schema for /openapi.json only, without Elysia checking every answer against it:
+    // for hot routes that build their answer field by field (a large schema costs ~10 µs).
+    documents: (schema: TSchema) => ({
+      detail: { responses: { 200: { description: 'Success', content: { 'application/json': { schema } } } } } as Record<string, unknown>,
+    }),
+    permission: (spec: PermissionSpec | PermissionSpec[]) => {
+      const specs = Array.isArray(spec) ? spec : [spec]
+      for (const s of specs) {
+        const [catalog, permission] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)]
+        if (!['user', 'admin', 'server'].includes(catalog) || !state.catalog.has(catalog as 'user', permission)) {
+          throw new Error(`unknown permission "${s}"`)
         }
-        return {
-          detail: { [FLAG_PERMISSION]: specs } as Record<string, unknown>,
-          resolve: resolvePrincipal,
-          beforeHandle: (ctx: { params: Record<string, string>; request: Request }) => checkPermissions(state, principals.get(ctx.request), specs, ctx),
-        }
-      },
-    })
+      }
+      return {
+        detail: { [FLAG_PERMISSION]: specs } as Record<string, unknown>,
+        resolve: resolvePrincipal,
+        beforeHandle: (ctx: { params: Record<string, string>; request: Request }) =>
+          checkPermissions(state, principals.get(ctx.request), specs, ctx),
+      }
+    },
+  })
 }
 
 export type Guard = ReturnType<typeof createGuard>
@@ -158,29 +176,27 @@ export type Guard = ReturnType<typeof createGuard>
  * route is exempt; `/api/admin` also needs the admin flag or a role with admin permissions.
  */
 export function guardedNamespace(kind: 'client' | 'admin', prefix: string, state: GuardState, guard: Guard, routes: RouteRegistry) {
-  return new Elysia({ name: `hatchery.ns.${kind}`, seed: state.id, prefix })
-    .use(guard)
-    .onTransform(async (ctx) => {
-      const { request, route } = ctx
-      const info = routes.get(request.method, route)
-      if (info?.public) return
-      if (!state.authenticate) throw new Unauthorized('missing authorization')
-      const meta = requestMeta(request)
-      const principal = await state.authenticate({
-        request,
-        ip: meta.ip,
-        method: request.method,
-        route,
-        namespace: kind,
-        setHeader: (name, value) => {
-          ctx.set.headers[name] = value
-        },
-      })
-      if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
-      if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
-        throw new Forbidden('two-factor authentication required')
-      }
-      if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
-      principals.set(request, principal)
+  return new Elysia({ name: `hatchery.ns.${kind}`, seed: state.id, prefix }).use(guard).onTransform(async (ctx) => {
+    const { request, route } = ctx
+    const info = routes.get(request.method, route)
+    if (info?.public) return
+    if (!state.authenticate) throw new Unauthorized('missing authorization')
+    const meta = requestMeta(request)
+    const principal = await state.authenticate({
+      request,
+      ip: meta.ip,
+      method: request.method,
+      route,
+      namespace: kind,
+      setHeader: (name, value) => {
+        ctx.set.headers[name] = value
+      },
     })
+    if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
+    if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
+      throw new Forbidden('two-factor authentication required')
+    }
+    if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
+    principals.set(request, principal)
+  })
 }

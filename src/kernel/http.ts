@@ -158,7 +158,12 @@ function checkText(url: string, params: Record<string, string | undefined> | und
       const eq = pair.indexOf('=')
       const name = decodeQueryPart(eq === -1 ? pair : pair.slice(0, eq))
       const value = eq === -1 ? '' : decodeQueryPart(pair.slice(eq + 1))
-      const text = name === null || !isCleanText(name) ? `query: parameter names ${HOSTILE_TEXT}` : value === null || !isCleanText(value) ? `${name}: ${HOSTILE_TEXT}` : null
+      const text =
+        name === null || !isCleanText(name)
+          ? `query: parameter names ${HOSTILE_TEXT}`
+          : value === null || !isCleanText(value)
+            ? `${name}: ${HOSTILE_TEXT}`
+            : null
       if (text && !errors.includes(text)) errors.push(text)
     }
   }
@@ -192,7 +197,12 @@ export function httpKernel(opts: HttpOptions) {
     return allow.length > 0 ? new MethodNotAllowed(allow) : new NotFound('route not found')
   }
 
-  function toHttpError(code: string | number, error: unknown, request: Request, debug: () => Promise<boolean>): Promise<HttpError> | HttpError {
+  function toHttpError(
+    code: string | number,
+    error: unknown,
+    request: Request,
+    debug: () => Promise<boolean>,
+  ): Promise<HttpError> | HttpError {
     let e: any = error
     if (code === 'PARSE' && e?.cause) e = e.cause
     if (e instanceof HttpError) return e

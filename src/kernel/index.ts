@@ -5,7 +5,19 @@
 export { definePlugin, NAMESPACE_PREFIX } from './plugin'
 export type { PluginDescriptor, PluginContext, Namespace, CliCommand, CliArgs, CliIO, CliOption, CliPositional, JobDef } from './plugin'
 export * from './errors'
-export { PaginationQuery, PaginationQueryNoSearch, PageOf, pageParams, paginate, toPage, toCountedPage, windowTotal, searchFilter, escapeLike, DEFAULT_PER_PAGE } from './pagination'
+export {
+  PaginationQuery,
+  PaginationQueryNoSearch,
+  PageOf,
+  pageParams,
+  paginate,
+  toPage,
+  toCountedPage,
+  windowTotal,
+  searchFilter,
+  escapeLike,
+  DEFAULT_PER_PAGE,
+} from './pagination'
 export { uuidParam, parseUuid, loadOr404 } from './params'
 export { Uuid, Empty } from './models'
 export type { Page, PageParams, ListOptions, ListSource, SelectBuilder, TotalField } from './pagination'

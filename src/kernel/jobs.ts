@@ -39,7 +39,10 @@ export class JobScheduler {
   /** Whether a plugin's jobs are paused (its plugin switched off); read before each slot is claimed. */
   private paused: (plugin: string) => boolean | Promise<boolean> = () => false
 
-  constructor(private database: Database, private log: Logger) {}
+  constructor(
+    private database: Database,
+    private log: Logger,
+  ) {}
 
   /** Where the scheduler learns that a plugin is switched off: its jobs are skipped, `runNow` refuses them. */
   pauseWhen(paused: (plugin: string) => boolean | Promise<boolean>): void {
@@ -88,7 +91,8 @@ export class JobScheduler {
   }
 
   private async claim(name: string, slot: Date): Promise<boolean> {
-    const rows = await this.database.query(sql`insert into hatchery_jobs (name, slot, started) values (${name}, ${slot.toISOString()}::timestamptz, now())
+    const rows = await this.database
+      .query(sql`insert into hatchery_jobs (name, slot, started) values (${name}, ${slot.toISOString()}::timestamptz, now())
       on conflict (name) do update set slot = excluded.slot, started = excluded.started
       where hatchery_jobs.slot < excluded.slot returning name`)
     return rows.length > 0
@@ -134,7 +138,9 @@ export class JobScheduler {
     const entry = this.entries.get(name)
     if (!entry) throw new Error(`unknown job ${name}`)
     if (await this.paused(entry.ctx.plugin)) {
-      throw new Conflict(`job ${name} is paused: extension ${entry.ctx.plugin} is disabled (enable it first: PATCH /api/admin/extensions/${entry.ctx.plugin})`)
+      throw new Conflict(
+        `job ${name} is paused: extension ${entry.ctx.plugin} is disabled (enable it first: PATCH /api/admin/extensions/${entry.ctx.plugin})`,
+      )
     }
     await this.database.query(sql`insert into hatchery_jobs (name, slot, started) values (${name}, now(), now())
       on conflict (name) do update set started = now()`)

@@ -100,13 +100,37 @@ describe('discoverPlugins', () => {
     ['a version that is not semver', plugin({ name: 'p', version: 'v1' }), 'version must be semver'],
     ['dependsOn not a list of names', plugin({ name: 'p', version: '1.0.0', dependsOn: 'users' }), 'dependsOn must be a list'],
     ['routes that are not functions', plugin({ name: 'p', version: '1.0.0', routes: { client: {} } }), 'routes.client must be a function'],
-    ['routes in an unknown namespace', 'export default { name: "p", version: "1.0.0", routes: { private: () => null } }', 'routes.private: unknown namespace'],
+    [
+      'routes in an unknown namespace',
+      'export default { name: "p", version: "1.0.0", routes: { private: () => null } }',
+      'routes.private: unknown namespace',
+    ],
     ['setup that is not a function', plugin({ name: 'p', version: '1.0.0', setup: true }), 'setup must be a function'],
-    ['a job without run()', plugin({ name: 'p', version: '1.0.0', jobs: { sweep: { schedule: '* * * * *' } } }), 'job "sweep" needs schedule and run()'],
-    ['a rate limit that is not snake_case', plugin({ name: 'p', version: '1.0.0', rateLimits: { 'Bad-Name': { hits: 1, window_seconds: 1 } } }), 'must be snake_case'],
-    ['a rate limit with zero hits', plugin({ name: 'p', version: '1.0.0', rateLimits: { login: { hits: 0, window_seconds: 1 } } }), 'needs integer hits'],
-    ['a CLI command without run()', plugin({ name: 'p', version: '1.0.0', cli: { greet: { description: 'x' } } }), 'cli "greet" needs description and run()'],
-    ['a migrations folder that does not exist', plugin({ name: 'p', version: '1.0.0', migrations: './migrations' }), 'migrations folder ./migrations does not exist'],
+    [
+      'a job without run()',
+      plugin({ name: 'p', version: '1.0.0', jobs: { sweep: { schedule: '* * * * *' } } }),
+      'job "sweep" needs schedule and run()',
+    ],
+    [
+      'a rate limit that is not snake_case',
+      plugin({ name: 'p', version: '1.0.0', rateLimits: { 'Bad-Name': { hits: 1, window_seconds: 1 } } }),
+      'must be snake_case',
+    ],
+    [
+      'a rate limit with zero hits',
+      plugin({ name: 'p', version: '1.0.0', rateLimits: { login: { hits: 0, window_seconds: 1 } } }),
+      'needs integer hits',
+    ],
+    [
+      'a CLI command without run()',
+      plugin({ name: 'p', version: '1.0.0', cli: { greet: { description: 'x' } } }),
+      'cli "greet" needs description and run()',
+    ],
+    [
+      'a migrations folder that does not exist',
+      plugin({ name: 'p', version: '1.0.0', migrations: './migrations' }),
+      'migrations folder ./migrations does not exist',
+    ],
   ])('a bad descriptor (%s) stops boot, naming the file', async (_, source, reason) => {
     const dir = pluginsDir({ bad: source })
     const e = await pluginError(discoverPlugins({ bundledDir: dir }))
@@ -192,7 +216,9 @@ describe('discoverPlugins with an external folder', () => {
   })
 
   test('a second external folder works too', async () => {
-    const external = pluginsDir({ other: `import { t } from 'elysia'\nexport default { name: 'other', version: '1.0.0', model: t.String() }` })
+    const external = pluginsDir({
+      other: `import { t } from 'elysia'\nexport default { name: 'other', version: '1.0.0', model: t.String() }`,
+    })
     const [p] = await discoverPlugins({ bundledDir: pluginsDir({}), externalDir: external })
     expect(p.descriptor.name).toBe('other')
   })
@@ -237,7 +263,10 @@ describe('validateDescriptor', () => {
     [{ options: { json: { type: 'boolean' } } }, 'cli "notes add" --json: option names are kebab-case'],
     [{ options: { title: { type: 'string', schema: 'minLength 1' } } }, 'cli "notes add" --title: schema must be a TypeBox schema'],
     [{ positionals: 'KEY' }, 'cli "notes add": positionals must be a list'],
-    [{ positionals: [{ name: 'A' }, { name: 'B', required: true }] }, 'cli "notes add" B: a required positional cannot follow an optional one'],
+    [
+      { positionals: [{ name: 'A' }, { name: 'B', required: true }] },
+      'cli "notes add" B: a required positional cannot follow an optional one',
+    ],
   ])('CLI arguments are declared soundly: %j', (args, message) => {
     const d = { name: 'p', version: '1.0.0', cli: { 'notes add': { description: 'x', run: () => {}, ...args } } }
     expect(() => validateDescriptor(d, 'f')).toThrow(`f: ${message}`)

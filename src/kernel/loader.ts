@@ -7,7 +7,10 @@ import { HOST_MODULES } from './host-modules'
 
 /** Boot must stop: a plugin is malformed, missing a dependency, in a cycle, or clashes. */
 export class PluginError extends Error {
-  constructor(public file: string, reason: string) {
+  constructor(
+    public file: string,
+    reason: string,
+  ) {
     super(`${file}: ${reason}`)
   }
 
@@ -22,13 +25,15 @@ export class PluginError extends Error {
   }
 }
 
-
 /** `file:line:column` of an error: a parser's position, else the first frame of the plugin's code. */
 export function sourceLocation(error: unknown): string | undefined {
   const e = error as { position?: { file: string; line: number; column: number } | null; errors?: unknown[]; stack?: string }
   const position = e?.position ?? (e?.errors?.[0] as typeof e | undefined)?.position
   if (position?.file) return `${position.file}:${position.line}:${position.column}`
-  const frames = [...(e?.stack ?? '').matchAll(/\(?((?:\/|[A-Za-z]:\\)[^()\s]*?):(\d+):(\d+)\)?$/gm)].map((m) => ({ file: m[1], at: `${m[1]}:${m[2]}:${m[3]}` }))
+  const frames = [...(e?.stack ?? '').matchAll(/\(?((?:\/|[A-Za-z]:\\)[^()\s]*?):(\d+):(\d+)\)?$/gm)].map((m) => ({
+    file: m[1],
+    at: `${m[1]}:${m[2]}:${m[3]}`,
+  }))
   // The innermost frame of code that is neither the panel's nor a package's: the plugin's own.
   return frames.find((f) => !f.file.startsWith(HOST_SRC) && !f.file.includes('/node_modules/'))?.at
 }
@@ -100,9 +105,11 @@ const isSchema = (v: unknown) => v === undefined || (typeof v === 'object' && v 
 
 /** Options `{ type: 'string' | 'boolean', schema? }`; positionals named, required ones first. */
 function checkCliArguments(file: string, name: string, cmd: Record<string, any>): void {
-  if (cmd.options !== undefined && (typeof cmd.options !== 'object' || cmd.options === null)) fail(file, `cli "${name}": options must be an object`)
+  if (cmd.options !== undefined && (typeof cmd.options !== 'object' || cmd.options === null))
+    fail(file, `cli "${name}": options must be an object`)
   for (const [key, o] of Object.entries<any>(cmd.options ?? {})) {
-    if (!/^[a-z][a-z0-9-]*$/.test(key) || key === 'json') fail(file, `cli "${name}" --${key}: option names are kebab-case (json is the panel's own)`)
+    if (!/^[a-z][a-z0-9-]*$/.test(key) || key === 'json')
+      fail(file, `cli "${name}" --${key}: option names are kebab-case (json is the panel's own)`)
     if (o?.type !== 'string' && o?.type !== 'boolean') fail(file, `cli "${name}" --${key}: type must be 'string' or 'boolean'`)
     if (!isSchema(o.schema)) fail(file, `cli "${name}" --${key}: schema must be a TypeBox schema`)
   }
@@ -141,7 +148,8 @@ function installHostModules(): void {
 
 /** Where a bare import of an external plugin's file goes; undefined leaves it to Bun (and fails). */
 function hostSpecifier(spec: string): string | undefined {
-  if (HOST_MODULES[spec] || (COMPILED && embedded()?.plugins.some((p) => spec === `hatchery/plugins/${p.folder}`))) return HOST_PREFIX + spec
+  if (HOST_MODULES[spec] || (COMPILED && embedded()?.plugins.some((p) => spec === `hatchery/plugins/${p.folder}`)))
+    return HOST_PREFIX + spec
   if (COMPILED) return undefined
   // From source, any other package of the host (and `hatchery/plugins/*`, `hatchery/testing`)
   // resolves to the host's own file, so its module instance is the host's too.
@@ -243,7 +251,8 @@ export async function discoverPlugins(opts: { bundledDir?: string | null; extern
   const found: LoadedPlugin[] = []
   const bundle = opts.bundledDir === undefined ? embedded() : undefined
   if (bundle) {
-    if (bundle.plugins.length === 0) throw new PluginError(BUNDLED_PLUGINS, 'this binary holds no bundled plugins (rebuild it with npm run build)')
+    if (bundle.plugins.length === 0)
+      throw new PluginError(BUNDLED_PLUGINS, 'this binary holds no bundled plugins (rebuild it with npm run build)')
     for (const { folder, module } of bundle.plugins) {
       const dir = join(BUNDLED_PLUGINS, folder)
       found.push(loaded(module, join(dir, 'index.ts'), dir, false))

@@ -99,7 +99,9 @@ class StdoutBuffer {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     if (this.dropped > 0) {
-      this.pending.push(JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'log lines dropped: stdout too slow', dropped: this.dropped }))
+      this.pending.push(
+        JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'log lines dropped: stdout too slow', dropped: this.dropped }),
+      )
       this.dropped = 0
     }
     if (this.pending.length > 0) {
@@ -154,7 +156,12 @@ export function createLogger(opts: LoggerOptions, base: LogFields = {}): Logger 
     if (!hasBase && extra === fields && fields) {
       const rest = JSON.stringify(fields)
       const head = `{"level":"${level}","time":"${time}","msg":${JSON.stringify(msg)}`
-      write(rest.length > 2 && !('level' in fields || 'time' in fields || 'msg' in fields) ? `${head},${rest.slice(1)}` : JSON.stringify({ level, time, msg, ...fields }), level)
+      write(
+        rest.length > 2 && !('level' in fields || 'time' in fields || 'msg' in fields)
+          ? `${head},${rest.slice(1)}`
+          : JSON.stringify({ level, time, msg, ...fields }),
+        level,
+      )
       return
     }
     write(JSON.stringify({ level, time, msg, ...base, ...extra }), level)
@@ -165,7 +172,10 @@ export function createLogger(opts: LoggerOptions, base: LogFields = {}): Logger 
     if (hasBase) return emit('info', 'request', { ...l })
     const duration = l.duration_ms === undefined ? '' : `,"duration_ms":${l.duration_ms}`
     const id = l.request_id === null ? 'null' : text(l.request_id)
-    write(`{"level":"info","time":"${isoNow()}","msg":"request","method":${text(l.method)},"path":${text(l.path)},"status":${l.status}${duration},"request_id":${id},"ip":${text(l.ip)}}`, 'info')
+    write(
+      `{"level":"info","time":"${isoNow()}","msg":"request","method":${text(l.method)},"path":${text(l.path)},"status":${l.status}${duration},"request_id":${id},"ip":${text(l.ip)}}`,
+      'info',
+    )
   }
   return {
     level: opts.level,

@@ -11,7 +11,7 @@ describe('shared models', () => {
     expect(Value.Check(Empty, {})).toBe(true)
   })
 
-  test('the plugins that defined their own export the kernel\'s', () => {
+  test("the plugins that defined their own export the kernel's", () => {
     expect(usersModel.Uuid).toBe(Uuid)
     expect(usersModel.Empty).toBe(Empty)
     expect(accountModel.Uuid).toBe(Uuid)

@@ -81,12 +81,19 @@ function formatIp(family: 4 | 6, bits: bigint): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((bits >> s) & 0xffn)).join('.')
   const groups: number[] = []
   for (let i = 7; i >= 0; i--) groups.push(Number((bits >> BigInt(i * 16)) & 0xffffn))
-  let bestStart = -1, bestLen = 0
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue }
+  let bestStart = -1,
+    bestLen = 0
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
     let j = i
     while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen && j - i > 1) { bestStart = i; bestLen = j - i }
+    if (j - i > bestLen && j - i > 1) {
+      bestStart = i
+      bestLen = j - i
+    }
     i = j
   }
   const hex = groups.map((g) => g.toString(16))
@@ -138,7 +145,10 @@ export function resolveClientIp(peer: string, headers: Headers, trusted: Cidr[])
   if (trusted.length === 0 || !trusted.some((c) => cidrContains(c, peerIp))) return peerIp
   const xff = headers.get('x-forwarded-for')
   if (xff) {
-    const hops = xff.split(',').map((h) => h.trim()).filter(Boolean)
+    const hops = xff
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean)
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = canonicalIp(hops[i])
       if (!hop) return peerIp

@@ -66,17 +66,21 @@ function decorate(doc: any, routes: RouteRegistry) {
       if (op.requestBody?.content) {
         // A custom parser hides the content types from the generator; the route's schema is still ours.
         const schema =
-          json?.schema ?? Object.values<any>(op.requestBody.content)[0]?.schema ?? (info?.bodySchema ? jsonSchema(JSON.parse(JSON.stringify(info.bodySchema))) : undefined)
+          json?.schema ??
+          Object.values<any>(op.requestBody.content)[0]?.schema ??
+          (info?.bodySchema ? jsonSchema(JSON.parse(JSON.stringify(info.bodySchema))) : undefined)
         // A raw body is bytes, unless the route declares its own media type (a multipart upload).
         op.requestBody.content = info?.rawBody
-          ? json ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } : op.requestBody.content
+          ? json
+            ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
+            : op.requestBody.content
           : Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
       }
       op.responses ??= {}
       for (const [status, res] of Object.entries<any>(op.responses)) {
         const schema = res?.content?.['application/json']?.schema ?? (res?.content && Object.values<any>(res.content)[0]?.schema)
         if (schema) res.content = Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
-        if (!res.description) res.description = status === '200' ? 'Success' : STANDARD_ERRORS[status] ?? ''
+        if (!res.description) res.description = status === '200' ? 'Success' : (STANDARD_ERRORS[status] ?? '')
       }
       const guarded = path.startsWith('/api/client') || path.startsWith('/api/admin')
       const codes = ['400', '404', '429', '500']
@@ -88,7 +92,12 @@ function decorate(doc: any, routes: RouteRegistry) {
   }
   doc.components.schemas = { ...(doc.components.schemas ?? {}), Error: ERROR_SCHEMA }
   doc.components.securitySchemes = {
-    session: { type: 'apiKey', in: 'cookie', name: 'hatchery_session', description: 'Session cookie (name from the app.session_cookie setting)' },
+    session: {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'hatchery_session',
+      description: 'Session cookie (name from the app.session_cookie setting)',
+    },
     apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer c7sp_…' },
   }
   doc.security = [{ session: [] }, { apiKey: [] }]
@@ -119,12 +128,23 @@ export function docsRoutes(getApp: () => AnyElysia, routes: RouteRegistry) {
         if (!cached) {
           // Imported on first use: the generator carries a schema library that costs boot time and memory.
           const { toOpenAPISchema } = await import('@elysiajs/openapi')
-          const { paths, components } = toOpenAPISchema(getApp(), { paths: [/^\/api\/docs\//, '/openapi.json', '/api'] }, undefined, undefined, '3.1.0')
+          const { paths, components } = toOpenAPISchema(
+            getApp(),
+            { paths: [/^\/api\/docs\//, '/openapi.json', '/api'] },
+            undefined,
+            undefined,
+            '3.1.0',
+          )
           cached = JSON.stringify(
             decorate(
               {
                 openapi: '3.1.0',
-                info: { title: 'Hatchery panel API', version: pkg.version, description: 'Calagopus-compatible game-server panel API. Bodies and responses in JSON, MessagePack or XML (by Content-Type / Accept).' },
+                info: {
+                  title: 'Hatchery panel API',
+                  version: pkg.version,
+                  description:
+                    'Calagopus-compatible game-server panel API. Bodies and responses in JSON, MessagePack or XML (by Content-Type / Accept).',
+                },
                 paths,
                 components,
               },

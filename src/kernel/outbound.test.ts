@@ -16,7 +16,10 @@ function recorder(answer: (url: URL, init: RequestInit) => Response = () => new 
   return { calls, transport }
 }
 
-const resolveTo = (...addresses: string[]): Resolver => async () => addresses
+const resolveTo =
+  (...addresses: string[]): Resolver =>
+  async () =>
+    addresses
 
 async function refusal(p: Promise<unknown>): Promise<OutboundError> {
   try {
@@ -30,16 +33,35 @@ async function refusal(p: Promise<unknown>): Promise<OutboundError> {
 
 describe('isPrivateAddress', () => {
   const refused = [
-    '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', // private
-    '127.0.0.1', '127.8.8.8', '::1', // loopback
-    '169.254.169.254', '169.254.0.1', 'fe80::1', 'fe80::1%eth0', // link-local, cloud metadata
-    '100.64.0.1', '100.100.100.200', // CGNAT (Alibaba metadata)
-    '224.0.0.1', '239.255.255.250', 'ff02::1', // multicast
-    '0.0.0.0', '::', // unspecified
-    'fd00:ec2::254', 'fc00::1', // unique local (AWS IMDS over IPv6)
-    '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '::ffff:10.0.0.1', // v4-mapped
-    '64:ff9b::a9fe:a9fe', '2002:7f00:1::1', // NAT64 / 6to4 embedding inside addresses
-    '240.0.0.1', '255.255.255.255', 'not-an-ip',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1', // private
+    '127.0.0.1',
+    '127.8.8.8',
+    '::1', // loopback
+    '169.254.169.254',
+    '169.254.0.1',
+    'fe80::1',
+    'fe80::1%eth0', // link-local, cloud metadata
+    '100.64.0.1',
+    '100.100.100.200', // CGNAT (Alibaba metadata)
+    '224.0.0.1',
+    '239.255.255.250',
+    'ff02::1', // multicast
+    '0.0.0.0',
+    '::', // unspecified
+    'fd00:ec2::254',
+    'fc00::1', // unique local (AWS IMDS over IPv6)
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:169.254.169.254',
+    '::ffff:10.0.0.1', // v4-mapped
+    '64:ff9b::a9fe:a9fe',
+    '2002:7f00:1::1', // NAT64 / 6to4 embedding inside addresses
+    '240.0.0.1',
+    '255.255.255.255',
+    'not-an-ip',
   ]
   for (const ip of refused) test(`refuses ${ip}`, () => expect(isPrivateAddress(ip)).toBe(true))
   for (const ip of [PUBLIC, '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '172.32.0.1', '100.128.0.1']) {
@@ -50,7 +72,9 @@ describe('isPrivateAddress', () => {
 describe('fetchOutbound refusals', () => {
   test('plain http is refused by default', async () => {
     const { calls, transport } = recorder()
-    expect((await refusal(fetchOutbound('http://example.com/', {}, { resolve: resolveTo(PUBLIC), fetch: transport }))).reason).toBe('scheme')
+    expect((await refusal(fetchOutbound('http://example.com/', {}, { resolve: resolveTo(PUBLIC), fetch: transport }))).reason).toBe(
+      'scheme',
+    )
     expect(calls).toHaveLength(0)
   })
 
@@ -64,8 +88,17 @@ describe('fetchOutbound refusals', () => {
     expect((await refusal(fetchOutbound('https://u:p@example.com/', {}, { resolve: resolveTo(PUBLIC) }))).reason).toBe('url')
   })
 
-  for (const [name, ip] of [['loopback', '127.0.0.1'], ['private', '10.0.0.5'], ['link-local metadata', '169.254.169.254'], ['CGNAT', '100.64.1.1'],
-    ['multicast', '224.0.0.251'], ['unspecified', '0.0.0.0'], ['IPv6 loopback', '::1'], ['v4-mapped IPv6', '::ffff:127.0.0.1'], ['IPv6 unique local', 'fd00::1']] as const) {
+  for (const [name, ip] of [
+    ['loopback', '127.0.0.1'],
+    ['private', '10.0.0.5'],
+    ['link-local metadata', '169.254.169.254'],
+    ['CGNAT', '100.64.1.1'],
+    ['multicast', '224.0.0.251'],
+    ['unspecified', '0.0.0.0'],
+    ['IPv6 loopback', '::1'],
+    ['v4-mapped IPv6', '::ffff:127.0.0.1'],
+    ['IPv6 unique local', 'fd00::1'],
+  ] as const) {
     test(`a name resolving to a ${name} address (${ip}) is refused before any connection`, async () => {
       const { calls, transport } = recorder()
       const e = await refusal(fetchOutbound('https://inside.example/', {}, { resolve: resolveTo(ip), fetch: transport }))
@@ -76,7 +109,14 @@ describe('fetchOutbound refusals', () => {
 
   test('IP literals are judged without DNS', async () => {
     const { calls, transport } = recorder()
-    for (const url of ['https://127.0.0.1/', 'https://[::1]/', 'https://[::ffff:169.254.169.254]/', 'https://169.254.169.254/latest/meta-data/', 'https://0x7f000001/', 'https://2130706433/']) {
+    for (const url of [
+      'https://127.0.0.1/',
+      'https://[::1]/',
+      'https://[::ffff:169.254.169.254]/',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://0x7f000001/',
+      'https://2130706433/',
+    ]) {
       expect((await refusal(fetchOutbound(url, {}, { fetch: transport }))).reason).toBe('address')
     }
     expect(calls).toHaveLength(0)
@@ -84,7 +124,9 @@ describe('fetchOutbound refusals', () => {
 
   test('a name with one public and one private answer is refused as a whole', async () => {
     const { calls, transport } = recorder()
-    expect((await refusal(fetchOutbound('https://mixed.example/', {}, { resolve: resolveTo(PUBLIC, '10.0.0.1'), fetch: transport }))).reason).toBe('address')
+    expect(
+      (await refusal(fetchOutbound('https://mixed.example/', {}, { resolve: resolveTo(PUBLIC, '10.0.0.1'), fetch: transport }))).reason,
+    ).toBe('address')
     expect(calls).toHaveLength(0)
   })
 
@@ -121,7 +163,9 @@ describe('fetchOutbound connects to the address it checked', () => {
   })
 
   test('a redirect to a private address is refused', async () => {
-    const { calls, transport } = recorder(() => new Response(null, { status: 307, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }))
+    const { calls, transport } = recorder(
+      () => new Response(null, { status: 307, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }),
+    )
     const e = await refusal(fetchOutbound('https://example.com/', {}, { resolve: resolveTo(PUBLIC), fetch: transport }))
     expect(e.reason).toBe('scheme')
     expect(calls).toHaveLength(1)
@@ -131,15 +175,23 @@ describe('fetchOutbound connects to the address it checked', () => {
 
   test('redirects are bounded', async () => {
     const { calls, transport } = recorder((url) => new Response(null, { status: 302, headers: { location: `/n${url.pathname.length}` } }))
-    expect((await refusal(fetchOutbound('https://example.com/', {}, { resolve: resolveTo(PUBLIC), fetch: transport, maxRedirects: 3 }))).reason).toBe('redirect')
+    expect(
+      (await refusal(fetchOutbound('https://example.com/', {}, { resolve: resolveTo(PUBLIC), fetch: transport, maxRedirects: 3 }))).reason,
+    ).toBe('redirect')
     expect(calls).toHaveLength(4)
   })
 
   test('Authorization does not follow a redirect to another origin; 303 turns a POST into a GET', async () => {
     const { calls, transport } = recorder((url) =>
-      url.pathname === '/start' ? new Response(null, { status: 303, headers: { location: 'https://other.example/next' } }) : new Response('done'),
+      url.pathname === '/start'
+        ? new Response(null, { status: 303, headers: { location: 'https://other.example/next' } })
+        : new Response('done'),
     )
-    const res = await fetchOutbound('https://example.com/start', { method: 'POST', body: 'x=1', headers: { authorization: 'Bearer secret' } }, { resolve: resolveTo(PUBLIC), fetch: transport })
+    const res = await fetchOutbound(
+      'https://example.com/start',
+      { method: 'POST', body: 'x=1', headers: { authorization: 'Bearer secret' } },
+      { resolve: resolveTo(PUBLIC), fetch: transport },
+    )
     expect(await res.text()).toBe('done')
     expect(res.url).toBe('https://other.example/next')
     expect(new Headers(calls[0].init.headers).get('authorization')).toBe('Bearer secret')
@@ -194,8 +246,29 @@ describe('fetchOutbound limits (a real server on loopback, private addresses all
 function testCertificate(): { cert: string; key: string } | null {
   const dir = mkdtempSync(join(tmpdir(), 'outbound-tls-'))
   try {
-    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=example.test', '-addext', 'subjectAltName=DNS:example.test'], { stderr: 'ignore', stdout: 'ignore' })
+    const made = Bun.spawnSync(
+      [
+        'openssl',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=example.test',
+        '-addext',
+        'subjectAltName=DNS:example.test',
+      ],
+      { stderr: 'ignore', stdout: 'ignore' },
+    )
     if (made.exitCode !== 0) return null
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }
   } catch {
@@ -208,16 +281,24 @@ function testCertificate(): { cert: string; key: string } | null {
 const tls = testCertificate()
 describe.skipIf(!tls)('fetchOutbound over TLS to a pinned address (skipped without openssl)', () => {
   const { cert, key } = tls ?? { cert: '', key: '' }
-  const server = tls ? Bun.serve({ port: 0, hostname: '127.0.0.1', tls: { cert, key }, fetch: (req) => new Response(`host=${req.headers.get('host')}`) }) : null
+  const server = tls
+    ? Bun.serve({ port: 0, hostname: '127.0.0.1', tls: { cert, key }, fetch: (req) => new Response(`host=${req.headers.get('host')}`) })
+    : null
   afterAll(() => server?.stop(true))
 
   test('connects to the checked address while verifying the certificate against the URL name', async () => {
-    const res = await fetchOutbound(`https://example.test:${server!.port}/`, {}, { allowPrivate: true, resolve: resolveTo('127.0.0.1'), tls: { ca: cert } })
+    const res = await fetchOutbound(
+      `https://example.test:${server!.port}/`,
+      {},
+      { allowPrivate: true, resolve: resolveTo('127.0.0.1'), tls: { ca: cert } },
+    )
     expect(await res.text()).toBe(`host=example.test:${server!.port}`)
   })
 
   test('a certificate for another name is refused', async () => {
-    const e = await refusal(fetchOutbound(`https://other.test:${server!.port}/`, {}, { allowPrivate: true, resolve: resolveTo('127.0.0.1'), tls: { ca: cert } }))
+    const e = await refusal(
+      fetchOutbound(`https://other.test:${server!.port}/`, {}, { allowPrivate: true, resolve: resolveTo('127.0.0.1'), tls: { ca: cert } }),
+    )
     expect(e.reason).toBe('network')
   })
 })

@@ -10,10 +10,28 @@ import { cidrContains, parseCidr, type Cidr } from './net'
  * 6to4 addresses are judged by the IPv4 address they embed.
  */
 const BLOCKED: Cidr[] = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-  '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24',
-  '224.0.0.0/4', '240.0.0.0/4',
-  '::/96', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.88.99.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '::/96',
+  '100::/64',
+  '2001:db8::/32',
+  'fc00::/7',
+  'fe80::/10',
+  'fec0::/10',
+  'ff00::/8',
 ].map((text) => parseCidr(text)!)
 
 const NAT64 = parseCidr('64:ff9b::/96')!
@@ -214,7 +232,11 @@ export async function fetchOutbound(input: string | URL, init: RequestInit = {},
     const out = new Headers(res.headers)
     out.delete('content-encoding')
     out.delete('content-length')
-    const answer = new Response(res.status === 204 || res.status === 304 ? null : bytes, { status: res.status, statusText: res.statusText, headers: out })
+    const answer = new Response(res.status === 204 || res.status === 304 ? null : bytes, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: out,
+    })
     Object.defineProperty(answer, 'url', { value: url.href })
     return answer
   }

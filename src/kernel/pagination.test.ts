@@ -10,7 +10,12 @@ async function pageOf(total: number, query: { page?: number; per_page?: number }
   const p = pageParams(query)
   const rows = Array.from({ length: Math.max(0, Math.min(p.perPage, total - p.offset)) }, (_, i) => p.offset + i)
   let counted = 0
-  const page = await toCountedPage(p, rows, async () => (counted++, total), (n) => n)
+  const page = await toCountedPage(
+    p,
+    rows,
+    async () => (counted++, total),
+    (n) => n,
+  )
   return { total: page.total, rows: page.data.length, counted }
 }
 
@@ -38,9 +43,14 @@ describe('paginate', () => {
     db = tdb.database.db
     await tdb.database.query(sql`create table paginate_tags (id int primary key, label text not null)`)
     await tdb.database.query(sql`create table paginate_items (id int primary key, name text not null, tag_id int references paginate_tags)`)
-    await db.insert(tags).values([{ id: 1, label: 'red' }, { id: 2, label: 'blue' }])
+    await db.insert(tags).values([
+      { id: 1, label: 'red' },
+      { id: 2, label: 'blue' },
+    ])
     // 12 items: item-1 … item-12; odd ids tagged red, even ids blue, 12 untagged
-    await db.insert(items).values(Array.from({ length: 12 }, (_, i) => ({ id: i + 1, name: `item-${i + 1}`, tag_id: i === 11 ? null : (i % 2) + 1 })))
+    await db
+      .insert(items)
+      .values(Array.from({ length: 12 }, (_, i) => ({ id: i + 1, name: `item-${i + 1}`, tag_id: i === 11 ? null : (i % 2) + 1 })))
   }, 120_000)
 
   afterAll(async () => {
@@ -60,7 +70,11 @@ describe('paginate', () => {
   })
 
   test('search matches any search column, case-insensitively and literally, within `where`', async () => {
-    const found = await paginate(db, { ...byId, search: [items.name], where: sql`${items.id} > 1`, map: (r) => r.id }, pageParams({ search: 'ITEM-1' }))
+    const found = await paginate(
+      db,
+      { ...byId, search: [items.name], where: sql`${items.id} > 1`, map: (r) => r.id },
+      pageParams({ search: 'ITEM-1' }),
+    )
     expect(found).toMatchObject({ total: 3, data: [10, 11, 12] })
     expect((await paginate(db, { ...byId, search: [items.name] }, pageParams({ search: '%' }))).total).toBe(0)
     expect((await paginate(db, { ...byId, search: [items.name] }, pageParams({ search: '' }))).total).toBe(12)
@@ -71,7 +85,11 @@ describe('paginate', () => {
       paginate(
         db,
         {
-          from: (total) => db.select({ item: getTableColumns(items), tag: getTableColumns(tags), ...total }).from(items).leftJoin(tags, eq(tags.id, items.tag_id)),
+          from: (total) =>
+            db
+              .select({ item: getTableColumns(items), tag: getTableColumns(tags), ...total })
+              .from(items)
+              .leftJoin(tags, eq(tags.id, items.tag_id)),
           search,
           orderBy: [asc(items.id)],
           map: (r) => `${r.item.name}:${r.tag?.label ?? '-'}`,

@@ -93,7 +93,12 @@ export async function toPage<R extends { __total?: number }, T>(
  * const rows = await db.select().from(log).where(w).orderBy(desc(log.created), desc(log.id)).limit(p.perPage).offset(p.offset)
  * return toCountedPage(p, rows, () => db.$count(log, w), toEntry)
  */
-export async function toCountedPage<R, T>(params: PageParams, rows: R[], count: () => Promise<number>, map: (row: R) => T | Promise<T>): Promise<Page<T>> {
+export async function toCountedPage<R, T>(
+  params: PageParams,
+  rows: R[],
+  count: () => Promise<number>,
+  map: (row: R) => T | Promise<T>,
+): Promise<Page<T>> {
   const known = rows.length > 0 ? rows.length < params.perPage : params.offset === 0
   const total = known ? params.offset + rows.length : Number(await count())
   return { total, per_page: params.perPage, page: params.page, data: await Promise.all(rows.map(map)) }
@@ -154,7 +159,10 @@ export async function paginate<S extends ListSource, C = undefined, T = RowOf<S>
   const build = (total: TotalField): PgSelect => {
     const from = list.from
     if (typeof from === 'function') return from(total).$dynamic()
-    return db.select({ ...getTableColumns(from), ...total }).from(from).$dynamic()
+    return db
+      .select({ ...getTableColumns(from), ...total })
+      .from(from)
+      .$dynamic()
   }
   const matching = async () => {
     const [row] = await db.select({ n: count() }).from(build({}).where(where).as('matching'))

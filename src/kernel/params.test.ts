@@ -44,8 +44,14 @@ describe('uuid path parameters', () => {
     const db = tdb.database.db
     expect(await loadOr404(db, notes, notes.uuid, NOTE.toUpperCase(), 'note')).toEqual({ uuid: NOTE, owner: 'ann' })
     expect(await failure(() => loadOr404(db, notes, notes.uuid, 'x', 'note'))).toEqual({ status: 400, messages: ['invalid note uuid'] })
-    expect(await failure(() => loadOr404(db, notes, notes.uuid, NOTE.replace('0b', '1b'), 'note'))).toEqual({ status: 404, messages: ['note not found'] })
-    expect(await failure(() => loadOr404(db, notes, notes.uuid, NOTE, 'note', { where: eq(notes.owner, 'bob') }))).toEqual({ status: 404, messages: ['note not found'] })
+    expect(await failure(() => loadOr404(db, notes, notes.uuid, NOTE.replace('0b', '1b'), 'note'))).toEqual({
+      status: 404,
+      messages: ['note not found'],
+    })
+    expect(await failure(() => loadOr404(db, notes, notes.uuid, NOTE, 'note', { where: eq(notes.owner, 'bob') }))).toEqual({
+      status: 404,
+      messages: ['note not found'],
+    })
   })
 
   test('loadOr404 with lock is valid inside a transaction (SELECT … FOR UPDATE)', async () => {

@@ -14,7 +14,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  * @example .get('/:role', ({ params }) => …, { params: uuidParam('role'), permission: 'admin:roles.read' })
  */
 export function uuidParam<N extends string>(name: N, thing: string = name.replace(/_/g, ' ')) {
-  return t.Object({ [name]: t.String({ description: `${thing[0].toUpperCase()}${thing.slice(1)} uuid` }) } as Record<N, ReturnType<typeof t.String>>)
+  return t.Object({ [name]: t.String({ description: `${thing[0].toUpperCase()}${thing.slice(1)} uuid` }) } as Record<
+    N,
+    ReturnType<typeof t.String>
+  >)
 }
 
 /**

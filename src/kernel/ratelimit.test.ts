@@ -7,7 +7,13 @@ const REDIS_URL = 'redis://127.0.0.1:6379'
 const PREFIX = `hatchery-test:${process.pid}-${Math.random().toString(36).slice(2, 10)}:`
 
 async function connect(url: string): Promise<Redis> {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 1000, retryStrategy: () => null })
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  })
   redis.on('error', () => {})
   await redis.connect().catch(() => {})
   return redis

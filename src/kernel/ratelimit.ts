@@ -44,7 +44,10 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return {c, ttl}`
 
 class RedisStore {
-  constructor(private redis: Redis, private prefix: string) {}
+  constructor(
+    private redis: Redis,
+    private prefix: string,
+  ) {}
 
   async hit(key: string, windowMs: number, now: number) {
     const [count, ttl] = (await (this.redis as any).eval(HIT_SCRIPT, 1, `${this.prefix}ratelimit:${key}`, windowMs)) as [number, number]
@@ -62,7 +65,11 @@ export class RateLimiter {
   private memory = new MemoryStore()
   private redisStore?: RedisStore
 
-  constructor(private redis?: Redis, prefix = '', private onFallback?: (error: unknown) => void) {
+  constructor(
+    private redis?: Redis,
+    prefix = '',
+    private onFallback?: (error: unknown) => void,
+  ) {
     if (redis) this.redisStore = new RedisStore(redis, prefix)
   }
 

@@ -123,9 +123,11 @@ export class RouteRegistry {
     const trimmed = path.length > 1 ? path.replace(/\/$/, '') : path
     const hit = this.methods.find('ANY', trimmed)
     if (!hit) return []
-    return [...hit.store].filter((m) => {
-      const info = this.router.find(m, trimmed)?.store
-      return !info || !this.isHidden(info)
-    }).sort()
+    return [...hit.store]
+      .filter((m) => {
+        const info = this.router.find(m, trimmed)?.store
+        return !info || !this.isHidden(info)
+      })
+      .sort()
   }
 }

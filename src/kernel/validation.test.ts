@@ -99,10 +99,14 @@ describe('validationMessages: paths', () => {
 
   test('objects inside lists as list[0].name', () => {
     const S = t.Object({ list: t.Array(t.Object({ name: t.String({ minLength: 2 }), port: t.Integer({ maximum: 65535 }) })) })
-    expect(validationMessages(S, { list: [{ name: 'ok', port: 1 }, { name: 'x', port: 70000 }] })).toEqual([
-      'list[1].name: length is lower than 2',
-      'list[1].port: greater than 65535',
-    ])
+    expect(
+      validationMessages(S, {
+        list: [
+          { name: 'ok', port: 1 },
+          { name: 'x', port: 70000 },
+        ],
+      }),
+    ).toEqual(['list[1].name: length is lower than 2', 'list[1].port: greater than 65535'])
   })
 
   test.each([
@@ -185,13 +189,34 @@ describe('containerMismatch', () => {
   })
 
   test('a scalar, null or array where an object belongs is a mismatch, at any depth', () => {
-    for (const body of [null, 'x', 1, [1, 2, 3], { app: null }, { app: 'x' }, { app: [] }, { mail: 'smtp' }, { tags: {} }, { tags: [null] }, { images: { a: 'x' } }]) {
+    for (const body of [
+      null,
+      'x',
+      1,
+      [1, 2, 3],
+      { app: null },
+      { app: 'x' },
+      { app: [] },
+      { mail: 'smtp' },
+      { tags: {} },
+      { tags: [null] },
+      { images: { a: 'x' } },
+    ]) {
       expect(containerMismatch(Settings, body)).toBe(true)
     }
   })
 
   test('objects and arrays where they belong are not; scalars are left to the validation', () => {
-    for (const body of [{}, { app: {} }, { app: { name: 5 } }, { mail: { type: 'smtp' } }, { note: null }, { tags: [{ id: 'x' }] }, { images: { a: { tag: 'x' } } }, { unknown: 'x' }]) {
+    for (const body of [
+      {},
+      { app: {} },
+      { app: { name: 5 } },
+      { mail: { type: 'smtp' } },
+      { note: null },
+      { tags: [{ id: 'x' }] },
+      { images: { a: { tag: 'x' } } },
+      { unknown: 'x' },
+    ]) {
       expect(containerMismatch(Settings, body)).toBe(false)
     }
   })

@@ -105,7 +105,8 @@ const pickDocs = (s: any) => (s.error ? { error: s.error } : {})
 export function coerce(schema: any, value: unknown): unknown {
   schema = unwrap(schema)
   if (typeof value === 'string') {
-    if ((schema?.type === 'integer' || schema?.type === 'number') && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value)
+    if ((schema?.type === 'integer' || schema?.type === 'number') && value.trim() !== '' && !Number.isNaN(Number(value)))
+      return Number(value)
     if (schema?.type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true'
   }
   if (schema?.type === 'object' && value && typeof value === 'object' && !Array.isArray(value)) {

@@ -2,7 +2,21 @@ import { describe, expect, test } from 'bun:test'
 import { Packr, addExtension } from 'msgpackr'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { CONTENT_TYPES } from './negotiate'
-import { FieldError, MAX_DEPTH, PayloadError, decodeJson, decodeMsgpack, decodeXml, encode, isCleanText, msgpackStringsAreUtf8, timestamp, toWire, toXml, wireReady } from './wire'
+import {
+  FieldError,
+  MAX_DEPTH,
+  PayloadError,
+  decodeJson,
+  decodeMsgpack,
+  decodeXml,
+  encode,
+  isCleanText,
+  msgpackStringsAreUtf8,
+  timestamp,
+  toWire,
+  toXml,
+  wireReady,
+} from './wire'
 
 function payloadError(fn: () => unknown): PayloadError {
   try {
@@ -85,7 +99,7 @@ describe('toXml', () => {
   })
 
   test('keys that are not XML names become <entry key="…"> and stay well-formed', () => {
-    const value = { 'Java 21': 'a', '1abc': 1, 'a:b': 2, xmlfoo: 3, XMLbar: 4, '': 5, 'q"<&>': 6, '-x': 7, 'é': 8 }
+    const value = { 'Java 21': 'a', '1abc': 1, 'a:b': 2, xmlfoo: 3, XMLbar: 4, '': 5, 'q"<&>': 6, '-x': 7, é: 8 }
     const xml = toXml(value)
     wellFormed(xml)
     expect(xml).toContain('<entry key="Java 21">a</entry>')
@@ -137,7 +151,11 @@ describe('encode', () => {
 
 describe('decodeXml', () => {
   test('the root name is ignored and children become string fields', () => {
-    expect(decodeXml('<anything><name>bob</name><port>25565</port><on>true</on></anything>')).toEqual({ name: 'bob', port: '25565', on: 'true' })
+    expect(decodeXml('<anything><name>bob</name><port>25565</port><on>true</on></anything>')).toEqual({
+      name: 'bob',
+      port: '25565',
+      on: 'true',
+    })
   })
 
   test('an empty body or an empty root is {}', () => {
@@ -187,9 +205,12 @@ describe('decodeXml', () => {
     expect(payloadError(() => decodeXml(`<r><a>${entity}</a></r>`)).message).toStartWith('undefined entity')
   })
 
-  test.each(['&#0;', '&#x1;', '&#xD800;', '&#xFFFE;', '&#x110000;', '&#99999999;'])('character reference %s to a non-character is refused', (ref) => {
-    expect(() => decodeXml(`<r><a>${ref}</a></r>`)).toThrow(PayloadError)
-  })
+  test.each(['&#0;', '&#x1;', '&#xD800;', '&#xFFFE;', '&#x110000;', '&#99999999;'])(
+    'character reference %s to a non-character is refused',
+    (ref) => {
+      expect(() => decodeXml(`<r><a>${ref}</a></r>`)).toThrow(PayloadError)
+    },
+  )
 
   test('a bare & is refused', () => {
     expect(() => decodeXml('<r><a>a & b</a></r>')).toThrow(PayloadError)
@@ -220,7 +241,15 @@ describe('decodeXml', () => {
   })
 
   test('<entry key="…"> round trips keys that are not XML names', () => {
-    const value = { 'Java 21': 'ghcr.io/java:21', '1abc': 'x', 'a:b': 'y', xmlfoo: 'z', ' padded ': 'p', 'q"<&>': 'q', nested: { 'x y': ['1', '2'] } }
+    const value = {
+      'Java 21': 'ghcr.io/java:21',
+      '1abc': 'x',
+      'a:b': 'y',
+      xmlfoo: 'z',
+      ' padded ': 'p',
+      'q"<&>': 'q',
+      nested: { 'x y': ['1', '2'] },
+    }
     expect(decodeXml(toXml(value))).toEqual(value)
   })
 
@@ -242,7 +271,9 @@ describe('decodeMsgpack', () => {
   test('64-bit integers decode as numbers when safe, and are refused otherwise', () => {
     // 0xcf = uint64
     expect(decodeMsgpack(new Uint8Array([0xcf, 0, 0, 0, 1, 0, 0, 0, 0]))).toBe(2 ** 32)
-    expect(payloadError(() => decodeMsgpack(new Uint8Array([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).message).toBe('integer out of range')
+    expect(payloadError(() => decodeMsgpack(new Uint8Array([0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).message).toBe(
+      'integer out of range',
+    )
   })
 
   test('a standard timestamp becomes an RFC 3339 string', () => {
@@ -291,7 +322,9 @@ describe('decodeMsgpack', () => {
 
   test('__proto__ and other prototype keys are refused, not renamed', () => {
     const key = [...Buffer.from('__proto__')]
-    expect(payloadError(() => decodeMsgpack(new Uint8Array([0x81, 0xa9, ...key, 0x81, 0xa1, 0x61, 0x01]))).message).toBe('forbidden key "__proto__"')
+    expect(payloadError(() => decodeMsgpack(new Uint8Array([0x81, 0xa9, ...key, 0x81, 0xa1, 0x61, 0x01]))).message).toBe(
+      'forbidden key "__proto__"',
+    )
     expect(payloadError(() => decodeMsgpack(new Uint8Array([0x81, 0xa9, ...key, 0x01]))).message).toBe('forbidden key "__proto__"')
     expect(() => decodeMsgpack(packr.pack({ a: { constructor: 1 } }))).toThrow(PayloadError)
     expect(({} as any).a).toBeUndefined()
@@ -366,13 +399,19 @@ describe('hostile strings', () => {
   })
 
   test('MessagePack values and keys are checked the same way', () => {
-    expect(fieldError(() => decodeMsgpack(packr.pack({ list: ['ok', 'a\u0000'] })))).toBe('list[1]: must not contain NUL bytes or invalid unicode')
-    expect(fieldError(() => decodeMsgpack(packr.pack({ ['k\u0000']: 1 })))).toBe('body: field names must not contain NUL bytes or invalid unicode')
+    expect(fieldError(() => decodeMsgpack(packr.pack({ list: ['ok', 'a\u0000'] })))).toBe(
+      'list[1]: must not contain NUL bytes or invalid unicode',
+    )
+    expect(fieldError(() => decodeMsgpack(packr.pack({ ['k\u0000']: 1 })))).toBe(
+      'body: field names must not contain NUL bytes or invalid unicode',
+    )
   })
 
   test('a raw NUL in XML text or in an entry key names the field', () => {
     expect(fieldError(() => decodeXml('<r><name>a\u0000b</name></r>'))).toBe('name: must not contain NUL bytes or invalid unicode')
-    expect(fieldError(() => decodeXml('<r><entry key="a\u0000">1</entry></r>'))).toBe('body: field names must not contain NUL bytes or invalid unicode')
+    expect(fieldError(() => decodeXml('<r><entry key="a\u0000">1</entry></r>'))).toBe(
+      'body: field names must not contain NUL bytes or invalid unicode',
+    )
   })
 })
 
@@ -382,7 +421,7 @@ describe('msgpack strings must be UTF-8', () => {
 
   test('valid text in every str size passes; bad bytes are refused like in JSON', () => {
     expect(decodeMsgpack(str(0xc3, 0xa9))).toEqual({ a: 'é' })
-    expect(decodeMsgpack(packr.pack({ long: 'é'.repeat(40_000), 'clé': ['🔑'] }))).toEqual({ long: 'é'.repeat(40_000), 'clé': ['🔑'] })
+    expect(decodeMsgpack(packr.pack({ long: 'é'.repeat(40_000), clé: ['🔑'] }))).toEqual({ long: 'é'.repeat(40_000), clé: ['🔑'] })
     for (const bad of [str(0xff), str(0xc3), str(0xed, 0xa0, 0x80), str(0x61, 0xc0, 0x80), str(...new Array(100).fill(0x61), 0xfe)]) {
       expect(payloadError(() => decodeMsgpack(bad)).message).toBe('body is not valid UTF-8')
     }
@@ -390,7 +429,9 @@ describe('msgpack strings must be UTF-8', () => {
   })
 
   test('binary, extensions and numbers are skipped, not read as text', () => {
-    const bytes = new Uint8Array([0x94, 0xc4, 0x01, 0xff, 0xd6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xcb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xa1, 0x61])
+    const bytes = new Uint8Array([
+      0x94, 0xc4, 0x01, 0xff, 0xd6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xcb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xa1, 0x61,
+    ])
     expect(msgpackStringsAreUtf8(bytes)).toBe(true)
     expect(msgpackStringsAreUtf8(packr.pack({ at: new Date(), n: -1.5, big: 2 ** 40, s: 'ü' }))).toBe(true)
   })

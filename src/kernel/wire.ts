@@ -76,15 +76,11 @@ const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAs
 
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 // Characters XML 1.0 cannot carry, even escaped.
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+const XML_ILLEGAL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
 function escapeXml(text: string): string {
-  return text
-    .replace(XML_ILLEGAL, '\uFFFD')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
+  return text.replace(XML_ILLEGAL, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 }
 
 // Attribute values are whitespace-normalised by XML parsers unless tabs and newlines are references.

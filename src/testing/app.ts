@@ -44,7 +44,10 @@ const CONTENT_TYPE: Record<Encoding, string> = { json: 'application/json', msgpa
 function encodeXml(value: unknown, name = 'root'): string {
   if (Array.isArray(value)) return value.map((v) => encodeXml(v, name)).join('')
   if (value === null || value === undefined) return `<${name}/>`
-  if (typeof value === 'object') return `<${name}>${Object.entries(value).map(([k, v]) => encodeXml(v, k)).join('')}</${name}>`
+  if (typeof value === 'object')
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => encodeXml(v, k))
+      .join('')}</${name}>`
   return `<${name}>${String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${name}>`
 }
 
@@ -112,8 +115,14 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp> {
       let body: RequestInit['body']
       if (o.body !== undefined) {
         headers['content-type'] ??= CONTENT_TYPE[as]
-        body = typeof o.body === 'string' || o.body instanceof Uint8Array ? (o.body as RequestInit['body'])
-          : as === 'msgpack' ? packr.pack(o.body) : as === 'xml' ? encodeXml(o.body) : JSON.stringify(o.body)
+        body =
+          typeof o.body === 'string' || o.body instanceof Uint8Array
+            ? (o.body as RequestInit['body'])
+            : as === 'msgpack'
+              ? packr.pack(o.body)
+              : as === 'xml'
+                ? encodeXml(o.body)
+                : JSON.stringify(o.body)
       }
       if (o.token) headers.authorization = `Bearer ${o.token}`
       if (o.cookie) headers.cookie = o.cookie

@@ -49,7 +49,14 @@ export async function login(t: TestApp, user: { username: string; password: stri
 export async function makeApiKey(
   t: TestApp,
   cookie: string,
-  body: Partial<{ name: string; allowed_ips: string[]; user_permissions: string[]; admin_permissions: string[]; server_permissions: string[]; expires: string | null }> = {},
+  body: Partial<{
+    name: string
+    allowed_ips: string[]
+    user_permissions: string[]
+    admin_permissions: string[]
+    server_permissions: string[]
+    expires: string | null
+  }> = {},
 ): Promise<{ key: string; uuid: string }> {
   const res = await t.request('POST', '/api/client/account/api-keys', {
     cookie,
@@ -91,10 +98,20 @@ export async function adminCaller(t: TestApp): Promise<AdminCaller> {
  * A user without the admin flag holding a role made through the API (by `admin`) with these
  * permissions, logged in.
  */
-export async function roleCaller(t: TestApp, admin: AdminCaller, adminPermissions: string[], serverPermissions: string[] = []): Promise<AdminCaller> {
+export async function roleCaller(
+  t: TestApp,
+  admin: AdminCaller,
+  adminPermissions: string[],
+  serverPermissions: string[] = [],
+): Promise<AdminCaller> {
   const role = await t.request('POST', '/api/admin/roles', {
     cookie: admin.cookie,
-    body: { name: `role${++roleSeq}_${Math.random().toString(36).slice(2, 7)}`, require_two_factor: false, admin_permissions: adminPermissions, server_permissions: serverPermissions },
+    body: {
+      name: `role${++roleSeq}_${Math.random().toString(36).slice(2, 7)}`,
+      require_two_factor: false,
+      admin_permissions: adminPermissions,
+      server_permissions: serverPermissions,
+    },
   })
   expect(role.status).toBe(200)
   const user = await makeUser(t)
@@ -110,7 +127,12 @@ export async function plainCaller(t: TestApp): Promise<AdminCaller> {
 }
 
 /** An API key of an administrator holding only these admin permissions. */
-export async function narrowedAdminKey(t: TestApp, admin: AdminCaller, adminPermissions: string[], serverPermissions: string[] = []): Promise<string> {
+export async function narrowedAdminKey(
+  t: TestApp,
+  admin: AdminCaller,
+  adminPermissions: string[],
+  serverPermissions: string[] = [],
+): Promise<string> {
   return (await makeApiKey(t, admin.cookie, { admin_permissions: adminPermissions, server_permissions: serverPermissions })).key
 }
 

@@ -14,8 +14,21 @@ export { bundledPlugins, inlinePlugin, withPlugins } from './plugins'
 export { freshDatabase, dropTemplates, RUN_ID } from './db'
 export type { TestDatabase } from './db'
 export {
-  makeUser, login, cookieOf, makeApiKey, totp, relaxRateLimits, prepareAdminTests,
-  adminCaller, roleCaller, plainCaller, narrowedAdminKey, adminEvents, expectGuarded, expectModel, fromWire,
+  makeUser,
+  login,
+  cookieOf,
+  makeApiKey,
+  totp,
+  relaxRateLimits,
+  prepareAdminTests,
+  adminCaller,
+  roleCaller,
+  plainCaller,
+  narrowedAdminKey,
+  adminEvents,
+  expectGuarded,
+  expectModel,
+  fromWire,
 } from './callers'
 export type { TestUser, AdminCaller } from './callers'
 export { activitiesOf, lastActivity } from './activity'

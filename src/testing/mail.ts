@@ -94,7 +94,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   const messages: CapturedMail[] = []
   let taken = 0
   const waiters: (() => void)[] = []
-  const { SMTPServer } = await import('smtp-server')   // a dev dependency: loaded only by tests that send mail
+  const { SMTPServer } = await import('smtp-server') // a dev dependency: loaded only by tests that send mail
   const server: SMTPServerType = new SMTPServer({
     secure: opts.secure ?? false,
     authOptional: !opts.auth,
@@ -102,7 +102,8 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     disabledCommands: opts.starttls || opts.secure ? [] : ['STARTTLS'],
     logger: false,
     onAuth(auth, _session, cb) {
-      if (opts.auth && auth.username === opts.auth.username && auth.password === opts.auth.password) return cb(null, { user: auth.username })
+      if (opts.auth && auth.username === opts.auth.username && auth.password === opts.auth.password)
+        return cb(null, { user: auth.username })
       cb(new Error('invalid credentials'))
     },
     onData(stream, session, cb) {
@@ -111,7 +112,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8')
         messages.push({
-          envelope: { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) },
+          envelope: {
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+          },
           user: (session.user as string | undefined) ?? null,
           secure: session.secure,
           ...parseMail(raw),

@@ -43,8 +43,16 @@ function sampleBody(route: RouteInfo, bodies: Record<string, unknown>): unknown 
  */
 export async function expectRoutesGuarded(t: TestApp, opts: SweepOptions): Promise<RouteInfo[]> {
   const prefix = NAMESPACE_PREFIX[opts.namespace]
-  const routes = t.routes.all().filter((r) =>
-    !r.public && r.method !== 'ALL' && r.method !== 'WS' && (r.path === prefix || r.path.startsWith(prefix + '/')) && (!opts.plugin || r.plugin === opts.plugin))
+  const routes = t.routes
+    .all()
+    .filter(
+      (r) =>
+        !r.public &&
+        r.method !== 'ALL' &&
+        r.method !== 'WS' &&
+        (r.path === prefix || r.path.startsWith(prefix + '/')) &&
+        (!opts.plugin || r.plugin === opts.plugin),
+    )
   if (routes.length === 0) throw new Error(`no guarded ${prefix} routes${opts.plugin ? ` of plugin ${opts.plugin}` : ''}`)
   const admin = opts.admin ?? (await adminCaller(t))
   const plain = opts.namespace === 'admin' ? await plainCaller(t) : null
@@ -54,7 +62,10 @@ export async function expectRoutesGuarded(t: TestApp, opts: SweepOptions): Promi
     const id = specs.join(' ')
     if (!keys.has(id)) {
       const lacking = (c: 'user' | 'admin') => catalog[c].filter((p) => !specs.includes(`${c}:${p}`))
-      keys.set(id, makeApiKey(t, admin.cookie, { user_permissions: lacking('user'), admin_permissions: lacking('admin') }).then((k) => k.key))
+      keys.set(
+        id,
+        makeApiKey(t, admin.cookie, { user_permissions: lacking('user'), admin_permissions: lacking('admin') }).then((k) => k.key),
+      )
     }
     return keys.get(id)!
   }
@@ -65,7 +76,13 @@ export async function expectRoutesGuarded(t: TestApp, opts: SweepOptions): Promi
     try {
       const denied = checkable ? [{ token: await keyWithout(specs) }] : []
       const body = checkable ? sampleBody(route, opts.bodies ?? {}) : undefined
-      await expectGuarded(t, { method: route.method, path, body }, plain, denied, checkable ? specs[0].slice(specs[0].indexOf(':') + 1) : '')
+      await expectGuarded(
+        t,
+        { method: route.method, path, body },
+        plain,
+        denied,
+        checkable ? specs[0].slice(specs[0].indexOf(':') + 1) : '',
+      )
     } catch (e) {
       throw new Error(`${route.method} ${route.path}: ${(e as Error).message}`)
     }

@@ -1,7 +1,7 @@
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { BadRequest, Conflict, randomAlnum, type Db , type ActivityLogs, type Actor } from 'hatchery'
+import { BadRequest, Conflict, randomAlnum, type Db, type ActivityLogs, type Actor } from 'hatchery'
 import { userTransaction, tables as userTables } from '../../users'
 import type { ImageInfo } from './image'
 
@@ -24,7 +24,14 @@ async function removeFile(file: string | null): Promise<void> {
  * Stores an already inspected (and metadata-stripped) image as the user's avatar, not re-encoded,
  * and deletes the previous file. Returns the stored path `avatars/<uuid>/<file>`.
  */
-export async function setAvatar(db: Db, log: ActivityLogs, dataDir: string, actor: Actor, bytes: Uint8Array, image: ImageInfo): Promise<string> {
+export async function setAvatar(
+  db: Db,
+  log: ActivityLogs,
+  dataDir: string,
+  actor: Actor,
+  bytes: Uint8Array,
+  image: ImageInfo,
+): Promise<string> {
   const path = `avatars/${actor.userUuid}/${randomAlnum(8)}.${image.ext}`
   const file = avatarFile(dataDir, path)!
   await mkdir(join(dataDir, 'avatars', actor.userUuid), { recursive: true, mode: 0o700 })

@@ -1,17 +1,27 @@
 import { asc, eq } from 'drizzle-orm'
-import { LimitExceeded, loadOr404, paginate, type Db, type PageParams, type Tx , type ActivityLogs, type Actor } from 'hatchery'
+import { LimitExceeded, loadOr404, paginate, type Db, type PageParams, type Tx, type ActivityLogs, type Actor } from 'hatchery'
 import { userTransaction } from '../../users'
 import { userCommandSnippets } from '../tables'
 
 export type CommandSnippetRow = typeof userCommandSnippets.$inferSelect
 
-export const toCommandSnippet = (r: CommandSnippetRow) => ({ uuid: r.uuid, name: r.name, eggs: r.eggs, command: r.command, created: r.created })
+export const toCommandSnippet = (r: CommandSnippetRow) => ({
+  uuid: r.uuid,
+  name: r.name,
+  eggs: r.eggs,
+  command: r.command,
+  created: r.created,
+})
 
 const ofUser = (userUuid: string) => eq(userCommandSnippets.user_uuid, userUuid)
 
 export function listCommandSnippets(db: Db | Tx, userUuid: string, page: PageParams) {
   const order = [asc(userCommandSnippets.created), asc(userCommandSnippets.uuid)]
-  return paginate(db, { from: userCommandSnippets, where: ofUser(userUuid), search: [userCommandSnippets.name], orderBy: order, map: toCommandSnippet }, page)
+  return paginate(
+    db,
+    { from: userCommandSnippets, where: ofUser(userUuid), search: [userCommandSnippets.name], orderBy: order, map: toCommandSnippet },
+    page,
+  )
 }
 
 const ownedSnippet = (db: Db | Tx, userUuid: string, uuid: string) =>
@@ -28,7 +38,13 @@ export interface SnippetFields {
   command: string
 }
 
-export async function createCommandSnippet(db: Db, log: ActivityLogs, actor: Actor, fields: SnippetFields, max: number): Promise<CommandSnippetRow> {
+export async function createCommandSnippet(
+  db: Db,
+  log: ActivityLogs,
+  actor: Actor,
+  fields: SnippetFields,
+  max: number,
+): Promise<CommandSnippetRow> {
   return userTransaction(db, actor.userUuid, async (tx) => {
     await checkRoom(tx, actor.userUuid, max)
     const [row] = await tx
@@ -40,7 +56,13 @@ export async function createCommandSnippet(db: Db, log: ActivityLogs, actor: Act
   })
 }
 
-export async function updateCommandSnippet(db: Db, log: ActivityLogs, actor: Actor, uuid: string, changes: Partial<SnippetFields>): Promise<void> {
+export async function updateCommandSnippet(
+  db: Db,
+  log: ActivityLogs,
+  actor: Actor,
+  uuid: string,
+  changes: Partial<SnippetFields>,
+): Promise<void> {
   await userTransaction(db, actor.userUuid, async (tx) => {
     let row = await ownedSnippet(tx, actor.userUuid, uuid)
     if (changes.name !== undefined || changes.eggs !== undefined || changes.command !== undefined) {
@@ -63,7 +85,14 @@ export async function deleteCommandSnippet(db: Db, log: ActivityLogs, actor: Act
 }
 
 /** Copies a snippet's eggs and command under a new name; counts against the limit like a create. */
-export async function duplicateCommandSnippet(db: Db, log: ActivityLogs, actor: Actor, uuid: string, name: string, max: number): Promise<CommandSnippetRow> {
+export async function duplicateCommandSnippet(
+  db: Db,
+  log: ActivityLogs,
+  actor: Actor,
+  uuid: string,
+  name: string,
+  max: number,
+): Promise<CommandSnippetRow> {
   return userTransaction(db, actor.userUuid, async (tx) => {
     const source = await ownedSnippet(tx, actor.userUuid, uuid)
     await checkRoom(tx, actor.userUuid, max)
@@ -71,7 +100,12 @@ export async function duplicateCommandSnippet(db: Db, log: ActivityLogs, actor: 
       .insert(userCommandSnippets)
       .values({ user_uuid: actor.userUuid, name, eggs: source.eggs, command: source.command })
       .returning()
-    await log.user(tx, actor, 'user:command-snippet.duplicate', { source_uuid: source.uuid, source_name: source.name, uuid: row.uuid, name: row.name })
+    await log.user(tx, actor, 'user:command-snippet.duplicate', {
+      source_uuid: source.uuid,
+      source_name: source.name,
+      uuid: row.uuid,
+      name: row.name,
+    })
     return row
   })
 }

@@ -11,7 +11,8 @@ const refused = (bytes: Uint8Array) => {
   }
   throw new Error('expected the image to be refused')
 }
-const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)))
+const bytes = (...parts: (string | number[])[]) =>
+  new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)))
 
 describe('inspectImage', () => {
   test('reads PNG sizes from IHDR', () => {
@@ -25,14 +26,21 @@ describe('inspectImage', () => {
   })
 
   test('reads WebP sizes from VP8, VP8L and VP8X', () => {
-    expect(inspectImage(webp(320, 240, 'VP8 '))).toEqual({ format: 'webp', ext: 'webp', contentType: 'image/webp', width: 320, height: 240 })
+    expect(inspectImage(webp(320, 240, 'VP8 '))).toEqual({
+      format: 'webp',
+      ext: 'webp',
+      contentType: 'image/webp',
+      width: 320,
+      height: 240,
+    })
     expect(inspectImage(webp(4096, 64, 'VP8L'))).toMatchObject({ width: 4096, height: 64 })
     expect(inspectImage(webp(1000, 999, 'VP8X'))).toMatchObject({ width: 1000, height: 999 })
   })
 
   test('refuses sides under 64 or over 4096 pixels', () => {
     const message = 'invalid resolution, dimensions must not be smaller than 64px and must not exceed 4096px'
-    for (const image of [png(63, 100), png(100, 4097), jpeg(64, 63), webp(4097, 100, 'VP8X'), webp(10, 10, 'VP8L'), png(0, 0)]) expect(refused(image)).toBe(message)
+    for (const image of [png(63, 100), png(100, 4097), jpeg(64, 63), webp(4097, 100, 'VP8X'), webp(10, 10, 'VP8L'), png(0, 0)])
+      expect(refused(image)).toBe(message)
   })
 
   test('names the formats it takes when given another known one', () => {
@@ -48,7 +56,9 @@ describe('inspectImage', () => {
     expect(refused(new Uint8Array())).toBe('payload cannot be empty')
     expect(refused(bytes('hello, world'))).toBe('unrecognized image format')
     expect(refused(png(100, 100).subarray(0, 20))).toBe('unable to decode')
-    expect(refused(bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13], 'IDAT', new Array(20).fill(0)))).toBe('unable to decode')
+    expect(refused(bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13], 'IDAT', new Array(20).fill(0)))).toBe(
+      'unable to decode',
+    )
     expect(refused(jpeg(100, 100, { frame: false }))).toBe('unable to decode') // scan before any frame header
     expect(refused(jpeg(100, 100).subarray(0, 30))).toBe('unable to decode')
     expect(refused(jpeg(100, 0))).toBe('unable to decode') // height deferred to a DNL marker

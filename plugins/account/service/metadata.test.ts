@@ -47,7 +47,12 @@ describe('stripMetadata', () => {
 
   test('PNG: text, EXIF and time chunks go; the image chunks stay', () => {
     const original = png(100, 80)
-    const tagged = withPngChunks(original, [['tEXt', bytesOf(`Comment\0${SECRET}`)], ['eXIf', bytesOf(SECRET)], ['iTXt', bytesOf(`XML:com.adobe.xmp\0\0\0\0\0${SECRET}`)], ['tIME', [7, 234, 1, 1, 0, 0, 0]]])
+    const tagged = withPngChunks(original, [
+      ['tEXt', bytesOf(`Comment\0${SECRET}`)],
+      ['eXIf', bytesOf(SECRET)],
+      ['iTXt', bytesOf(`XML:com.adobe.xmp\0\0\0\0\0${SECRET}`)],
+      ['tIME', [7, 234, 1, 1, 0, 0, 0]],
+    ])
     const clean = stripMetadata(tagged, 'png')
     expect(contains(clean, SECRET)).toBe(false)
     expect(Buffer.from(clean).equals(Buffer.from(original))).toBe(true)
@@ -55,7 +60,14 @@ describe('stripMetadata', () => {
   })
 
   test('WebP: EXIF and XMP chunks go, their VP8X flags are cleared, the RIFF size is fixed', () => {
-    const tagged = withWebpChunks(webp(128, 96, 'VP8X'), [['EXIF', bytesOf(SECRET)], ['XMP ', bytesOf(SECRET + '!')]], 0x08 | 0x04)
+    const tagged = withWebpChunks(
+      webp(128, 96, 'VP8X'),
+      [
+        ['EXIF', bytesOf(SECRET)],
+        ['XMP ', bytesOf(SECRET + '!')],
+      ],
+      0x08 | 0x04,
+    )
     const clean = stripMetadata(tagged, 'webp')
     expect(contains(clean, SECRET)).toBe(false)
     expect(clean[20] & 0x0c).toBe(0)

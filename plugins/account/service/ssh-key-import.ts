@@ -86,7 +86,12 @@ export function candidatesOf(provider: Provider, username: string, payload: unkn
  * answer (network, timeout, a status other than 2xx, an unexpected body) is a 417
  * `unable to fetch ssh keys from <provider>`.
  */
-export async function fetchProviderKeys(provider: Provider, username: string, baseUrl: string, now = new Date()): Promise<ImportCandidate[]> {
+export async function fetchProviderKeys(
+  provider: Provider,
+  username: string,
+  baseUrl: string,
+  now = new Date(),
+): Promise<ImportCandidate[]> {
   const failed = () => new LimitExceeded(`unable to fetch ssh keys from ${provider}`)
   let payload: unknown
   try {

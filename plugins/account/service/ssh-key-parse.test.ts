@@ -27,7 +27,12 @@ describe('parsePublicKeyLine', () => {
   })
 
   test('takes surrounding blanks, tabs, no comment, and comments with spaces', () => {
-    for (const line of [`  ${ED25519}\n`, ED25519.replace(' ', '\t'), ED25519.split(' ').slice(0, 2).join(' '), `${ED25519} with more words`]) {
+    for (const line of [
+      `  ${ED25519}\n`,
+      ED25519.replace(' ', '\t'),
+      ED25519.split(' ').slice(0, 2).join(' '),
+      `${ED25519} with more words`,
+    ]) {
       expect(parsePublicKeyLine(line).fingerprint).toBe(ED25519_FINGERPRINT)
     }
   })
@@ -43,15 +48,25 @@ describe('parsePublicKeyLine', () => {
     expect(refused(() => parsePublicKeyLine(sshKey('rsa-1024').line))).toBe('rsa keys must have at least 2048 bits (this one has 1024)')
     expect(refused(() => parsePublicKeyLine(DSA_PUBLIC_KEY))).toStartWith('unsupported key type "ssh-dss"')
     expect(refused(() => parsePublicKeyLine(sshKey().privatePem))).toStartWith('this is a private key')
-    expect(refused(() => parsePublicKeyLine('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----'))).toStartWith('this is a private key')
+    expect(
+      refused(() => parsePublicKeyLine('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----')),
+    ).toStartWith('this is a private key')
     expect(refused(() => parsePublicKeyLine(`${ED25519}\n${ED25519}`))).toStartWith('only one key')
-    for (const text of ['', 'ssh-ed25519', 'AAAAC3NzaC1lZDI1NTE5AAAAIAzq0Wh/07LyEKrKsiKFepsXvGASjfpsntq2x1rF8PZq', 'ssh-ed25519 not*base64', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAzq0Wh/07LyEKrKsiKFepsXvGASjfpsntq2x1rF8PZ']) {
+    for (const text of [
+      '',
+      'ssh-ed25519',
+      'AAAAC3NzaC1lZDI1NTE5AAAAIAzq0Wh/07LyEKrKsiKFepsXvGASjfpsntq2x1rF8PZq',
+      'ssh-ed25519 not*base64',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAzq0Wh/07LyEKrKsiKFepsXvGASjfpsntq2x1rF8PZ',
+    ]) {
       expect(refused(() => parsePublicKeyLine(text))).toStartWith('not an OpenSSH public key')
     }
   })
 
   test('refuses a line whose type disagrees with the key data', () => {
-    expect(refused(() => parsePublicKeyLine(ED25519.replace('ssh-ed25519', 'ssh-rsa')))).toBe('the line says "ssh-rsa" but the key data is "ssh-ed25519"')
+    expect(refused(() => parsePublicKeyLine(ED25519.replace('ssh-ed25519', 'ssh-rsa')))).toBe(
+      'the line says "ssh-rsa" but the key data is "ssh-ed25519"',
+    )
   })
 })
 

@@ -53,7 +53,8 @@ export function parseKeyBlob(blob: Buffer): ParsedKey {
   }
   // sshpk tolerates trailing bytes and loose encodings; a canonical blob re-encodes to itself.
   if (!key.toBuffer('rfc4253', {}).equals(blob)) throw new KeyError(`the ${type} key data is malformed`)
-  if (key.type === 'rsa' && key.size < MIN_RSA_BITS) throw new KeyError(`rsa keys must have at least ${MIN_RSA_BITS} bits (this one has ${key.size})`)
+  if (key.type === 'rsa' && key.size < MIN_RSA_BITS)
+    throw new KeyError(`rsa keys must have at least ${MIN_RSA_BITS} bits (this one has ${key.size})`)
   return { type, fingerprint: fingerprintOf(blob), blob }
 }
 

@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm'
-import { LimitExceeded, loadOr404, paginate, uniqueAs, type Db, type PageParams, type Tx , type ActivityLogs, type Actor } from 'hatchery'
+import { LimitExceeded, loadOr404, paginate, uniqueAs, type Db, type PageParams, type Tx, type ActivityLogs, type Actor } from 'hatchery'
 import { userTransaction } from '../../users'
 import { userSshKeys } from '../tables'
 import type { ParsedKey } from './ssh-key-parse'
@@ -22,10 +22,21 @@ export function countSshKeys(db: Db | Tx, userUuid: string): Promise<number> {
 
 /** A user's keys, oldest first; `search` matches the name. */
 export function listSshKeys(db: Db | Tx, userUuid: string, page: PageParams) {
-  return paginate(db, { from: userSshKeys, where: ofUser(userUuid), search: [userSshKeys.name], orderBy: [asc(userSshKeys.created), asc(userSshKeys.uuid)], map: toSshKey }, page)
+  return paginate(
+    db,
+    {
+      from: userSshKeys,
+      where: ofUser(userUuid),
+      search: [userSshKeys.name],
+      orderBy: [asc(userSshKeys.created), asc(userSshKeys.uuid)],
+      map: toSshKey,
+    },
+    page,
+  )
 }
 
-const ownedKey = (db: Db | Tx, userUuid: string, uuid: string) => loadOr404(db, userSshKeys, userSshKeys.uuid, uuid, 'ssh key', { where: ofUser(userUuid) })
+const ownedKey = (db: Db | Tx, userUuid: string, uuid: string) =>
+  loadOr404(db, userSshKeys, userSshKeys.uuid, uuid, 'ssh key', { where: ofUser(userUuid) })
 
 /** Adds a key; 417 past `max`, 409 when the user already has the name or the key. */
 export async function createSshKey(db: Db, log: ActivityLogs, actor: Actor, name: string, key: ParsedKey, max: number): Promise<SshKeyRow> {
@@ -46,11 +57,7 @@ export async function updateSshKey(db: Db, log: ActivityLogs, actor: Actor, uuid
   await userTransaction(db, actor.userUuid, async (tx) => {
     let row = await ownedKey(tx, actor.userUuid, uuid)
     if (changes.name !== undefined && changes.name !== row.name) {
-      ;[row] = await tx
-        .update(userSshKeys)
-        .set({ name: changes.name })
-        .where(eq(userSshKeys.uuid, uuid))
-        .returning()
+      ;[row] = await tx.update(userSshKeys).set({ name: changes.name }).where(eq(userSshKeys.uuid, uuid)).returning()
     }
     await log.user(tx, actor, 'ssh-key:update', { uuid: row.uuid, fingerprint: row.fingerprint, name: row.name })
   })
@@ -78,7 +85,10 @@ export async function importSshKeys(
   max: number,
 ): Promise<SshKeyRow[]> {
   return userTransaction(db, actor.userUuid, async (tx) => {
-    const existing = await tx.select({ name: userSshKeys.name, fingerprint: userSshKeys.fingerprint }).from(userSshKeys).where(ofUser(actor.userUuid))
+    const existing = await tx
+      .select({ name: userSshKeys.name, fingerprint: userSshKeys.fingerprint })
+      .from(userSshKeys)
+      .where(ofUser(actor.userUuid))
     let room = max - existing.length
     if (room <= 0) throw new LimitExceeded('maximum number of ssh keys reached')
     const names = new Set(existing.map((k) => k.name))

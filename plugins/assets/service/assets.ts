@@ -1,4 +1,14 @@
-import { BadRequest, Conflict, LimitExceeded, transaction, type ActivityLogs, type Actor, type Db, type Page, type PageParams } from 'hatchery'
+import {
+  BadRequest,
+  Conflict,
+  LimitExceeded,
+  transaction,
+  type ActivityLogs,
+  type Actor,
+  type Db,
+  type Page,
+  type PageParams,
+} from 'hatchery'
 import { parseAssetName, uploadName } from './names'
 import type { Storage, StorageEntry } from './storage'
 
@@ -34,7 +44,12 @@ const toAsset = (storage: Storage, e: StorageEntry): Asset => ({
 /** One page of a directory: its directories first, then its files, each by name. A missing directory is empty. */
 export async function listAssets(storage: Storage, directory: string, page: PageParams): Promise<Page<Asset>> {
   const all = await storage.list(keyOf(directory))
-  return { total: all.length, per_page: page.perPage, page: page.page, data: all.slice(page.offset, page.offset + page.perPage).map((e) => toAsset(storage, e)) }
+  return {
+    total: all.length,
+    per_page: page.perPage,
+    page: page.page,
+    data: all.slice(page.offset, page.offset + page.perPage).map((e) => toAsset(storage, e)),
+  }
 }
 
 /** Files and directories beneath `directory` whose own name contains `search` (case-insensitive). */
@@ -58,7 +73,12 @@ const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/
  * a file name is 417 `file name not found`, a bad name 400, a directory in the way 409.
  */
 export async function uploadAssets(
-  db: Db, log: ActivityLogs, actor: Actor, storage: Storage, directory: string, parts: Iterable<File | string>,
+  db: Db,
+  log: ActivityLogs,
+  actor: Actor,
+  storage: Storage,
+  directory: string,
+  parts: Iterable<File | string>,
 ): Promise<Asset[]> {
   const files: { name: string; file: File }[] = []
   for (const part of parts) {

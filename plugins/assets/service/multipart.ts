@@ -27,7 +27,8 @@ export async function readMultipart(request: Request, limit: number): Promise<(F
   const boundary = /^multipart\/form-data\s*;.*\bboundary="?([^";]+)"?/i.exec(type)?.[1]
   if (!boundary) throw new BadRequest('invalid payload: expected multipart/form-data')
   const bytes = await readRawBody(request, limit)
-  if (controlInPartHeaders(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), boundary)) throw new BadRequest('invalid file name')
+  if (controlInPartHeaders(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), boundary))
+    throw new BadRequest('invalid file name')
   try {
     const form = await new Response(bytes, { headers: { 'content-type': type } }).formData()
     return [...form.values()] as (File | string)[]

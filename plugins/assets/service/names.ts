@@ -16,8 +16,14 @@ const bytes = (s: string) => Buffer.byteLength(s, 'utf8')
  */
 export function isSegment(segment: string): boolean {
   return (
-    segment !== '' && segment !== '.' && segment !== '..' && !segment.includes('/') && !segment.includes('\\') &&
-    !CONTROL.test(segment) && segment.isWellFormed() && bytes(segment) <= MAX_SEGMENT_BYTES
+    segment !== '' &&
+    segment !== '.' &&
+    segment !== '..' &&
+    !segment.includes('/') &&
+    !segment.includes('\\') &&
+    !CONTROL.test(segment) &&
+    segment.isWellFormed() &&
+    bytes(segment) <= MAX_SEGMENT_BYTES
   )
 }
 
@@ -34,7 +40,8 @@ export function isRelativePath(path: string, maxSegments: number): boolean {
  */
 export function parseDirectory(raw: string | undefined): string {
   const directory = (raw ?? '').replace(/\/+$/, '')
-  if ((raw ?? '').startsWith('/') || (directory !== '' && !isRelativePath(directory, MAX_DEPTH))) throw new BadRequest('invalid directory path')
+  if ((raw ?? '').startsWith('/') || (directory !== '' && !isRelativePath(directory, MAX_DEPTH)))
+    throw new BadRequest('invalid directory path')
   return directory
 }
 

@@ -42,19 +42,28 @@ const list = (names: string[]) => names.join(', ')
  * depends on it (409 naming them), enabling refuses while one of its dependencies is disabled,
  * and the essential plugins refuse to go off. Checked under the lock of the stored list.
  */
-export async function setExtensionEnabled(ext: ExtensionSwitch, name: string, enabled: boolean, audit: (tx: Tx) => Promise<void>): Promise<void> {
+export async function setExtensionEnabled(
+  ext: ExtensionSwitch,
+  name: string,
+  enabled: boolean,
+  audit: (tx: Tx) => Promise<void>,
+): Promise<void> {
   const plugin = ext.installed().find((p) => p.name === name)
   if (!plugin) throw new NotFound('extension not found')
   await ext.update((stored) => {
     if (enabled) {
       const off = plugin.dependsOn.filter((d) => stored.includes(d))
-      if (off.length > 0) throw new Conflict(`extension ${name} depends on ${list(off)}, which ${off.length === 1 ? 'is' : 'are'} disabled: enable ${off.length === 1 ? 'it' : 'them'} first`)
+      if (off.length > 0)
+        throw new Conflict(
+          `extension ${name} depends on ${list(off)}, which ${off.length === 1 ? 'is' : 'are'} disabled: enable ${off.length === 1 ? 'it' : 'them'} first`,
+        )
       return stored.filter((n) => n !== name)
     }
     const why = ESSENTIAL[name]
     if (why) throw new Conflict(`extension ${name} cannot be disabled: ${why}`)
     const on = plugin.dependants.filter((d) => !stored.includes(d))
-    if (on.length > 0) throw new Conflict(`extension ${name} cannot be disabled: ${list(on)} ${on.length === 1 ? 'depends' : 'depend'} on it`)
+    if (on.length > 0)
+      throw new Conflict(`extension ${name} cannot be disabled: ${list(on)} ${on.length === 1 ? 'depends' : 'depend'} on it`)
     return stored.includes(name) ? stored : [...stored, name]
   }, audit)
 }

@@ -15,7 +15,10 @@ export async function sendConnectionTest(mailer: Mailer, db: Db, activity: Activ
     await mailer.send('connection_test', email, {}, { timeoutMs: CONNECTION_TEST_TIMEOUT_MS, force: true })
   } catch (e) {
     if (!(e instanceof MailError)) throw e
-    const reason = e.kind === 'timeout' ? `sending test email timed out after ${CONNECTION_TEST_TIMEOUT_MS / 1000} seconds` : `failed to send test email: ${reasonOf(e)}`
+    const reason =
+      e.kind === 'timeout'
+        ? `sending test email timed out after ${CONNECTION_TEST_TIMEOUT_MS / 1000} seconds`
+        : `failed to send test email: ${reasonOf(e)}`
     throw new HttpError(502, reason)
   }
   await transaction(db, (tx) => activity.admin(tx, actor, 'email:connection-test', { email }))

@@ -13,7 +13,11 @@ const STATUS: Record<MailErrorKind, number> = { disabled: 400, unknown_template:
  * wire-specified message (the admin connection test) catch it and rethrow their own.
  */
 export class MailError extends HttpError {
-  constructor(readonly kind: MailErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly kind: MailErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(STATUS[kind], message)
     this.name = 'MailError'
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause
@@ -81,11 +85,16 @@ export class Mailer {
       return { sent: false }
     }
     const message = render(template, await this.withGlobals(context))
-    const from = mode.from_name ? { name: mode.from_name, address: mode.from_address } : { name: snapshot.get('app.name'), address: mode.from_address }
+    const from = mode.from_name
+      ? { name: mode.from_name, address: mode.from_address }
+      : { name: snapshot.get('app.name'), address: mode.from_address }
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new MailError('timeout', `sending email timed out after ${Math.round(timeoutMs / 1000)} seconds`)), timeoutMs)
+      timer = setTimeout(
+        () => reject(new MailError('timeout', `sending email timed out after ${Math.round(timeoutMs / 1000)} seconds`)),
+        timeoutMs,
+      )
     })
     try {
       const { messageId } = await Promise.race([transport.deliver({ from, to, ...message }), timeout])

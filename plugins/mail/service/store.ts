@@ -50,7 +50,14 @@ export async function getTemplate(db: Db, registry: TemplateRegistry, id: string
 }
 
 /** Stores an edit and writes `email:templates.update` in the same transaction. */
-export async function updateTemplate(db: Db, activity: ActivityLogs, actor: Actor, registry: TemplateRegistry, id: string, edit: TemplateEdit) {
+export async function updateTemplate(
+  db: Db,
+  activity: ActivityLogs,
+  actor: Actor,
+  registry: TemplateRegistry,
+  id: string,
+  edit: TemplateEdit,
+) {
   known(registry, id)
   const changes: Partial<typeof emailTemplates.$inferInsert> = {}
   if (edit.subject !== undefined) changes.subject = edit.subject

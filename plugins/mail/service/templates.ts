@@ -102,7 +102,6 @@ export function textToHtml(text: string): string {
     .join('')
 }
 
-
 /**
  * Rewrites each `<tag …>inner</tag>` with `fn(openingTag, inner)`, in one pass over the text (no
  * backtracking regular expression: the HTML is an administrator's, of any shape).
@@ -154,7 +153,13 @@ export function htmlToText(html: string): string {
 export function render(template: Pick<MailTemplate, 'subject' | 'text' | 'html'>, context: Record<string, unknown>): RenderedMail {
   const text = interpolate(template.text, context)
   const html = template.html !== undefined ? interpolate(template.html, context, escapeHtml) : textToHtml(text)
-  return { subject: interpolate(template.subject, context).replace(/[\r\n]+/g, ' ').trim(), text, html }
+  return {
+    subject: interpolate(template.subject, context)
+      .replace(/[\r\n]+/g, ' ')
+      .trim(),
+    text,
+    html,
+  }
 }
 
 /**

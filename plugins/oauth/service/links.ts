@@ -18,19 +18,36 @@ export const toLink = (r: { link: LinkRow; provider: ProviderRow }) => ({
 
 const order = [asc(userOauthLinks.created), asc(userOauthLinks.uuid)]
 const withProvider = (db: Db | Tx) => (total: Record<string, any>) =>
-  db.select({ link: getTableColumns(userOauthLinks), provider: getTableColumns(oauthProviders), ...total }).from(userOauthLinks)
+  db
+    .select({ link: getTableColumns(userOauthLinks), provider: getTableColumns(oauthProviders), ...total })
+    .from(userOauthLinks)
     .innerJoin(oauthProviders, eq(oauthProviders.uuid, userOauthLinks.oauth_provider_uuid))
 
 /** The account's own links: only those of `link_viewable` providers, no search. */
 export const listOwnLinks = (db: Db | Tx, user: string, page: PageParams) =>
-  paginate(db, { from: withProvider(db), where: and(eq(userOauthLinks.user_uuid, user), eq(oauthProviders.link_viewable, true)), orderBy: order, map: toLink }, page)
+  paginate(
+    db,
+    {
+      from: withProvider(db),
+      where: and(eq(userOauthLinks.user_uuid, user), eq(oauthProviders.link_viewable, true)),
+      orderBy: order,
+      map: toLink,
+    },
+    page,
+  )
 
 /** A user's links (admin: every provider; search: identifier). */
 export const listUserLinks = (db: Db | Tx, user: string, page: PageParams) =>
-  paginate(db, { from: withProvider(db), where: eq(userOauthLinks.user_uuid, user), search: [userOauthLinks.identifier], orderBy: order, map: toLink }, page)
+  paginate(
+    db,
+    { from: withProvider(db), where: eq(userOauthLinks.user_uuid, user), search: [userOauthLinks.identifier], orderBy: order, map: toLink },
+    page,
+  )
 
 export async function getUserLink(db: Db | Tx, user: string, uuid: string) {
-  const [row] = await withProvider(db)({}).where(and(eq(userOauthLinks.uuid, parseUuid(uuid, 'oauth link')), eq(userOauthLinks.user_uuid, user))).limit(1)
+  const [row] = await withProvider(db)({})
+    .where(and(eq(userOauthLinks.uuid, parseUuid(uuid, 'oauth link')), eq(userOauthLinks.user_uuid, user)))
+    .limit(1)
   if (!row) throw new NotFound('oauth link not found')
   return row as { link: LinkRow; provider: ProviderRow }
 }
@@ -53,7 +70,9 @@ export async function createUserLink(tx: Tx, user: string, providerUuid: string,
 // ------------------------------------------------------------------ a provider's users
 
 const withUser = (db: Db | Tx) => (total: Record<string, any>) =>
-  db.select({ link: getTableColumns(userOauthLinks), user: getTableColumns(users), role: getTableColumns(roles), ...total }).from(userOauthLinks)
+  db
+    .select({ link: getTableColumns(userOauthLinks), user: getTableColumns(users), role: getTableColumns(roles), ...total })
+    .from(userOauthLinks)
     .innerJoin(users, eq(users.uuid, userOauthLinks.user_uuid))
     .leftJoin(roles, eq(roles.uuid, users.role_uuid))
 
@@ -67,12 +86,28 @@ const toProviderUser = (settings: SettingsSnapshot) => (r: UserLinkRow) => ({
 })
 
 export const listProviderUsers = (db: Db | Tx, provider: string, settings: SettingsSnapshot, page: PageParams) =>
-  paginate(db, { from: withUser(db), where: eq(userOauthLinks.oauth_provider_uuid, provider), search: [userOauthLinks.identifier, users.username], orderBy: order, map: toProviderUser(settings) }, page)
+  paginate(
+    db,
+    {
+      from: withUser(db),
+      where: eq(userOauthLinks.oauth_provider_uuid, provider),
+      search: [userOauthLinks.identifier, users.username],
+      orderBy: order,
+      map: toProviderUser(settings),
+    },
+    page,
+  )
 
 export async function providerUserByIdentifier(db: Db | Tx, provider: string, identifier: string, settings: SettingsSnapshot) {
-  const [row] = await withUser(db)({}).where(and(eq(userOauthLinks.oauth_provider_uuid, provider), eq(userOauthLinks.identifier, identifier))).limit(1)
+  const [row] = await withUser(db)({})
+    .where(and(eq(userOauthLinks.oauth_provider_uuid, provider), eq(userOauthLinks.identifier, identifier)))
+    .limit(1)
   if (!row) throw new NotFound('user oauth link not found')
   return toProviderUser(settings)(row as UserLinkRow)
 }
 
-export const touchLink = (tx: Tx, uuid: string) => tx.update(userOauthLinks).set({ last_used: sql`now()` }).where(eq(userOauthLinks.uuid, uuid))
+export const touchLink = (tx: Tx, uuid: string) =>
+  tx
+    .update(userOauthLinks)
+    .set({ last_used: sql`now()` })
+    .where(eq(userOauthLinks.uuid, uuid))

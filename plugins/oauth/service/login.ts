@@ -1,7 +1,21 @@
 import { and, eq, gt, or, sql } from 'drizzle-orm'
 import * as oauth from 'oauth4webapi'
 import { anonymousActor, NotFound, randomAlnum, transaction, type PluginContext, type SettingsSnapshot } from 'hatchery'
-import { createCheckpoint, createUser, findByLogin, getUser, openSession, readCookie, sessionCookie, startSession, toShortUser, userAgentOf, userTransaction, type SessionLogin, type UsersApi } from '../../users'
+import {
+  createCheckpoint,
+  createUser,
+  findByLogin,
+  getUser,
+  openSession,
+  readCookie,
+  sessionCookie,
+  startSession,
+  toShortUser,
+  userAgentOf,
+  userTransaction,
+  type SessionLogin,
+  type UsersApi,
+} from '../../users'
 import { oauthProviders, oauthStates, userOauthLinks } from '../tables'
 import { authorizationUrl, ProviderError, redeem, wantsOpenId } from './protocol'
 import { applyMappings, type MappingTypes } from './mappings'
@@ -9,7 +23,10 @@ import { touchLink } from './links'
 import { extractText } from './jsonpath'
 import type { ProviderRow } from './providers'
 
-export type OAuthDeps = Pick<PluginContext, 'db' | 'secrets' | 'settings' | 'log' | 'activity'> & { users: UsersApi; mappingTypes: MappingTypes }
+export type OAuthDeps = Pick<PluginContext, 'db' | 'secrets' | 'settings' | 'log' | 'activity'> & {
+  users: UsersApi
+  mappingTypes: MappingTypes
+}
 
 /** Pending authorization requests live this long (the `oauth_state` cookie too). */
 export const STATE_SECONDS = 600
@@ -74,7 +91,13 @@ export interface CallbackResult {
  * `oauth_provider_error`, `oauth_invalid_profile`, `oauth_link_not_allowed`, `oauth_link_exists`,
  * `registration_disabled`, `user_already_exists`, `account_suspended`, `oauth_error`.
  */
-export async function finishAuthorization(deps: OAuthDeps, request: Request, ip: string, providerUuid: string, query: URLSearchParams): Promise<CallbackResult> {
+export async function finishAuthorization(
+  deps: OAuthDeps,
+  request: Request,
+  ip: string,
+  providerUuid: string,
+  query: URLSearchParams,
+): Promise<CallbackResult> {
   const settings = await deps.settings.snapshot()
   const cookies = [stateCookie(settings, '', 0)]
   let linkMode = false
@@ -100,7 +123,9 @@ export async function finishAuthorization(deps: OAuthDeps, request: Request, ip:
       query,
     ).catch((e) => {
       deps.log.warn('oauth exchange failed', { provider: provider.uuid, error: e as Error })
-      throw new Refused(e instanceof ProviderError && e.message.startsWith('authorization refused') ? 'oauth_denied' : 'oauth_provider_error')
+      throw new Refused(
+        e instanceof ProviderError && e.message.startsWith('authorization refused') ? 'oauth_denied' : 'oauth_provider_error',
+      )
     })
     const identifier = extractText(provider.identifier_path, info, 255)
     if (!identifier) throw new Refused('oauth_invalid_profile')
@@ -123,7 +148,13 @@ async function consumeState(deps: OAuthDeps, provider: string, state: string | n
   if (!state || state.length > 512) throw new Refused('oauth_state_invalid')
   const [row] = await deps.db
     .delete(oauthStates)
-    .where(and(eq(oauthStates.state_hash, deps.secrets.hmac(state)), eq(oauthStates.oauth_provider_uuid, provider), gt(oauthStates.expires, sql`now()`)))
+    .where(
+      and(
+        eq(oauthStates.state_hash, deps.secrets.hmac(state)),
+        eq(oauthStates.oauth_provider_uuid, provider),
+        gt(oauthStates.expires, sql`now()`),
+      ),
+    )
     .returning()
   if (!row || !browser || !deps.secrets.verifyHmac(browser, row.browser_hash)) throw new Refused('oauth_state_invalid')
   return row
@@ -137,26 +168,49 @@ async function currentSession(deps: OAuthDeps, request: Request, settings: Setti
   return row ? { user_uuid: row.user_uuid, cookie } : null
 }
 
-type Meta = { ip: string; userAgent: string; provider: ProviderRow; identifier: string; scopes: string[]; info: Record<string, unknown>; settings: SettingsSnapshot }
+type Meta = {
+  ip: string
+  userAgent: string
+  provider: ProviderRow
+  identifier: string
+  scopes: string[]
+  info: Record<string, unknown>
+  settings: SettingsSnapshot
+}
 
 async function link(deps: OAuthDeps, m: Meta, userUuid: string) {
   await userTransaction(deps.db, userUuid, async (tx) => {
     const taken = await tx
       .select({ user: userOauthLinks.user_uuid })
       .from(userOauthLinks)
-      .where(and(eq(userOauthLinks.oauth_provider_uuid, m.provider.uuid), or(eq(userOauthLinks.user_uuid, userUuid), eq(userOauthLinks.identifier, m.identifier))))
+      .where(
+        and(
+          eq(userOauthLinks.oauth_provider_uuid, m.provider.uuid),
+          or(eq(userOauthLinks.user_uuid, userUuid), eq(userOauthLinks.identifier, m.identifier)),
+        ),
+      )
       .limit(1)
     if (taken.length) throw new Refused('oauth_link_exists')
     await tx.insert(userOauthLinks).values({ user_uuid: userUuid, oauth_provider_uuid: m.provider.uuid, identifier: m.identifier })
     await applyMappings(tx, deps.mappingTypes, deps.log, m.provider.uuid, userUuid, m.scopes, m.info)
-    await deps.activity.user(tx, anonymousActor(userUuid, m.ip), 'account:oauth-links.create', { provider: m.provider.name, identifier: m.identifier, user_agent: m.userAgent })
+    await deps.activity.user(tx, anonymousActor(userUuid, m.ip), 'account:oauth-links.create', {
+      provider: m.provider.name,
+      identifier: m.identifier,
+      user_agent: m.userAgent,
+    })
   })
 }
 
 async function login(deps: OAuthDeps, m: Meta, cookies: string[]): Promise<CallbackResult> {
   const appUrl = appUrlOf(m.settings)
   const using = { using: 'oauth2', oauth_provider: m.provider.name, user_agent: m.userAgent }
-  const login = (userUuid: string): SessionLogin => ({ userUuid, ip: m.ip, userAgent: m.userAgent, using: 'oauth2', extra: { oauth_provider: m.provider.name } })
+  const login = (userUuid: string): SessionLogin => ({
+    userUuid,
+    ip: m.ip,
+    userAgent: m.userAgent,
+    using: 'oauth2',
+    extra: { oauth_provider: m.provider.name },
+  })
   const [existing] = await deps.db
     .select()
     .from(userOauthLinks)
@@ -212,9 +266,17 @@ async function newProfile(deps: OAuthDeps, m: Meta) {
   const email = pick(m.provider.email_path, 255, () => `${randomAlnum(10)}@oauth.invalid`)
   if (!EMAIL.test(email)) throw new Refused('oauth_invalid_profile')
   if (await findByLogin(deps.db, email)) throw new Refused('user_already_exists')
-  let username = pick(m.provider.username_path, 255, () => randomAlnum(10)).replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15)
-  if (username.length < 3 || (await findByLogin(deps.db, username))) username = `${username.slice(0, 4)}_${randomAlnum(10)}`.replace(/^_/, 'u')
-  return { email, username, name_first: pick(m.provider.name_first_path, 255, () => 'First'), name_last: pick(m.provider.name_last_path, 255, () => 'Last') }
+  let username = pick(m.provider.username_path, 255, () => randomAlnum(10))
+    .replace(/[^A-Za-z0-9_]/g, '_')
+    .slice(0, 15)
+  if (username.length < 3 || (await findByLogin(deps.db, username)))
+    username = `${username.slice(0, 4)}_${randomAlnum(10)}`.replace(/^_/, 'u')
+  return {
+    email,
+    username,
+    name_first: pick(m.provider.name_first_path, 255, () => 'First'),
+    name_last: pick(m.provider.name_last_path, 255, () => 'Last'),
+  }
 }
 
 /** Removes authorization requests nobody came back from (a job). */

@@ -20,7 +20,16 @@ describe('mapping matchers', () => {
     [{ type: 'field_starts_with', path: '$.email', starts_with: 'ada@' }, true],
     [{ type: 'field_ends_with', path: '$.email', ends_with: '.example' }, true],
     [{ type: 'and', matchers: [{ type: 'none' }, { type: 'field_exists', path: '$.missing' }] }, false],
-    [{ type: 'or', matchers: [{ type: 'field_exists', path: '$.missing' }, { type: 'scopes', scopes: ['openid'] }] }, true],
+    [
+      {
+        type: 'or',
+        matchers: [
+          { type: 'field_exists', path: '$.missing' },
+          { type: 'scopes', scopes: ['openid'] },
+        ],
+      },
+      true,
+    ],
     [{ type: 'not', matcher: { type: 'field_contains', path: '$.groups', contains: 'banned' } }, true],
     [{ type: 'field_exists', path: '$[?(@.sub)]' }, false],
   ]
@@ -36,7 +45,8 @@ describe('JSONPath fields', () => {
   })
 
   test('refuses what is not a plain path; never evaluates', () => {
-    for (const bad of ['sub', '$[?(@.admin)]', '$..[(@.length-1)]', '$.a[', '$.[', "$['a]", '$.a.']) expect(jsonPathProblem(bad)).not.toBeNull()
+    for (const bad of ['sub', '$[?(@.admin)]', '$..[(@.length-1)]', '$.a[', '$.[', "$['a]", '$.a.'])
+      expect(jsonPathProblem(bad)).not.toBeNull()
     for (const good of ['$.sub', '$["e-mail"]', '$..id', '$.groups[0]', '$.groups[*]', '$']) expect(jsonPathProblem(good)).toBeNull()
   })
 })

@@ -74,7 +74,10 @@ export const roleMappingType: MappingType<{ type: 'role'; role_uuid: string; rev
     if (role) await tx.update(users).set({ role_uuid: role.uuid }).where(eq(users.uuid, userUuid))
   },
   async revert(tx, userUuid, m) {
-    await tx.update(users).set({ role_uuid: null }).where(and(eq(users.uuid, userUuid), eq(users.role_uuid, m.role_uuid)))
+    await tx
+      .update(users)
+      .set({ role_uuid: null })
+      .where(and(eq(users.uuid, userUuid), eq(users.role_uuid, m.role_uuid)))
   },
 }
 
@@ -108,7 +111,9 @@ export function matches(m: Matcher, scopes: string[], info: unknown): boolean {
     case 'field_equals':
       return queryJson(m.path, info).some((v) => asText(v) === m.equals)
     case 'field_contains':
-      return queryJson(m.path, info).some((v) => (Array.isArray(v) ? v.some((x) => asText(x) === m.contains) : asText(v).includes(m.contains)))
+      return queryJson(m.path, info).some((v) =>
+        Array.isArray(v) ? v.some((x) => asText(x) === m.contains) : asText(v).includes(m.contains),
+      )
     case 'field_starts_with':
       return queryJson(m.path, info).some((v) => asText(v).startsWith(m.starts_with))
     case 'field_ends_with':
@@ -116,12 +121,26 @@ export function matches(m: Matcher, scopes: string[], info: unknown): boolean {
   }
 }
 
-export const toMapping = (r: MappingRow) => ({ uuid: r.uuid, matcher: r.matcher as Matcher, mapping: r.mapping as Mapping, created: r.created })
+export const toMapping = (r: MappingRow) => ({
+  uuid: r.uuid,
+  matcher: r.matcher as Matcher,
+  mapping: r.mapping as Mapping,
+  created: r.created,
+})
 
 const ofProvider = (provider: string) => eq(oauthProviderMappings.oauth_provider_uuid, provider)
 
 export const listMappings = (db: Db | Tx, provider: string, page: PageParams) =>
-  paginate(db, { from: oauthProviderMappings, where: ofProvider(provider), orderBy: [asc(oauthProviderMappings.created), asc(oauthProviderMappings.uuid)], map: toMapping }, page)
+  paginate(
+    db,
+    {
+      from: oauthProviderMappings,
+      where: ofProvider(provider),
+      orderBy: [asc(oauthProviderMappings.created), asc(oauthProviderMappings.uuid)],
+      map: toMapping,
+    },
+    page,
+  )
 
 export const getMapping = (db: Db | Tx, provider: string, uuid: string) =>
   loadOr404(db, oauthProviderMappings, oauthProviderMappings.uuid, uuid, 'oauth mapping', { where: ofProvider(provider) })
@@ -137,11 +156,20 @@ async function checkMapping(tx: Tx, types: MappingTypes, matcher: Matcher | unde
 
 export async function createMapping(tx: Tx, types: MappingTypes, provider: string, fields: { matcher: Matcher; mapping: Mapping }) {
   await checkMapping(tx, types, fields.matcher, fields.mapping)
-  const [row] = await tx.insert(oauthProviderMappings).values({ oauth_provider_uuid: provider, ...fields }).returning()
+  const [row] = await tx
+    .insert(oauthProviderMappings)
+    .values({ oauth_provider_uuid: provider, ...fields })
+    .returning()
   return row
 }
 
-export async function updateMapping(tx: Tx, types: MappingTypes, provider: string, uuid: string, fields: { matcher?: Matcher; mapping?: Mapping }) {
+export async function updateMapping(
+  tx: Tx,
+  types: MappingTypes,
+  provider: string,
+  uuid: string,
+  fields: { matcher?: Matcher; mapping?: Mapping },
+) {
   const row = await getMapping(tx, provider, uuid)
   await checkMapping(tx, types, fields.matcher, fields.mapping)
   if (fields.matcher === undefined && fields.mapping === undefined) return row
@@ -160,8 +188,20 @@ export async function deleteMapping(tx: Tx, provider: string, uuid: string) {
  * target), unmatched ones with `revoke_unmatched` reverted unless a matched one grants the same
  * target. Each runs in a savepoint: one that fails is logged and skipped, the login goes on.
  */
-export async function applyMappings(tx: Tx, types: MappingTypes, log: Logger, provider: string, userUuid: string, scopes: string[], info: unknown) {
-  const rows = await tx.select().from(oauthProviderMappings).where(ofProvider(provider)).orderBy(asc(oauthProviderMappings.created), asc(oauthProviderMappings.uuid))
+export async function applyMappings(
+  tx: Tx,
+  types: MappingTypes,
+  log: Logger,
+  provider: string,
+  userUuid: string,
+  scopes: string[],
+  info: unknown,
+) {
+  const rows = await tx
+    .select()
+    .from(oauthProviderMappings)
+    .where(ofProvider(provider))
+    .orderBy(asc(oauthProviderMappings.created), asc(oauthProviderMappings.uuid))
   const granted = new Set<string>()
   const plan: { row: MappingRow; type: MappingType; apply: boolean }[] = []
   for (const row of rows) {

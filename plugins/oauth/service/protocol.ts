@@ -19,7 +19,13 @@ export interface Exchange {
 export const wantsOpenId = (provider: ProviderRow) => provider.scopes.includes('openid')
 
 /** The authorization request URL: code flow with `state`, PKCE S256, and a nonce for OpenID Connect. */
-export async function authorizationUrl(provider: ProviderRow, redirectUri: string, state: string, codeVerifier: string, nonce: string | null): Promise<string> {
+export async function authorizationUrl(
+  provider: ProviderRow,
+  redirectUri: string,
+  state: string,
+  codeVerifier: string,
+  nonce: string | null,
+): Promise<string> {
   const url = new URL(provider.auth_url)
   url.searchParams.set('response_type', 'code')
   url.searchParams.set('client_id', provider.client_id)
@@ -64,7 +70,14 @@ export async function redeem(x: Exchange, callback: URLSearchParams): Promise<{ 
   try {
     const params = oauth.validateAuthResponse(as, client, callback, oauth.skipStateCheck)
     const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, x.redirectUri, x.codeVerifier, options)
-    const peek = peekJwt(((await response.clone().json().catch(() => ({}))) as { id_token?: unknown }).id_token)
+    const peek = peekJwt(
+      (
+        (await response
+          .clone()
+          .json()
+          .catch(() => ({}))) as { id_token?: unknown }
+      ).id_token,
+    )
     if (peek) {
       if (!callback.get('iss') && typeof peek.claims.iss === 'string') as = { ...as, issuer: peek.claims.iss }
       if (typeof peek.header.alg === 'string' && peek.header.alg !== 'none') client.id_token_signed_response_alg = peek.header.alg
@@ -73,7 +86,14 @@ export async function redeem(x: Exchange, callback: URLSearchParams): Promise<{ 
       expectedNonce: x.nonce ?? oauth.expectNoNonce,
       requireIdToken: x.nonce !== null,
     })
-    const answer = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(x.provider.info_url), new Headers({ accept: 'application/json' }), null, options)
+    const answer = await oauth.protectedResourceRequest(
+      tokens.access_token,
+      'GET',
+      new URL(x.provider.info_url),
+      new Headers({ accept: 'application/json' }),
+      null,
+      options,
+    )
     if (answer.status !== 200) throw new ProviderError(`user-info answered ${answer.status}`)
     const info = await answer.json().catch(() => null)
     if (!info || typeof info !== 'object' || Array.isArray(info)) throw new ProviderError('user-info did not answer a JSON object')

@@ -12,17 +12,35 @@ type UpdateFields = Static<typeof UpdateProvider>
 export function toAdminProvider(r: ProviderRow) {
   const { client_secret: _secret, ...rest } = r
   return {
-    uuid: rest.uuid, name: rest.name, description: rest.description, client_id: rest.client_id, client_secret: SECRET_MASK,
-    auth_url: rest.auth_url, token_url: rest.token_url, info_url: rest.info_url, scopes: rest.scopes,
-    identifier_path: rest.identifier_path, email_path: rest.email_path, username_path: rest.username_path,
-    name_first_path: rest.name_first_path, name_last_path: rest.name_last_path, enabled: rest.enabled, login_only: rest.login_only,
-    login_bypass_2fa: rest.login_bypass_2fa, link_viewable: rest.link_viewable, user_manageable: rest.user_manageable,
-    basic_auth: rest.basic_auth, created: rest.created,
+    uuid: rest.uuid,
+    name: rest.name,
+    description: rest.description,
+    client_id: rest.client_id,
+    client_secret: SECRET_MASK,
+    auth_url: rest.auth_url,
+    token_url: rest.token_url,
+    info_url: rest.info_url,
+    scopes: rest.scopes,
+    identifier_path: rest.identifier_path,
+    email_path: rest.email_path,
+    username_path: rest.username_path,
+    name_first_path: rest.name_first_path,
+    name_last_path: rest.name_last_path,
+    enabled: rest.enabled,
+    login_only: rest.login_only,
+    login_bypass_2fa: rest.login_bypass_2fa,
+    link_viewable: rest.link_viewable,
+    user_manageable: rest.user_manageable,
+    basic_auth: rest.basic_auth,
+    created: rest.created,
   }
 }
 
 export const toPublicProvider = (r: Pick<ProviderRow, 'uuid' | 'name' | 'link_viewable' | 'user_manageable'>) => ({
-  uuid: r.uuid, name: r.name, link_viewable: r.link_viewable, user_manageable: r.user_manageable,
+  uuid: r.uuid,
+  name: r.name,
+  link_viewable: r.link_viewable,
+  user_manageable: r.user_manageable,
 })
 
 /** What the admin activity log records of a provider (never the secret). */
@@ -57,7 +75,16 @@ function checkFields(fields: UpdateFields): void {
 }
 
 export const listProviders = (db: Db | Tx, page: PageParams) =>
-  paginate(db, { from: oauthProviders, search: [oauthProviders.name], orderBy: [asc(oauthProviders.created), asc(oauthProviders.uuid)], map: toAdminProvider }, page)
+  paginate(
+    db,
+    {
+      from: oauthProviders,
+      search: [oauthProviders.name],
+      orderBy: [asc(oauthProviders.created), asc(oauthProviders.uuid)],
+      map: toAdminProvider,
+    },
+    page,
+  )
 
 export const getProvider = (db: Db | Tx, uuid: string, opts: { lock?: boolean } = {}) =>
   loadOr404(db, oauthProviders, oauthProviders.uuid, uuid, 'oauth provider', opts)
@@ -66,7 +93,11 @@ export async function createProvider(tx: Tx, secrets: Secrets, fields: CreateFie
   checkFields(fields)
   const [row] = await tx
     .insert(oauthProviders)
-    .values({ ...fields, description: fields.description ?? null, client_secret: writeSecret(secrets, fields.client_secret, null, 'client_secret') })
+    .values({
+      ...fields,
+      description: fields.description ?? null,
+      client_secret: writeSecret(secrets, fields.client_secret, null, 'client_secret'),
+    })
     .returning()
   return row
 }
@@ -77,7 +108,8 @@ export async function updateProvider(tx: Tx, secrets: Secrets, uuid: string, fie
   checkFields(fields)
   const { client_secret, ...rest } = fields
   const changes: Partial<typeof oauthProviders.$inferInsert> = { ...rest }
-  if (client_secret !== undefined && client_secret !== SECRET_MASK) changes.client_secret = writeSecret(secrets, client_secret, current.client_secret, 'client_secret')
+  if (client_secret !== undefined && client_secret !== SECRET_MASK)
+    changes.client_secret = writeSecret(secrets, client_secret, current.client_secret, 'client_secret')
   if (Object.values(changes).every((v) => v === undefined)) return current
   const [row] = await tx.update(oauthProviders).set(changes).where(eq(oauthProviders.uuid, current.uuid)).returning()
   return row
@@ -93,7 +125,10 @@ export async function deleteProvider(tx: Tx, uuid: string): Promise<ProviderRow>
 export async function duplicateProvider(tx: Tx, uuid: string, name: string): Promise<{ source: ProviderRow; copy: ProviderRow }> {
   const source = await getProvider(tx, uuid)
   const { uuid: _u, created: _c, ...fields } = source
-  const [copy] = await tx.insert(oauthProviders).values({ ...fields, name }).returning()
+  const [copy] = await tx
+    .insert(oauthProviders)
+    .values({ ...fields, name })
+    .returning()
   return { source, copy }
 }
 

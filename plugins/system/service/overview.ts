@@ -5,7 +5,16 @@ import type { Database } from 'hatchery'
 import pkg from '../../../package.json'
 
 /** Rust's names for the machine (`std::env::consts::ARCH`), which the reference reports. */
-const ARCHITECTURES: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'x86', arm: 'arm', riscv64: 'riscv64', s390x: 's390x', ppc64: 'powerpc64', loong64: 'loongarch64' }
+const ARCHITECTURES: Record<string, string> = {
+  x64: 'x86_64',
+  arm64: 'aarch64',
+  ia32: 'x86',
+  arm: 'arm',
+  riscv64: 'riscv64',
+  s390x: 's390x',
+  ppc64: 'powerpc64',
+  loong64: 'loongarch64',
+}
 
 export const architecture = () => ARCHITECTURES[arch()] ?? arch()
 

@@ -21,7 +21,10 @@ export function noUpdateInformation(): never {
 }
 
 /** No release history is known offline: empty lists in the reference's shape. */
-export const versionHistory = () => ({ panel: [] as { version: string; timestamp: string }[], extensions: {} as Record<string, { version: string; timestamp: string }[]> })
+export const versionHistory = () => ({
+  panel: [] as { version: string; timestamp: string }[],
+  extensions: {} as Record<string, { version: string; timestamp: string }[]>,
+})
 
 /**
  * What the reference's telemetry report would hold for this panel, in its shape. Hatchery never
@@ -31,7 +34,11 @@ export const versionHistory = () => ({ panel: [] as { version: string; timestamp
 export async function telemetryReport(db: Database, settings: SettingsSnapshot) {
   const [{ version }] = await db.query<{ version: string }>(sql`select current_setting('server_version') as version`)
   const { users } = userTables
-  const languages = await db.db.select({ language: users.language, n: count() }).from(users).groupBy(users.language).orderBy(asc(users.language))
+  const languages = await db.db
+    .select({ language: users.language, n: count() })
+    .from(users)
+    .groupBy(users.language)
+    .orderBy(asc(users.language))
   return {
     uuid: settings.get('telemetry_uuid') ?? '00000000-0000-0000-0000-000000000000',
     panel: {

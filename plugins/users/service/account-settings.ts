@@ -12,7 +12,9 @@ function assertChangeable(user: UserRow, opts: { suspended?: boolean } = {}) {
   if (opts.suspended && user.suspended) throw new Conflict('account is suspended')
 }
 
-export type AccountChanges = Partial<Pick<UserRow, 'username' | 'name_first' | 'name_last' | 'language' | 'toast_position' | 'start_on_grouped_servers'>>
+export type AccountChanges = Partial<
+  Pick<UserRow, 'username' | 'name_first' | 'name_last' | 'language' | 'toast_position' | 'start_on_grouped_servers'>
+>
 
 /**
  * Changes the actor's name, username and preferences; absent fields stay, and `language` is
@@ -68,7 +70,13 @@ export async function changeEmail(db: Db, log: ActivityLogs, actor: Actor, email
  * Changes the actor's password (needs the current one) through the one password policy;
  * `keepSession` (the calling session, null when an admin impersonates) stays.
  */
-export async function changeOwnPassword(db: Db, log: ActivityLogs, actor: Actor, body: { password: string; new_password: string }, keepSession: string | null): Promise<void> {
+export async function changeOwnPassword(
+  db: Db,
+  log: ActivityLogs,
+  actor: Actor,
+  body: { password: string; new_password: string },
+  keepSession: string | null,
+): Promise<void> {
   const { user } = await getUser(db, actor.userUuid)
   assertChangeable(user)
   await assertCurrentPassword(user, body.password)

@@ -1,10 +1,25 @@
 import { desc, eq, getTableColumns, inArray } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import { paginate, type ActivityEntry, type ActivityWriter, type Db, type PageParams, type PluginContext, type SettingsSnapshot, type Tx } from 'hatchery'
+import {
+  paginate,
+  type ActivityEntry,
+  type ActivityWriter,
+  type Db,
+  type PageParams,
+  type PluginContext,
+  type SettingsSnapshot,
+  type Tx,
+} from 'hatchery'
 import { ALL_ADMIN_ACTIVITY, adminActivities, adminActivityCounts, userActivities, userActivityCounts, users } from '../tables'
 import { toShortUser, type UserRow } from './users'
 
-const columnsOf = ({ actor, event, data }: ActivityEntry) => ({ impersonator_uuid: actor.impersonatorUuid, api_key_uuid: actor.apiKeyUuid, event, ip: actor.ip, data })
+const columnsOf = ({ actor, event, data }: ActivityEntry) => ({
+  impersonator_uuid: actor.impersonatorUuid,
+  api_key_uuid: actor.apiKeyUuid,
+  event,
+  ip: actor.ip,
+  data,
+})
 
 /** Writes `user` entries: one user's own log (the actor is that user; an entry without one is a bug). */
 const writeUserActivity: ActivityWriter = async (db, entry) => {
@@ -38,7 +53,10 @@ async function shortUsers(db: Db | Tx, uuids: (string | null)[], settings: Setti
  */
 export function listUserActivity(db: Db | Tx, userUuid: string, page: PageParams, settings: SettingsSnapshot) {
   const counter = async () => {
-    const [row] = await db.select({ n: userActivityCounts.count }).from(userActivityCounts).where(eq(userActivityCounts.user_uuid, userUuid))
+    const [row] = await db
+      .select({ n: userActivityCounts.count })
+      .from(userActivityCounts)
+      .where(eq(userActivityCounts.user_uuid, userUuid))
     return row?.n ?? 0
   }
   return paginate(
@@ -49,7 +67,12 @@ export function listUserActivity(db: Db | Tx, userUuid: string, page: PageParams
       search: [userActivities.event],
       orderBy: [desc(userActivities.created), desc(userActivities.id)],
       count: (matching) => (page.search ? matching() : counter()),
-      load: (rows) => shortUsers(db, rows.map((r) => r.impersonator_uuid), settings),
+      load: (rows) =>
+        shortUsers(
+          db,
+          rows.map((r) => r.impersonator_uuid),
+          settings,
+        ),
       map: toActivity,
     },
     page,
@@ -61,7 +84,7 @@ type ActivityRow = typeof userActivities.$inferSelect | typeof adminActivities.$
 /** The wire shape shared by user and admin activity (`ApiUserActivity`). */
 function toActivity(r: ActivityRow, people: Map<string, ReturnType<typeof toShortUser>>) {
   return {
-    impersonator: r.impersonator_uuid ? people.get(r.impersonator_uuid) ?? null : null,
+    impersonator: r.impersonator_uuid ? (people.get(r.impersonator_uuid) ?? null) : null,
     event: r.event,
     ip: r.ip,
     data: r.data,
@@ -78,20 +101,32 @@ function toActivity(r: ActivityRow, people: Map<string, ReturnType<typeof toShor
 export function listAdminActivity(db: Db | Tx, page: PageParams, settings: SettingsSnapshot, filter: { user?: string } = {}) {
   const actor = alias(users, 'actor')
   const counter = async () => {
-    const [row] = await db.select({ n: adminActivityCounts.count }).from(adminActivityCounts).where(eq(adminActivityCounts.subject, filter.user ?? ALL_ADMIN_ACTIVITY))
+    const [row] = await db
+      .select({ n: adminActivityCounts.count })
+      .from(adminActivityCounts)
+      .where(eq(adminActivityCounts.subject, filter.user ?? ALL_ADMIN_ACTIVITY))
     return row?.n ?? 0
   }
   return paginate(
     db,
     {
       // Without a search PostgreSQL removes this join (nothing of `actor` is read, its uuid is unique).
-      from: (total) => db.select({ ...getTableColumns(adminActivities), ...total }).from(adminActivities).leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)),
+      from: (total) =>
+        db
+          .select({ ...getTableColumns(adminActivities), ...total })
+          .from(adminActivities)
+          .leftJoin(actor, eq(actor.uuid, adminActivities.user_uuid)),
       where: filter.user ? eq(adminActivities.user_uuid, filter.user) : undefined,
       search: [adminActivities.event, actor.username],
       orderBy: [desc(adminActivities.created), desc(adminActivities.id)],
       count: (matching) => (page.search ? matching() : counter()),
-      load: (rows) => shortUsers(db, rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]), settings),
-      map: (r, people) => ({ user: r.user_uuid ? people.get(r.user_uuid) ?? null : null, ...toActivity(r, people) }),
+      load: (rows) =>
+        shortUsers(
+          db,
+          rows.flatMap((r) => [r.user_uuid, r.impersonator_uuid]),
+          settings,
+        ),
+      map: (r, people) => ({ user: r.user_uuid ? (people.get(r.user_uuid) ?? null) : null, ...toActivity(r, people) }),
     },
     page,
   )

@@ -56,7 +56,11 @@ export function listAdminUsers(db: Db | Tx, page: PageParams, settings: Settings
   return paginate(
     db,
     {
-      from: (total) => db.select({ user: getTableColumns(users), role: getTableColumns(roles), ...total }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid)),
+      from: (total) =>
+        db
+          .select({ user: getTableColumns(users), role: getTableColumns(roles), ...total })
+          .from(users)
+          .leftJoin(roles, eq(roles.uuid, users.role_uuid)),
       where: filter.role ? eq(users.role_uuid, filter.role) : undefined,
       search: [users.username, users.email],
       orderBy: [asc(users.created), asc(users.uuid)],
@@ -67,7 +71,12 @@ export function listAdminUsers(db: Db | Tx, page: PageParams, settings: Settings
 }
 
 export async function findUserByExternalId(db: Db | Tx, externalId: string): Promise<UserWithRole | null> {
-  const [row] = await db.select({ user: users, role: roles }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid)).where(eq(users.external_id, externalId)).limit(1)
+  const [row] = await db
+    .select({ user: users, role: roles })
+    .from(users)
+    .leftJoin(roles, eq(roles.uuid, users.role_uuid))
+    .where(eq(users.external_id, externalId))
+    .limit(1)
   return row ?? null
 }
 
@@ -89,7 +98,8 @@ async function roleOf(tx: Db | Tx, uuid: string): Promise<RoleRow> {
 }
 
 function assertMayAssign(caller: Privileges, role: RoleRow): void {
-  if (!holdsAll(caller, role.admin_permissions, role.server_permissions)) throw new Forbidden('you cannot assign a role with more permissions than yourself')
+  if (!holdsAll(caller, role.admin_permissions, role.server_permissions))
+    throw new Forbidden('you cannot assign a role with more permissions than yourself')
 }
 
 /**

@@ -35,7 +35,11 @@ export type FreshKey = { key: string; key_start: string; key_hash: string }
 /** Checks catalogs, CIDRs and expiry; returns normalised values. */
 function checkFields(catalog: PermissionCatalog, body: ApiKeyFields) {
   const errors: string[] = []
-  for (const [field, name] of [['user_permissions', 'user'], ['admin_permissions', 'admin'], ['server_permissions', 'server']] as const) {
+  for (const [field, name] of [
+    ['user_permissions', 'user'],
+    ['admin_permissions', 'admin'],
+    ['server_permissions', 'server'],
+  ] as const) {
     const bad = body[field] ? catalog.firstInvalid(name, body[field]!) : null
     if (bad) errors.push(`${field}: invalid permission: ${bad}`)
   }
@@ -55,7 +59,11 @@ function withinScope(principal: Principal, lists: Lists): boolean {
   const key = principal.apiKey
   if (!key) return true
   const sub = (asked: string[] | undefined, held: string[]) => !asked || asked.every((p) => held.includes(p))
-  return sub(lists.user_permissions, key.userPermissions) && sub(lists.admin_permissions, key.adminPermissions) && sub(lists.server_permissions, key.serverPermissions)
+  return (
+    sub(lists.user_permissions, key.userPermissions) &&
+    sub(lists.admin_permissions, key.adminPermissions) &&
+    sub(lists.server_permissions, key.serverPermissions)
+  )
 }
 
 const auditOf = (row: ApiKeyRow) => ({
@@ -74,12 +82,26 @@ const ownedKey = (db: Db | Tx, userUuid: string, uuid: string): Promise<ApiKeyRo
 
 /** The user's unexpired keys, oldest first; `search` matches the name. */
 export function listApiKeys(db: Db | Tx, userUuid: string, page: PageParams) {
-  return paginate(db, { from: userApiKeys, where: ownedBy(userUuid), search: [userApiKeys.name], orderBy: [asc(userApiKeys.created), asc(userApiKeys.uuid)], map: toApiKey }, page)
+  return paginate(
+    db,
+    {
+      from: userApiKeys,
+      where: ownedBy(userUuid),
+      search: [userApiKeys.name],
+      orderBy: [asc(userApiKeys.created), asc(userApiKeys.uuid)],
+      map: toApiKey,
+    },
+    page,
+  )
 }
 
 /** One unexpired key of the user by its identifier (`key_start`), or 404. */
 export async function findApiKeyByIdentifier(db: Db | Tx, userUuid: string, identifier: string): Promise<ApiKeyRow> {
-  const [row] = await db.select().from(userApiKeys).where(and(eq(userApiKeys.key_start, identifier), ownedBy(userUuid))).limit(1)
+  const [row] = await db
+    .select()
+    .from(userApiKeys)
+    .where(and(eq(userApiKeys.key_start, identifier), ownedBy(userUuid)))
+    .limit(1)
   if (!row) throw new NotFound('api key not found')
   return row
 }
@@ -93,12 +115,19 @@ export interface KeyCaller {
 }
 
 /** Creates a key (417 past `max` keys; 400 when it would hold more than the calling key). */
-export async function createApiKey(db: Db, caller: KeyCaller, body: ApiKeyFields & { name: string }, fresh: FreshKey, max: number): Promise<ApiKeyRow> {
+export async function createApiKey(
+  db: Db,
+  caller: KeyCaller,
+  body: ApiKeyFields & { name: string },
+  fresh: FreshKey,
+  max: number,
+): Promise<ApiKeyRow> {
   if (!withinScope(caller.principal, body)) throw new BadRequest('permissions: more permissions than self')
   const { allowed_ips, expires } = checkFields(caller.catalog, body)
   const userUuid = caller.principal.user.uuid
   return userTransaction(db, userUuid, async (tx) => {
-    if ((await tx.$count(userApiKeys, eq(userApiKeys.user_uuid, userUuid))) >= max) throw new LimitExceeded('maximum number of api keys reached')
+    if ((await tx.$count(userApiKeys, eq(userApiKeys.user_uuid, userUuid))) >= max)
+      throw new LimitExceeded('maximum number of api keys reached')
     const [row] = await tx
       .insert(userApiKeys)
       .values({
@@ -125,10 +154,20 @@ export async function updateApiKey(db: Db, caller: KeyCaller, uuid: string, body
   const userUuid = caller.principal.user.uuid
   await userTransaction(db, userUuid, async (tx) => {
     const current = await ownedKey(tx, userUuid, uuid)
-    const fields = { name: body.name, allowed_ips, user_permissions: body.user_permissions, admin_permissions: body.admin_permissions, server_permissions: body.server_permissions, expires }
+    const fields = {
+      name: body.name,
+      allowed_ips,
+      user_permissions: body.user_permissions,
+      admin_permissions: body.admin_permissions,
+      server_permissions: body.server_permissions,
+      expires,
+    }
     const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
     // Drizzle refuses an update without values; an empty body changes nothing.
-    const [row] = Object.keys(changes).length === 0 ? [current] : await tx.update(userApiKeys).set(changes).where(eq(userApiKeys.uuid, uuid)).returning()
+    const [row] =
+      Object.keys(changes).length === 0
+        ? [current]
+        : await tx.update(userApiKeys).set(changes).where(eq(userApiKeys.uuid, uuid)).returning()
     await caller.log.user(tx, caller.actor, 'user:api-key.update', auditOf(row))
   })
 }
@@ -139,7 +178,7 @@ export async function deleteApiKey(db: Db, caller: KeyCaller, uuid: string): Pro
   await userTransaction(db, principal.user.uuid, async (tx) => {
     const row = await ownedKey(tx, principal.user.uuid, uuid)
     await tx.delete(userApiKeys).where(eq(userApiKeys.uuid, row.uuid))
-    const apiKeyUuid = principal.apiKey?.uuid === row.uuid ? null : principal.apiKey?.uuid ?? null
+    const apiKeyUuid = principal.apiKey?.uuid === row.uuid ? null : (principal.apiKey?.uuid ?? null)
     await caller.log.user(tx, { ...actor, apiKeyUuid }, 'api-key:delete', { uuid: row.uuid, identifier: row.key_start, name: row.name })
   })
 }

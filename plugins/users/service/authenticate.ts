@@ -1,4 +1,14 @@
-import { Forbidden, Unauthorized, cidrContains, parseCidr, hasAdminPermission, type Authenticator, type Cidr, type PluginContext, type Principal } from 'hatchery'
+import {
+  Forbidden,
+  Unauthorized,
+  cidrContains,
+  parseCidr,
+  hasAdminPermission,
+  type Authenticator,
+  type Cidr,
+  type PluginContext,
+  type Principal,
+} from 'hatchery'
 import type { Credentials } from './credentials'
 import { API_KEY_LENGTH, SESSION_COOKIE_LENGTH, userAgentOf } from './credentials'
 import { readCookie, sessionCookie } from './cookies'
@@ -62,10 +72,13 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
       if (!header.startsWith('Bearer ') || header.length !== 7 + API_KEY_LENGTH) throw new Unauthorized('invalid authorization header')
       const key = await credentials.findApiKey(header.slice(7))
       if (!key) throw new Unauthorized('invalid api key')
-      if (key.allowed_ips.length > 0 && !key.allowed_ips.some((c) => {
-        const net = cidr(c)
-        return net !== null && cidrContains(net, ip)
-      })) {
+      if (
+        key.allowed_ips.length > 0 &&
+        !key.allowed_ips.some((c) => {
+          const net = cidr(c)
+          return net !== null && cidrContains(net, ip)
+        })
+      ) {
         throw new Forbidden('ip address not allowed for this api key')
       }
       const user = await credentials.user(key.user_uuid)
@@ -78,13 +91,23 @@ export function createAuthenticator(ctx: PluginContext, credentials: Credentials
         actor,
         method: 'api_key',
         sessionUuid: null,
-        apiKey: { uuid: key.uuid, userPermissions: key.user_permissions, adminPermissions: key.admin_permissions, serverPermissions: key.server_permissions },
+        apiKey: {
+          uuid: key.uuid,
+          userPermissions: key.user_permissions,
+          adminPermissions: key.admin_permissions,
+          serverPermissions: key.server_permissions,
+        },
         impersonator: null,
       }
     }
 
     const target = request.headers.get(IMPERSONATION_HEADER)
-    if (target && UUID.test(target) && target.toLowerCase() !== principal.actor.uuid && hasAdminPermission(principal, 'users.impersonate')) {
+    if (
+      target &&
+      UUID.test(target) &&
+      target.toLowerCase() !== principal.actor.uuid &&
+      hasAdminPermission(principal, 'users.impersonate')
+    ) {
       const found = await credentials.user(target.toLowerCase())
       if (!found) throw new Unauthorized('unable to find user from calagopus-user header')
       const other = principalUserOf(found, settings)

@@ -24,14 +24,23 @@ export async function findCheckpoint(db: Db | Tx, secrets: Secrets, token: strin
   const [row] = await db
     .select({ user_uuid: userLoginCheckpoints.user_uuid })
     .from(userLoginCheckpoints)
-    .where(and(eq(userLoginCheckpoints.token_hash, secrets.hmac(token)), gt(userLoginCheckpoints.expires, sql`now()`), lt(userLoginCheckpoints.attempts, CHECKPOINT_ATTEMPTS)))
+    .where(
+      and(
+        eq(userLoginCheckpoints.token_hash, secrets.hmac(token)),
+        gt(userLoginCheckpoints.expires, sql`now()`),
+        lt(userLoginCheckpoints.attempts, CHECKPOINT_ATTEMPTS),
+      ),
+    )
     .limit(1)
   return row ?? null
 }
 
 /** Uses the token up; false when someone else already did. */
 export async function consumeCheckpoint(db: Db | Tx, secrets: Secrets, token: string): Promise<boolean> {
-  const gone = await db.delete(userLoginCheckpoints).where(eq(userLoginCheckpoints.token_hash, secrets.hmac(token))).returning({ u: userLoginCheckpoints.user_uuid })
+  const gone = await db
+    .delete(userLoginCheckpoints)
+    .where(eq(userLoginCheckpoints.token_hash, secrets.hmac(token)))
+    .returning({ u: userLoginCheckpoints.user_uuid })
   return gone.length > 0
 }
 

@@ -9,7 +9,12 @@ import { setPassword } from './users'
  * `keepSession`, the one making the change), reset links and pending two-factor logins.
  * Call it inside the user's transaction (`userTransaction`).
  */
-export async function changePassword(tx: Tx, userUuid: string, password: string, opts: { keepSession?: string | null } = {}): Promise<void> {
+export async function changePassword(
+  tx: Tx,
+  userUuid: string,
+  password: string,
+  opts: { keepSession?: string | null } = {},
+): Promise<void> {
   await setPassword(tx, userUuid, password)
   const keep = opts.keepSession
   await tx.delete(userSessions).where(and(eq(userSessions.user_uuid, userUuid), keep ? ne(userSessions.uuid, keep) : undefined))

@@ -44,7 +44,11 @@ export class Credentials {
   private pendingKeys = new Map<string, Date>()
   private timer: ReturnType<typeof setInterval>
 
-  constructor(private db: Db, private secrets: Secrets, private log: PluginContext['log']) {
+  constructor(
+    private db: Db,
+    private secrets: Secrets,
+    private log: PluginContext['log'],
+  ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_MS)
     this.timer.unref?.()
   }
@@ -76,7 +80,10 @@ export class Credentials {
   private async loadSession(cookie: string, now: number): Promise<SessionRow | null> {
     let row: SessionRow | null = null
     if (cookie[16] === ':') {
-      const rows = await this.db.select().from(userSessions).where(eq(userSessions.key_id, cookie.slice(0, 16)))
+      const rows = await this.db
+        .select()
+        .from(userSessions)
+        .where(eq(userSessions.key_id, cookie.slice(0, 16)))
       const secret = cookie.slice(17)
       row = rows.find((r) => this.secrets.verifyHmac(secret, r.key_hash)) ?? null
     }
@@ -111,7 +118,11 @@ export class Credentials {
   }
 
   private async loadApiKey(key: string, now: number): Promise<ApiKeyRow | null> {
-    const [found] = await this.db.select().from(userApiKeys).where(eq(userApiKeys.key_start, key.slice(0, 16))).limit(1)
+    const [found] = await this.db
+      .select()
+      .from(userApiKeys)
+      .where(eq(userApiKeys.key_start, key.slice(0, 16)))
+      .limit(1)
     const row = found && this.secrets.verifyHmac(key, found.key_hash) ? found : null
     this.remember(this.keys, key, row, now)
     return row

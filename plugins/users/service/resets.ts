@@ -36,7 +36,10 @@ export async function consumePasswordReset(db: Db | Tx, secrets: Secrets, token:
     .where(and(eq(userPasswordResets.token_start, token.slice(0, 16)), fresh()))
   const match = rows.find((r) => secrets.verifyHmac(token, r.token_hash))
   if (!match) return null
-  const [gone] = await db.delete(userPasswordResets).where(eq(userPasswordResets.uuid, match.uuid)).returning({ user_uuid: userPasswordResets.user_uuid })
+  const [gone] = await db
+    .delete(userPasswordResets)
+    .where(eq(userPasswordResets.uuid, match.uuid))
+    .returning({ user_uuid: userPasswordResets.user_uuid })
   return gone?.user_uuid ?? null
 }
 

@@ -19,7 +19,9 @@ export async function deleteInBatches(db: Db, table: ActivityTable, where: SQL, 
     const gone = await transaction(db, (tx) =>
       tx
         .delete(table)
-        .where(inArray(table.id, tx.select({ id: table.id }).from(table).where(where).orderBy(asc(table.created), asc(table.id)).limit(batch)))
+        .where(
+          inArray(table.id, tx.select({ id: table.id }).from(table).where(where).orderBy(asc(table.created), asc(table.id)).limit(batch)),
+        )
         .returning({ id: table.id }),
     )
     total += gone.length
@@ -54,13 +56,17 @@ export interface RetentionResult {
  * count are found through `user_activity_counts`, so a run costs little when nothing is due.
  */
 export async function enforceActivityRetention(db: Db, settings: SettingsSnapshot, batch = RETENTION_BATCH): Promise<RetentionResult> {
-  const days = (key: 'activity.user_log_retention_days' | 'activity.admin_log_retention_days') => sql`now() - make_interval(days => ${settings.get(key)})`
+  const days = (key: 'activity.user_log_retention_days' | 'activity.admin_log_retention_days') =>
+    sql`now() - make_interval(days => ${settings.get(key)})`
   let user = await deleteInBatches(db, userActivities, lt(userActivities.created, days('activity.user_log_retention_days')), batch)
   let admin = await deleteInBatches(db, adminActivities, lt(adminActivities.created, days('activity.admin_log_retention_days')), batch)
 
   const userKeep = settings.get('activity.user_log_retention_count')
   if (userKeep !== null) {
-    const over = await db.select({ user: userActivityCounts.user_uuid }).from(userActivityCounts).where(gt(userActivityCounts.count, userKeep))
+    const over = await db
+      .select({ user: userActivityCounts.user_uuid })
+      .from(userActivityCounts)
+      .where(gt(userActivityCounts.count, userKeep))
     for (const { user: uuid } of over) {
       const mine = eq(userActivities.user_uuid, uuid)
       const kept = await oldestKept(db, userActivities, userKeep, mine)
@@ -70,7 +76,10 @@ export async function enforceActivityRetention(db: Db, settings: SettingsSnapsho
 
   const adminKeep = settings.get('activity.admin_log_retention_count')
   if (adminKeep !== null) {
-    const [all] = await db.select({ count: adminActivityCounts.count }).from(adminActivityCounts).where(eq(adminActivityCounts.subject, ALL_ADMIN_ACTIVITY))
+    const [all] = await db
+      .select({ count: adminActivityCounts.count })
+      .from(adminActivityCounts)
+      .where(eq(adminActivityCounts.subject, ALL_ADMIN_ACTIVITY))
     const kept = (all?.count ?? 0) > adminKeep ? await oldestKept(db, adminActivities, adminKeep) : undefined
     if (kept) admin += await deleteInBatches(db, adminActivities, olderThan(adminActivities, kept), batch)
   }

@@ -25,9 +25,15 @@ export const roleAudit = (r: RoleRow) => ({
 const unique = (list: string[] | undefined) => (list ? [...new Set(list)] : undefined)
 
 /** Both lists against the catalogs, every unknown entry reported. */
-export function checkPermissionLists(catalog: PermissionCatalog, lists: { admin_permissions?: string[]; server_permissions?: string[] }): void {
+export function checkPermissionLists(
+  catalog: PermissionCatalog,
+  lists: { admin_permissions?: string[]; server_permissions?: string[] },
+): void {
   const errors: string[] = []
-  for (const [field, name] of [['admin_permissions', 'admin'], ['server_permissions', 'server']] as const) {
+  for (const [field, name] of [
+    ['admin_permissions', 'admin'],
+    ['server_permissions', 'server'],
+  ] as const) {
     const bad = lists[field] ? catalog.firstInvalid(name, lists[field]!) : null
     if (bad) errors.push(`${field}: invalid permission: ${bad}`)
   }
@@ -65,7 +71,13 @@ export async function createRole(tx: Tx, catalog: PermissionCatalog, caller: Pri
  * Updates a role; arrays replace wholesale. A caller without every permission must hold both the
  * role's current permissions and the ones sent.
  */
-export async function updateRole(tx: Tx, catalog: PermissionCatalog, caller: Privileges, uuid: string, input: Partial<RoleInput>): Promise<RoleRow> {
+export async function updateRole(
+  tx: Tx,
+  catalog: PermissionCatalog,
+  caller: Privileges,
+  uuid: string,
+  input: Partial<RoleInput>,
+): Promise<RoleRow> {
   checkPermissionLists(catalog, input)
   const role = await roleParam(tx, uuid, true)
   assertRoleWithin(caller, role)

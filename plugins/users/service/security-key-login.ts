@@ -17,15 +17,23 @@ const FAILED = 'failed to finish security key authentication'
  */
 export async function startSecurityKeyLogin(db: Db, settings: SettingsSnapshot, login: string | null) {
   const rp = relyingParty(settings)
-  const keys = login === null
-    ? []
-    : await db
-        .select({ id: userSecurityKeys.credential_id, transports: userSecurityKeys.transports, user_uuid: userSecurityKeys.user_uuid })
-        .from(userSecurityKeys)
-        .innerJoin(users, eq(users.uuid, userSecurityKeys.user_uuid))
-        .where(and(isNotNull(userSecurityKeys.credential_id), or(eq(sql`lower(${users.email})`, login.toLowerCase()), eq(sql`lower(${users.username})`, login.toLowerCase()))))
+  const keys =
+    login === null
+      ? []
+      : await db
+          .select({ id: userSecurityKeys.credential_id, transports: userSecurityKeys.transports, user_uuid: userSecurityKeys.user_uuid })
+          .from(userSecurityKeys)
+          .innerJoin(users, eq(users.uuid, userSecurityKeys.user_uuid))
+          .where(
+            and(
+              isNotNull(userSecurityKeys.credential_id),
+              or(eq(sql`lower(${users.email})`, login.toLowerCase()), eq(sql`lower(${users.username})`, login.toLowerCase())),
+            ),
+          )
   const timeout = settings.get('webauthn.authentication_timeout_seconds')
-  const publicKey = await (await webauthn()).generateAuthenticationOptions({
+  const publicKey = await (
+    await webauthn()
+  ).generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: keys.map((k) => ({ id: k.id!, transports: k.transports as AuthenticatorTransportFuture[] })),
     timeout: timeout * 1000,
@@ -58,14 +66,24 @@ export interface AssertionCredential {
  * claimed by a conditional update inside `tx` (the caller's session transaction): a cloned
  * authenticator racing with an older counter finds no row.
  */
-export async function verifySecurityKeyLogin(db: Db, settings: SettingsSnapshot, challengeUuid: string, credential: AssertionCredential, discoverable: boolean) {
+export async function verifySecurityKeyLogin(
+  db: Db,
+  settings: SettingsSnapshot,
+  challengeUuid: string,
+  credential: AssertionCredential,
+  discoverable: boolean,
+) {
   const [challenge] = await db
     .delete(userSecurityKeyChallenges)
     .where(and(eq(userSecurityKeyChallenges.uuid, challengeUuid), gt(userSecurityKeyChallenges.expires, sql`now()`)))
     .returning()
   if (!challenge || (challenge.user_uuids === null) !== discoverable) throw new BadRequest('invalid or expired challenge')
   const id = toBase64Url(credential.rawId)
-  const [key] = await db.select().from(userSecurityKeys).where(and(eq(userSecurityKeys.credential_id, id), isNotNull(userSecurityKeys.public_key))).limit(1)
+  const [key] = await db
+    .select()
+    .from(userSecurityKeys)
+    .where(and(eq(userSecurityKeys.credential_id, id), isNotNull(userSecurityKeys.public_key)))
+    .limit(1)
   if (!key) throw new NotFound('user not found')
   const handle = credential.response.userHandle ? toBase64Url(credential.response.userHandle) : null
   if (discoverable) {
@@ -74,25 +92,34 @@ export async function verifySecurityKeyLogin(db: Db, settings: SettingsSnapshot,
     throw new BadRequest(FAILED)
   }
   const rp = relyingParty(settings)
-  const verified = await (await webauthn()).verifyAuthenticationResponse({
-    response: {
-      id,
-      rawId: id,
-      type: 'public-key',
+  const verified = await (
+    await webauthn()
+  )
+    .verifyAuthenticationResponse({
       response: {
-        clientDataJSON: toBase64Url(credential.response.clientDataJSON),
-        authenticatorData: toBase64Url(credential.response.authenticatorData),
-        signature: toBase64Url(credential.response.signature),
-        userHandle: handle ?? undefined,
+        id,
+        rawId: id,
+        type: 'public-key',
+        response: {
+          clientDataJSON: toBase64Url(credential.response.clientDataJSON),
+          authenticatorData: toBase64Url(credential.response.authenticatorData),
+          signature: toBase64Url(credential.response.signature),
+          userHandle: handle ?? undefined,
+        },
+        clientExtensionResults: {},
       },
-      clientExtensionResults: {},
-    },
-    expectedChallenge: challenge.challenge,
-    expectedOrigin: rp.origin,
-    expectedRPID: rp.id,
-    credential: { id, publicKey: new Uint8Array(Buffer.from(key.public_key!, 'base64url')), counter: key.counter, transports: key.transports as AuthenticatorTransportFuture[] },
-    requireUserVerification: true,
-  }).catch(() => null)
+      expectedChallenge: challenge.challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      credential: {
+        id,
+        publicKey: new Uint8Array(Buffer.from(key.public_key!, 'base64url')),
+        counter: key.counter,
+        transports: key.transports as AuthenticatorTransportFuture[],
+      },
+      requireUserVerification: true,
+    })
+    .catch(() => null)
   if (!verified?.verified) throw new BadRequest(FAILED)
   const counter = verified.authenticationInfo.newCounter
   return {
@@ -103,7 +130,12 @@ export async function verifySecurityKeyLogin(db: Db, settings: SettingsSnapshot,
       const [done] = await tx
         .update(userSecurityKeys)
         .set({ counter, last_used: sql`now()` })
-        .where(and(eq(userSecurityKeys.uuid, key.uuid), counter === 0 ? eq(userSecurityKeys.counter, 0) : sql`${userSecurityKeys.counter} < ${counter}`))
+        .where(
+          and(
+            eq(userSecurityKeys.uuid, key.uuid),
+            counter === 0 ? eq(userSecurityKeys.counter, 0) : sql`${userSecurityKeys.counter} < ${counter}`,
+          ),
+        )
         .returning({ uuid: userSecurityKeys.uuid })
       if (!done) throw new BadRequest(FAILED)
     },

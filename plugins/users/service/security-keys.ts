@@ -1,7 +1,19 @@
 import { and, asc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm'
 import type { AuthenticatorTransportFuture } from '@simplewebauthn/server'
 import { webauthn } from './webauthn'
-import { BadRequest, Conflict, LimitExceeded, loadOr404, paginate, type ActivityLogs, type Actor, type Db, type PageParams, type SettingsSnapshot, type Tx } from 'hatchery'
+import {
+  BadRequest,
+  Conflict,
+  LimitExceeded,
+  loadOr404,
+  paginate,
+  type ActivityLogs,
+  type Actor,
+  type Db,
+  type PageParams,
+  type SettingsSnapshot,
+  type Tx,
+} from 'hatchery'
 import { userSecurityKeyChallenges, userSecurityKeys, type users } from '../tables'
 import { userTransaction } from './users'
 
@@ -39,18 +51,31 @@ export const toBase64Url = (value: string) => value.replace(/\+/g, '-').replace(
 export const userHandleOf = (uuid: string) => new Uint8Array(Buffer.from(uuid.replace(/-/g, ''), 'hex'))
 
 /** The wire `SecurityKey` (spec 01 §5.8): `credential_id` is `""` while registration is pending. */
-export const toSecurityKey = (r: SecurityKeyRow) => ({ uuid: r.uuid, name: r.name, credential_id: r.credential_id ?? '', last_used: r.last_used, created: r.created })
+export const toSecurityKey = (r: SecurityKeyRow) => ({
+  uuid: r.uuid,
+  name: r.name,
+  credential_id: r.credential_id ?? '',
+  last_used: r.last_used,
+  created: r.created,
+})
 
 const ofUser = (userUuid: string) => eq(userSecurityKeys.user_uuid, userUuid)
 const registered = isNotNull(userSecurityKeys.credential_id)
-const ownedKey = (db: Db | Tx, userUuid: string, uuid: string) => loadOr404(db, userSecurityKeys, userSecurityKeys.uuid, uuid, 'security key', { where: ofUser(userUuid) })
+const ownedKey = (db: Db | Tx, userUuid: string, uuid: string) =>
+  loadOr404(db, userSecurityKeys, userSecurityKeys.uuid, uuid, 'security key', { where: ofUser(userUuid) })
 const isExpired = (row: SecurityKeyRow, timeoutSeconds: number) => row.created.getTime() + timeoutSeconds * 1000 < Date.now()
 
 /** A user's registered keys, oldest first; `search` matches the name. */
 export function listSecurityKeys(db: Db | Tx, userUuid: string, page: PageParams) {
   return paginate(
     db,
-    { from: userSecurityKeys, where: and(ofUser(userUuid), registered), search: [userSecurityKeys.name], orderBy: [asc(userSecurityKeys.created), asc(userSecurityKeys.uuid)], map: toSecurityKey },
+    {
+      from: userSecurityKeys,
+      where: and(ofUser(userUuid), registered),
+      search: [userSecurityKeys.name],
+      orderBy: [asc(userSecurityKeys.created), asc(userSecurityKeys.uuid)],
+      map: toSecurityKey,
+    },
     page,
   )
 }
@@ -70,8 +95,13 @@ export async function beginRegistration(db: Db, settings: SettingsSnapshot, user
   assertSecurityKeysEnabled(settings)
   const rp = relyingParty(settings)
   const resident = (request.allow_usernameless_login ?? false) && settings.get('webauthn.allow_discoverable')
-  const existing = await db.select({ id: userSecurityKeys.credential_id, transports: userSecurityKeys.transports }).from(userSecurityKeys).where(and(ofUser(user.uuid), registered))
-  const publicKey = await (await webauthn()).generateRegistrationOptions({
+  const existing = await db
+    .select({ id: userSecurityKeys.credential_id, transports: userSecurityKeys.transports })
+    .from(userSecurityKeys)
+    .where(and(ofUser(user.uuid), registered))
+  const publicKey = await (
+    await webauthn()
+  ).generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userID: userHandleOf(user.uuid),
@@ -80,14 +110,23 @@ export async function beginRegistration(db: Db, settings: SettingsSnapshot, user
     timeout: settings.get('webauthn.registration_timeout_seconds') * 1000,
     attestationType: 'none',
     excludeCredentials: existing.map((k) => ({ id: k.id!, transports: k.transports as AuthenticatorTransportFuture[] })),
-    authenticatorSelection: { residentKey: resident ? 'required' : 'discouraged', requireResidentKey: resident, userVerification: 'required' },
+    authenticatorSelection: {
+      residentKey: resident ? 'required' : 'discouraged',
+      requireResidentKey: resident,
+      userVerification: 'required',
+    },
     supportedAlgorithmIDs: [-7, -257],
   })
   const max = settings.get('user.max_security_key_count')
   const row = await userTransaction(db, user.uuid, async (tx) => {
-    await tx.delete(userSecurityKeys).where(and(ofUser(user.uuid), eq(userSecurityKeys.name, request.name), isNull(userSecurityKeys.credential_id)))
+    await tx
+      .delete(userSecurityKeys)
+      .where(and(ofUser(user.uuid), eq(userSecurityKeys.name, request.name), isNull(userSecurityKeys.credential_id)))
     if ((await tx.$count(userSecurityKeys, ofUser(user.uuid))) >= max) throw new LimitExceeded('maximum number of security keys reached')
-    const [row] = await tx.insert(userSecurityKeys).values({ user_uuid: user.uuid, name: request.name, registration: { challenge: publicKey.challenge, resident_key: resident } }).returning()
+    const [row] = await tx
+      .insert(userSecurityKeys)
+      .values({ user_uuid: user.uuid, name: request.name, registration: { challenge: publicKey.challenge, resident_key: resident } })
+      .returning()
     return row
   })
   return { security_key: toSecurityKey(row), options: { publicKey } }
@@ -105,7 +144,14 @@ export interface RegistrationCredential {
  * same conditional update, so a replayed attestation finds nothing to finish. Returns the
  * credential id (base64url).
  */
-export async function finishRegistration(db: Db, log: ActivityLogs, actor: Actor, settings: SettingsSnapshot, uuid: string, credential: RegistrationCredential): Promise<string> {
+export async function finishRegistration(
+  db: Db,
+  log: ActivityLogs,
+  actor: Actor,
+  settings: SettingsSnapshot,
+  uuid: string,
+  credential: RegistrationCredential,
+): Promise<string> {
   assertSecurityKeysEnabled(settings)
   const row = await ownedKey(db, actor.userUuid, uuid)
   if (row.credential_id !== null || !row.registration) throw new Conflict('security key already setup')
@@ -115,23 +161,27 @@ export async function finishRegistration(db: Db, log: ActivityLogs, actor: Actor
   }
   const rp = relyingParty(settings)
   const id = toBase64Url(credential.rawId)
-  const verified = await (await webauthn()).verifyRegistrationResponse({
-    response: {
-      id,
-      rawId: id,
-      type: 'public-key',
+  const verified = await (
+    await webauthn()
+  )
+    .verifyRegistrationResponse({
       response: {
-        clientDataJSON: toBase64Url(credential.response.clientDataJSON),
-        attestationObject: toBase64Url(credential.response.attestationObject),
-        transports: credential.response.transports as AuthenticatorTransportFuture[] | undefined,
+        id,
+        rawId: id,
+        type: 'public-key',
+        response: {
+          clientDataJSON: toBase64Url(credential.response.clientDataJSON),
+          attestationObject: toBase64Url(credential.response.attestationObject),
+          transports: credential.response.transports as AuthenticatorTransportFuture[] | undefined,
+        },
+        clientExtensionResults: {},
       },
-      clientExtensionResults: {},
-    },
-    expectedChallenge: row.registration.challenge,
-    expectedOrigin: rp.origin,
-    expectedRPID: rp.id,
-    requireUserVerification: true,
-  }).catch(() => null)
+      expectedChallenge: row.registration.challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: true,
+    })
+    .catch(() => null)
   if (!verified?.verified) throw new BadRequest('failed to finish security key registration')
   const stored = verified.registrationInfo.credential
   return userTransaction(db, actor.userUuid, async (tx) => {
@@ -144,7 +194,13 @@ export async function finishRegistration(db: Db, log: ActivityLogs, actor: Actor
         transports: (stored.transports ?? credential.response.transports ?? []).slice(0, 10),
         registration: null,
       })
-      .where(and(eq(userSecurityKeys.uuid, row.uuid), isNull(userSecurityKeys.credential_id), sql`${userSecurityKeys.registration}->>'challenge' = ${row.registration!.challenge}`))
+      .where(
+        and(
+          eq(userSecurityKeys.uuid, row.uuid),
+          isNull(userSecurityKeys.credential_id),
+          sql`${userSecurityKeys.registration}->>'challenge' = ${row.registration!.challenge}`,
+        ),
+      )
       .returning()
     if (!done) throw new BadRequest('invalid or expired challenge')
     await log.user(tx, actor, 'security-key:create', { uuid: done.uuid, name: done.name })
@@ -175,6 +231,13 @@ export async function deleteSecurityKey(db: Db, log: ActivityLogs, actor: Actor,
 
 /** Removes pending registrations older than the timeout and expired login challenges (a job). */
 export async function purgeSecurityKeyChallenges(db: Db, registrationTimeoutSeconds: number): Promise<void> {
-  await db.delete(userSecurityKeys).where(and(isNull(userSecurityKeys.credential_id), lt(userSecurityKeys.created, sql`now() - make_interval(secs => ${registrationTimeoutSeconds})`)))
+  await db
+    .delete(userSecurityKeys)
+    .where(
+      and(
+        isNull(userSecurityKeys.credential_id),
+        lt(userSecurityKeys.created, sql`now() - make_interval(secs => ${registrationTimeoutSeconds})`),
+      ),
+    )
   await db.delete(userSecurityKeyChallenges).where(lt(userSecurityKeyChallenges.expires, sql`now()`))
 }

@@ -1,5 +1,15 @@
 import { and, desc, eq, gt, ne, sql } from 'drizzle-orm'
-import { NotFound, anonymousActor, paginate, type ActivityLogs, type Actor, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
+import {
+  NotFound,
+  anonymousActor,
+  paginate,
+  type ActivityLogs,
+  type Actor,
+  type Db,
+  type PageParams,
+  type Principal,
+  type Tx,
+} from 'hatchery'
 import type { Credentials } from './credentials'
 import { userSessions } from '../tables'
 import { userTransaction } from './users'
@@ -28,7 +38,14 @@ export function listSessions(db: Db | Tx, userUuid: string, current: string | nu
       where: and(eq(userSessions.user_uuid, userUuid), gt(userSessions.last_used, sql`now() - make_interval(secs => ${durationSeconds})`)),
       search: [userSessions.user_agent],
       orderBy: [desc(userSessions.created), desc(userSessions.uuid)],
-      map: (r) => ({ uuid: r.uuid, ip: r.ip, user_agent: r.user_agent, is_using: r.uuid === current, last_used: r.last_used, created: r.created }),
+      map: (r) => ({
+        uuid: r.uuid,
+        ip: r.ip,
+        user_agent: r.user_agent,
+        is_using: r.uuid === current,
+        last_used: r.last_used,
+        created: r.created,
+      }),
     },
     page,
   )
@@ -74,7 +91,11 @@ export interface SessionLogin {
  */
 export async function startSession(tx: Tx, credentials: Credentials, log: ActivityLogs, login: SessionLogin): Promise<string> {
   const session = await credentials.createSession(tx, login.userUuid, login.ip, login.userAgent)
-  await log.user(tx, anonymousActor(login.userUuid, login.ip), 'auth:success', { using: login.using, ...login.extra, user_agent: login.userAgent })
+  await log.user(tx, anonymousActor(login.userUuid, login.ip), 'auth:success', {
+    using: login.using,
+    ...login.extra,
+    user_agent: login.userAgent,
+  })
   return session.cookie
 }
 
@@ -82,7 +103,13 @@ export async function startSession(tx: Tx, credentials: Credentials, log: Activi
  * Ends a login that succeeded: `startSession` in one user transaction, after `before` (e.g.
  * spending a passkey's counter, applying OAuth mappings) in the same one. Returns the cookie value.
  */
-export function openSession(db: Db, credentials: Credentials, log: ActivityLogs, login: SessionLogin, before?: (tx: Tx) => Promise<void>): Promise<string> {
+export function openSession(
+  db: Db,
+  credentials: Credentials,
+  log: ActivityLogs,
+  login: SessionLogin,
+  before?: (tx: Tx) => Promise<void>,
+): Promise<string> {
   return userTransaction(db, login.userUuid, async (tx) => {
     await before?.(tx)
     return startSession(tx, credentials, log, login)

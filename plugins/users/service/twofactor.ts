@@ -28,7 +28,11 @@ export function otpUrl(appName: string, email: string, secret: string): string {
  * Checks a 6-digit code (SHA-1, 30 s, ±1 step). With `lastUsed`, a code of that step or an
  * earlier one is refused as a replay. Returns the start of the matched step, or a reason.
  */
-export async function checkTotp(secret: string, code: string, lastUsed: Date | null): Promise<{ ok: true; step: Date } | { ok: false; replay: boolean }> {
+export async function checkTotp(
+  secret: string,
+  code: string,
+  lastUsed: Date | null,
+): Promise<{ ok: true; step: Date } | { ok: false; replay: boolean }> {
   if (!/^\d{6}$/.test(code)) return { ok: false, replay: false }
   const result = await (await otp()).verify({ secret, token: code, epochTolerance: TOTP_PERIOD })
   if (!result.valid) return { ok: false, replay: false }
@@ -57,17 +61,33 @@ export async function useRecoveryCode(db: Db | Tx, secrets: Secrets, userUuid: s
 // The account's own two-factor flows (GET, POST, DELETE /api/client/account/two-factor).
 
 /** Stores a new pending secret for the user (409 when two-factor is on or the account frozen); returns what the authenticator app needs. */
-export async function startTwoFactor(db: Db, secrets: Secrets, userUuid: string, appName: string): Promise<{ otp_url: string; secret: string }> {
+export async function startTwoFactor(
+  db: Db,
+  secrets: Secrets,
+  userUuid: string,
+  appName: string,
+): Promise<{ otp_url: string; secret: string }> {
   const { user } = await getUser(db, userUuid)
   if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
   if (user.frozen) throw new Conflict('account is frozen')
   const secret = await newTotpSecret()
-  await userTransaction(db, user.uuid, (tx) => tx.update(users).set({ totp_secret: secrets.encrypt(secret) }).where(eq(users.uuid, user.uuid)))
+  await userTransaction(db, user.uuid, (tx) =>
+    tx
+      .update(users)
+      .set({ totp_secret: secrets.encrypt(secret) })
+      .where(eq(users.uuid, user.uuid)),
+  )
   return { otp_url: otpUrl(appName, user.email, secret), secret }
 }
 
 /** Turns two-factor on with the pending secret, a code from it and the password; returns the new recovery codes. */
-export async function enableTwoFactor(db: Db, secrets: Secrets, log: ActivityLogs, actor: Actor, body: { code: string; password: string }): Promise<string[]> {
+export async function enableTwoFactor(
+  db: Db,
+  secrets: Secrets,
+  log: ActivityLogs,
+  actor: Actor,
+  body: { code: string; password: string },
+): Promise<string[]> {
   const { user } = await getUser(db, actor.userUuid)
   if (user.totp_enabled) throw new Conflict('two-factor authentication is already enabled')
   if (user.frozen) throw new Conflict('account is frozen')
@@ -84,7 +104,13 @@ export async function enableTwoFactor(db: Db, secrets: Secrets, log: ActivityLog
 }
 
 /** Turns two-factor off with the password and a current TOTP code (6 characters) or a recovery code (10). */
-export async function disableOwnTwoFactor(db: Db, secrets: Secrets, log: ActivityLogs, actor: Actor, body: { code: string; password: string }): Promise<void> {
+export async function disableOwnTwoFactor(
+  db: Db,
+  secrets: Secrets,
+  log: ActivityLogs,
+  actor: Actor,
+  body: { code: string; password: string },
+): Promise<void> {
   const { user } = await getUser(db, actor.userUuid)
   if (!user.totp_enabled) throw new Conflict('two-factor authentication is not enabled')
   await assertCurrentPassword(user, body.password)
@@ -93,7 +119,8 @@ export async function disableOwnTwoFactor(db: Db, secrets: Secrets, log: Activit
   await userTransaction(db, user.uuid, async (tx) => {
     if (code.length === 6) {
       const check = user.totp_secret ? await checkTotp(secrets.decrypt(user.totp_secret), code, user.totp_last_used) : null
-      if (!check?.ok) throw new BadRequest(check && !check.ok && check.replay ? 'this code has already been used' : 'invalid confirmation code')
+      if (!check?.ok)
+        throw new BadRequest(check && !check.ok && check.replay ? 'this code has already been used' : 'invalid confirmation code')
     } else if (!(await useRecoveryCode(tx, secrets, user.uuid, code))) {
       throw new BadRequest('invalid recovery code')
     }

@@ -36,7 +36,13 @@ export function avatarUrl(path: string | null, settings: SettingsSnapshot): stri
 }
 
 export function toShortUser(user: UserRow, settings: SettingsSnapshot) {
-  return { uuid: user.uuid, username: user.username, avatar: avatarUrl(user.avatar, settings), totp_enabled: user.totp_enabled, created: user.created }
+  return {
+    uuid: user.uuid,
+    username: user.username,
+    avatar: avatarUrl(user.avatar, settings),
+    totp_enabled: user.totp_enabled,
+    created: user.created,
+  }
 }
 
 export function toFullUser({ user, role }: UserWithRole, settings: SettingsSnapshot) {
@@ -71,7 +77,10 @@ export function toAdminUser(u: UserWithRole, settings: SettingsSnapshot) {
  * Per loaded row (the credentials cache hands out one object per user for up to a second) and
  * settings snapshot: what every authenticated request of that user derives from them again.
  */
-const derived = new WeakMap<UserWithRole, { settings: SettingsSnapshot; principal?: PrincipalUser; full?: Readonly<ReturnType<typeof toFullUser>> }>()
+const derived = new WeakMap<
+  UserWithRole,
+  { settings: SettingsSnapshot; principal?: PrincipalUser; full?: Readonly<ReturnType<typeof toFullUser>> }
+>()
 function derivedOf(record: UserWithRole, settings: SettingsSnapshot) {
   let hit = derived.get(record)
   if (hit?.settings !== settings) derived.set(record, (hit = { settings }))
@@ -101,12 +110,15 @@ export function toPrincipalUser({ user, role, has_security_key }: UserWithRole, 
     totpEnabled: user.totp_enabled,
     // A registered passkey (user verification required) is a second factor like TOTP, while security keys are enabled.
     requireTwoFactor: requiresTwoFactor(user, role, settings) && !(has_security_key && settings.get('webauthn.enabled')),
-    role: role ? { uuid: role.uuid, name: role.name, adminPermissions: role.admin_permissions, serverPermissions: role.server_permissions } : null,
+    role: role
+      ? { uuid: role.uuid, name: role.name, adminPermissions: role.admin_permissions, serverPermissions: role.server_permissions }
+      : null,
   }
 }
 
 const hasSecurityKey = sql<boolean>`exists (select 1 from ${userSecurityKeys} where ${userSecurityKeys.user_uuid} = ${users.uuid} and ${userSecurityKeys.credential_id} is not null)`
-const withRole = (db: Db | Tx) => db.select({ user: users, role: roles, has_security_key: hasSecurityKey }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid))
+const withRole = (db: Db | Tx) =>
+  db.select({ user: users, role: roles, has_security_key: hasSecurityKey }).from(users).leftJoin(roles, eq(roles.uuid, users.role_uuid))
 
 export async function findUser(db: Db | Tx, uuid: string): Promise<UserWithRole | null> {
   const [row] = await withRole(db).where(eq(users.uuid, uuid)).limit(1)
@@ -122,7 +134,9 @@ export async function getUser(db: Db | Tx, uuid: string): Promise<UserWithRole> 
 /** By email when the text contains `@`, else by username; both case-insensitive. */
 export async function findByLogin(db: Db | Tx, login: string): Promise<UserWithRole | null> {
   const column = login.includes('@') ? users.email : users.username
-  const [row] = await withRole(db).where(eq(sql`lower(${column})`, login.toLowerCase())).limit(1)
+  const [row] = await withRole(db)
+    .where(eq(sql`lower(${column})`, login.toLowerCase()))
+    .limit(1)
   return row ?? null
 }
 
@@ -184,7 +198,6 @@ export async function lockUser(tx: Tx, uuid: string): Promise<UserRow | undefine
  */
 export const USER_CHANGED = 'users.changed'
 
-
 /**
  * Runs `fn` in a `transaction()` (re-run after a deadlock or serialization failure) that first
  * locks the user's row (`lockUser`), and hands it the locked row. `fn` may run more than once:
@@ -203,4 +216,3 @@ export function userTransaction<T>(db: Db | Tx, userUuid: string, fn: (tx: Tx, u
 export async function countUsers(db: Db | Tx): Promise<number> {
   return db.$count(users)
 }
-

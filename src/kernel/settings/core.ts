@@ -75,7 +75,11 @@ export function coreSettings(env: { dataDir: string; appUrl: string }) {
     telemetry_uuid: { schema: Nullable(t.String({ format: 'uuid' })), default: null, readOnly: true },
     telemetry_cron_schedule: { schema: Nullable(t.String()), default: null, readOnly: true },
     oobe_step: { schema: Nullable(t.Union(Steps.map((s) => t.Literal(s)))), default: null },
-    storage_driver: { schema: StorageDriver, default: { type: 'filesystem', path: `${env.dataDir}/storage` }, secrets: ['access_key', 'secret_key'] },
+    storage_driver: {
+      schema: StorageDriver,
+      default: { type: 'filesystem', path: `${env.dataDir}/storage` },
+      secrets: ['access_key', 'secret_key'],
+    },
     mail_mode: { schema: MailMode, default: { type: 'none' }, secrets: ['password'] },
     captcha_provider: { schema: CaptchaProvider, default: { type: 'none' }, secrets: ['secret_key', 'api_key'] },
 
@@ -87,13 +91,20 @@ export function coreSettings(env: { dataDir: string; appUrl: string }) {
     'app.url': { schema: t.String({ minLength: 1, maxLength: 255, format: 'uri' }), default: env.appUrl },
     'app.language': { schema: Language, default: 'en' },
     'app.two_factor_requirement': { schema: t.Union([t.Literal('admins'), t.Literal('all_users'), t.Literal('none')]), default: 'none' },
-    'app.session_cookie': { schema: t.String({ minLength: 1, maxLength: 255, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), default: 'hatchery_session' },
+    'app.session_cookie': {
+      schema: t.String({ minLength: 1, maxLength: 255, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }),
+      default: 'hatchery_session',
+    },
     'app.session_duration_seconds': { schema: t.Integer({ minimum: 60, maximum: 31536000 }), default: 604800 },
     'app.telemetry_enabled': { schema: t.Boolean(), default: false },
     'app.registration_enabled': { schema: t.Boolean(), default: true },
 
     // Plugins switched off at run time (PATCH /api/admin/extensions/{extension}; read-only for PUT /api/admin/settings).
-    'extensions.disabled': { schema: t.Array(t.String({ minLength: 1, maxLength: 255 }), { maxItems: 1000 }), default: [] as string[], readOnly: true },
+    'extensions.disabled': {
+      schema: t.Array(t.String({ minLength: 1, maxLength: 255 }), { maxItems: 1000 }),
+      default: [] as string[],
+      readOnly: true,
+    },
 
     // Lets fetchOutbound reach private/loopback addresses and plain http (a LAN identity provider, tests).
     'outbound.allow_private_addresses': { schema: t.Boolean(), default: false },

@@ -19,7 +19,10 @@ export class SettingsSnapshot {
   /** Stored values over defaults, merged once: a read is one lookup. */
   private values = new Map<string, unknown>()
 
-  constructor(private defs: Map<string, SettingDef>, private stored: Map<string, unknown>) {
+  constructor(
+    private defs: Map<string, SettingDef>,
+    private stored: Map<string, unknown>,
+  ) {
     for (const [key, def] of defs) this.values.set(key, stored.has(key) ? stored.get(key) : def.default)
   }
 
@@ -80,7 +83,10 @@ export class SettingsService {
   private loadedAt = 0
   private loading?: Promise<SettingsSnapshot>
 
-  constructor(private database: Database, private secrets: Secrets) {}
+  constructor(
+    private database: Database,
+    private secrets: Secrets,
+  ) {}
 
   /**
    * Adds keys (core or plugin); a key defined twice stops boot, naming the owner that defined it
@@ -92,7 +98,8 @@ export class SettingsService {
       if (!/^[a-z0-9_]+(\.[a-z0-9_]+)*$/.test(key)) throw new Error(`setting key "${key}" is not a dotted snake_case key`)
       if (this.defs.has(key)) throw new Error(`setting "${key}" is already defined by ${this.owners.get(key)}`)
       for (const other of this.defs.keys()) {
-        if (other.startsWith(key + '.') || key.startsWith(other + '.')) throw new Error(`setting "${key}" overlaps "${other}" of ${this.owners.get(other)}`)
+        if (other.startsWith(key + '.') || key.startsWith(other + '.'))
+          throw new Error(`setting "${key}" overlaps "${other}" of ${this.owners.get(other)}`)
       }
       if (!Value.Check(def.schema, def.default)) throw new Error(`default of setting "${key}" does not match its schema`)
       this.defs.set(key, def)
@@ -205,7 +212,7 @@ export class SettingsService {
     for (const f of def.secrets) {
       if (!(f in out) && !(f in prev)) continue
       // Write-only: absent or null keeps the stored secret, '' clears it.
-      if (out[f] === undefined || out[f] === null) out[f] = sameKind ? prev[f] ?? null : null
+      if (out[f] === undefined || out[f] === null) out[f] = sameKind ? (prev[f] ?? null) : null
       else if (out[f] === '') out[f] = null
       if (typeof out[f] === 'string') out[f] = this.secrets.encrypt(out[f] as string)
     }
@@ -314,11 +321,12 @@ export class SettingsService {
       setPath(tree, key, def.schema)
     }
     const build = (node: Record<string, any>): TSchema =>
-      t.Object(
-        Object.fromEntries(Object.entries(node).map(([k, v]) => [k, t.Optional(isSchema(v) ? v : build(v))])),
-      )
+      t.Object(Object.fromEntries(Object.entries(node).map(([k, v]) => [k, t.Optional(isSchema(v) ? v : build(v))])))
     return build(tree)
   }
 }
 
-const isSchema = (v: any) => v && typeof v === 'object' && (typeof v.type === 'string' || Array.isArray(v.anyOf) || v.const !== undefined || Object.getOwnPropertySymbols(v).length > 0)
+const isSchema = (v: any) =>
+  v &&
+  typeof v === 'object' &&
+  (typeof v.type === 'string' || Array.isArray(v.anyOf) || v.const !== undefined || Object.getOwnPropertySymbols(v).length > 0)

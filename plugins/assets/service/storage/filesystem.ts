@@ -16,7 +16,10 @@ const code = (e: unknown) => (e as NodeJS.ErrnoException)?.code
 export class FilesystemStorage implements Storage {
   readonly driver = 'filesystem' as const
 
-  constructor(readonly root: string, private readonly baseUrl: string) {}
+  constructor(
+    readonly root: string,
+    private readonly baseUrl: string,
+  ) {}
 
   private path(key: string): string {
     const parts = assertKey(key).split('/')
@@ -65,7 +68,8 @@ export class FilesystemStorage implements Storage {
           return size
         } catch (e) {
           if (code(e) === 'ENOENT' && attempt === 0) continue
-          if (code(e) === 'EISDIR' || code(e) === 'ENOTDIR' || code(e) === 'EEXIST' || code(e) === 'ENOTEMPTY') throw new Conflict(`${key}: a file or directory is in the way`)
+          if (code(e) === 'EISDIR' || code(e) === 'ENOTDIR' || code(e) === 'EEXIST' || code(e) === 'ENOTEMPTY')
+            throw new Conflict(`${key}: a file or directory is in the way`)
           throw e
         }
       }
@@ -104,7 +108,13 @@ export class FilesystemStorage implements Storage {
     }
     // Directories exist only to hold files: drop the ones this delete emptied.
     for (let dir = dirname(found.path); dir.startsWith(this.root + sep); dir = dirname(dir)) {
-      if (!(await rmdir(dir).then(() => true, () => false))) break
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break
     }
     return true
   }

@@ -12,12 +12,20 @@ function paged(keys: string[], prefixes: string[] = []) {
     const more = from + 3 < prefixes.length + keys.length
     return {
       commonPrefixes: items.filter((i) => 'p' in i).map((i) => ({ prefix: (i as { p: string }).p })),
-      contents: items.filter((i) => 'k' in i).map((i) => ({ key: (i as { k: string }).k, size: 1, lastModified: '2026-01-01T00:00:00.000Z' })),
+      contents: items
+        .filter((i) => 'k' in i)
+        .map((i) => ({ key: (i as { k: string }).k, size: 1, lastModified: '2026-01-01T00:00:00.000Z' })),
       isTruncated: more,
       nextContinuationToken: more ? String(from + 3) : undefined,
     }
   }
-  const storage = new S3Storage({ public_url: 'https://cdn.example.com', bucket: 'b', region: 'r', endpoint: 'http://127.0.0.1:1', path_style: true })
+  const storage = new S3Storage({
+    public_url: 'https://cdn.example.com',
+    bucket: 'b',
+    region: 'r',
+    endpoint: 'http://127.0.0.1:1',
+    path_style: true,
+  })
   Object.assign(storage, { client: { list } })
   return { storage, calls }
 }
@@ -25,7 +33,14 @@ function paged(keys: string[], prefixes: string[] = []) {
 describe('S3 listings follow continuation tokens', () => {
   test('list gathers every page, directories first', async () => {
     const { storage, calls } = paged(['assets/e', 'assets/c', 'assets/d', 'assets/f'], ['assets/b/', 'assets/a/'])
-    expect((await storage.list('assets')).map((e) => e.key)).toEqual(['assets/a', 'assets/b', 'assets/c', 'assets/d', 'assets/e', 'assets/f'])
+    expect((await storage.list('assets')).map((e) => e.key)).toEqual([
+      'assets/a',
+      'assets/b',
+      'assets/c',
+      'assets/d',
+      'assets/e',
+      'assets/f',
+    ])
     expect(calls).toEqual([undefined, '3'])
   })
 

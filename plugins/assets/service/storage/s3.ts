@@ -27,7 +27,9 @@ export function s3Endpoint(settings: Pick<S3Settings, 'endpoint' | 'bucket' | 'p
 function failure(e: unknown): StorageError {
   const err = e as { name?: string; code?: string }
   if (err?.name === 'S3Error' && err.code) return new StorageError(err.code)
-  return new StorageError(err?.code === 'ConnectionRefused' || err?.code === 'ECONNREFUSED' ? 'connection refused' : 'the storage service cannot be reached')
+  return new StorageError(
+    err?.code === 'ConnectionRefused' || err?.code === 'ECONNREFUSED' ? 'connection refused' : 'the storage service cannot be reached',
+  )
 }
 
 async function call<T>(work: () => Promise<T>): Promise<T> {
@@ -46,7 +48,10 @@ export class S3Storage implements Storage {
   readonly driver = 's3' as const
   private client: S3Client
 
-  constructor(private readonly settings: S3Settings, private readonly pageSize = 1000) {
+  constructor(
+    private readonly settings: S3Settings,
+    private readonly pageSize = 1000,
+  ) {
     this.client = new S3Client({
       accessKeyId: settings.access_key ?? undefined,
       secretAccessKey: settings.secret_key ?? undefined,
