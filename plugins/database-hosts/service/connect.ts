@@ -3,9 +3,10 @@ import pg from 'pg'
 import { LimitExceeded, type Secrets } from 'hatchery'
 import type { DatabaseHostRow } from './hosts'
 
-// mysql2 (~20 MiB) is loaded by the first connection test, not at boot.
-let mysqlModule: Promise<typeof Mysql> | undefined
-const mysql = () => (mysqlModule ??= import('mysql2/promise').then((m) => (m.default ?? m) as typeof Mysql))
+// mysql2 (~20 MiB) is loaded by the first connection test, not at boot. A plain require with a
+// literal name, which the binary's bundler includes (as for sshpk and WebAuthn).
+let mysqlModule: typeof Mysql | undefined
+const mysql = async () => (mysqlModule ??= require('mysql2/promise') as typeof Mysql)
 
 /** Time allowed to open the connection (TCP, TLS, authentication). */
 export const CONNECT_TIMEOUT_MS = 5_000

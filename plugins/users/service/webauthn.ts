@@ -1,7 +1,9 @@
-// @simplewebauthn/server (~20 MiB with its ASN.1 and COSE dependencies) is loaded by the first
-// passkey ceremony, not at boot: most panels never see one. A literal specifier, so the binary's
-// bundler includes it.
-let loaded: Promise<typeof import('@simplewebauthn/server')> | undefined
+import type * as SimpleWebAuthn from '@simplewebauthn/server'
 
-/** The WebAuthn library, imported on first use. */
-export const webauthn = () => (loaded ??= import('@simplewebauthn/server'))
+// @simplewebauthn/server (~20 MiB with its ASN.1 and COSE dependencies) is loaded by the first
+// passkey ceremony, not at boot: most panels never see one. A plain require with a literal name:
+// the binary's bundler includes it (a dynamic import() of it failed inside the compiled binary).
+let loaded: typeof SimpleWebAuthn | undefined
+
+/** The WebAuthn library, loaded on first use. */
+export const webauthn = async () => (loaded ??= require('@simplewebauthn/server') as typeof SimpleWebAuthn)
