@@ -1,15 +1,12 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller,
+  adminCallers,
   adminEvents,
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
   narrowedAdminKey,
-  plainCaller,
-  prepareAdminTests,
-  roleCaller,
   SETUP_TIMEOUT,
   useTestApp,
   type AdminCaller,
@@ -25,11 +22,7 @@ let readerKey: string
 let outsiderKey: string
 
 beforeAll(async () => {
-  await prepareAdminTests(t)
-  admin = await adminCaller(t)
-  plain = await plainCaller(t)
-  reader = await roleCaller(t, admin, ['announcements.read'])
-  readerKey = await narrowedAdminKey(t, admin, ['announcements.read'])
+  ;({ admin, plain, limited: reader, limitedKey: readerKey } = await adminCallers(t, ['announcements.read']))
   outsiderKey = await narrowedAdminKey(t, admin, ['stats.read'])
 }, SETUP_TIMEOUT)
 

@@ -1,15 +1,11 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller,
+  adminCallers,
   adminEvents,
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
-  narrowedAdminKey,
-  plainCaller,
-  prepareAdminTests,
-  roleCaller,
   SETUP_TIMEOUT,
   useTestApp,
   type AdminCaller,
@@ -25,11 +21,7 @@ let reader: AdminCaller
 let readerKey: string
 
 beforeAll(async () => {
-  await prepareAdminTests(t)
-  admin = await adminCaller(t)
-  plain = await plainCaller(t)
-  reader = await roleCaller(t, admin, ['backup-configurations.read'])
-  readerKey = await narrowedAdminKey(t, admin, ['backup-configurations.read'])
+  ;({ admin, plain, limited: reader, limitedKey: readerKey } = await adminCallers(t, ['backup-configurations.read']))
 }, SETUP_TIMEOUT)
 
 const MASK = '********'

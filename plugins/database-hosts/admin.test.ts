@@ -1,15 +1,11 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller,
+  adminCallers,
   adminEvents,
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
-  narrowedAdminKey,
-  plainCaller,
-  prepareAdminTests,
-  roleCaller,
   SETUP_TIMEOUT,
   useTestApp,
   type AdminCaller,
@@ -24,11 +20,7 @@ let outsider: AdminCaller
 let outsiderKey: string
 
 beforeAll(async () => {
-  await prepareAdminTests(t)
-  admin = await adminCaller(t)
-  plain = await plainCaller(t)
-  outsider = await roleCaller(t, admin, ['stats.read'])
-  outsiderKey = await narrowedAdminKey(t, admin, ['stats.read'])
+  ;({ admin, plain, limited: outsider, limitedKey: outsiderKey } = await adminCallers(t, ['stats.read']))
 }, SETUP_TIMEOUT)
 
 const PASSWORD = 'pw-Zq8!never-answered'

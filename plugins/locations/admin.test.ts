@@ -1,15 +1,11 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller,
+  adminCallers,
   adminEvents,
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
-  narrowedAdminKey,
-  plainCaller,
-  prepareAdminTests,
-  roleCaller,
   runCli,
   SETUP_TIMEOUT,
   useTestApp,
@@ -27,11 +23,7 @@ let reader: AdminCaller
 let readerKey: string
 
 beforeAll(async () => {
-  await prepareAdminTests(t)
-  admin = await adminCaller(t)
-  plain = await plainCaller(t)
-  reader = await roleCaller(t, admin, ['locations.read'])
-  readerKey = await narrowedAdminKey(t, admin, ['locations.read'])
+  ;({ admin, plain, limited: reader, limitedKey: readerKey } = await adminCallers(t, ['locations.read']))
 }, SETUP_TIMEOUT)
 
 const uniq = (p = 'loc') => `${p}_${Math.random().toString(36).slice(2, 9)}`

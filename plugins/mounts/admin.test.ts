@@ -2,15 +2,11 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller,
+  adminCallers,
   adminEvents,
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
-  narrowedAdminKey,
-  plainCaller,
-  prepareAdminTests,
-  roleCaller,
   SETUP_TIMEOUT,
   useTestApp,
   type AdminCaller,
@@ -27,11 +23,7 @@ let reader: AdminCaller
 let readerKey: string
 
 beforeAll(async () => {
-  await prepareAdminTests(t)
-  admin = await adminCaller(t)
-  plain = await plainCaller(t)
-  reader = await roleCaller(t, admin, ['mounts.read'])
-  readerKey = await narrowedAdminKey(t, admin, ['mounts.read'])
+  ;({ admin, plain, limited: reader, limitedKey: readerKey } = await adminCallers(t, ['mounts.read']))
 }, SETUP_TIMEOUT)
 
 const uniq = (p = 'mnt') => `${p}_${Math.random().toString(36).slice(2, 9)}`

@@ -1,16 +1,13 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  adminCaller,
+  adminCallers,
   adminEvents,
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
   makeUser,
-  narrowedAdminKey,
   plainCaller,
-  prepareAdminTests,
-  roleCaller,
   runJob,
   SETUP_TIMEOUT,
   useTestApp,
@@ -26,11 +23,7 @@ let outsider: AdminCaller
 let outsiderKey: string
 
 beforeAll(async () => {
-  await prepareAdminTests(t)
-  admin = await adminCaller(t)
-  plain = await plainCaller(t)
-  outsider = await roleCaller(t, admin, ['stats.read'])
-  outsiderKey = await narrowedAdminKey(t, admin, ['stats.read'])
+  ;({ admin, plain, limited: outsider, limitedKey: outsiderKey } = await adminCallers(t, ['stats.read']))
 }, SETUP_TIMEOUT)
 
 const uniq = (p = 'prov') => `${p}_${Math.random().toString(36).slice(2, 9)}`

@@ -136,6 +136,30 @@ export async function narrowedAdminKey(
   return (await makeApiKey(t, admin.cookie, { admin_permissions: adminPermissions, server_permissions: serverPermissions })).key
 }
 
+/** The callers an admin-route test file needs (see `adminCallers`). */
+export interface AdminCallers {
+  admin: AdminCaller
+  /** A user without admin rights: 403 `unauthorized` in the admin area. */
+  plain: AdminCaller
+  /** A role holding only the given admin permissions. */
+  limited: AdminCaller
+  /** An administrator's API key narrowed to the given admin permissions. */
+  limitedKey: string
+}
+
+/**
+ * Relaxes the rate limits, then makes an administrator, a plain user, and a role and a narrowed
+ * API key holding only `permissions`: the usual cast of an admin-route test file.
+ * @example beforeAll(async () => void ({ admin, plain, limited: reader, limitedKey: readerKey } = await adminCallers(t, ['mounts.read'])), SETUP_TIMEOUT)
+ */
+export async function adminCallers(t: TestApp, permissions: string[]): Promise<AdminCallers> {
+  await prepareAdminTests(t)
+  const admin = await adminCaller(t)
+  const plain = await plainCaller(t)
+  const limited = await roleCaller(t, admin, permissions)
+  return { admin, plain, limited, limitedKey: await narrowedAdminKey(t, admin, permissions) }
+}
+
 /** The newest admin activity entries with this event (read straight from the log route as `admin`). */
 export async function adminEvents(t: TestApp, admin: AdminCaller, event: string): Promise<any[]> {
   const res = await t.request('GET', `/api/admin/activity?per_page=100&search=${encodeURIComponent(event)}`, { cookie: admin.cookie })

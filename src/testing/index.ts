@@ -22,6 +22,7 @@ export {
   relaxRateLimits,
   prepareAdminTests,
   adminCaller,
+  adminCallers,
   roleCaller,
   plainCaller,
   narrowedAdminKey,
@@ -30,7 +31,7 @@ export {
   expectModel,
   fromWire,
 } from './callers'
-export type { TestUser, AdminCaller } from './callers'
+export type { TestUser, AdminCaller, AdminCallers } from './callers'
 export { activitiesOf, lastActivity } from './activity'
 export type { ActivityRow } from './activity'
 export { expectRoutesGuarded } from './sweep'
