@@ -15,14 +15,17 @@ export interface Embedded {
   pglite: { wasm: string; initdb: string; data: string }
 }
 
+/** This module's folder; drizzle-kit (`npm run db:generate`) loads it as CommonJS under Node, without `import.meta`. */
+const HERE: string = import.meta.dir ?? import.meta.dirname ?? __dirname
+
 /** True inside a `bun build --compile` executable (its modules live under `/$bunfs/`). */
-export const COMPILED = import.meta.dir.startsWith('/$bunfs/') || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(import.meta.dir)
+export const COMPILED = HERE.startsWith('/$bunfs/') || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(HERE)
 
 /**
  * The repository root (holds `plugins/`, `migrations/`, `node_modules/`). In a binary, the
  * virtual folder its modules live in: bundled paths keep their repository-relative shape there.
  */
-export const ROOT = COMPILED ? import.meta.dir : resolve(import.meta.dir, '..')
+export const ROOT = COMPILED ? HERE : resolve(HERE, '..')
 
 let current: Embedded | undefined
 

@@ -1,0 +1,40 @@
+import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core'
+import * as backupTables from '../backup-configurations/tables'
+import * as locationTables from '../locations/tables'
+
+/**
+ * The machines Wings runs on. Allocations, mount and database-host links, and servers reference
+ * `nodes.uuid` from their own plugins (`node_uuid … references(() => nodes.uuid, …)`).
+ * `token` holds the node token encrypted by the kernel's secrets (never answered in a node object).
+ */
+export const nodes = pgTable(
+  'nodes',
+  {
+    uuid: uuid('uuid').primaryKey().defaultRandom(),
+    location_uuid: uuid('location_uuid')
+      .notNull()
+      .references(() => locationTables.locations.uuid, { onDelete: 'restrict' }),
+    backup_configuration_uuid: uuid('backup_configuration_uuid').references(() => backupTables.backupConfigurations.uuid, {
+      onDelete: 'set null',
+    }),
+    name: varchar('name', { length: 255 }).notNull(),
+    description: varchar('description', { length: 1024 }),
+    deployment_enabled: boolean('deployment_enabled').notNull().default(true),
+    maintenance_enabled: boolean('maintenance_enabled').notNull().default(false),
+    public_url: varchar('public_url', { length: 255 }),
+    url: varchar('url', { length: 255 }).notNull(),
+    sftp_host: varchar('sftp_host', { length: 255 }),
+    sftp_port: integer('sftp_port').notNull(),
+    memory: bigint('memory', { mode: 'number' }).notNull(),
+    disk: bigint('disk', { mode: 'number' }).notNull(),
+    token_id: varchar('token_id', { length: 16 }).notNull(),
+    token: text('token').notNull(),
+    created: timestamp('created', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('nodes_name_unique').on(t.name),
+    uniqueIndex('nodes_token_id_unique').on(t.token_id),
+    index('nodes_location_uuid_idx').on(t.location_uuid),
+    index('nodes_backup_configuration_uuid_idx').on(t.backup_configuration_uuid),
+  ],
+)
