@@ -127,13 +127,13 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
       '/:location/nodes',
       async ({ params, query }) => {
         const row = await getLocation(ctx.db, params.location)
-        return { nodes: await hooks.listNodes(ctx.db, row.uuid, pageParams(query)) } as never
+        return { nodes: await hooks.lists.list('nodes', ctx.db, row.uuid, pageParams(query)) } as never
       },
       {
         permission: [READ, 'admin:nodes.read'],
         params: Params,
         query: PaginationQuery,
-        response: { 200: t.Object({ nodes: PageOf(hooks.nodeModel) }) },
+        response: { 200: t.Object({ nodes: PageOf(hooks.lists.model('nodes')) }) },
         detail: { summary: "A location's nodes (search: name)", description: 'An empty page until the nodes plugin provides the list.' },
       },
     )

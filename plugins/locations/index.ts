@@ -11,7 +11,7 @@ import { eq } from 'drizzle-orm'
 
 export { tables, model }
 export { getLocation, adminLocation, toAdminLocation, type LocationRow, type AdminLocation } from './service'
-export type { LocationDeletionGuard, LocationDuplicatedHook, NodeListProvider, LocationHooks } from './hooks'
+export type { LocationDeletionGuard, LocationDuplicatedHook, LocationHooks } from './hooks'
 
 /**
  * Locations (spec 02 §5). Other plugins hook in through `ctx.api(locations)` (`LocationHooks`):

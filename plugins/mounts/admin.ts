@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia'
 import { actorOf, Empty, PageOf, PaginationQuery, pageParams, transaction, uuidParam, type PluginContext } from 'hatchery'
 import { CreateMount, DuplicateMount, Mount, MountNestEgg, MountNode, MountServer, UpdateMount } from './model'
+import type { MountHooks } from './hooks'
 import { createMount, deleteMount, duplicateMount, getMount, listMounts, mountAudit, toAdminMount, updateMount } from './service'
 
 const Params = uuidParam('mount')
@@ -9,14 +10,8 @@ const READ = 'admin:mounts.read' as const
 const PATHS =
   "`source` and `target` must be absolute paths without `.`/`..` segments or control characters and not `/`; the source may not be the panel's data folder, inside it or above it (400 naming the field)."
 
-/** A true empty page: the node, egg and server links come with their plugins. */
-const emptyPage = (query: { page?: number; per_page?: number }) => {
-  const page = pageParams(query)
-  return { total: 0, per_page: page.perPage, page: page.page, data: [] as never[] }
-}
-
-/** `/api/admin/mounts`: CRUD, duplicate and the (for now empty) lists of linked nodes, eggs and servers. */
-export function adminMountRoutes(ctx: PluginContext) {
+/** `/api/admin/mounts`: CRUD, duplicate and the lists of linked nodes, eggs and servers (filled by their plugins). */
+export function adminMountRoutes(ctx: PluginContext, hooks: MountHooks) {
   return new Elysia({ prefix: '/mounts', tags: ['admin mounts'] })
     .use(ctx.guard)
     .get('', async ({ query }) => ({ mounts: await listMounts(ctx.db, pageParams(query)) }), {
@@ -72,7 +67,7 @@ export function adminMountRoutes(ctx: PluginContext) {
       '/:mount',
       async ({ principal, params, request }) => {
         await transaction(ctx.db, async (tx) => {
-          const row = await deleteMount(tx, params.mount)
+          const row = await deleteMount(tx, params.mount, hooks.deletionGuards)
           await ctx.activity.admin(tx, actorOf(principal, request), 'mount:delete', { uuid: row.uuid, name: row.name })
         })
         return {}
@@ -113,43 +108,52 @@ export function adminMountRoutes(ctx: PluginContext) {
     .get(
       '/:mount/nest-eggs',
       async ({ params, query }) => {
-        await getMount(ctx.db, params.mount)
-        return { nest_egg_mounts: emptyPage(query) }
+        const row = await getMount(ctx.db, params.mount)
+        return { nest_egg_mounts: await hooks.lists.list('nest-eggs', ctx.db, row.uuid, pageParams(query)) } as never
       },
       {
         permission: [READ, 'admin:eggs.read'],
         params: Params,
         query: PaginationQuery,
-        response: { 200: t.Object({ nest_egg_mounts: PageOf(MountNestEgg) }) },
-        detail: { summary: 'The eggs a mount is linked to (search: egg name)', description: 'An empty page until eggs exist.' },
+        response: { 200: t.Object({ nest_egg_mounts: PageOf(hooks.lists.model('nest-eggs', MountNestEgg)) }) },
+        detail: {
+          summary: 'The eggs a mount is linked to (search: egg name)',
+          description: 'An empty page until the nests plugin provides it.',
+        },
       },
     )
     .get(
       '/:mount/nodes',
       async ({ params, query }) => {
-        await getMount(ctx.db, params.mount)
-        return { node_mounts: emptyPage(query) }
+        const row = await getMount(ctx.db, params.mount)
+        return { node_mounts: await hooks.lists.list('nodes', ctx.db, row.uuid, pageParams(query)) } as never
       },
       {
         permission: [READ, 'admin:nodes.read'],
         params: Params,
         query: PaginationQuery,
-        response: { 200: t.Object({ node_mounts: PageOf(MountNode) }) },
-        detail: { summary: 'The nodes a mount is linked to (search: node name)', description: 'An empty page until nodes exist.' },
+        response: { 200: t.Object({ node_mounts: PageOf(hooks.lists.model('nodes', MountNode)) }) },
+        detail: {
+          summary: 'The nodes a mount is linked to (search: node name)',
+          description: 'An empty page until the nodes plugin provides it.',
+        },
       },
     )
     .get(
       '/:mount/servers',
       async ({ params, query }) => {
-        await getMount(ctx.db, params.mount)
-        return { server_mounts: emptyPage(query) }
+        const row = await getMount(ctx.db, params.mount)
+        return { server_mounts: await hooks.lists.list('servers', ctx.db, row.uuid, pageParams(query)) } as never
       },
       {
         permission: [READ, 'admin:servers.read'],
         params: Params,
         query: PaginationQuery,
-        response: { 200: t.Object({ server_mounts: PageOf(MountServer) }) },
-        detail: { summary: 'The servers a mount is attached to (search: server name)', description: 'An empty page until servers exist.' },
+        response: { 200: t.Object({ server_mounts: PageOf(hooks.lists.model('servers', MountServer)) }) },
+        detail: {
+          summary: 'The servers a mount is attached to (search: server name)',
+          description: 'An empty page until the servers plugin provides it.',
+        },
       },
     )
 }

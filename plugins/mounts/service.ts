@@ -1,5 +1,6 @@
 import { posix, resolve } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
+import type { MountDeletionGuard } from './hooks'
 import type { Static } from 'elysia'
 import { loadOr404, paginate, uniqueAs, Validation, type Db, type PageParams, type Tx } from 'hatchery'
 import { mounts } from './tables'
@@ -101,8 +102,9 @@ export async function updateMount(tx: Tx, dataDir: string, uuid: string, input: 
 }
 
 /** Deletes a mount; the node, egg and server links of other plugins cascade (the reference checks no usage). */
-export async function deleteMount(tx: Tx, uuid: string): Promise<MountRow> {
+export async function deleteMount(tx: Tx, uuid: string, guards: Iterable<MountDeletionGuard> = []): Promise<MountRow> {
   const row = await getMount(tx, uuid, true)
+  for (const guard of guards) await guard(tx, row)
   await tx.delete(mounts).where(eq(mounts.uuid, row.uuid))
   return row
 }

@@ -19,6 +19,8 @@ export {
   DEFAULT_PER_PAGE,
 } from './pagination'
 export { uuidParam, parseUuid, loadOr404 } from './params'
+export { ProvidedLists } from './provided-lists'
+export type { ProvidedList } from './provided-lists'
 export { Uuid, Empty } from './models'
 export type { Page, PageParams, ListOptions, ListSource, SelectBuilder, TotalField } from './pagination'
 export type { Principal, PrincipalUser, ApiKeyScope, PermissionGroups, CatalogName } from './permissions'
