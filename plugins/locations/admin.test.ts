@@ -64,7 +64,12 @@ const stored = async (uuid: string) => (await t.kernel.database.db.select().from
 const hooks = () => t.kernel.contexts.get('locations')!.api(locationsPlugin)
 
 test('every route is guarded', async () => {
-  await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'locations', admin })
+  await expectRoutesGuarded(t, {
+    namespace: 'admin',
+    plugin: 'locations',
+    admin,
+    bodies: { 'POST /api/admin/locations/:location/database-hosts': { database_host_uuid: NO_SUCH } },
+  })
 })
 
 describe('POST /api/admin/locations', () => {

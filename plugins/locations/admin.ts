@@ -17,7 +17,7 @@ const Params = uuidParam('location')
 const One = t.Object({ location: Location })
 const READ = 'admin:locations.read' as const
 
-/** `/api/admin/locations`: CRUD, duplicate and a location's nodes (the database-host links come with their plugin). */
+/** `/api/admin/locations`: CRUD, duplicate and a location's nodes (the database-host links: `database-hosts.ts`). */
 export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
   return new Elysia({ prefix: '/locations', tags: ['admin locations'] })
     .use(ctx.guard)
@@ -119,7 +119,7 @@ export function adminLocationRoutes(ctx: PluginContext, hooks: LocationHooks) {
         response: { 200: One },
         detail: {
           summary: 'Copy a location under a new name',
-          description: 'Copies the backup configuration, description, flag and (through their plugins) the database-host links.',
+          description: 'Copies the backup configuration, description, flag and the database-host links.',
         },
       },
     )

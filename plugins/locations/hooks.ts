@@ -3,7 +3,7 @@ import type { LocationRow } from './service'
 
 /** Refuses deleting a location by throwing (the nodes plugin: 409 `location has nodes, cannot delete`). */
 export type LocationDeletionGuard = (tx: Tx, location: LocationRow) => Promise<void>
-/** Copies what another plugin links to a location when it is duplicated. */
+/** Copies what another plugin links to a location when it is duplicated (the database-host links are locations' own). */
 export type LocationDuplicatedHook = (tx: Tx, source: LocationRow, copy: LocationRow) => Promise<void>
 
 /**

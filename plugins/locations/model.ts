@@ -2,9 +2,11 @@ import { t } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
 import { Uuid } from 'hatchery'
 import { model as backupModel } from '../backup-configurations'
-import { locations } from './tables'
+import { model as hostModel } from '../database-hosts'
+import { locationDatabaseHosts, locations } from './tables'
 
 const L = createSelectSchema(locations).properties
+const LH = createSelectSchema(locationDatabaseHosts).properties
 
 /** `AdminApiLocation` (spec 02 §2.4): the backup configuration whole (secrets masked) or null. */
 export const Location = t.Object({
@@ -34,3 +36,7 @@ export const CreateLocation = t.Object({
 })
 export const UpdateLocation = t.Partial(CreateLocation)
 export const DuplicateLocation = t.Object({ name: Name })
+
+/** `LocationDatabaseHost` (spec 02 §2.15): the host with its credentials censored. */
+export const LocationDatabaseHost = t.Object({ database_host: hostModel.DatabaseHost, created: LH.created })
+export const AddDatabaseHost = t.Object({ database_host_uuid: Uuid })

@@ -3,6 +3,7 @@ import type { Static } from 'elysia'
 import { BadRequest, loadOr404, paginate, type Db, type PageParams, type Secrets, type Tx } from 'hatchery'
 import { tables as backupTables, toAdminBackupConfiguration, type BackupConfigurationRow } from '../backup-configurations'
 import { locations } from './tables'
+import { copyLocationDatabaseHosts } from './links'
 import type { CreateLocation, Location, UpdateLocation } from './model'
 
 const { backupConfigurations } = backupTables
@@ -103,7 +104,7 @@ export async function deleteLocation(
   return row
 }
 
-/** A copy under a new name (backup configuration, description, flag), then each plugin copies its links. */
+/** A copy under a new name (backup configuration, description, flag, database hosts), then each plugin copies its links. */
 export async function duplicateLocation(
   tx: Tx,
   uuid: string,
@@ -115,6 +116,7 @@ export async function duplicateLocation(
     .insert(locations)
     .values({ backup_configuration_uuid: source.backup_configuration_uuid, name, description: source.description, flag: source.flag })
     .returning()
+  await copyLocationDatabaseHosts(tx, source.uuid, copy.uuid)
   for (const hook of hooks) await hook(tx, source, copy)
   return { source, copy }
 }
