@@ -35,7 +35,7 @@ export const ListQuery = t.Object({ page: PaginationQuery.properties.page, per_p
 
 export const Selector = t.Union(
   [
-    t.Object({ type: t.Literal('uuids'), uuids: t.Array(Uuid, { maxItems: MAX_PORTS }) }),
+    t.Object({ type: t.Literal('uuids'), uuids: t.Array(Uuid, { maxItems: MAX_PORTS, description: 'At most 65535 uuids' }) }),
     t.Object({ type: t.Literal('all') }),
     t.Object({ type: t.Literal('filter'), filter: AllocationFilter }),
   ],

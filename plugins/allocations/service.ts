@@ -177,6 +177,8 @@ export async function createAllocations(tx: Tx, node: string, input: Static<type
       ), inserted as (
         insert into node_allocations (node_uuid, ip, ip_alias, port)
         select ${node}::uuid, ${input.ip}::inet, ${input.ip_alias ?? null}::varchar, port from wanted
+        -- One order for every request: concurrent overlapping creates wait on each other instead of deadlocking.
+        order by port
         on conflict (node_uuid, host(ip), port) do nothing
         returning 1
       )
