@@ -169,6 +169,15 @@ describe('POST /api/admin/nodes/{node}/allocations', () => {
     expect(await count(node)).toBe(163)
   })
 
+  test('concurrent overlapping creates: every port once, no error', async () => {
+    const node = await makeNode()
+    const ranges = ['1000-1400', '1200-1600', '1000-1600', '1500-1700', '900-1100']
+    const answers = await Promise.all(ranges.map((r) => create(node, { ip: '10.3.0.1', port_ranges: [r] })))
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    expect(answers.reduce((sum, r) => sum + r.body.created, 0)).toBe(801)
+    expect(await count(node)).toBe(801)
+  })
+
   test('IPv6 addresses, stored and answered in canonical form', async () => {
     const node = await makeNode()
     expect(await created(node, { ip: '2001:db8::1', ports: [25565, 25566] })).toBe(2)
