@@ -6,8 +6,8 @@ import { wrk } from './wrk'
 type Headers = Record<string, string>
 
 /** One wrk run in a process of its own: 2 threads, `connections` connections. */
-export function load(url: string, seconds: number, connections: number, headers: Headers = {}): Promise<LoadResult> {
-  return wrk({ url, seconds, connections, headers })
+export function load(url: string, seconds: number, connections: number, headers: Headers = {}, script?: string): Promise<LoadResult> {
+  return wrk({ url, seconds, connections, headers, script })
 }
 
 /**
@@ -15,11 +15,11 @@ export function load(url: string, seconds: number, connections: number, headers:
  * idles while the load generator starts), everything else's (the generator's start-up included)
  * over the whole window.
  */
-export async function measure(server: Server, path: string, headers: Headers, o: BenchOptions): Promise<Measurement> {
-  await load(server.url + path, o.warmup, o.connections, headers)
+export async function measure(server: Server, path: string, headers: Headers, o: BenchOptions, script?: string): Promise<Measurement> {
+  await load(server.url + path, o.warmup, o.connections, headers, script)
   const sample = () => ({ server: cpuSeconds(server.pid), machine: machineBusySeconds(), wall: performance.now() / 1000 })
   const before = sample()
-  const result = await load(server.url + path, o.duration, o.connections, headers)
+  const result = await load(server.url + path, o.duration, o.connections, headers, script)
   const after = sample()
   if (before.server === null || after.server === null || before.machine === null || after.machine === null)
     return { ...result, serverCpu: null, otherCpu: null }

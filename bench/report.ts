@@ -104,6 +104,9 @@ export function cpuPerRequest(m: Measurement): number | null {
   return m.serverCpu === null || m.requests === 0 ? null : (m.serverCpu * m.seconds * 1e6) / m.requests
 }
 
+/** Two decimals, or two significant digits below 0.01 (a write-heavy scenario's small ratio to bare). */
+const fraction = (x: number) => (x >= 0.01 || x === 0 ? x.toFixed(2) : x.toPrecision(2))
+
 function row(title: string, m: Measurement, ratio: string, target: string, note: string, cpuRatio = ''): string[] {
   const us = cpuPerRequest(m)
   return [
@@ -150,7 +153,7 @@ export function formatReport(r: BenchResults): string {
       continue
     }
     rows.push(
-      row(s.title, s.measurement!, s.ratio!.toFixed(2), `≥ ${s.target.toFixed(2)}`, s.verdict, s.cpuRatio ? s.cpuRatio.toFixed(2) : ''),
+      row(s.title, s.measurement!, fraction(s.ratio!), `≥ ${fraction(s.target)}`, s.verdict, s.cpuRatio ? fraction(s.cpuRatio) : ''),
     )
     rows.push(row(`  vs ${r.bare.title}`, s.bare!, '', '', ''))
   }

@@ -92,7 +92,7 @@ async function bench() {
     // within a run, and a ratio of two distant measurements would mostly measure that drift.
     log(`measuring bare, then ${s.title}`)
     const bareMeasurement = await measure(bare, '/', {}, options)
-    const m = await measure(panel, s.path, headers, options)
+    const m = await measure(panel, s.path, headers, options, s.script)
     const ratio = m.rps / bareMeasurement.rps
     const [panelUs, bareUs] = [cpuPerRequest(m), cpuPerRequest(bareMeasurement)]
     const cpuRatio = panelUs && bareUs ? bareUs / panelUs : null
