@@ -69,3 +69,8 @@ export function ruleProblem(rule: string): string | null {
   if (!SUPPORTED_RULES.has(name)) return `unknown or unsupported validation rule: ${rule}`
   return null
 }
+
+/** Placeholder until the value validator lands. */
+export function validateVariableValue(_rules: string[], _value: string | null): string | null {
+  return null
+}
