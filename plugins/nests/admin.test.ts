@@ -6,6 +6,7 @@ import {
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
+  roleCaller,
   SETUP_TIMEOUT,
   useTestApp,
   type AdminCaller,
@@ -401,7 +402,16 @@ describe('GET /api/admin/nests/{nest}/eggs and /nests/eggs', () => {
       [b.uuid, [b1.uuid]],
     ])
     expect((await t.request('GET', `/api/admin/nests/${NO_SUCH}/eggs`, { cookie: admin.cookie })).status).toBe(404)
-    await expectGuarded(t, { method: 'GET', path: '/api/admin/nests/eggs' }, plain, [{ token: await keyWith(['nests.read']) }], 'eggs.read')
+    const nestsOnly = await roleCaller(t, admin, ['nests.read'])
+    await expectGuarded(
+      t,
+      { method: 'GET', path: '/api/admin/nests/eggs' },
+      plain,
+      [{ cookie: nestsOnly.cookie }, { token: await keyWith(['nests.read']) }],
+      'eggs.read',
+    )
+    // Reading a nest's eggs needs both.
+    await expectGuarded(t, { method: 'GET', path: `/api/admin/nests/${a.uuid}/eggs` }, plain, [{ cookie: nestsOnly.cookie }], 'eggs.read')
   })
 })
 
