@@ -187,10 +187,15 @@ describe('DELETE /api/admin/nests/{nest}', () => {
     await expectGuarded(t, { method: 'DELETE', path: `/api/admin/nests/${a.uuid}`, body: {} }, plain, denied(), 'nests.delete')
     const res = await t.request('DELETE', `/api/admin/nests/${a.uuid}`, { cookie: admin.cookie, body: {} })
     expect(res.status).toBe(200)
+    expectModel(Empty, res.body)
     expect(await storedNest(a.uuid)).toBeUndefined()
     const [event] = await adminEvents(t, admin, 'nest:delete')
     expect(event.data).toEqual({ uuid: a.uuid, author: a.author, name: a.name })
     expect((await t.request('DELETE', `/api/admin/nests/${a.uuid}`, { cookie: admin.cookie, body: {} })).status).toBe(404)
+    // The body may be left out.
+    const b = await makeNest()
+    expect((await t.request('DELETE', `/api/admin/nests/${b.uuid}`, { cookie: admin.cookie })).status).toBe(200)
+    expect(await storedNest(b.uuid)).toBeUndefined()
   })
 
   test('with eggs: 409 without delete_eggs; with it the eggs go too, each logged', async () => {
@@ -788,5 +793,44 @@ describe('stats', () => {
     const after = (await t.request('GET', '/api/admin/stats/general', { cookie: admin.cookie })).body
     const count = (b: any) => b.stats.nest_eggs
     expect(count(after)).toBe(count(before) + 1)
+  })
+})
+
+// Last in the file: a repository-egg source can be provided once per app.
+describe('the repository-egg slot', () => {
+  test('once provided, a known repository egg is accepted and answered; unknown ones stay 400', async () => {
+    const KNOWN = '11111111-1111-4111-8111-111111111111'
+    hooks().provideRepositoryEggs({
+      exists: async (_tx, uuid) => uuid === KNOWN,
+      describe: async (_db, uuids) => new Map(uuids.filter((u) => u === KNOWN).map((u) => [u, { uuid: u, path: 'minecraft/paper.json' }])),
+    })
+    expect(() => hooks().provideRepositoryEggs({ exists: async () => true, describe: async () => new Map() })).toThrow('already provided')
+    const nest = await makeNest()
+    const res = await t.request('POST', `/api/admin/nests/${nest.uuid}/eggs`, {
+      cookie: admin.cookie,
+      body: eggBody({ egg_repository_egg_uuid: KNOWN.toUpperCase() }),
+    })
+    expect(res.status).toBe(200)
+    expect(res.body.egg.egg_repository_egg).toEqual({ uuid: KNOWN, path: 'minecraft/paper.json' })
+    expect((await storedEgg(res.body.egg.uuid)).egg_repository_egg_uuid).toBe(KNOWN)
+    const list = await t.request('GET', `/api/admin/nests/${nest.uuid}/eggs`, { cookie: admin.cookie })
+    expect(list.body.eggs.data[0].egg_repository_egg).toEqual({ uuid: KNOWN, path: 'minecraft/paper.json' })
+    const unknown = await t.request('POST', `/api/admin/nests/${nest.uuid}/eggs`, {
+      cookie: admin.cookie,
+      body: eggBody({ egg_repository_egg_uuid: NO_SUCH }),
+    })
+    expect([unknown.status, unknown.body.errors]).toEqual([400, ['invalid relation `egg_repository_egg` provided']])
+    // Duplicates do not keep the link; PATCH null clears it.
+    const copy = await t.request('POST', `/api/admin/nests/${nest.uuid}/eggs/${res.body.egg.uuid}/duplicate`, {
+      cookie: admin.cookie,
+      body: { name: 'Copy', nest_uuid: nest.uuid },
+    })
+    expect(copy.body.egg.egg_repository_egg).toBeNull()
+    const cleared = await t.request('PATCH', `/api/admin/nests/${nest.uuid}/eggs/${res.body.egg.uuid}`, {
+      cookie: admin.cookie,
+      body: { egg_repository_egg_uuid: null },
+    })
+    expect(cleared.status).toBe(200)
+    expect((await storedEgg(res.body.egg.uuid)).egg_repository_egg_uuid).toBeNull()
   })
 })

@@ -52,7 +52,9 @@ const ConfigStartup = t.Object({ done: t.Array(t.String()), strip_ansi: t.Boolea
 const ConfigStop = t.Object({ type: t.String(), value: t.Nullable(t.String()) })
 const ConfigScript = t.Object({ container: t.String(), entrypoint: t.String(), content: t.String() })
 const OrderedMap = (what: string) =>
-  t.Record(t.String(), t.String(), { description: `${what}; keys keep the order they were given in (the first is the default)` })
+  t.Record(t.String(), t.String(), {
+    description: `${what}; keys keep the order they were given in (the first is the default), except keys that are whole numbers such as \`17\`, which JSON decoding puts first`,
+  })
 
 /** `AdminNestEgg` (spec 02 §2.9); `egg_repository_egg` stays null until egg repositories exist. */
 export const AdminNestEgg = t.Object({
