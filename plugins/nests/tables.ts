@@ -1,4 +1,5 @@
 import { boolean, index, jsonb, pgTable, smallint, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core'
+import { tables as mountTables } from '../mounts'
 
 /** Pairs keep the order of an ordered map (`docker_images`, `startup_commands`): `jsonb` objects do not. */
 export type OrderedPairs = [string, string][]
@@ -85,4 +86,22 @@ export const nestEggVariables = pgTable(
     created: timestamp('created', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('nest_egg_variables_egg_uuid_env_variable_unique').on(t.egg_uuid, t.env_variable)],
+)
+
+/** Mounts an egg offers its servers (`/nests/{nest}/eggs/{egg}/mounts`); gone with either side. */
+export const nestEggMounts = pgTable(
+  'nest_egg_mounts',
+  {
+    egg_uuid: uuid('egg_uuid')
+      .notNull()
+      .references(() => nestEggs.uuid, { onDelete: 'cascade' }),
+    mount_uuid: uuid('mount_uuid')
+      .notNull()
+      .references(() => mountTables.mounts.uuid, { onDelete: 'cascade' }),
+    created: timestamp('created', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('nest_egg_mounts_egg_uuid_mount_uuid_unique').on(t.egg_uuid, t.mount_uuid),
+    index('nest_egg_mounts_mount_uuid_idx').on(t.mount_uuid),
+  ],
 )
