@@ -48,7 +48,7 @@ export function adminNodeTokenRoutes(ctx: PluginContext, hooks: NodeHooks) {
         const node = await getNode(ctx.db, params.node)
         const doc = joinDocument(node, revealToken(ctx.secrets, node), await ctx.settings.get('app.url'))
         if (query.format === 'json') return doc
-        return new Response(renderJoin(doc, 'yaml'), { headers: { 'content-type': 'application/yaml; charset=utf-8' } })
+        return new Response(renderJoin(doc, 'yaml'), { headers: { 'content-type': 'application/yaml' } })
       },
       {
         permission: [READ, 'admin:nodes.read-token'],

@@ -14,6 +14,7 @@ import {
 import { BadRequest, Empty } from 'hatchery'
 import { Capacity, JoinDocument, Node, NodeToken } from './model'
 import { nodes } from './tables'
+import { tables as userTables } from '../users'
 import nodesPlugin from '.'
 
 const t = useTestApp()
@@ -434,6 +435,9 @@ describe('token', () => {
     const [event] = await adminEvents(t, admin, 'node:reset-token')
     expect(event.data).toEqual({ node_uuid: a.uuid })
     expect(JSON.stringify(event)).not.toContain(reset.body.token)
+    // No activity row of any kind holds a token, old or new.
+    const rows = JSON.stringify(await t.kernel.database.db.select().from(userTables.adminActivities))
+    for (const secret of [old.token, reset.body.token]) expect(rows).not.toContain(secret)
     await expectGuarded(t, { method: 'POST', path: `/api/admin/nodes/${a.uuid}/reset-token` }, plain, denied(), 'nodes.reset-token')
     expect((await t.request('POST', `/api/admin/nodes/${NO_SUCH}/reset-token`, { cookie: admin.cookie })).status).toBe(404)
     expect((await t.request('GET', `/api/admin/nodes/nope/token`, { cookie: admin.cookie })).status).toBe(400)
