@@ -5,8 +5,8 @@ import * as locationTables from '../locations/tables'
 import * as mountTables from '../mounts/tables'
 
 /**
- * The machines Wings runs on. Allocations, mount and database-host links, and servers reference
- * `nodes.uuid` from their own plugins (`node_uuid … references(() => nodes.uuid, …)`).
+ * The machines Wings runs on. Allocations and servers reference `nodes.uuid` from their own
+ * plugins (`node_uuid … references(() => nodes.uuid, …)`); the mount and database-host links are below.
  * `token` holds the node token encrypted by the kernel's secrets (never answered in a node object).
  */
 export const nodes = pgTable(
