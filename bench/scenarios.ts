@@ -149,8 +149,45 @@ export function scenarios(options: BenchOptions): Scenario[] {
       target: 0.4,
       prepare: async (ctx) => ({ authorization: `Bearer ${await apiKey(ctx)}` }),
     },
+    {
+      name: 'admin-nodes',
+      title: 'GET /api/admin/nodes, 10 of 100 (admin API key)',
+      path: '/api/admin/nodes?per_page=10',
+      target: 0.3,
+      prepare: async (ctx) => {
+        const authorization = `Bearer ${await apiKey(ctx, { name: 'bench-nodes', allPermissions: true })}`
+        await benchNodes(ctx, authorization, 100)
+        return { authorization }
+      },
+    },
     allocationRange,
   ]
+}
+
+/** `count` nodes in one location, created through the API (each with its own token). */
+async function benchNodes(ctx: ScenarioContext, authorization: string, count: number): Promise<void> {
+  const post = async (path: string, body: unknown) =>
+    (await expectOk(
+      await fetch(`${ctx.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify(body),
+      }),
+      `POST ${path}`,
+    )) as Record<string, { uuid: string }>
+  const { location } = await post('/api/admin/locations', { name: 'bench-nodes' })
+  for (let i = 0; i < count; i++) {
+    await post('/api/admin/nodes', {
+      location_uuid: location.uuid,
+      name: `bench-node-${i}`,
+      deployment_enabled: true,
+      maintenance_enabled: false,
+      url: `https://node${i}.bench.example.com:8080`,
+      sftp_port: 2022,
+      memory: 65536,
+      disk: 1048576,
+    })
+  }
 }
 
 const BENCH_NODE = 'b0000000-0000-4000-8000-00000000a110'

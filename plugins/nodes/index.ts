@@ -1,23 +1,60 @@
-import { definePlugin, loadOr404, type Db, type Tx } from 'hatchery'
+import { eq } from 'drizzle-orm'
+import { Conflict, definePlugin, type PluginDescriptor } from 'hatchery'
+import backupConfigurations from '../backup-configurations'
+import locations from '../locations'
+import mounts from '../mounts'
+import stats from '../stats'
 import * as tables from './tables'
+import * as model from './model'
+import { NodeHooks } from './hooks'
+import { adminRoutes } from './admin'
+import { nodesCli } from './cli'
+import { listMountNodes } from './service/links'
+import { listNodes, locationHasNodes } from './service/nodes'
 
-export { tables }
-
-export type NodeRow = typeof tables.nodes.$inferSelect
-
-/** The node a path parameter names: 400 `invalid node uuid`, 404 `node not found`. */
-export const getNode = (db: Db | Tx, uuid: string, lock = false) => loadOr404(db, tables.nodes, tables.nodes.uuid, uuid, 'node', { lock })
+export { tables, model }
+export { getNode, adminNode, toAdminNode, normalizeUrl, type NodeRow, type AdminNode } from './service/nodes'
+export { joinDocument } from './service/join'
+export type { NodeHooks, NodeDeletionGuard, NodeDuplicatedHook, AllocatedCapacity, CapacityProvider } from './hooks'
 
 /**
- * Nodes (spec 02 §6): the machines Wings runs on. Allocations, mount and database-host links and
- * servers reference `tables.nodes` from their own plugins.
+ * Nodes (spec 02 §6): the machines Wings runs on, their tokens (stored encrypted, never in a node
+ * object) and join document, and their mount and database-host links. Allocations and servers
+ * reference `tables.nodes` from their own plugins and hook in through `ctx.api(nodes)`
+ * (`NodeHooks`): deletion guards, copies on duplicate, the capacity's `allocated` sums.
  */
-export default definePlugin({
+const plugin: PluginDescriptor<NodeHooks> = definePlugin<NodeHooks>({
   name: 'nodes',
   version: '1.0.0',
   description: 'Nodes: the machines Wings runs on, their tokens and join configuration',
-  dependsOn: ['locations', 'backup-configurations', 'stats'],
+  dependsOn: ['locations', 'backup-configurations', 'stats', 'mounts', 'database-hosts'],
   tables,
   migrations: '../../migrations/nodes',
   uniqueMessages: { nodes_name_unique: 'node with name already exists' },
+  setup(ctx) {
+    ctx.api(stats).contribute('nodes', (db) => db.$count(tables.nodes), ctx.plugin)
+    const locationHooks = ctx.api(locations)
+    locationHooks.deletionGuards.add(async (tx, location) => {
+      if (await locationHasNodes(tx, location.uuid)) throw new Conflict('location has nodes, cannot delete')
+    })
+    locationHooks.lists.provide('nodes', {
+      model: model.Node,
+      list: (db, uuid, page) => listNodes(db, ctx.secrets, page, eq(tables.nodes.location_uuid, uuid)),
+    })
+    ctx.api(backupConfigurations).lists.provide('nodes', {
+      model: model.Node,
+      list: (db, uuid, page) => listNodes(db, ctx.secrets, page, eq(tables.nodes.backup_configuration_uuid, uuid)),
+    })
+    ctx.api(mounts).lists.provide('nodes', {
+      model: model.MountNodeLink,
+      list: (db, uuid, page) => listMountNodes(db, ctx.secrets, uuid, page),
+    })
+    return new NodeHooks()
+  },
+  routes: {
+    admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
+  },
+  cli: nodesCli(),
 })
+
+export default plugin

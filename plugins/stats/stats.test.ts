@@ -21,18 +21,18 @@ import { t as T } from 'elysia'
 import stats, { GENERAL_STATS } from '.'
 import { tables as userTables } from '../users'
 
-// A later plugin (nodes, say) contributing a reference key, and an extension key of its own.
-const nodesLike = definePlugin({
-  name: 'nodes-like',
+// A later plugin (servers, say) contributing a reference key, and an extension key of its own.
+const serversLike = definePlugin({
+  name: 'servers-like',
   version: '1.0.0',
   dependsOn: ['stats'],
   setup(ctx) {
-    ctx.api(stats).contribute('nodes', async () => 7, ctx.plugin)
+    ctx.api(stats).contribute('servers', async () => 7, ctx.plugin)
     ctx.api(stats).contribute('widgets', async () => 3, ctx.plugin)
   },
 })
 
-const t = useTestApp(async () => ({ plugins: [...(await bundledPlugins()), inlinePlugin(nodesLike)] }))
+const t = useTestApp(async () => ({ plugins: [...(await bundledPlugins()), inlinePlugin(serversLike)] }))
 let admin: AdminCaller
 let plain: AdminCaller
 
@@ -63,9 +63,9 @@ describe('GET /api/admin/stats/general', () => {
     const db = t.kernel.database.db
     expect(res.body.stats).toEqual({
       users: await db.$count(userTables.users),
-      servers: 0,
+      servers: 7,
       locations: 2,
-      nodes: 7,
+      nodes: 0,
       nest_eggs: 0,
       database_hosts: 0,
       backup_configurations: 1,
