@@ -3,9 +3,12 @@ import { definePlugin } from 'hatchery'
 import * as tables from './tables'
 import { adminNestRoutes } from './admin'
 import { eggImportRoutes } from './import-routes'
+import { nestsCli } from './cli'
 
 export { tables }
 export { ruleProblem, SUPPORTED_RULES } from './rules'
+export { readEggDocument, parseEgg, exportEgg, planVariableUpdate, type ParsedEgg } from './format'
+export { importEgg, updateEggFromDocument, exportEggDocument, fetchEggDocument, EggFetchError } from './import-service'
 
 /**
  * Nests and eggs (spec 02 §7): the games a panel can install. Servers, mount links, egg
@@ -26,4 +29,5 @@ export default definePlugin({
   routes: {
     admin: (ctx) => new Elysia().use(adminNestRoutes(ctx)).use(eggImportRoutes(ctx)),
   },
+  cli: nestsCli(),
 })
