@@ -96,6 +96,17 @@ test('every route is guarded', async () => {
   })
 })
 
+test('/openapi.json documents the routes and the document bodies', async () => {
+  const res = await t.request('GET', '/openapi.json')
+  expect(res.status).toBe(200)
+  const paths = res.body.paths
+  const post = paths['/api/admin/nests/{nest}/eggs/import'].post
+  expect(Object.keys(post.requestBody.content)).toEqual(['application/yaml', 'text/yaml'])
+  expect(post.description).toContain('dropped_rules')
+  expect(paths['/api/admin/nests/{nest}/eggs/{egg}/export'].get).toBeDefined()
+  expect(paths['/api/admin/nests/{nest}/eggs/{egg}/update/import/url'].post).toBeDefined()
+})
+
 describe('POST /api/admin/nests/{nest}/eggs/import', () => {
   test('imports a JSON egg with its variables, drops the unknown rule and reports it, logs nest:egg.create', async () => {
     const doc = egg()
@@ -183,6 +194,8 @@ describe('POST /api/admin/nests/{nest}/eggs/import', () => {
     expect(yaml.body.errors[0]).toStartWith('invalid egg: not valid YAML')
     const none = await t.request('POST', importPath(), { cookie: admin.cookie, body: 'x', headers: { 'content-type': '' } })
     expect(none.status).toBe(400)
+    const big = await t.request('POST', importPath(), { cookie: admin.cookie, body: `{"name": "${'x'.repeat(1024 * 1024)}"}` })
+    expect(big.status).toBe(413)
     const form = await t.request('POST', importPath(), {
       cookie: admin.cookie,
       body: 'a=b',

@@ -25,8 +25,14 @@ const FORMATS =
   'Pterodactyl PTDL_v1 (its `images` list becomes `docker_images` named by the image) and PTDL_v2, Pelican PLCN_v1/v2/v3 and Calagopus exports, as JSON or YAML, up to 1 MiB.'
 const REPORT =
   'Hatchery extension: `dropped_rules` lists the variable rules the panel does not know, taken off their variable (the variable is kept; the reference skips the whole variable), and `skipped_variables` the variables left out (a limit of the variable routes broken, e.g. a name under 3 characters, or a repeated `env_variable`). A variable without an order gets its 1-based position.'
-const DOCUMENT = { schema: { type: 'object' as const, description: 'An egg document in any accepted format' } }
-const DOCUMENT_BODY = { required: true, content: { 'application/json': DOCUMENT, 'application/yaml': DOCUMENT } }
+const DOCUMENT = {
+  schema: {
+    type: 'object' as const,
+    description: 'An egg document in any accepted format, in YAML or (with `Content-Type: application/json`) JSON',
+  },
+}
+// Without an \`application/json\` entry: the kernel documents a raw body that has one as bytes.
+const DOCUMENT_BODY = { required: true, content: { 'application/yaml': DOCUMENT, 'text/yaml': DOCUMENT } }
 
 /** An egg document sent as the body: JSON, or YAML with a YAML Content-Type; 413 above 1 MiB. */
 async function readBody(request: Request): Promise<unknown> {
