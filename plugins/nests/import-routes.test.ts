@@ -404,6 +404,9 @@ describe('POST /api/admin/nests/{nest}/eggs/{egg}/update/import/url', () => {
       served.set('/not-egg.json', { body: '{"name": 1}' })
       const notEgg = await t.request('POST', path, { cookie: admin.cookie, body: { url: url('/not-egg.json') } })
       expect(notEgg.status).toBe(417)
+      served.set('/nameless.json', { body: JSON.stringify(egg({ name: '' })) })
+      const nameless = await t.request('POST', path, { cookie: admin.cookie, body: { url: url('/nameless.json') } })
+      expect([nameless.status, nameless.body.errors]).toEqual([400, ['name: length is lower than 1']])
     } finally {
       await t.kernel.settings.update({ 'outbound.allow_private_addresses': false })
     }

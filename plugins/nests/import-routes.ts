@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia'
-import { actorOf, BadRequest, LimitExceeded, readRawBody, transaction, type PluginContext } from 'hatchery'
+import { actorOf, BadRequest, LimitExceeded, readRawBody, transaction, Validation, type PluginContext } from 'hatchery'
 import { EGG_MAX_BYTES, parseEgg, readEggDocument, type ParsedEgg } from './format'
 import { ExportedEgg, ImportAnswer, ImportUrl, ImportUrls, ImportUrlsAnswer, UpdateImportAnswer } from './import-model'
 import {
@@ -145,8 +145,9 @@ export function eggImportRoutes(ctx: PluginContext) {
         try {
           parsed = parseEgg(await fetchEggDocument(body.url, await allowPrivate()))
         } catch (e) {
-          if (e instanceof EggFetchError || e instanceof BadRequest)
-            throw new LimitExceeded(e instanceof BadRequest ? e.messages.join('; ') : e.message)
+          // The egg limits stay a 400 (as in the reference); a fetch or a document that is no egg is a 417.
+          if (e instanceof EggFetchError) throw new LimitExceeded(e.message)
+          if (e instanceof BadRequest && !(e instanceof Validation)) throw new LimitExceeded(e.messages.join('; '))
           throw e
         }
         await updateFrom(ctx, nest.uuid, params.egg, parsed, actorOf(principal, request), { url: body.url })
@@ -160,7 +161,7 @@ export function eggImportRoutes(ctx: PluginContext) {
         timeout: 60,
         detail: {
           summary: 'Update an egg from an egg file at a URL',
-          description: `As \`update/import\`, with the document fetched through the panel's outbound guard (see \`import/url\`). A fetch or a document that cannot be read is a 417 with the reason. 409 \`egg with name already exists\`. ${REPORT}`,
+          description: `As \`update/import\`, with the document fetched through the panel's outbound guard (see \`import/url\`). A fetch or a document that cannot be read is a 417 with the reason; an egg breaking the egg limits (name 1..255 characters, …) a 400. 409 \`egg with name already exists\`. ${REPORT}`,
         },
       },
     )
