@@ -8,6 +8,7 @@ import { NestHooks } from './hooks'
 import { adminNestsRoutes } from './admin'
 import { eggImportRoutes } from './import-routes'
 import { listMountEggs } from './service/egg-mounts'
+import { nestsCli } from './cli'
 
 export { tables, model }
 export { ruleProblem, validateVariableValue, SUPPORTED_RULES } from './rules'
@@ -15,6 +16,8 @@ export { NestHooks, type EggDeletionGuard, type RepositoryEggSource } from './ho
 export { getNest, toAdminNest, type NestRow, type AdminNest } from './service/nests'
 export { getEgg, toAdminEgg, adminEgg, createEgg, eggColumns, eggAudit, pairsToObject, type EggRow, type AdminEgg } from './service/eggs'
 export { createVariable, listVariables, toAdminVariable, type VariableRow, type AdminVariable } from './service/variables'
+export { readEggDocument, parseEgg, exportEgg, planVariableUpdate, type ParsedEgg } from './format'
+export { importEgg, updateEggFromDocument, exportEggDocument, fetchEggDocument, EggFetchError } from './import-service'
 
 /**
  * Nests and eggs (spec 02 §7): the games a panel can install. Servers, egg repositories and egg
@@ -43,6 +46,7 @@ const plugin: PluginDescriptor<NestHooks> = definePlugin<NestHooks>({
   routes: {
     admin: (ctx) => new Elysia().use(adminNestsRoutes(ctx, ctx.api(plugin))).use(eggImportRoutes(ctx)),
   },
+  cli: nestsCli(),
 })
 
 export default plugin

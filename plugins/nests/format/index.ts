@@ -1,0 +1,10 @@
+/** Egg files (spec 02 §7.4–§7.6): reading, importing, exporting, update-importing. Pure: no HTTP, no database. */
+export { readEggDocument, EGG_MAX_BYTES, EGG_MAX_DEPTH, EGG_MAX_ALIASES } from './document'
+export { parseEgg, eggProblems } from './parse'
+export { CONFIG_PARSERS } from './config'
+export { splitRules } from './rules-split'
+export type { ParsedEgg, EggFields, VariableFields, DroppedRule, SkippedVariable } from './parse'
+export { exportEgg } from './export'
+export type { ExportedEggDocument } from './export'
+export { planVariableUpdate } from './update'
+export type { VariablePlan } from './update'
