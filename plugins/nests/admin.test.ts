@@ -97,6 +97,8 @@ test('every route is guarded', async () => {
       'POST /api/admin/nests/:nest/eggs/:egg/mounts': { mount_uuid: NO_SUCH },
       'PUT /api/admin/nests/:nest/eggs/:egg/variables/order': { variable_order: [] },
       'DELETE /api/admin/nests/:nest': {},
+      'POST /api/admin/nests/:nest/eggs/import/url': { urls: ['https://example.com/egg.json'] },
+      'POST /api/admin/nests/:nest/eggs/:egg/update/import/url': { url: 'https://example.com/egg.json' },
     },
   })
   expect(swept.length).toBeGreaterThanOrEqual(23)

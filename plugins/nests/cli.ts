@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { BadRequest, SYSTEM_ACTOR, transaction, type CliCommand, type PluginContext } from 'hatchery'
 import { parseEgg, readEggDocument, EGG_MAX_BYTES } from './format'
-import { fetchEggDocument, importAudit, importEgg, importFailure, loadNest } from './import-service'
+import { fetchEggDocument, importAudit, importEgg, importFailure } from './import-service'
+import { getNest } from './service/nests'
 
 /** A file path or an http(s) URL, read into an egg document. */
 async function readSource(ctx: PluginContext, source: string): Promise<unknown> {
@@ -24,7 +25,7 @@ export function nestsCli(): Record<string, CliCommand> {
       async run(ctx, { positionals }, io) {
         const [nestUuid, ...sources] = positionals
         if (!nestUuid || sources.length === 0) throw new BadRequest('usage: panel nests import NEST FILE|URL...')
-        const nest = await loadNest(ctx.db, nestUuid)
+        const nest = await getNest(ctx.db, nestUuid)
         const results: {
           source: string
           uuid?: string

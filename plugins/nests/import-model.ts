@@ -1,43 +1,12 @@
-import { t, type Static } from 'elysia'
+import { t } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
 import { nestEggs } from './tables'
+import { AdminNestEgg, ConfigScript, ConfigStartup, ConfigStop, OrderedMap, Replacement } from './model'
 import { CONFIG_PARSERS } from './format'
 
-// The egg-format work's copy of the egg models; the nests CRUD work declares the same shapes (to merge into model.ts).
-const E = createSelectSchema(nestEggs).properties
-
-const Replacement = t.Object({
-  match: t.String(),
-  insert_new: t.Boolean(),
-  update_existing: t.Boolean(),
-  if_value: t.Nullable(t.String()),
-  replace_with: t.Unknown({ description: 'Any JSON value' }),
-})
 const Parser = t.String({ description: `One of ${CONFIG_PARSERS.map((p) => `\`${p}\``).join(', ')}` })
-const ConfigStartup = t.Object({ done: t.Array(t.String()), strip_ansi: t.Boolean() })
-const ConfigStop = t.Object({ type: t.String({ description: '`command`, `signal` or other free text' }), value: t.Nullable(t.String()) })
-const OrderedMap = (what: string) => t.Record(t.String(), t.String(), { description: `${what}, in their stored order` })
 
-/** `AdminNestEgg` (spec 02 §2.9). `egg_repository_egg` stays null until egg repositories exist. */
-export const AdminNestEgg = t.Object({
-  uuid: E.uuid,
-  egg_repository_egg: t.Null({ description: 'The repository egg this egg follows (egg repositories are not built yet)' }),
-  name: t.String(),
-  description: t.Nullable(t.String()),
-  author: t.String(),
-  config_files: t.Array(t.Object({ file: t.String(), create_new: t.Boolean(), parser: Parser, replace: t.Array(Replacement) })),
-  config_startup: ConfigStartup,
-  config_stop: ConfigStop,
-  config_script: t.Object({ container: t.String(), entrypoint: t.String(), content: t.String() }),
-  startup_commands: OrderedMap('Startup commands by name'),
-  force_outgoing_ip: t.Boolean(),
-  separate_port: t.Boolean(),
-  features: t.Array(t.String()),
-  docker_images: OrderedMap('Docker images by display name; the first is the default'),
-  file_denylist: t.Array(t.String()),
-  created: E.created,
-})
-export type AdminNestEggWire = Static<typeof AdminNestEgg>
+const E = createSelectSchema(nestEggs).properties
 
 /** The exported egg document (spec 02 §7.6). */
 export const ExportedEgg = t.Object({
@@ -50,7 +19,7 @@ export const ExportedEgg = t.Object({
     startup: ConfigStartup,
     stop: ConfigStop,
   }),
-  scripts: t.Object({ installation: t.Object({ container: t.String(), entrypoint: t.String(), content: t.String() }) }),
+  scripts: t.Object({ installation: ConfigScript }),
   startup_commands: OrderedMap('Startup commands by name'),
   force_outgoing_ip: t.Boolean(),
   separate_port: t.Boolean(),

@@ -2,18 +2,9 @@ import { Elysia, t } from 'elysia'
 import { actorOf, BadRequest, LimitExceeded, readRawBody, transaction, Validation, type PluginContext } from 'hatchery'
 import { EGG_MAX_BYTES, parseEgg, readEggDocument, type ParsedEgg } from './format'
 import { ExportedEgg, ImportAnswer, ImportUrl, ImportUrls, ImportUrlsAnswer, UpdateImportAnswer } from './import-model'
-import {
-  EggFetchError,
-  eggAudit,
-  exportEggDocument,
-  fetchEggDocument,
-  importAudit,
-  importEgg,
-  loadEgg,
-  loadNest,
-  toAdminNestEgg,
-  updateEggFromDocument,
-} from './import-service'
+import { EggFetchError, exportEggDocument, fetchEggDocument, importAudit, importEgg, updateEggFromDocument } from './import-service'
+import { eggAudit, getEgg, toAdminEgg } from './service/eggs'
+import { getNest } from './service/nests'
 import { importFromUrls } from './import-urls'
 
 const READ = 'admin:nests.read' as const
@@ -59,14 +50,14 @@ export function eggImportRoutes(ctx: PluginContext) {
     .post(
       '/:nest/eggs/import',
       async ({ principal, params, request }) => {
-        const nest = await loadNest(ctx.db, params.nest)
+        const nest = await getNest(ctx.db, params.nest)
         const parsed = parseEgg(await readBody(request))
         const egg = await transaction(ctx.db, async (tx) => {
           const egg = await importEgg(tx, nest.uuid, parsed)
           await ctx.activity.admin(tx, actorOf(principal, request), 'nest:egg.create', importAudit(egg))
           return egg
         })
-        return { egg: toAdminNestEgg(egg), ...report(parsed) }
+        return { egg: toAdminEgg(egg), ...report(parsed) }
       },
       {
         permission: [READ, 'admin:eggs.create'],
@@ -83,7 +74,7 @@ export function eggImportRoutes(ctx: PluginContext) {
     .post(
       '/:nest/eggs/import/url',
       async ({ principal, params, body, request }) => {
-        const nest = await loadNest(ctx.db, params.nest)
+        const nest = await getNest(ctx.db, params.nest)
         return importFromUrls(ctx, nest.uuid, body.urls, actorOf(principal, request), await allowPrivate())
       },
       {
@@ -101,8 +92,8 @@ export function eggImportRoutes(ctx: PluginContext) {
     .get(
       '/:nest/eggs/:egg/export',
       async ({ params }) => {
-        const nest = await loadNest(ctx.db, params.nest)
-        return exportEggDocument(ctx.db, await loadEgg(ctx.db, nest.uuid, params.egg))
+        const nest = await getNest(ctx.db, params.nest)
+        return exportEggDocument(ctx.db, await getEgg(ctx.db, nest.uuid, params.egg))
       },
       {
         permission: [READ, EGG_READ],
@@ -118,8 +109,8 @@ export function eggImportRoutes(ctx: PluginContext) {
     .post(
       '/:nest/eggs/:egg/update/import',
       async ({ principal, params, request }) => {
-        const nest = await loadNest(ctx.db, params.nest)
-        await loadEgg(ctx.db, nest.uuid, params.egg)
+        const nest = await getNest(ctx.db, params.nest)
+        await getEgg(ctx.db, nest.uuid, params.egg)
         const parsed = parseEgg(await readBody(request))
         await updateFrom(ctx, nest.uuid, params.egg, parsed, actorOf(principal, request), {})
         return report(parsed)
@@ -139,8 +130,8 @@ export function eggImportRoutes(ctx: PluginContext) {
     .post(
       '/:nest/eggs/:egg/update/import/url',
       async ({ principal, params, body, request }) => {
-        const nest = await loadNest(ctx.db, params.nest)
-        await loadEgg(ctx.db, nest.uuid, params.egg)
+        const nest = await getNest(ctx.db, params.nest)
+        await getEgg(ctx.db, nest.uuid, params.egg)
         let parsed
         try {
           parsed = parseEgg(await fetchEggDocument(body.url, await allowPrivate()))
@@ -176,7 +167,7 @@ async function updateFrom(
   extra: Record<string, string>,
 ): Promise<void> {
   await transaction(ctx.db, async (tx) => {
-    const before = await loadEgg(tx, nestUuid, eggUuid, true)
+    const before = await getEgg(tx, nestUuid, eggUuid, true)
     await updateEggFromDocument(tx, before, parsed)
     await ctx.activity.admin(tx, actor, 'nest:egg.update', { ...eggAudit(before), ...extra })
   })

@@ -1,71 +1,19 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
-import { BadRequest, fetchOutbound, HttpError, loadOr404, OutboundError, uniqueAs, type Db, type Tx } from 'hatchery'
-import { nestEggs, nestEggVariables, nests } from './tables'
+import { and, eq, sql } from 'drizzle-orm'
+import { BadRequest, fetchOutbound, HttpError, OutboundError, uniqueAs, type Db, type Tx } from 'hatchery'
+import { nestEggs, nestEggVariables } from './tables'
 import { EGG_MAX_BYTES, exportEgg, parseEgg, planVariableUpdate, readEggDocument, type ParsedEgg } from './format'
-import type { AdminNestEggWire } from './import-model'
+import { eggAudit, type EggRow } from './service/eggs'
+import { listVariables } from './service/variables'
 
-export type EggRow = typeof nestEggs.$inferSelect
-export type VariableRow = typeof nestEggVariables.$inferSelect
+export type { EggRow }
 
 const TAKEN = 'egg with name already exists'
-
-export const toAdminNestEgg = (r: EggRow): AdminNestEggWire => ({
-  uuid: r.uuid,
-  egg_repository_egg: null,
-  name: r.name,
-  description: r.description,
-  author: r.author,
-  config_files: r.config_files as AdminNestEggWire['config_files'],
-  config_startup: r.config_startup,
-  config_stop: r.config_stop,
-  config_script: r.config_script,
-  startup_commands: Object.fromEntries(r.startup_commands),
-  force_outgoing_ip: r.force_outgoing_ip,
-  separate_port: r.separate_port,
-  features: r.features,
-  docker_images: Object.fromEntries(r.docker_images),
-  file_denylist: r.file_denylist,
-  created: r.created,
-})
-
-/** `nest:egg.create` / `nest:egg.update` activity data (spec 02 §7.2). */
-export const eggAudit = (r: EggRow) => ({
-  uuid: r.uuid,
-  nest_uuid: r.nest_uuid,
-  egg_repository_egg_uuid: r.egg_repository_egg_uuid,
-  author: r.author,
-  name: r.name,
-  description: r.description,
-  config_files: r.config_files,
-  config_startup: r.config_startup,
-  config_stop: r.config_stop,
-  config_script: r.config_script,
-  startup_commands: Object.fromEntries(r.startup_commands),
-  force_outgoing_ip: r.force_outgoing_ip,
-  separate_port: r.separate_port,
-  features: r.features,
-  docker_images: Object.fromEntries(r.docker_images),
-  file_denylist: r.file_denylist,
-})
 
 /** The `nest:egg.create` data of an import: the create keys without `egg_repository_egg_uuid`. */
 export function importAudit(r: EggRow) {
   const { egg_repository_egg_uuid: _repo, ...data } = eggAudit(r)
   return data
 }
-
-// Private loaders (the nests CRUD work has its own; to be merged).
-export const loadNest = (db: Db | Tx, uuid: string) => loadOr404(db, nests, nests.uuid, uuid, 'nest')
-export const loadEgg = (db: Db | Tx, nestUuid: string, uuid: string, lock = false) =>
-  loadOr404(db, nestEggs, nestEggs.uuid, uuid, 'egg', { where: eq(nestEggs.nest_uuid, nestUuid), lock })
-
-/** An egg's variables by `order`, then creation. */
-export const eggVariables = (db: Db | Tx, eggUuid: string) =>
-  db
-    .select()
-    .from(nestEggVariables)
-    .where(eq(nestEggVariables.egg_uuid, eggUuid))
-    .orderBy(asc(nestEggVariables.order), asc(nestEggVariables.created), asc(nestEggVariables.uuid))
 
 /**
  * Creates an egg and all its variables in `nest` (one transaction is the caller's). Variables get
@@ -92,7 +40,7 @@ export async function importEgg(tx: Tx, nestUuid: string, parsed: ParsedEgg): Pr
  */
 export async function updateEggFromDocument(tx: Tx, egg: EggRow, parsed: ParsedEgg): Promise<EggRow> {
   const [after] = await tx.update(nestEggs).set(parsed.egg).where(eq(nestEggs.uuid, egg.uuid)).returning().catch(uniqueAs(TAKEN))
-  const plan = planVariableUpdate(await eggVariables(tx, egg.uuid), parsed.variables)
+  const plan = planVariableUpdate(await listVariables(tx, egg.uuid), parsed.variables)
   for (const { uuid, set } of plan.update) await tx.update(nestEggVariables).set(set).where(eq(nestEggVariables.uuid, uuid))
   for (const { uuid, order } of plan.renumber) {
     await tx
@@ -108,7 +56,7 @@ export async function updateEggFromDocument(tx: Tx, egg: EggRow, parsed: ParsedE
 
 /** The export document of an egg (spec 02 §7.6). */
 export async function exportEggDocument(db: Db | Tx, egg: EggRow) {
-  return exportEgg(egg, await eggVariables(db, egg.uuid))
+  return exportEgg(egg, await listVariables(db, egg.uuid))
 }
 
 /** Why fetching or reading an egg URL failed (its message is the per-URL error the routes answer). */

@@ -1,6 +1,7 @@
 import { transaction, type Actor, type PluginContext } from 'hatchery'
 import { parseEgg } from './format'
-import { fetchEggDocument, importAudit, importEgg, importFailure, toAdminNestEgg, type EggRow } from './import-service'
+import { fetchEggDocument, importAudit, importEgg, importFailure, type EggRow } from './import-service'
+import { toAdminEgg } from './service/eggs'
 
 /** URLs fetched at once by `import/url`. */
 export const URL_CONCURRENCY = 5
@@ -42,7 +43,7 @@ export async function importFromUrls(ctx: PluginContext, nestUuid: string, urls:
   }
   await Promise.all(Array.from({ length: Math.min(URL_CONCURRENCY, urls.length) }, worker))
   return {
-    eggs: outcomes.filter((o) => o.egg).map((o) => toAdminNestEgg(o.egg!)),
+    eggs: outcomes.filter((o) => o.egg).map((o) => toAdminEgg(o.egg!)),
     failures: outcomes.filter((o) => o.error !== undefined).map((o) => ({ url: o.url, error: o.error! })),
     dropped_rules: outcomes.flatMap((o) => o.dropped.map((d) => ({ url: o.url, ...d }))),
     skipped_variables: outcomes.flatMap((o) => o.skipped.map((s) => ({ url: o.url, ...s }))),

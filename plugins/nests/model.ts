@@ -31,7 +31,7 @@ export const DeleteNest = t.Object({
   ),
 })
 
-const Parser = t.Union([
+export const Parser = t.Union([
   t.Literal('file'),
   t.Literal('yaml'),
   t.Literal('properties'),
@@ -40,18 +40,18 @@ const Parser = t.Union([
   t.Literal('xml'),
   t.Literal('toml'),
 ])
-const Replacement = t.Object({
+export const Replacement = t.Object({
   match: t.String(),
   insert_new: t.Boolean(),
   update_existing: t.Boolean(),
   if_value: t.Nullable(t.String()),
   replace_with: t.Unknown(),
 })
-const ConfigFile = t.Object({ file: t.String(), create_new: t.Boolean(), parser: Parser, replace: t.Array(Replacement) })
-const ConfigStartup = t.Object({ done: t.Array(t.String()), strip_ansi: t.Boolean() })
-const ConfigStop = t.Object({ type: t.String(), value: t.Nullable(t.String()) })
-const ConfigScript = t.Object({ container: t.String(), entrypoint: t.String(), content: t.String() })
-const OrderedMap = (what: string) =>
+export const ConfigFile = t.Object({ file: t.String(), create_new: t.Boolean(), parser: Parser, replace: t.Array(Replacement) })
+export const ConfigStartup = t.Object({ done: t.Array(t.String()), strip_ansi: t.Boolean() })
+export const ConfigStop = t.Object({ type: t.String(), value: t.Nullable(t.String()) })
+export const ConfigScript = t.Object({ container: t.String(), entrypoint: t.String(), content: t.String() })
+export const OrderedMap = (what: string) =>
   t.Record(t.String(), t.String(), {
     description: `${what}; keys keep the order they were given in (the first is the default), except keys that are whole numbers such as \`17\`, which JSON decoding puts first`,
   })
