@@ -436,3 +436,35 @@ describe('MessagePack (spec 04 §1.3)', () => {
 test('no request made the double fail internally', () => {
   expect(wings.problems.filter((p) => p.startsWith('internal error') || p.startsWith('background task'))).toEqual([])
 })
+
+test('panelFetch routes the callbacks to an app that does not listen', async () => {
+  const seen: string[] = []
+  const uuid = randomUUID()
+  const inProcess = await startWingsDouble({
+    panelUrl: 'http://panel.invalid',
+    tokenId: panel.tokenId,
+    token: panel.token,
+    installDelayMs: 1,
+    panelFetch: (request) => {
+      seen.push(`${request.method} ${new URL(request.url).pathname} ${request.headers.get('authorization')}`)
+      const install = request.url.endsWith('/install')
+      return Response.json(install ? { container_image: 'a', entrypoint: 'b', script: 'c', environment: {} } : remoteServer(uuid))
+    },
+  })
+  try {
+    const response = await fetch(`${inProcess.url}/api/servers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${panel.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ uuid }),
+    })
+    expect(response.status).toBe(200)
+    await inProcess.idle()
+    expect(seen).toEqual([
+      `GET /api/remote/servers/${uuid} Bearer ${panel.tokenId}.${panel.token}`,
+      `GET /api/remote/servers/${uuid}/install Bearer ${panel.tokenId}.${panel.token}`,
+      `POST /api/remote/servers/${uuid}/install Bearer ${panel.tokenId}.${panel.token}`,
+    ])
+  } finally {
+    await inProcess.stop()
+  }
+})

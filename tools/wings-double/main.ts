@@ -56,7 +56,19 @@ try {
   fail((error as Error).message)
 }
 
-const wings = await startWingsDouble({
+// Installed before the URL is printed: a supervisor may signal as soon as it reads the line.
+let stopping = false
+let wings: Awaited<ReturnType<typeof startWingsDouble>> | undefined
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return
+    stopping = true
+    await wings?.stop()
+    process.exit(0)
+  })
+}
+
+const double = await startWingsDouble({
   panelUrl: args.panel,
   tokenId: args['token-id'],
   token: args.token,
@@ -67,24 +79,16 @@ const wings = await startWingsDouble({
   clockOffsetMs: integer('clock-offset', args['clock-offset'], 0, -Infinity),
   ...(args['node-uuid'] ? { nodeUuid: args['node-uuid'] } : {}),
 })
-for (const fault of faults) wings.fail(fault)
-console.log(`wings-double listening on ${wings.url}`)
+wings = double
+for (const fault of faults) double.fail(fault)
+console.log(`wings-double listening on ${double.url}`)
 
 if (args.verbose) {
   let seen = 0
   setInterval(() => {
-    for (const request of wings.requests.slice(seen)) console.error(`${request.method} ${request.path}${request.query} → ${request.status}`)
-    seen = wings.requests.length
-    for (const problem of wings.problems.splice(0)) console.error(`problem: ${problem}`)
+    for (const request of double.requests.slice(seen))
+      console.error(`${request.method} ${request.path}${request.query} → ${request.status}`)
+    seen = double.requests.length
+    for (const problem of double.problems.splice(0)) console.error(`problem: ${problem}`)
   }, 200).unref()
-}
-
-let stopping = false
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return
-    stopping = true
-    await wings.stop()
-    process.exit(0)
-  })
 }

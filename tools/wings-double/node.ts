@@ -34,6 +34,11 @@ export interface WingsDoubleOptions {
   /** Ports `GET /api/ports/used` reports as taken by something other than a server, per IP. */
   usedPorts?: Record<string, number[]>
   version?: string
+  /**
+   * How the double reaches the panel; defaults to `fetch`. Tests of an app that never listens pass
+   * `(request) => app.handle(request)` so the callbacks reach it in-process.
+   */
+  panelFetch?: (request: Request) => Response | Promise<Response>
 }
 
 export interface LoggedRequest {
@@ -112,7 +117,9 @@ export class WingsNode {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly stopping = new AbortController()
 
-  constructor(readonly options: Required<Omit<WingsDoubleOptions, 'usedPorts'>> & Pick<WingsDoubleOptions, 'usedPorts'>) {
+  constructor(
+    readonly options: Required<Omit<WingsDoubleOptions, 'usedPorts' | 'panelFetch'>> & Pick<WingsDoubleOptions, 'usedPorts' | 'panelFetch'>,
+  ) {
     this.config = defaultConfig(options)
   }
 
@@ -175,7 +182,7 @@ export class WingsNode {
     this.callbacks.push(record)
     const base = this.options.panelUrl.replace(/\/+$/, '')
     try {
-      const response = await fetch(`${base}/api/remote${path}`, {
+      const request = new Request(`${base}/api/remote${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.options.tokenId}.${this.options.token}`,
@@ -186,6 +193,7 @@ export class WingsNode {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.remoteTimeoutMs)]),
       })
+      const response = await (this.options.panelFetch ?? fetch)(request)
       record.status = response.status
       const text = await response.text()
       let data: unknown = text
