@@ -111,7 +111,11 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
     const finish = (response: Response) => ((log.status = response.status), response)
 
     const faults = node.faults.take(method, url.pathname)
-    for (const fault of faults) if (fault.kind === 'slow') await Bun.sleep(fault.ms)
+    const delay = faults.reduce((total, fault) => total + (fault.kind === 'slow' ? fault.ms : 0), 0)
+    if (delay) {
+      log.delayedMs = delay
+      await Bun.sleep(delay)
+    }
     const bad = faults.find((fault) => fault.kind !== 'slow') as Exclude<HttpFault, { kind: 'slow' }> | undefined
     if (bad) {
       log.fault = bad.kind

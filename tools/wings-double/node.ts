@@ -52,6 +52,8 @@ export interface LoggedRequest {
   /** Why the double refused the request (its `{"error"}` message), or the fault that answered it. */
   error?: string
   fault?: string
+  /** How long a `slow` fault held the answer back. */
+  delayedMs?: number
   at: Date
 }
 
