@@ -106,7 +106,7 @@ export function startFakePanel(): FakePanel {
           return json(200, { container_image: 'alpine:3', entrypoint: 'ash', script: 'echo ok', environment: {} })
         return json(200, {})
       }
-      if (/^\/api\/remote\/backups\/[^/]+(\/deletion)?$/.test(url.pathname) && request.method === 'POST') return json(200, {})
+      if (/^\/api\/remote\/backups\/[^/]+(\/deletion|\/restore)?$/.test(url.pathname) && request.method === 'POST') return json(200, {})
       return json(404, { errors: ['route not found'] })
     },
   })

@@ -29,6 +29,8 @@ export type Fault =
   | { kind: 'backup-fails' }
   /** Backup deletions report `{"successful": false}` and keep the backup. */
   | { kind: 'backup-deletion-fails' }
+  /** Backup restores report `{"successful": false}`. */
+  | { kind: 'restore-fails' }
 
 export type HttpFault = Extract<Fault, { kind: 'slow' | 'html' | 'truncated' | 'status' }>
 
@@ -82,7 +84,7 @@ export class Faults {
 }
 
 /**
- * The CLI form: `down`, `install-fails`, `backup-fails`, `backup-deletion-fails`, `slow=MS`, `html`,
+ * The CLI form: `down`, `install-fails`, `backup-fails`, `backup-deletion-fails`, `restore-fails`, `slow=MS`, `html`,
  * `truncated`, `status=CODE`, each optionally followed by `@ROUTE` (`slow=20000@POST /api/servers`).
  */
 export function parseFault(text: string): Fault {
@@ -100,6 +102,7 @@ export function parseFault(text: string): Fault {
     case 'install-fails':
     case 'backup-fails':
     case 'backup-deletion-fails':
+    case 'restore-fails':
       return { kind }
     case 'slow':
       return { kind, ms: number('milliseconds'), route }

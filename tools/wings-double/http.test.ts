@@ -321,6 +321,26 @@ describe('files', () => {
     expect(await call('POST', `${base}/delete`, { root: '/', files: ['world2', 'ghost'] })).toMatchObject({ json: { deleted: 1 } })
     expect((await call('POST', `${base}/create-directory`, { path: '/', name: 'x' })).status).toBe(400)
   })
+
+  test('copy, chmod and fingerprints', async () => {
+    const uuid = await createServer()
+    const base = `/api/servers/${uuid}/files`
+    await call('POST', `${base}/write?file=cfg/a.yml`, undefined, { raw: 'abc' })
+    expect((await call('POST', `${base}/copy`, { path: 'cfg/a.yml', name: null, overwrite: false, foreground: true })).json).toMatchObject({
+      name: 'a copy.yml',
+      size: 3,
+      mime: 'application/yaml',
+    })
+    expect((await call('POST', `${base}/copy`, { path: 'cfg/a.yml', name: 'a copy.yml', overwrite: false })).status).toBe(409)
+    expect((await call('POST', `${base}/copy`, { path: 'cfg/none.yml' })).status).toBe(404)
+    expect((await call('POST', `${base}/chmod`, { root: 'cfg', files: [{ file: 'a.yml', mode: '600', recursive: false }] })).json).toEqual({
+      updated: 1,
+    })
+    expect((await call('POST', `${base}/chmod`, { root: 'cfg', files: [{ file: 'a.yml', mode: 'rwx' }] })).status).toBe(400)
+    const sums = await call('GET', `${base}/fingerprints?algorithm=sha1&files=cfg/a.yml&files=ghost`)
+    expect(sums.json).toEqual({ fingerprints: { 'cfg/a.yml': 'a9993e364706816aba3e25717850c26c9cd0d89d' } })
+    expect((await call('GET', `${base}/fingerprints?algorithm=sha3&files=cfg/a.yml`)).status).toBe(400)
+  })
 })
 
 describe('backups', () => {
@@ -357,6 +377,37 @@ describe('backups', () => {
       status: 404,
       json: { error: 'backup not found' },
     })
+  })
+})
+
+describe('restores and schedules', () => {
+  test('a restore is 202 and reports /restore; unknown backups are 404, s3 without a URL 400', async () => {
+    const uuid = await createServer()
+    const backup = randomUUID()
+    await call('POST', `/api/servers/${uuid}/backup`, { adapter: 'wings', uuid: backup, ignore: '' })
+    await panel.waitFor('POST', `/api/remote/backups/${backup}`)
+    const restore = `/api/servers/${uuid}/backup/${backup}/restore`
+    expect(await call('POST', restore, { adapter: 'wings', truncate_directory: false, download_url: null })).toMatchObject({
+      status: 202,
+      json: {},
+    })
+    expect((await panel.waitFor('POST', `/api/remote/backups/${backup}/restore`)).body).toEqual({ server_uuid: uuid, successful: true })
+    expect((await call('POST', restore, { adapter: 'wings' })).status).toBe(400)
+    expect((await call('POST', restore, { adapter: 's3', truncate_directory: false })).status).toBe(400)
+    expect(
+      (await call('POST', `/api/servers/${uuid}/backup/${randomUUID()}/restore`, { adapter: 'wings', truncate_directory: true })).status,
+    ).toBe(404)
+  })
+
+  test('schedules of the synced configuration answer status, trigger and abort; others are 404', async () => {
+    const schedule = randomUUID()
+    const uuid = await createServer({ patch: { schedules: [{ uuid: schedule, triggers: [], condition: { type: 'none' }, actions: [] }] } })
+    const base = `/api/servers/${uuid}/schedules`
+    expect((await call('GET', `${base}/${schedule}`)).json).toEqual({ status: { running: false, errors: {}, step: null } })
+    expect(await call('POST', `${base}/${schedule}/trigger`, { skip_condition: false })).toMatchObject({ status: 200, json: {} })
+    expect((await call('POST', `${base}/${schedule}/trigger`, {})).status).toBe(400)
+    expect((await call('POST', `${base}/${schedule}/abort`)).status).toBe(200)
+    expect(await call('GET', `${base}/${randomUUID()}`)).toMatchObject({ status: 404, json: { error: 'schedule not found' } })
   })
 })
 

@@ -8,7 +8,7 @@ import { parseFault, startWingsDouble, type Fault } from './index'
 
 const USAGE = `usage: wings-double --panel URL --token-id ID --token TOKEN [--port 8080] [--hostname 127.0.0.1]
   [--install-delay MS] [--callback-delay MS] [--node-uuid UUID] [--clock-offset MS] [--verbose]
-  [--fail down|install-fails|backup-fails|backup-deletion-fails|slow=MS|html|truncated|status=CODE[@ROUTE]]...`
+  [--fail down|install-fails|backup-fails|backup-deletion-fails|restore-fails|slow=MS|html|truncated|status=CODE[@ROUTE]]...`
 
 function fail(message: string): never {
   console.error(`wings-double: ${message}\n${USAGE}`)

@@ -344,6 +344,23 @@ export class WingsNode {
     })
   }
 
+  /** A restore: the server stops, the tree is optionally truncated, then `/api/remote/backups/{uuid}/restore`. */
+  restore(server: DoubleServer, backup: DoubleBackup, truncate: boolean) {
+    this.power(server, 'kill')
+    if (truncate) server.files.clear()
+    this.broadcast(server.uuid, 'backup restore started', [])
+    this.later(this.options.callbackDelayMs, async () => {
+      const successful = !this.faults.has('restore-fails')
+      this.broadcast(server.uuid, 'backup restore completed', [])
+      const { status } = await this.remote('POST', `/backups/${backup.uuid}/restore`, { server_uuid: server.uuid, successful }).catch(
+        () => ({
+          status: 0,
+        }),
+      )
+      if (status !== 200) this.problem(`POST /api/remote/backups/${backup.uuid}/restore answered ${status || 'nothing'}`)
+    })
+  }
+
   /** `ResourceUsage` of spec 04 §1.5. */
   utilization(server: DoubleServer) {
     const running = server.state === 'running'

@@ -126,6 +126,13 @@ export const Bodies = {
   configUpdate: Type.Record(Type.String(), Type.Unknown()),
   createDirectory: Type.Object({ root: Type.String(), name: Type.String({ minLength: 1 }) }),
   deleteFiles: Type.Object({ root: Type.String(), files: Type.Array(Type.String()) }),
+  restoreBackup: Type.Object({ adapter: BackupAdapter, truncate_directory: Type.Boolean(), download_url: Opt(Type.String()) }),
+  triggerSchedule: Type.Object({ skip_condition: Type.Boolean() }),
+  chmodFiles: Type.Object({
+    root: Type.String(),
+    files: Type.Array(Type.Object({ file: Type.String(), mode: Type.String({ pattern: '^[0-7]{3,4}$' }), recursive: Def(Type.Boolean()) })),
+  }),
+  copyFile: Type.Object({ path: Type.String(), name: Opt(Type.String()), overwrite: Def(Type.Boolean()), foreground: Def(Type.Boolean()) }),
   renameFiles: Type.Object({ root: Type.String(), files: Type.Array(Type.Object({ from: Type.String(), to: Type.String() })) }),
 }
 

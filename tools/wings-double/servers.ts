@@ -233,6 +233,28 @@ export const serverRoutes: Route[] = [
     },
   },
   {
+    method: 'POST',
+    path: '/api/servers/:server/backup/:backup/restore',
+    handle: (ctx) => {
+      const body = ctx.body(Bodies.restoreBackup)
+      if (body.adapter === 's3' && !body.download_url) throw new WingsError(400, 'unable to restore s3 backup without download_url')
+      const backup = ctx.node.backups.get(ctx.params.backup.toLowerCase())
+      if (!backup || backup.adapter !== body.adapter) throw new WingsError(404, 'backup not found')
+      ctx.node.restore(ctx.target, backup, body.truncate_directory)
+      return ctx.reply(202, {})
+    },
+  },
+  ...(['', '/trigger', '/abort'] as const).map((action): Route => ({
+    method: action ? 'POST' : 'GET',
+    path: `/api/servers/:server/schedules/:schedule${action}`,
+    handle: (ctx) => {
+      if (action === '/trigger') ctx.body(Bodies.triggerSchedule)
+      const known = ctx.target.config.settings.schedules.some((s) => s.uuid.toLowerCase() === ctx.params.schedule.toLowerCase())
+      if (!known) throw new WingsError(404, 'schedule not found')
+      return action ? ctx.reply(200, {}) : ctx.reply(200, { status: { running: false, errors: {}, step: null } })
+    },
+  })),
+  {
     method: 'DELETE',
     path: '/api/backups/:backup',
     handle: (ctx) => {
