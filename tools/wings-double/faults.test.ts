@@ -30,8 +30,15 @@ describe('injected failures', () => {
     await expect(get('/api/system/overview')).rejects.toThrow()
     restore()
     expect((await get('/api/system/overview')).status).toBe(200)
-    wings.fail({ kind: 'down' })
+    const stale = wings.fail({ kind: 'down' })
     wings.heal()
+    expect((await get('/api/system/overview')).status).toBe(200)
+    // A remover called after heal() does not upset a later down.
+    stale()
+    restore()
+    const again = wings.fail({ kind: 'down' })
+    await expect(get('/api/system/overview')).rejects.toThrow()
+    again()
     expect((await get('/api/system/overview')).status).toBe(200)
   })
 

@@ -160,17 +160,10 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
   const port = bun.port!
   node.config.api.port = port
   const url = `http://${node.options.hostname}:${port}`
-  let downs = 0
-
-  const down = () => {
-    if (downs++ === 0 && bun) {
-      node.disconnect(() => true, 'node down')
-      void bun.stop(true)
-      bun = null
-    }
-  }
-  const up = () => {
-    if (--downs === 0 && !bun) bun = listen(port)
+  // Each `down` fault holds the node down until it (or `heal()`) is cleared.
+  const downs = new Set<object>()
+  const relisten = () => {
+    if (!downs.size && !bun) bun = listen(port)
   }
 
   return {
@@ -184,15 +177,22 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
     config: node.config,
     fail(fault) {
       if (fault.kind !== 'down') return node.faults.add(fault)
-      down()
-      let cleared = false
+      const hold = {}
+      downs.add(hold)
+      if (bun) {
+        node.disconnect(() => true, 'node down')
+        void bun.stop(true)
+        bun = null
+      }
       return () => {
-        if (!cleared) ((cleared = true), up())
+        downs.delete(hold)
+        relisten()
       }
     },
     heal() {
       node.faults.clear()
-      if (downs > 0) ((downs = 1), up())
+      downs.clear()
+      relisten()
     },
     idle: () => node.idle(),
     async stop() {

@@ -54,7 +54,7 @@ export function match(routes: Route[], method: string, path: string): Match | { 
     const params: Record<string, string> = {}
     let ok = true
     for (let i = 0; i < pattern.length && ok; i++) {
-      if (pattern[i].startsWith(':') && segments[i] !== '') params[pattern[i].slice(1)] = decodeURIComponent(segments[i])
+      if (pattern[i].startsWith(':') && segments[i] !== '') params[pattern[i].slice(1)] = decodeSegment(segments[i])
       else ok = pattern[i] === segments[i]
     }
     if (ok) hits.push({ route, params })
@@ -64,4 +64,12 @@ export function match(routes: Route[], method: string, path: string): Match | { 
   hits.sort((a, b) => specificity(a) - specificity(b))
   const best = hits.filter((m) => specificity(m) === specificity(hits[0]))
   return best.find((m) => m.route.method === method) ?? { allowed: best.map((m) => m.route.method) }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
 }
