@@ -5,7 +5,8 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from 'bun'
 import { compactVerify } from 'jose'
 import { errorResponse, msgpack } from './http'
-import { send, type SocketData, type WingsNode } from './node'
+import { send, type WingsNode } from './node'
+import type { SocketData } from './types'
 import type { PowerAction } from './schemas'
 
 /** The names Wings recognises (§2.5); the panel's plural prefixes are accepted too. Others are dropped. */

@@ -16,7 +16,8 @@ import type { Server } from 'bun'
 import { consoleHandler, upgrade } from './console'
 import type { Fault, HttpFault } from './faults'
 import { decodeBody, errorResponse, WingsError } from './http'
-import { WingsNode, type SocketData, type WingsDoubleOptions } from './node'
+import { WingsNode } from './node'
+import type { SocketData, WingsDoubleOptions } from './types'
 import { Ctx, match, type Route } from './route'
 import { fileRoutes } from './server-files'
 import { serverRoutes } from './servers'
@@ -24,7 +25,7 @@ import { systemRoutes } from './system'
 
 export type { Fault, RoutePattern } from './faults'
 export { parseFault } from './faults'
-export type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, ServerState, WingsDoubleOptions } from './node'
+export type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, ServerState, WingsDoubleOptions } from './types'
 
 const ROUTES: Route[] = [...systemRoutes, ...serverRoutes, ...fileRoutes]
 

@@ -1,7 +1,8 @@
 /** The route table's shape: a handler gets the node, the request and its decoded parts. */
 import type { Static, TSchema } from '@sinclair/typebox'
 import { check, decodeBody, encode } from './http'
-import type { DoubleServer, WingsNode } from './node'
+import type { WingsNode } from './node'
+import type { DoubleServer } from './types'
 
 export class Ctx {
   constructor(

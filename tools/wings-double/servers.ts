@@ -1,7 +1,7 @@
 /** Server lifecycle, power, console, websocket permissions and backups (spec 04 §1.6 B, C, E; §4.1). */
 import { FileTree } from './files'
 import { decodeBody, query, WingsError } from './http'
-import type { DoubleServer } from './node'
+import type { DoubleServer } from './types'
 import type { Ctx, Route } from './route'
 import { Bodies, firstError, InstallationScript, RemoteServer } from './schemas'
 

@@ -1,6 +1,6 @@
 /** Node-wide routes: system information, the live configuration, used ports (spec 04 §1.6 A). */
 import { query, WingsError } from './http'
-import type { WingsDoubleOptions } from './node'
+import type { WingsDoubleOptions } from './types'
 import type { Route } from './route'
 import { Bodies } from './schemas'
 
