@@ -36,7 +36,8 @@ const COERCED = new Set(['integer', 'numeric', 'boolean', 'ObjectString', 'Array
  *   `anyOf: [string, integer]`: document the type itself;
  * - `t.Date()` (drizzle-typebox timestamps) is `type: 'Date'`, which no JSON Schema knows: dates
  *   travel as RFC 3339 strings;
- * - `nullable: true` is OpenAPI 3.0; the `anyOf` with `type: 'null'` beside it already says it.
+ * - `nullable: true` is OpenAPI 3.0; the `anyOf` with `type: 'null'` beside it already says it;
+ * - Elysia's `error` (a schema's custom validation message) is dropped.
  */
 function jsonSchema(node: any): any {
   if (Array.isArray(node)) return node.map(jsonSchema)
@@ -49,7 +50,12 @@ function jsonSchema(node: any): any {
     const { anyOf, ...rest } = node
     return jsonSchema({ ...rest, ...anyOf[1] })
   }
-  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, jsonSchema(v)]))
+  const out = Object.fromEntries(
+    Object.entries(node)
+      // Elysia's custom validation message (`error: '…'`) is no JSON Schema keyword; a property named `error` is an object.
+      .filter(([k, v]) => !(k === 'error' && (typeof v === 'string' || typeof v === 'function')))
+      .map(([k, v]) => [k, jsonSchema(v)]),
+  )
   if (out.nullable === true && Array.isArray(out.anyOf) && out.anyOf.some((b: any) => b?.type === 'null')) delete out.nullable
   return out
 }
