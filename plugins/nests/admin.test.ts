@@ -798,41 +798,12 @@ describe('stats', () => {
   })
 })
 
-// Last in the file: a repository-egg source can be provided once per app.
+// The egg-repositories plugin fills the slot; its tests cover linked eggs end to end.
 describe('the repository-egg slot', () => {
-  test('once provided, a known repository egg is accepted and answered; unknown ones stay 400', async () => {
-    const KNOWN = '11111111-1111-4111-8111-111111111111'
-    hooks().provideRepositoryEggs({
-      exists: async (_tx, uuid) => uuid === KNOWN,
-      describe: async (_db, uuids) => new Map(uuids.filter((u) => u === KNOWN).map((u) => [u, { uuid: u, path: 'minecraft/paper.json' }])),
-    })
-    expect(() => hooks().provideRepositoryEggs({ exists: async () => true, describe: async () => new Map() })).toThrow('already provided')
-    const nest = await makeNest()
-    const res = await t.request('POST', `/api/admin/nests/${nest.uuid}/eggs`, {
-      cookie: admin.cookie,
-      body: eggBody({ egg_repository_egg_uuid: KNOWN.toUpperCase() }),
-    })
-    expect(res.status).toBe(200)
-    expect(res.body.egg.egg_repository_egg).toEqual({ uuid: KNOWN, path: 'minecraft/paper.json' })
-    expect((await storedEgg(res.body.egg.uuid)).egg_repository_egg_uuid).toBe(KNOWN)
-    const list = await t.request('GET', `/api/admin/nests/${nest.uuid}/eggs`, { cookie: admin.cookie })
-    expect(list.body.eggs.data[0].egg_repository_egg).toEqual({ uuid: KNOWN, path: 'minecraft/paper.json' })
-    const unknown = await t.request('POST', `/api/admin/nests/${nest.uuid}/eggs`, {
-      cookie: admin.cookie,
-      body: eggBody({ egg_repository_egg_uuid: NO_SUCH }),
-    })
-    expect([unknown.status, unknown.body.errors]).toEqual([400, ['invalid relation `egg_repository_egg` provided']])
-    // Duplicates do not keep the link; PATCH null clears it.
-    const copy = await t.request('POST', `/api/admin/nests/${nest.uuid}/eggs/${res.body.egg.uuid}/duplicate`, {
-      cookie: admin.cookie,
-      body: { name: 'Copy', nest_uuid: nest.uuid },
-    })
-    expect(copy.body.egg.egg_repository_egg).toBeNull()
-    const cleared = await t.request('PATCH', `/api/admin/nests/${nest.uuid}/eggs/${res.body.egg.uuid}`, {
-      cookie: admin.cookie,
-      body: { egg_repository_egg_uuid: null },
-    })
-    expect(cleared.status).toBe(200)
-    expect((await storedEgg(res.body.egg.uuid)).egg_repository_egg_uuid).toBeNull()
+  test('is filled once: a second source is refused', () => {
+    expect(hooks().repositoryEggs).not.toBeNull()
+    expect(() =>
+      hooks().provideRepositoryEggs({ exists: async () => true, describe: async () => new Map(), document: async () => null }),
+    ).toThrow('already provided')
   })
 })

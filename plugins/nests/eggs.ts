@@ -7,7 +7,7 @@ import { adminEgg, createEgg, deleteEggs, eggAudit, eggDeleteAudit, listEggs, mo
 import { EGGS_READ, NestParams, NESTS_READ } from './params'
 
 const EGG_RULES =
-  'At least one startup command (`at least one startup command is required`); startup commands and docker images unique (`duplicate startup command: <c>`, `duplicate docker image: <i>`); `config_startup.done` may be one string; `config_script.content` (alias `script`) must be present. The order of `startup_commands` and `docker_images` is kept. `egg_repository_egg_uuid` must name a repository egg (400 ``invalid relation `egg_repository_egg` provided``; only null until egg repositories exist).'
+  'At least one startup command (`at least one startup command is required`); startup commands and docker images unique (`duplicate startup command: <c>`, `duplicate docker image: <i>`); `config_startup.done` may be one string; `config_script.content` (alias `script`) must be present. The order of `startup_commands` and `docker_images` is kept. `egg_repository_egg_uuid` must name an egg of a synced egg repository (400 ``invalid relation `egg_repository_egg` provided``).'
 
 /** `/api/admin/nests/{nest}/eggs`: a nest's eggs, create, bulk move and bulk delete. */
 export function adminEggListRoutes(ctx: PluginContext, hooks: NestHooks) {

@@ -10,6 +10,8 @@ export interface RepositoryEggSource {
   exists(tx: Tx, uuid: string): Promise<boolean>
   /** The `egg_repository_egg` objects of these repository eggs, by uuid. */
   describe(db: Db | Tx, uuids: string[]): Promise<Map<string, Record<string, unknown>>>
+  /** The egg document of a repository egg (`update/repository` imports it), null when it is gone. */
+  document(db: Db | Tx, uuid: string): Promise<unknown | null>
 }
 
 /**

@@ -2,8 +2,8 @@ import { Elysia, t } from 'elysia'
 import { actorOf, BadRequest, LimitExceeded, readRawBody, transaction, Validation, type PluginContext } from 'hatchery'
 import { EGG_MAX_BYTES, parseEgg, readEggDocument, type ParsedEgg } from './format'
 import { ExportedEgg, ImportAnswer, ImportUrl, ImportUrls, ImportUrlsAnswer, UpdateImportAnswer } from './import-model'
-import { EggFetchError, exportEggDocument, fetchEggDocument, importAudit, importEgg, updateEggFromDocument } from './import-service'
-import { eggAudit, getEgg, toAdminEgg } from './service/eggs'
+import { EggFetchError, exportEggDocument, fetchEggDocument, importAudit, importEgg, updateFrom } from './import-service'
+import { getEgg, toAdminEgg } from './service/eggs'
 import { getNest } from './service/nests'
 import { importFromUrls } from './import-urls'
 
@@ -112,7 +112,7 @@ export function eggImportRoutes(ctx: PluginContext) {
         const nest = await getNest(ctx.db, params.nest)
         await getEgg(ctx.db, nest.uuid, params.egg)
         const parsed = parseEgg(await readBody(request))
-        await updateFrom(ctx, nest.uuid, params.egg, parsed, actorOf(principal, request), {})
+        await updateFrom(ctx, nest.uuid, params.egg, () => parsed, actorOf(principal, request))
         return report(parsed)
       },
       {
@@ -141,7 +141,7 @@ export function eggImportRoutes(ctx: PluginContext) {
           if (e instanceof BadRequest && !(e instanceof Validation)) throw new LimitExceeded(e.messages.join('; '))
           throw e
         }
-        await updateFrom(ctx, nest.uuid, params.egg, parsed, actorOf(principal, request), { url: body.url })
+        await updateFrom(ctx, nest.uuid, params.egg, () => parsed, actorOf(principal, request), { url: body.url })
         return report(parsed)
       },
       {
@@ -156,19 +156,4 @@ export function eggImportRoutes(ctx: PluginContext) {
         },
       },
     )
-}
-
-async function updateFrom(
-  ctx: PluginContext,
-  nestUuid: string,
-  eggUuid: string,
-  parsed: ParsedEgg,
-  actor: ReturnType<typeof actorOf>,
-  extra: Record<string, string>,
-): Promise<void> {
-  await transaction(ctx.db, async (tx) => {
-    const before = await getEgg(tx, nestUuid, eggUuid, true)
-    await updateEggFromDocument(tx, before, parsed)
-    await ctx.activity.admin(tx, actor, 'nest:egg.update', { ...eggAudit(before), ...extra })
-  })
 }

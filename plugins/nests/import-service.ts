@@ -1,8 +1,19 @@
 import { and, eq, sql } from 'drizzle-orm'
-import { BadRequest, fetchOutbound, HttpError, OutboundError, uniqueAs, type Db, type Tx } from 'hatchery'
+import {
+  actorOf,
+  BadRequest,
+  fetchOutbound,
+  HttpError,
+  OutboundError,
+  transaction,
+  uniqueAs,
+  type Db,
+  type PluginContext,
+  type Tx,
+} from 'hatchery'
 import { nestEggs, nestEggVariables } from './tables'
 import { EGG_MAX_BYTES, exportEgg, parseEgg, planVariableUpdate, readEggDocument, type ParsedEgg } from './format'
-import { eggAudit, type EggRow } from './service/eggs'
+import { eggAudit, getEgg, type EggRow } from './service/eggs'
 import { listVariables } from './service/variables'
 
 export type { EggRow }
@@ -16,15 +27,16 @@ export function importAudit(r: EggRow) {
 }
 
 /**
- * Creates an egg and all its variables in `nest` (one transaction is the caller's). Variables get
+ * Creates an egg and all its variables in `nest` (one transaction is the caller's), linked to
+ * `repositoryEggUuid` when it comes from an egg repository. Variables get
  * their creation time one after the other (`clock_timestamp()`), so equal orders keep the
  * document's order. 409 `egg with name already exists`.
  * @example const egg = await transaction(db, (tx) => importEgg(tx, nest.uuid, parseEgg(readEggDocument(text))))
  */
-export async function importEgg(tx: Tx, nestUuid: string, parsed: ParsedEgg): Promise<EggRow> {
+export async function importEgg(tx: Tx, nestUuid: string, parsed: ParsedEgg, repositoryEggUuid: string | null = null): Promise<EggRow> {
   const [egg] = await tx
     .insert(nestEggs)
-    .values({ ...parsed.egg, nest_uuid: nestUuid })
+    .values({ ...parsed.egg, nest_uuid: nestUuid, egg_repository_egg_uuid: repositoryEggUuid })
     .returning()
     .catch(uniqueAs(TAKEN))
   if (parsed.variables.length) {
@@ -101,3 +113,26 @@ export function importFailure(e: unknown): string | null {
 
 /** Reads a document and imports it: the steps of every import, for routes, the CLI and tests. */
 export const parseEggText = (text: string): ParsedEgg => parseEgg(readEggDocument(text))
+
+/**
+ * Update-imports one egg of a nest in its own transaction, with its `nest:egg.update` activity
+ * (`extra` added to its data). `document` sees the locked egg row and answers what to import,
+ * or null to leave the egg as it is (then this answers false).
+ */
+export async function updateFrom(
+  ctx: PluginContext,
+  nestUuid: string,
+  eggUuid: string,
+  document: (tx: Tx, egg: EggRow) => ParsedEgg | null | Promise<ParsedEgg | null>,
+  actor: ReturnType<typeof actorOf>,
+  extra: Record<string, string> = {},
+): Promise<boolean> {
+  return transaction(ctx.db, async (tx) => {
+    const before = await getEgg(tx, nestUuid, eggUuid, true)
+    const parsed = await document(tx, before)
+    if (!parsed) return false
+    await updateEggFromDocument(tx, before, parsed)
+    await ctx.activity.admin(tx, actor, 'nest:egg.update', { ...eggAudit(before), ...extra })
+    return true
+  })
+}

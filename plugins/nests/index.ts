@@ -7,6 +7,7 @@ import * as model from './model'
 import { NestHooks } from './hooks'
 import { adminNestsRoutes } from './admin'
 import { eggImportRoutes } from './import-routes'
+import { eggRepositoryUpdateRoutes } from './repository-routes'
 import { listMountEggs } from './service/egg-mounts'
 import { nestsCli } from './cli'
 
@@ -16,8 +17,9 @@ export { NestHooks, type EggDeletionGuard, type RepositoryEggSource } from './ho
 export { getNest, toAdminNest, type NestRow, type AdminNest } from './service/nests'
 export { getEgg, toAdminEgg, adminEgg, createEgg, eggColumns, eggAudit, pairsToObject, type EggRow, type AdminEgg } from './service/eggs'
 export { createVariable, listVariables, toAdminVariable, type VariableRow, type AdminVariable } from './service/variables'
-export { readEggDocument, parseEgg, exportEgg, planVariableUpdate, type ParsedEgg } from './format'
+export { readEggDocument, parseEgg, exportEgg, exportParsed, planVariableUpdate, EGG_MAX_BYTES, type ParsedEgg } from './format'
 export { importEgg, updateEggFromDocument, exportEggDocument, fetchEggDocument, EggFetchError } from './import-service'
+export { ExportedEgg } from './import-model'
 
 /**
  * Nests and eggs (spec 02 §7): the games a panel can install. Servers, egg repositories and egg
@@ -44,7 +46,11 @@ const plugin: PluginDescriptor<NestHooks> = definePlugin<NestHooks>({
     return new NestHooks()
   },
   routes: {
-    admin: (ctx) => new Elysia().use(adminNestsRoutes(ctx, ctx.api(plugin))).use(eggImportRoutes(ctx)),
+    admin: (ctx) =>
+      new Elysia()
+        .use(adminNestsRoutes(ctx, ctx.api(plugin)))
+        .use(eggImportRoutes(ctx))
+        .use(eggRepositoryUpdateRoutes(ctx, ctx.api(plugin))),
   },
   cli: nestsCli(),
 })

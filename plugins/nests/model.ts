@@ -56,7 +56,7 @@ export const OrderedMap = (what: string) =>
     description: `${what}; keys keep the order they were given in (the first is the default), except keys that are whole numbers such as \`17\`, which JSON decoding puts first`,
   })
 
-/** `AdminNestEgg` (spec 02 §2.9); `egg_repository_egg` stays null until egg repositories exist. */
+/** `AdminNestEgg` (spec 02 §2.9); `egg_repository_egg` is the repository egg with its repository (the egg-repositories plugin), or null. */
 export const AdminNestEgg = t.Object({
   uuid: E.uuid,
   egg_repository_egg: t.Nullable(t.Record(t.String(), t.Unknown(), { description: 'The repository egg this egg comes from' })),

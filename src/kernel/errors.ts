@@ -81,6 +81,17 @@ export class NotImplemented extends HttpError {
 }
 
 /**
+ * A server the panel called on the caller's behalf (a node, a git remote) failed or answered
+ * something unusable; the message says which and why, without internals.
+ * @example throw new BadGateway('node eu-1 is unreachable')
+ */
+export class BadGateway extends HttpError {
+  constructor(message: string) {
+    super(502, message)
+  }
+}
+
+/**
  * A dependency (the database, a node) cannot serve the request now; `Retry-After` says when to
  * try again.
  * @example throw new ServiceUnavailable('database unavailable')

@@ -1,4 +1,5 @@
 import type { nestEggs, nestEggVariables } from '../tables'
+import type { ParsedEgg } from './parse'
 
 type EggRow = typeof nestEggs.$inferSelect
 type VariableRow = typeof nestEggVariables.$inferSelect
@@ -50,3 +51,16 @@ export function exportEgg(egg: EggRow, variables: VariableRow[]) {
 }
 
 export type ExportedEggDocument = ReturnType<typeof exportEgg>
+
+/**
+ * The exported document of an egg that was read but not stored (an egg repository's file): the
+ * variables keep the document's order among equal `order`s.
+ * @example const doc = exportParsed(parseEgg(readEggDocument(text)), repositoryEggUuid)
+ */
+export function exportParsed(parsed: ParsedEgg, uuid: string) {
+  const egg: EggRow = { ...parsed.egg, uuid, nest_uuid: uuid, egg_repository_egg_uuid: null, created: new Date(0) }
+  return exportEgg(
+    egg,
+    parsed.variables.map((v, at) => ({ ...v, uuid: `${at}`, egg_uuid: uuid, created: new Date(at) })),
+  )
+}
