@@ -289,8 +289,9 @@ function bucketOf(path: string): string | null {
 
 /**
  * What only the mounted routes tell: a route under a scope cannot be public (its resolver needs
- * a caller), user and admin permissions belong to `/api/client` and `/api/admin`, and a
- * permission of another catalog (`server:…`) needs a scope of that catalog to check it.
+ * a caller), a route made with `ctx.scope(key)` must be mounted under that key, user and admin
+ * permissions belong to `/api/client` and `/api/admin`, and a permission of another catalog
+ * needs a scope of that catalog to check it.
  */
 function checkScopedRoutes(routes: RouteRegistry, scopes: ScopeSlots, plugins: LoadedPlugin[]): void {
   const fail = (info: RouteInfo, reason: string): never => {
@@ -299,6 +300,12 @@ function checkScopedRoutes(routes: RouteRegistry, scopes: ScopeSlots, plugins: L
   }
   for (const info of routes.all()) {
     if (info.scope && info.public) fail(info, `a route under scope ${info.scope} cannot be public`)
+    if (info.declaredScope && info.declaredScope !== info.scope) {
+      fail(
+        info,
+        `declared on ctx.scope('${info.declaredScope}') but mounted ${info.scope ? `under ${info.scope}` : 'outside it'}: use routes['${info.declaredScope}']`,
+      )
+    }
     const remote = info.path === NAMESPACE_PREFIX.remote || info.path.startsWith(`${NAMESPACE_PREFIX.remote}/`)
     const catalog = info.scope ? scopes.get(info.scope)?.provider.catalog : undefined
     for (const spec of info.permissions) {

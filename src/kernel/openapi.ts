@@ -98,6 +98,7 @@ function decorate(doc: any, routes: RouteRegistry) {
       else if (remote) op.security = [{ remote: [] }]
       for (const code of codes) op.responses[code] ??= errorResponse(STANDARD_ERRORS[code])
       if (info?.permissions.length) op['x-permission'] = info.permissions
+      if (info?.scope) op['x-scope'] = info.scope
     }
   }
   doc.components.schemas = { ...(doc.components.schemas ?? {}), Error: ERROR_SCHEMA }

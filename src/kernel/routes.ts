@@ -9,6 +9,7 @@ export const FLAG_PERMISSION = 'x-permission'
 export const FLAG_TIMEOUT = 'x-hatchery-timeout'
 export const FLAG_BODY_LIMIT = 'x-hatchery-body-limit'
 export const FLAG_SCOPE_OPTIONS = 'x-hatchery-scope'
+export const FLAG_SCOPE_KEY = 'x-hatchery-scope-key'
 
 /** Gates of the guard that a route may be exempt from (account pages a blocked user still needs). */
 export type Gate = 'suspended' | 'two-factor'
@@ -32,6 +33,8 @@ export interface RouteInfo {
   scope?: string
   /** What it declares with the `scope` macro, for the scope's resolver. */
   scopeOptions: Record<string, unknown>
+  /** The key of the `ctx.scope(key)` instance it was declared on (boot checks it is mounted there). */
+  declaredScope?: string
 }
 
 interface ElysiaRoute {
@@ -89,6 +92,7 @@ export class RouteRegistry {
         plugin: owners.get(`${r.method} ${routeShape(r.path)}`),
         scope: scopes.get(`${r.method} ${routeShape(r.path)}`),
         scopeOptions: (detail[FLAG_SCOPE_OPTIONS] as Record<string, unknown> | undefined) ?? {},
+        declaredScope: detail[FLAG_SCOPE_KEY] as string | undefined,
       }
       this.byKey.set(`${r.method} ${r.path}`, info)
       let paths = this.byMethod.get(r.method)

@@ -164,6 +164,7 @@ describe('a scope filled by a plugin (client:box at /api/client/boxes/:box)', ()
     const doc = (await t.request('GET', '/openapi.json')).body
     const notes = doc.paths['/api/client/boxes/{box}/notes'].get
     expect(notes['x-permission']).toEqual(['server:files.read'])
+    expect(notes['x-scope']).toBe('client:box')
     expect(notes.parameters).toContainEqual(expect.objectContaining({ name: 'box', in: 'path', required: true }))
     expect(notes.responses['401']).toBeDefined()
     expect(doc.paths['/api/client/boxes/{box}'].get).toBeDefined()
@@ -306,6 +307,18 @@ describe('boot refuses', () => {
     })
     const error = await bootError(await pluginSet({ inline: [open] }))
     expect(error!.message).toContain('GET /api/client/boxes/:box/open: a route under scope client:box cannot be public')
+  })
+
+  test('a route made with ctx.scope(key) mounted elsewhere', async () => {
+    const astray = definePlugin({
+      name: 'astray',
+      version: '1.0.0',
+      routes: { client: (ctx) => ctx.scope('client:box').get('/astray', ({ box }) => ({ label: box.label }), { authenticated: true }) },
+    })
+    const error = await bootError(await pluginSet({ inline: [astray] }))
+    expect(error!.message).toContain(
+      "GET /api/client/astray: declared on ctx.scope('client:box') but mounted outside it: use routes['client:box']",
+    )
   })
 
   test('a routes key that is neither a namespace nor a scope of an authenticated namespace', () => {

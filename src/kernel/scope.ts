@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { denied, type CatalogName, type Principal } from './permissions'
 import { NotFound } from './errors'
-import { FLAG_SCOPE_OPTIONS, type RouteInfo } from './routes'
+import { FLAG_SCOPE_KEY, FLAG_SCOPE_OPTIONS, type RouteInfo } from './routes'
 import type { Guard } from './guard'
 
 /** The namespaces a scope can live in: the authenticated ones (a scope needs a caller). */
@@ -70,7 +70,7 @@ export interface ScopeResolution<K extends ScopeKey = ScopeKey> {
  * `resolve` runs once per request, after authentication and before validation, permission
  * checks and the handler, and throws the kernel's errors (`BadRequest`, `NotFound`, `Forbidden`,
  * `Conflict`…) to refuse. With `catalog`, the permissions of that catalog routes declare
- * (`permission: 'server:files.read'`) are checked by `permits` after validation, like user and
+ * (`permission: '<catalog>:group.name'`) are checked by `permits` after validation, like user and
  * admin permissions: 403 naming the permission when it answers false.
  */
 export interface ScopeProvider<K extends ScopeKey = ScopeKey> {
@@ -204,6 +204,7 @@ export function scopeRoutes<K extends ScopeKey>(guard: Guard, key: K) {
     .macro({
       scope: (options: Partial<ScopeOptions<K>>) => ({ detail: { [FLAG_SCOPE_OPTIONS]: options } as Record<string, unknown> }),
     })
+    .guard({ detail: { [FLAG_SCOPE_KEY]: key } as Record<string, unknown> })
     .resolve(({ request, route }) => {
       const resolved = scopeOf(request)
       if (resolved?.key !== key)
