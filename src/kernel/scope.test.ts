@@ -328,6 +328,36 @@ describe('boot refuses', () => {
   })
 })
 
+describe('types', () => {
+  test("handlers are typed by the filler's Scopes entry (checked by tsc)", () => {
+    const typed = definePlugin({
+      name: 'typed',
+      version: '1.0.0',
+      routes: {
+        'client:box': (ctx) =>
+          ctx.scope('client:box').get(
+            '/typed',
+            ({ box, access }) => {
+              // @ts-expect-error a Box has no size
+              void box.size
+              const owner: boolean = access.owner
+              return { label: box.label, owner }
+            },
+            // @ts-expect-error client:box has no option `other`
+            { authenticated: true, scope: { other: true } },
+          ),
+        'remote:box': (ctx) =>
+          ctx
+            .scope('remote:box')
+            .get('/typed', ({ box, access, remote }) => ({ uuid: box.uuid, machine: access.machine, by: remote.machine }), {
+              remote: true,
+            }),
+      },
+    })
+    expect(Object.keys(typed.routes!)).toEqual(['client:box', 'remote:box'])
+  })
+})
+
 describe('ScopeSlots.provide', () => {
   const resolveNothing = async () => ({ resource: null as never, access: null as never })
 
