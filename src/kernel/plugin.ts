@@ -50,8 +50,8 @@ export interface PluginContext {
   /**
    * An Elysia instance for routes under a scope, mounted with `routes: { [key]: … }`: the guard's
    * macros, the `scope` macro (route options for the scope's resolver) and, in every handler,
-   * the resolved resource (named after the scope) and `access`.
-   * @example routes: { 'client:thing': (ctx) => ctx.scope('client:thing').get('/label', ({ thing }) => ({ label: thing.label }), { permission: 'server:files.read' }) }
+   * the resolved `resource` and `access`.
+   * @example routes: { 'client:thing': (ctx) => ctx.scope('client:thing').get('/label', ({ resource }) => ({ label: resource.label }), { authenticated: true }) }
    */
   scope<K extends ScopeKey>(key: K): ScopedRoutes<K>
   /** Slots the kernel lets a plugin fill (authentication, remote authentication, scopes, activity logs, the debug source), the migration folders and the extension switch. */

@@ -313,7 +313,9 @@ describe('boot refuses', () => {
     const astray = definePlugin({
       name: 'astray',
       version: '1.0.0',
-      routes: { client: (ctx) => ctx.scope('client:box').get('/astray', ({ box }) => ({ label: box.label }), { authenticated: true }) },
+      routes: {
+        client: (ctx) => ctx.scope('client:box').get('/astray', ({ resource }) => ({ label: resource.label }), { authenticated: true }),
+      },
     })
     const error = await bootError(await pluginSet({ inline: [astray] }))
     expect(error!.message).toContain(
@@ -337,7 +339,7 @@ describe('types', () => {
         'client:box': (ctx) =>
           ctx.scope('client:box').get(
             '/typed',
-            ({ box, access }) => {
+            ({ resource: box, access }) => {
               // @ts-expect-error a Box has no size
               void box.size
               const owner: boolean = access.owner
@@ -349,7 +351,7 @@ describe('types', () => {
         'remote:box': (ctx) =>
           ctx
             .scope('remote:box')
-            .get('/typed', ({ box, access, remote }) => ({ uuid: box.uuid, machine: access.machine, by: remote.machine }), {
+            .get('/typed', ({ resource: box, access, remote }) => ({ uuid: box.uuid, machine: access.machine, by: remote.machine }), {
               remote: true,
             }),
       },

@@ -35,8 +35,6 @@ export type ScopeResource<K extends ScopeKey> = Field<K, 'resource'>
 export type ScopeAccess<K extends ScopeKey> = Field<K, 'access'>
 /** The route options of a scope (the `scope` macro); `{}` when it declares none. */
 export type ScopeOptions<K extends ScopeKey> = ScopeTypes<K> extends { options: infer O } ? O : Record<string, never>
-/** The name a handler receives the resource under: `client:thing` → `thing`. */
-export type ScopeName<K extends ScopeKey> = K extends `${string}:${infer N}` ? N : never
 type NamespaceOf<K extends ScopeKey> = K extends `${infer N}:${string}` ? N : never
 /** The caller a scope's resolver sees: the user principal, or in `remote` the remote principal. */
 export type ScopeCaller<K extends ScopeKey> = NamespaceOf<K> extends 'remote' ? RemotePrincipal : Principal
@@ -194,11 +192,11 @@ export function checkScopePermission(
 /**
  * An Elysia instance for routes under a scope (what `ctx.scope(key)` returns): the guard's macros,
  * the `scope` macro (the scope's route options, given to its resolver), and the resolved
- * resource and access in every handler, named after the scope (`client:thing` → `thing`).
- * Mount it with the descriptor's `routes: { 'client:thing': … }`.
+ * `resource` and `access` in every handler (fixed names: a resource named after its scope could
+ * hide a context field, e.g. Elysia's `server`). Mount it with the descriptor's
+ * `routes: { 'client:thing': … }`.
  */
 export function scopeRoutes<K extends ScopeKey>(guard: Guard, key: K) {
-  const name = key.slice(key.indexOf(':') + 1)
   return new Elysia()
     .use(guard)
     .macro({
@@ -209,9 +207,7 @@ export function scopeRoutes<K extends ScopeKey>(guard: Guard, key: K) {
       const resolved = scopeOf(request)
       if (resolved?.key !== key)
         throw new Error(`${request.method} ${route} uses ctx.scope('${key}') but is not mounted under routes['${key}']`)
-      return { [name]: resolved.resource, access: resolved.access } as { [P in ScopeName<K>]: ScopeResource<K> } & {
-        access: ScopeAccess<K>
-      }
+      return { resource: resolved.resource as ScopeResource<K>, access: resolved.access as ScopeAccess<K> }
     })
 }
 
