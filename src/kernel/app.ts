@@ -18,13 +18,14 @@ import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescri
 import { httpKernel, requestMeta, setPeer } from './http'
 import { Deadlines } from './deadline'
 import { uniqueMessage } from './errors'
-import { RouteRegistry, routeShape } from './routes'
+import { RouteRegistry, routeShape, type RouteInfo } from './routes'
 import { docsRoutes } from './openapi'
 import { frontend } from './frontend'
 import { ActivityLogs } from './activity'
 import { EventBus, bindEvents } from './events'
 import { DebugMode } from './system'
 import { ExtensionSwitch } from './extensions'
+import { isScopeKey, scopeRoutes, ScopeSlots, type ScopeKey } from './scope'
 
 /** The kernel without HTTP: what the server, the CLI and tests share. */
 export interface Kernel {
@@ -162,7 +163,7 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
     }
     const limiter = new RateLimiter(redis, config.redisPrefix)
     const jobs = new JobScheduler(database, log.child({ component: 'jobs' }))
-    const guardState: GuardState = { id: `hatchery-${process.pid}-${nextId++}`, catalog }
+    const guardState: GuardState = { id: `hatchery-${process.pid}-${nextId++}`, catalog, scopes: new ScopeSlots() }
     const guard = createGuard(guardState)
     const activity = new ActivityLogs()
     const debugMode = new DebugMode(config.debug)
@@ -196,6 +197,7 @@ export async function createKernel(config: Config, opts: KernelOptions = {}): Pr
         permissions: catalog,
         jobs,
         guard,
+        scope: (key) => scopeRoutes(guard, key),
         kernel: hooks,
         activity,
         events,
@@ -286,6 +288,38 @@ function bucketOf(path: string): string | null {
 }
 
 /**
+ * What only the mounted routes tell: a route under a scope cannot be public (its resolver needs
+ * a caller), a route made with `ctx.scope(key)` must be mounted under that key, user and admin
+ * permissions belong to `/api/client` and `/api/admin`, and a permission of another catalog
+ * needs a scope of that catalog to check it.
+ */
+function checkScopedRoutes(routes: RouteRegistry, scopes: ScopeSlots, plugins: LoadedPlugin[]): void {
+  const fail = (info: RouteInfo, reason: string): never => {
+    const p = plugins.find((x) => x.descriptor.name === info.plugin)
+    throw new PluginError(p?.file ?? 'kernel', `${info.method} ${info.path}: ${reason}`)
+  }
+  for (const info of routes.all()) {
+    if (info.scope && info.public) fail(info, `a route under scope ${info.scope} cannot be public`)
+    if (info.declaredScope && info.declaredScope !== info.scope) {
+      fail(
+        info,
+        `declared on ctx.scope('${info.declaredScope}') but mounted ${info.scope ? `under ${info.scope}` : 'outside it'}: use routes['${info.declaredScope}']`,
+      )
+    }
+    const remote = info.path === NAMESPACE_PREFIX.remote || info.path.startsWith(`${NAMESPACE_PREFIX.remote}/`)
+    const catalog = info.scope ? scopes.get(info.scope)?.provider.catalog : undefined
+    for (const spec of info.permissions) {
+      const c = spec.slice(0, spec.indexOf(':'))
+      if (c === 'user' || c === 'admin') {
+        if (remote) fail(info, `${spec}: user and admin permissions do not apply in ${NAMESPACE_PREFIX.remote}`)
+      } else if (c !== catalog) {
+        fail(info, `${spec} needs a scope that checks ${c} permissions${info.scope ? ` (${info.scope} does not)` : ''}`)
+      }
+    }
+  }
+}
+
+/**
  * Builds the HTTP app: the kernel's global hooks, the five namespaces with every plugin's route
  * groups mounted (a method and path claimed twice stops boot), `/openapi.json` and `/api`.
  * Never listens; `src/main.ts` does.
@@ -321,34 +355,46 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
       auth: new Elysia({ prefix: NAMESPACE_PREFIX.auth }),
       client: guardedNamespace('client', NAMESPACE_PREFIX.client, guardState, guard, routes),
       admin: guardedNamespace('admin', NAMESPACE_PREFIX.admin, guardState, guard, routes),
-      remote: new Elysia({ prefix: NAMESPACE_PREFIX.remote }),
+      remote: guardedNamespace('remote', NAMESPACE_PREFIX.remote, guardState, guard, routes),
     }
     const owners = new Map<string, string>()
     const ownerNames = new Map<string, string>()
+    const scopeOfRoute = new Map<string, ScopeKey>()
     for (const p of kernel.plugins) {
-      for (const [ns, factory] of Object.entries(p.descriptor.routes ?? {}) as [Namespace, (c: PluginContext) => AnyElysia][]) {
+      for (const [target, factory] of Object.entries(p.descriptor.routes ?? {}) as [string, (c: PluginContext) => AnyElysia][]) {
+        const scope = isScopeKey(target) ? target : undefined
+        const ns = (scope ? scope.slice(0, scope.indexOf(':')) : target) as Namespace
+        const filled = scope && guardState.scopes.get(scope)
+        if (scope && !filled) {
+          // Not mounted: its URLs answer 404 like unknown ones (the filler is not installed).
+          kernel.log.warn('routes under a scope no plugin provides are not mounted', { plugin: p.descriptor.name, scope })
+          continue
+        }
         let group: AnyElysia
         try {
           group = factory(kernel.contexts.get(p.descriptor.name)!)
         } catch (e) {
-          throw PluginError.thrown(p, `routes.${ns}`, e)
+          throw PluginError.thrown(p, `routes.${target}`, e)
         }
         if (!group || typeof (group as AnyElysia).use !== 'function' || !Array.isArray((group as AnyElysia).routes)) {
-          throw new PluginError(p.file, `routes.${ns} must return an Elysia instance`)
+          throw new PluginError(p.file, `routes.${target} must return an Elysia instance`)
         }
+        const base = NAMESPACE_PREFIX[ns] + (filled ? filled.provider.path : '')
         for (const r of group.routes) {
-          const key = `${r.method} ${routeShape(NAMESPACE_PREFIX[ns] + r.path)}`
+          const key = `${r.method} ${routeShape(base + r.path)}`
           const other = owners.get(key)
-          if (other) throw new PluginError(p.file, `route ${r.method} ${NAMESPACE_PREFIX[ns]}${r.path} is already claimed by ${other}`)
+          if (other) throw new PluginError(p.file, `route ${r.method} ${base}${r.path} is already claimed by ${other}`)
           owners.set(key, p.file)
           ownerNames.set(key, p.descriptor.name)
+          if (scope) scopeOfRoute.set(key, scope)
         }
-        namespaces[ns].use(group)
+        namespaces[ns].use(filled ? new Elysia({ prefix: filled.provider.path }).use(group) : group)
       }
     }
     app.use(docsRoutes(() => app, routes))
     for (const ns of Object.values(namespaces)) app.use(ns)
-    routes.load(app.routes as never, ownerNames)
+    routes.load(app.routes as never, ownerNames, scopeOfRoute)
+    checkScopedRoutes(routes, guardState.scopes, kernel.plugins)
     // After the registry: the web interface's catch-all must not turn unknown API paths into 405s.
     app.use(site.routes)
     // Known before the first request (a public route of a disabled plugin must not answer once

@@ -1,14 +1,6 @@
 import { Elysia, type TSchema } from 'elysia'
 import { Forbidden, Unauthorized } from './errors'
-import {
-  canEnterAdmin,
-  denied,
-  hasAdminPermission,
-  hasServerPermission,
-  hasUserPermission,
-  type PermissionCatalog,
-  type Principal,
-} from './permissions'
+import { canEnterAdmin, denied, hasAdminPermission, hasUserPermission, type PermissionCatalog, type Principal } from './permissions'
 import {
   FLAG_BODY_LIMIT,
   FLAG_EXEMPT,
@@ -20,6 +12,7 @@ import {
   type RouteRegistry,
 } from './routes'
 import { requestMeta } from './http'
+import { checkScopePermission, resolveScope, type RemotePrincipal, type ScopeKey, type ScopeProvider, type ScopeSlots } from './scope'
 
 /** `user:account.email`, `admin:nodes.update`, `server:files.read`. */
 export type PermissionSpec = `${'user' | 'admin' | 'server'}:${string}`
@@ -38,26 +31,34 @@ export interface AuthInput {
 /** Checks credentials and returns who is calling; throws `Unauthorized`/`Forbidden`. */
 export type Authenticator = (input: AuthInput) => Promise<Principal>
 
-/** Resolves the caller's rights on the server a route addresses (filled by the servers plugin). */
-export type ServerAccess = (
-  principal: Principal,
-  context: { params: Record<string, string>; request: Request },
-) => Promise<{ owner: boolean; subuser: string[] }>
+/** What the remote namespace's authenticator gets (the same as `AuthInput`, without a namespace). */
+export type RemoteAuthInput = Omit<AuthInput, 'namespace'>
+
+/** Checks a remote caller's credentials (`/api/remote`) and returns who it is; throws `Unauthorized`/`Forbidden`. */
+export type RemoteAuthenticator = (input: RemoteAuthInput) => Promise<RemotePrincipal>
 
 /**
- * Slots a plugin fills. Until an authenticator is provided every guarded route answers 401.
- * @example ctx.kernel.provideAuthenticator(async ({ request }) => lookup(request))
+ * Slots a plugin fills. Until an authenticator is provided every guarded route of `/api/client`
+ * and `/api/admin` answers 401, and until a remote authenticator is, every one of `/api/remote`.
+ * @example ctx.kernel.provideAuthenticator(async ({ request }) => lookup(request), ctx.plugin)
  */
 export interface KernelHooks {
   provideAuthenticator(fn: Authenticator, owner: string): void
-  provideServerAccess(fn: ServerAccess, owner: string): void
+  /** @example ctx.kernel.provideRemoteAuthenticator(async ({ request }) => ({ machine: await byToken(request) }), ctx.plugin) */
+  provideRemoteAuthenticator(fn: RemoteAuthenticator, owner: string): void
+  /**
+   * Fills a scope (see `ScopeProvider`); a scope filled twice stops boot naming both owners.
+   * @example ctx.kernel.provideScope('client:thing', { path: '/things/:thing', resolve: async ({ params, principal }) => … }, ctx.plugin)
+   */
+  provideScope<K extends ScopeKey>(key: K, provider: ScopeProvider<K>, owner: string): void
 }
 
 export interface GuardState {
   id: string
   catalog: PermissionCatalog
   authenticate?: Authenticator
-  serverAccess?: ServerAccess
+  authenticateRemote?: RemoteAuthenticator
+  scopes: ScopeSlots
 }
 
 export function kernelHooks(state: GuardState): KernelHooks {
@@ -66,34 +67,30 @@ export function kernelHooks(state: GuardState): KernelHooks {
       if (state.authenticate) throw new Error(`${owner}: an authenticator is already provided`)
       state.authenticate = fn
     },
-    provideServerAccess(fn, owner) {
-      if (state.serverAccess) throw new Error(`${owner}: server access is already provided`)
-      state.serverAccess = fn
+    provideRemoteAuthenticator(fn, owner) {
+      if (state.authenticateRemote) throw new Error(`${owner}: a remote authenticator is already provided`)
+      state.authenticateRemote = fn
+    },
+    provideScope(key, provider, owner) {
+      state.scopes.provide(key, provider, owner)
     },
   }
 }
 
-async function checkPermissions(
-  state: GuardState,
-  principal: Principal | undefined,
-  specs: PermissionSpec[],
-  ctx: { params: Record<string, string>; request: Request },
-) {
-  if (!principal) throw new Unauthorized()
-  let access: { owner: boolean; subuser: string[] } | undefined
+function checkPermissions(state: GuardState, request: Request, specs: PermissionSpec[]) {
+  const principal = principals.get(request)
   for (const spec of specs) {
     const colon = spec.indexOf(':')
     const catalog = spec.slice(0, colon)
     const permission = spec.slice(colon + 1)
-    let ok: boolean
-    if (catalog === 'user') ok = hasUserPermission(principal, permission)
-    else if (catalog === 'admin') ok = hasAdminPermission(principal, permission)
-    else {
-      if (!state.serverAccess) throw new Error('no plugin provides server access')
-      access ??= await state.serverAccess(principal, ctx)
-      ok = hasServerPermission(principal, permission, access)
+    if (catalog === 'user' || catalog === 'admin') {
+      if (!principal) throw new Unauthorized()
+      if (!(catalog === 'user' ? hasUserPermission : hasAdminPermission)(principal, permission)) throw denied(permission)
     }
-    if (!ok) throw denied(permission)
+    // Boot makes sure such a route is under a scope of that catalog, whose resolver ran.
+    else if (!checkScopePermission(state.scopes, request, principal ?? remotes.get(request), catalog, permission)) {
+      throw new Error(`${spec}: no scope of this route checks ${catalog} permissions`)
+    }
   }
 }
 
@@ -104,6 +101,17 @@ const principals = {
   set: (request: Request, principal: Principal) => void ((request as Request & { [PRINCIPAL]?: Principal })[PRINCIPAL] = principal),
 }
 
+const REMOTE = Symbol('hatchery.remote')
+const remotes = {
+  get: (request: Request) => (request as Request & { [REMOTE]?: RemotePrincipal })[REMOTE],
+  set: (request: Request, remote: RemotePrincipal) => void ((request as Request & { [REMOTE]?: RemotePrincipal })[REMOTE] = remote),
+}
+
+/** Who made an authenticated request of `/api/remote` (what the remote authenticator returned). */
+export function remoteOf(request: Request): RemotePrincipal | undefined {
+  return remotes.get(request)
+}
+
 /** Who made an authenticated request (set by its namespace before any handler runs). */
 export function principalOf(request: Request): Principal | undefined {
   return principals.get(request)
@@ -112,12 +120,14 @@ export function principalOf(request: Request): Principal | undefined {
 // The principal reaches handlers through Elysia's resolve, only on routes whose options say they
 // are authenticated: a `public` route has no `principal` in its context type.
 const resolvePrincipal = ({ request }: { request: Request }) => ({ principal: principals.get(request) as Principal })
+const resolveRemote = ({ request }: { request: Request }) => ({ remote: remotes.get(request) as RemotePrincipal })
 
 /**
  * The per-app guard plugin. Use it in a plugin's Elysia instance to get the macros; a route gets
  * a typed `principal` when it declares `permission`, `exempt` or `authenticated`:
  * - `permission: 'admin:users.read'` (or a list) — 403 unless the caller holds it;
  * - `authenticated: true` — needs no permission, but reads the principal;
+ * - `remote: true` — in `/api/remote`, reads the remote principal (`remote`);
  * - `public: true` — no authentication inside `/api/client` or `/api/admin` (and no principal);
  * - `exempt: ['suspended', 'two-factor']` — reachable by suspended users / users lacking 2FA;
  * - `rawBody: true` — the body is not parsed; read it with `readRawBody`;
@@ -134,6 +144,7 @@ export function createGuard(state: GuardState) {
   return new Elysia({ name: 'hatchery.guard', seed: state.id }).macro({
     public: (on: boolean) => ({ detail: { [FLAG_PUBLIC]: on, security: [] } as Record<string, unknown> }),
     authenticated: (on: boolean) => (on ? { resolve: resolvePrincipal } : {}),
+    remote: (on: boolean) => (on ? { resolve: resolveRemote } : {}),
     exempt: (gates: Gate[]) => ({ detail: { [FLAG_EXEMPT]: gates } as Record<string, unknown>, resolve: resolvePrincipal }),
     rawBody: (on: boolean) => ({ detail: { [FLAG_RAW_BODY]: on } as Record<string, unknown> }),
     bodyLimit: (bytes: number) => {
@@ -161,8 +172,7 @@ export function createGuard(state: GuardState) {
       return {
         detail: { [FLAG_PERMISSION]: specs } as Record<string, unknown>,
         resolve: resolvePrincipal,
-        beforeHandle: (ctx: { params: Record<string, string>; request: Request }) =>
-          checkPermissions(state, principals.get(ctx.request), specs, ctx),
+        beforeHandle: ({ request }: { request: Request }) => checkPermissions(state, request, specs),
       }
     },
   })
@@ -171,32 +181,49 @@ export function createGuard(state: GuardState) {
 export type Guard = ReturnType<typeof createGuard>
 
 /**
- * A namespace (`/api/client`, `/api/admin`): every route mounted in it is authenticated unless it
- * is declared `public`; suspended users and users missing required 2FA are stopped unless the
- * route is exempt; `/api/admin` also needs the admin flag or a role with admin permissions.
+ * A namespace (`/api/client`, `/api/admin`, `/api/remote`): every route mounted in it is
+ * authenticated unless it is declared `public`; suspended users and users missing required 2FA
+ * are stopped unless the route is exempt; `/api/admin` also needs the admin flag or a role with
+ * admin permissions; `/api/remote` is authenticated by the remote authenticator instead. Then a
+ * route mounted under a scope has its scope resolved (once, before validation and the handler).
  */
-export function guardedNamespace(kind: 'client' | 'admin', prefix: string, state: GuardState, guard: Guard, routes: RouteRegistry) {
+export function guardedNamespace(
+  kind: 'client' | 'admin' | 'remote',
+  prefix: string,
+  state: GuardState,
+  guard: Guard,
+  routes: RouteRegistry,
+) {
   return new Elysia({ name: `hatchery.ns.${kind}`, seed: state.id, prefix }).use(guard).onTransform(async (ctx) => {
     const { request, route } = ctx
     const info = routes.get(request.method, route)
     if (info?.public) return
-    if (!state.authenticate) throw new Unauthorized('missing authorization')
     const meta = requestMeta(request)
-    const principal = await state.authenticate({
+    const input = {
       request,
       ip: meta.ip,
       method: request.method,
       route,
-      namespace: kind,
-      setHeader: (name, value) => {
+      setHeader: (name: string, value: string) => {
         ctx.set.headers[name] = value
       },
-    })
-    if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
-    if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
-      throw new Forbidden('two-factor authentication required')
     }
-    if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
-    principals.set(request, principal)
+    let caller: Principal | RemotePrincipal
+    if (kind === 'remote') {
+      if (!state.authenticateRemote) throw new Unauthorized('missing authorization')
+      caller = await state.authenticateRemote(input)
+      remotes.set(request, caller)
+    } else {
+      if (!state.authenticate) throw new Unauthorized('missing authorization')
+      const principal = await state.authenticate({ ...input, namespace: kind })
+      if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
+      if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
+        throw new Forbidden('two-factor authentication required')
+      }
+      if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
+      principals.set(request, principal)
+      caller = principal
+    }
+    if (info?.scope) await resolveScope(state.scopes, info, { request, params: ctx.params, principal: caller, ip: meta.ip }, routes.hidden)
   })
 }

@@ -25,8 +25,24 @@ export { Uuid, Empty } from './models'
 export type { Page, PageParams, ListOptions, ListSource, SelectBuilder, TotalField } from './pagination'
 export type { Principal, PrincipalUser, ApiKeyScope, PermissionGroups, CatalogName } from './permissions'
 export { hasAdminPermission, hasUserPermission, hasServerPermission, canEnterAdmin, denied, PermissionCatalog } from './permissions'
-export { principalOf } from './guard'
-export type { Guard, Authenticator, AuthInput, ServerAccess, KernelHooks, PermissionSpec } from './guard'
+export { principalOf, remoteOf } from './guard'
+export type { Guard, Authenticator, AuthInput, RemoteAuthenticator, RemoteAuthInput, KernelHooks, PermissionSpec } from './guard'
+export { scopeOf } from './scope'
+export type {
+  Scopes,
+  ScopeKey,
+  ScopeNamespace,
+  ScopeProvider,
+  ScopeRequest,
+  ScopeResolution,
+  ScopeResource,
+  ScopeAccess,
+  ScopeOptions,
+  ScopeCaller,
+  ScopedRoutes,
+  ResolvedScope,
+  RemotePrincipal,
+} from './scope'
 export { requestMeta, readRawBody, BODY_LIMIT } from './http'
 export type { RequestMeta } from './http'
 export type { SettingDef, Settings, SettingsOf, SettingKey, SettingValue, PluginSettings } from './settings/types'

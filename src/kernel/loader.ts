@@ -4,6 +4,7 @@ import { plugin as bunPlugin } from 'bun'
 import type { PluginDescriptor } from './plugin'
 import { COMPILED, ROOT, embedded, embeddedMigrations } from '../embedded'
 import { HOST_MODULES } from './host-modules'
+import { isScopeKey } from './scope'
 
 /** Boot must stop: a plugin is malformed, missing a dependency, in a cycle, or clashes. */
 export class PluginError extends Error {
@@ -78,7 +79,9 @@ export function validateDescriptor(d: unknown, file: string): asserts d is Plugi
   if (p.routes !== undefined) {
     if (typeof p.routes !== 'object' || p.routes === null) fail(file, 'routes must be an object of namespace factories')
     for (const [ns, factory] of Object.entries(p.routes)) {
-      if (!NAMESPACES.has(ns)) fail(file, `routes.${ns}: unknown namespace (use root, public, auth, client, admin or remote)`)
+      if (!NAMESPACES.has(ns) && !isScopeKey(ns)) {
+        fail(file, `routes.${ns}: unknown namespace (use root, public, auth, client, admin or remote, or a scope such as client:thing)`)
+      }
       if (typeof factory !== 'function') fail(file, `routes.${ns} must be a function (ctx) => Elysia`)
     }
   }

@@ -88,12 +88,23 @@ function decorate(doc: any, routes: RouteRegistry) {
         if (schema) res.content = Object.fromEntries(MEDIA.map((m) => [m, { schema }]))
         if (!res.description) res.description = status === '200' ? 'Success' : (STANDARD_ERRORS[status] ?? '')
       }
-      const guarded = path.startsWith('/api/client') || path.startsWith('/api/admin')
+      // A scope's path parameter is read by its resolver, not declared by the routes under it.
+      for (const name of path.match(/\{[^}]+\}/g) ?? []) {
+        const param = name.slice(1, -1)
+        op.parameters ??= []
+        if (!op.parameters.some((x: any) => x.in === 'path' && x.name === param)) {
+          op.parameters.push({ name: param, in: 'path', required: true, schema: { type: 'string' } })
+        }
+      }
+      const remote = path.startsWith('/api/remote')
+      const guarded = path.startsWith('/api/client') || path.startsWith('/api/admin') || remote
       const codes = ['400', '404', '429', '500']
       if (guarded && !info?.public) codes.push('401', '403')
       if (info?.public || !guarded) op.security ??= []
+      else if (remote) op.security = [{ remote: [] }]
       for (const code of codes) op.responses[code] ??= errorResponse(STANDARD_ERRORS[code])
       if (info?.permissions.length) op['x-permission'] = info.permissions
+      if (info?.scope) op['x-scope'] = info.scope
     }
   }
   doc.components.schemas = { ...(doc.components.schemas ?? {}), Error: ERROR_SCHEMA }
@@ -105,6 +116,11 @@ function decorate(doc: any, routes: RouteRegistry) {
       description: 'Session cookie (name from the app.session_cookie setting)',
     },
     apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer c7sp_…' },
+    remote: {
+      type: 'http',
+      scheme: 'bearer',
+      description: '/api/remote: the token the plugin filling the remote authenticate slot checks',
+    },
   }
   doc.security = [{ session: [] }, { apiKey: [] }]
   return doc

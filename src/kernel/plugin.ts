@@ -12,10 +12,11 @@ import type { ActivityLogs, ActivitySlot } from './activity'
 import type { EventBus } from './events'
 import type { SystemSlot } from './system'
 import type { ExtensionSlot } from './extensions'
+import type { ScopedRoutes, ScopeKey } from './scope'
 
 /**
  * Where a route group mounts: `/api`, `/api/auth`, `/api/client`, `/api/admin`, `/api/remote`,
- * or `root` for files served outside the API (e.g. `/avatars/…`); only client and admin are
+ * or `root` for files served outside the API (e.g. `/avatars/…`); client, admin and remote are
  * authenticated by the kernel.
  */
 export type Namespace = 'root' | 'public' | 'auth' | 'client' | 'admin' | 'remote'
@@ -46,7 +47,14 @@ export interface PluginContext {
   readonly jobs: JobScheduler
   /** Macros (`permission`, `public`, `exempt`, `rawBody`) and the typed `principal`. */
   readonly guard: Guard
-  /** Slots the kernel lets a plugin fill (authentication, server access, activity logs, the debug source), the migration folders and the extension switch. */
+  /**
+   * An Elysia instance for routes under a scope, mounted with `routes: { [key]: … }`: the guard's
+   * macros, the `scope` macro (route options for the scope's resolver) and, in every handler,
+   * the resolved `resource` and `access`.
+   * @example routes: { 'client:thing': (ctx) => ctx.scope('client:thing').get('/label', ({ resource }) => ({ label: resource.label }), { authenticated: true }) }
+   */
+  scope<K extends ScopeKey>(key: K): ScopedRoutes<K>
+  /** Slots the kernel lets a plugin fill (authentication, remote authentication, scopes, activity logs, the debug source), the migration folders and the extension switch. */
   readonly kernel: KernelHooks & ActivitySlot & SystemSlot & ExtensionSlot
   /** The activity logs (`user`, `admin`, and any a plugin provides), written in the caller's transaction. */
   readonly activity: ActivityLogs
@@ -140,8 +148,11 @@ export interface PluginDescriptor<Api = unknown> {
   rateLimits?: Record<string, RateLimitRule>
   /** Builds the plugin's public API (services) once, in dependency order. */
   setup?(ctx: PluginContext): Api | Promise<Api>
-  /** Route groups per namespace; each factory returns an Elysia instance. */
-  routes?: Partial<Record<Namespace, (ctx: PluginContext) => AnyElysia>>
+  /**
+   * Route groups per namespace, and per scope (`'client:thing'`: mounted under the path its
+   * filler gives, not mounted while no plugin fills it); each factory returns an Elysia instance.
+   */
+  routes?: Partial<Record<Namespace | ScopeKey, (ctx: PluginContext) => AnyElysia>>
   cli?: Record<string, CliCommand>
   jobs?: Record<string, JobDef>
   onShutdown?(ctx: PluginContext): void | Promise<void>

@@ -8,6 +8,8 @@ export const FLAG_RAW_BODY = 'x-hatchery-raw-body'
 export const FLAG_PERMISSION = 'x-permission'
 export const FLAG_TIMEOUT = 'x-hatchery-timeout'
 export const FLAG_BODY_LIMIT = 'x-hatchery-body-limit'
+export const FLAG_SCOPE_OPTIONS = 'x-hatchery-scope'
+export const FLAG_SCOPE_KEY = 'x-hatchery-scope-key'
 
 /** Gates of the guard that a route may be exempt from (account pages a blocked user still needs). */
 export type Gate = 'suspended' | 'two-factor'
@@ -27,6 +29,12 @@ export interface RouteInfo {
   permissions: string[]
   /** The plugin whose route group declared it (none for the kernel's own routes). */
   plugin?: string
+  /** The scope it is mounted under (`client:thing`), whose resolver runs before it. */
+  scope?: string
+  /** What it declares with the `scope` macro, for the scope's resolver. */
+  scopeOptions: Record<string, unknown>
+  /** The key of the `ctx.scope(key)` instance it was declared on (boot checks it is mounted there). */
+  declaredScope?: string
 }
 
 interface ElysiaRoute {
@@ -62,8 +70,11 @@ export class RouteRegistry {
   /** The largest body any route accepts (2 MiB, or a route's larger `bodyLimit`): bigger requests get 413 before routing. */
   maxBodyLimit = 2 * 1024 * 1024
 
-  /** Reads the built app's routes; `owners` maps `METHOD shape` (see `routeShape`) to the declaring plugin. */
-  load(routes: ElysiaRoute[], owners: ReadonlyMap<string, string> = new Map()): void {
+  /**
+   * Reads the built app's routes; `owners` maps `METHOD shape` (see `routeShape`) to the declaring
+   * plugin, `scopes` to the scope a route is mounted under.
+   */
+  load(routes: ElysiaRoute[], owners: ReadonlyMap<string, string> = new Map(), scopes: ReadonlyMap<string, string> = new Map()): void {
     for (const r of routes) {
       const detail = r.hooks?.detail ?? {}
       const body = r.hooks?.body
@@ -79,6 +90,9 @@ export class RouteRegistry {
         querySchema: r.hooks?.query && typeof r.hooks.query === 'object' ? (r.hooks.query as TSchema) : undefined,
         permissions: (detail[FLAG_PERMISSION] as string[] | undefined) ?? [],
         plugin: owners.get(`${r.method} ${routeShape(r.path)}`),
+        scope: scopes.get(`${r.method} ${routeShape(r.path)}`),
+        scopeOptions: (detail[FLAG_SCOPE_OPTIONS] as Record<string, unknown> | undefined) ?? {},
+        declaredScope: detail[FLAG_SCOPE_KEY] as string | undefined,
       }
       this.byKey.set(`${r.method} ${r.path}`, info)
       let paths = this.byMethod.get(r.method)

@@ -5,8 +5,8 @@ import type { TestApp } from './app'
 import { adminCaller, expectGuarded, makeApiKey, plainCaller, type AdminCaller } from './callers'
 
 export interface SweepOptions {
-  /** The authenticated namespace to sweep. */
-  namespace: 'client' | 'admin'
+  /** The authenticated namespace to sweep (`remote`: 401 without credentials only; its messages are its authenticator's). */
+  namespace: 'client' | 'admin' | 'remote'
   /** Only the routes this plugin declares (default: every plugin's). */
   plugin?: string
   /** Path parameter values by name (default: a well-formed uuid that names nothing). */
@@ -38,7 +38,9 @@ function sampleBody(route: RouteInfo, bodies: Record<string, unknown>): unknown 
  * credentials, 403 `unauthorized` to a user without admin access (admin namespace), and 403
  * naming its permission to a caller holding every other user and admin permission (an
  * administrator's API key narrowed to all but the route's). Public routes are left out; routes
- * needing a server permission get the 401 check only. Returns the routes it swept.
+ * needing a scope permission (`server:…`) and every route of `/api/remote` get the 401 check
+ * only. Routes under a scope are swept too: authentication comes before the scope's resolver.
+ * Returns the routes it swept.
  * @example const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'greeter' })
  */
 export async function expectRoutesGuarded(t: TestApp, opts: SweepOptions): Promise<RouteInfo[]> {
@@ -54,6 +56,15 @@ export async function expectRoutesGuarded(t: TestApp, opts: SweepOptions): Promi
         (!opts.plugin || r.plugin === opts.plugin),
     )
   if (routes.length === 0) throw new Error(`no guarded ${prefix} routes${opts.plugin ? ` of plugin ${opts.plugin}` : ''}`)
+  const pathOf = (route: RouteInfo) =>
+    route.path.replace(/:([^/]+)/g, (_m, name: string) => encodeURIComponent(opts.params?.[name] ?? NO_SUCH_UUID))
+  if (opts.namespace === 'remote') {
+    for (const route of routes) {
+      const res = await t.request(route.method, pathOf(route))
+      if (res.status !== 401) throw new Error(`${route.method} ${route.path}: ${res.status} without credentials, not 401`)
+    }
+    return routes
+  }
   const admin = opts.admin ?? (await adminCaller(t))
   const plain = opts.namespace === 'admin' ? await plainCaller(t) : null
   const catalog = { user: t.kernel.catalog.list('user'), admin: t.kernel.catalog.list('admin') }
@@ -70,7 +81,7 @@ export async function expectRoutesGuarded(t: TestApp, opts: SweepOptions): Promi
     return keys.get(id)!
   }
   for (const route of routes) {
-    const path = route.path.replace(/:([^/]+)/g, (_m, name: string) => encodeURIComponent(opts.params?.[name] ?? NO_SUCH_UUID))
+    const path = pathOf(route)
     const specs = route.permissions
     const checkable = specs.length > 0 && specs.every((s) => s.startsWith('user:') || s.startsWith('admin:'))
     try {
