@@ -81,17 +81,6 @@ export class NotImplemented extends HttpError {
 }
 
 /**
- * A server the panel called on the caller's behalf (a node, a git remote) failed or answered
- * something unusable; the message says which and why, without internals.
- * @example throw new BadGateway('node eu-1 is unreachable')
- */
-export class BadGateway extends HttpError {
-  constructor(message: string) {
-    super(502, message)
-  }
-}
-
-/**
  * A dependency (the database, a node) cannot serve the request now; `Retry-After` says when to
  * try again.
  * @example throw new ServiceUnavailable('database unavailable')
@@ -99,6 +88,18 @@ export class BadGateway extends HttpError {
 export class ServiceUnavailable extends HttpError {
   constructor(message: string, retryAfterSeconds = 5) {
     super(503, message, { 'retry-after': String(retryAfterSeconds) })
+  }
+}
+
+/**
+ * An upstream the panel depends on (a Wings node) failed to answer usefully: unreachable, past its
+ * deadline, or answering what cannot be read. `cause` (logged with the 502, never answered) says why.
+ * @example throw new BadGateway(`node ${node.name} is unreachable`, { cause: error })
+ */
+export class BadGateway extends HttpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(502, message)
+    if (options?.cause !== undefined) this.cause = options.cause
   }
 }
 
