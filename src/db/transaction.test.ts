@@ -93,7 +93,9 @@ describe('transaction()', () => {
           })
         })
       await Promise.all([crosswise(1, 2), crosswise(2, 1)])
-      expect(errors).toEqual(['40P01'])
+      // One deadlock at least; under load a retry can meet the other transaction again. Both finish.
+      expect(errors.length).toBeGreaterThanOrEqual(1)
+      expect([...new Set(errors)]).toEqual(['40P01'])
       expect(await probe()).toEqual([2, 2])
     },
     20_000,
