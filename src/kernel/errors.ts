@@ -92,6 +92,18 @@ export class ServiceUnavailable extends HttpError {
 }
 
 /**
+ * An upstream the panel depends on (a Wings node) failed to answer usefully: unreachable, past its
+ * deadline, or answering what cannot be read. `cause` (logged with the 502, never answered) says why.
+ * @example throw new BadGateway(`node ${node.name} is unreachable`, { cause: error })
+ */
+export class BadGateway extends HttpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(502, message)
+    if (options?.cause !== undefined) this.cause = options.cause
+  }
+}
+
+/**
  * Errors of the database layer that are nobody's fault in the request: the database is
  * unreachable or restarting (503 `database unavailable`), a deadlock or serialization failure
  * survived its retries (503 `database busy`), the request ran past its deadline (503

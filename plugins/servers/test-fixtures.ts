@@ -1,0 +1,52 @@
+/** Test support for the servers plugin (test files only): a node whose Wings is the double. */
+import { expect } from 'bun:test'
+import type { AdminCaller, TestApp } from 'hatchery/testing'
+import { startWingsDouble, type WingsDouble } from '../../tools/wings-double'
+import serversPlugin from '.'
+import type { ServersApi } from './api'
+
+const uniq = (prefix: string) => `${prefix}_${Math.random().toString(36).slice(2, 9)}`
+
+export interface DoubleNode {
+  node: { uuid: string; name: string }
+  wings: WingsDouble
+}
+
+/**
+ * A location and a node made through the admin API, then a Wings double holding the node's token,
+ * and the node's `url` pointed at it. The double's calls to `/api/remote` reach the app in-process.
+ */
+export async function nodeOnDouble(t: TestApp, admin: AdminCaller): Promise<DoubleNode> {
+  const location = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: uniq('loc') } })
+  expect(location.status).toBe(200)
+  const created = await t.request('POST', '/api/admin/nodes', {
+    cookie: admin.cookie,
+    body: {
+      location_uuid: location.body.location.uuid,
+      name: uniq('node'),
+      deployment_enabled: true,
+      maintenance_enabled: false,
+      url: 'http://127.0.0.1:1',
+      sftp_port: 2022,
+      memory: 8192,
+      disk: 65536,
+    },
+  })
+  expect(created.status).toBe(200)
+  const node = created.body.node as { uuid: string; name: string }
+  const token = (await t.request('GET', `/api/admin/nodes/${node.uuid}/token`, { cookie: admin.cookie })).body
+  const wings = await startWingsDouble({
+    panelUrl: 'http://panel.test',
+    tokenId: token.token_id,
+    token: token.token,
+    installDelayMs: 10,
+    callbackDelayMs: 5,
+    panelFetch: (request) => t.handle(request),
+  })
+  const moved = await t.request('PATCH', `/api/admin/nodes/${node.uuid}`, { cookie: admin.cookie, body: { url: wings.url } })
+  expect(moved.status).toBe(200)
+  return { node, wings }
+}
+
+/** The servers plugin's API in the test app (e.g. to shorten the Wings deadlines). */
+export const serversApi = (t: TestApp): ServersApi => t.kernel.contexts.get('servers')!.api(serversPlugin)
