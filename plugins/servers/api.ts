@@ -1,6 +1,8 @@
 import type { Secrets } from 'hatchery'
 import type { NodeRow } from '../nodes'
+import { ConfigCache, stripConfigPatch } from './service/node-config'
 import { WingsClient } from './wings/client'
+import type { WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
 
 /**
@@ -14,7 +16,22 @@ export class ServersApi {
 
   constructor(private readonly secrets: Secrets) {}
 
+  private readonly configs = new ConfigCache()
+
   wings(node: NodeRow): WingsClient {
     return WingsClient.of(this.secrets, node, this.wingsOptions)
+  }
+
+  /** The node's live Wings configuration, cached 120 s (spec 02 §6.8 b). */
+  nodeConfig(node: NodeRow): Promise<WingsConfig> {
+    return this.configs.get(node.uuid, () => this.wings(node).config())
+  }
+
+  /** Sends `patch` without the paths a panel may not change (spec 02 §6.8 c); `config` is what was sent. */
+  async updateNodeConfig(node: NodeRow, patch: Record<string, unknown>): Promise<{ applied: boolean; config: Record<string, unknown> }> {
+    const config = stripConfigPatch(patch)
+    const { applied } = await this.wings(node).updateConfig(config)
+    if (applied) this.configs.drop(node.uuid)
+    return { applied, config }
   }
 }

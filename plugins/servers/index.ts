@@ -1,10 +1,13 @@
 import { definePlugin, type PluginDescriptor } from 'hatchery'
 import * as tables from './tables'
 import { ServersApi } from './api'
+import { Elysia } from 'elysia'
+import { adminNodeConfigRoutes } from './admin-node-config'
 import { adminNodeSystemRoutes } from './admin-node-system'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
+export { stripConfigPatch, FORBIDDEN_CONFIG_PATHS } from './service/node-config'
 export { WingsUnreachable, PASSED_THROUGH, endpoint, type WingsOptions, type WingsTarget, type UnreachableReason } from './wings/transport'
 export type { Connector } from './wings/connect'
 export * as wingsModel from './wings/model'
@@ -24,7 +27,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
   setup: (ctx) => new ServersApi(ctx.secrets),
   routes: {
-    admin: (ctx) => adminNodeSystemRoutes(ctx, ctx.api(plugin)),
+    admin: (ctx) => new Elysia().use(adminNodeSystemRoutes(ctx, ctx.api(plugin))).use(adminNodeConfigRoutes(ctx, ctx.api(plugin))),
   },
 })
 
