@@ -1,8 +1,9 @@
 import type { Secrets } from 'hatchery'
 import type { NodeRow } from '../nodes'
-import { ConfigCache, stripConfigPatch } from './service/node-config'
+import { NodeCache } from './service/node-cache'
+import { stripConfigPatch } from './service/node-config'
 import { WingsClient } from './wings/client'
-import type { WingsConfig } from './wings/model'
+import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
 
 /**
@@ -16,7 +17,8 @@ export class ServersApi {
 
   constructor(private readonly secrets: Secrets) {}
 
-  private readonly configs = new ConfigCache()
+  private readonly configs = new NodeCache<WingsConfig>(120_000)
+  private readonly usage = new NodeCache<Record<string, ResourceUsage>>(15_000)
 
   wings(node: NodeRow): WingsClient {
     return WingsClient.of(this.secrets, node, this.wingsOptions)
@@ -33,5 +35,17 @@ export class ServersApi {
     const { applied } = await this.wings(node).updateConfig(config)
     if (applied) this.configs.drop(node.uuid)
     return { applied, config }
+  }
+
+  /** Resource usage of the node's servers by uuid, cached 15 s (spec 04 §1.4). */
+  utilization(node: NodeRow): Promise<Record<string, ResourceUsage>> {
+    return this.usage.get(node.uuid, () => this.wings(node).utilization())
+  }
+
+  /** Node-wide power action; the next utilization read asks Wings again. */
+  async power(node: NodeRow, servers: ServerSelector, action: PowerAction): Promise<number> {
+    const { affected } = await this.wings(node).powerMany(servers, action)
+    this.usage.drop(node.uuid)
+    return affected
   }
 }

@@ -1,9 +1,7 @@
 import { definePlugin, type PluginDescriptor } from 'hatchery'
 import * as tables from './tables'
 import { ServersApi } from './api'
-import { Elysia } from 'elysia'
-import { adminNodeConfigRoutes } from './admin-node-config'
-import { adminNodeSystemRoutes } from './admin-node-system'
+import { adminRoutes } from './admin'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -27,7 +25,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
   setup: (ctx) => new ServersApi(ctx.secrets),
   routes: {
-    admin: (ctx) => new Elysia().use(adminNodeSystemRoutes(ctx, ctx.api(plugin))).use(adminNodeConfigRoutes(ctx, ctx.api(plugin))),
+    admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
   },
 })
 

@@ -14,9 +14,14 @@ export interface DoubleNode {
 
 /**
  * A location and a node made through the admin API, then a Wings double holding the node's token,
- * and the node's `url` pointed at it. The double's calls to `/api/remote` reach the app in-process.
+ * and the node's `url` pointed at it. The double's calls to `/api/remote` reach the app in-process
+ * (or `panelFetch`, for documents the panel cannot serve yet).
  */
-export async function nodeOnDouble(t: TestApp, admin: AdminCaller): Promise<DoubleNode> {
+export async function nodeOnDouble(
+  t: TestApp,
+  admin: AdminCaller,
+  panelFetch: (request: Request) => Response | Promise<Response> = (request) => t.handle(request),
+): Promise<DoubleNode> {
   const location = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: uniq('loc') } })
   expect(location.status).toBe(200)
   const created = await t.request('POST', '/api/admin/nodes', {
@@ -41,7 +46,7 @@ export async function nodeOnDouble(t: TestApp, admin: AdminCaller): Promise<Doub
     token: token.token,
     installDelayMs: 10,
     callbackDelayMs: 5,
-    panelFetch: (request) => t.handle(request),
+    panelFetch,
   })
   const moved = await t.request('PATCH', `/api/admin/nodes/${node.uuid}`, { cookie: admin.cookie, body: { url: wings.url } })
   expect(moved.status).toBe(200)

@@ -61,22 +61,3 @@ export function stripConfigPatch(patch: Record<string, unknown>): Record<string,
 
 /** The configuration as answered to an admin without `nodes.read-token`. */
 export const redactConfig = (config: WingsConfig): WingsConfig => ({ ...config, token_id: 'redacted', token: 'redacted' })
-
-const CACHE_MS = 120_000
-
-/** Live configurations by node, kept 120 s (spec 04 §1.4); an applied update drops the node's. */
-export class ConfigCache {
-  private entries = new Map<string, { config: WingsConfig; until: number }>()
-
-  async get(node: string, load: () => Promise<WingsConfig>): Promise<WingsConfig> {
-    const hit = this.entries.get(node)
-    if (hit && hit.until > performance.now()) return hit.config
-    const config = await load()
-    this.entries.set(node, { config, until: performance.now() + CACHE_MS })
-    return config
-  }
-
-  drop(node: string): void {
-    this.entries.delete(node)
-  }
-}
