@@ -2,6 +2,7 @@ import { definePlugin, type PluginDescriptor } from 'hatchery'
 import * as tables from './tables'
 import { ServersApi } from './api'
 import { adminRoutes } from './admin'
+import { connectHooks } from './service/hooks'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -19,11 +20,14 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   name: 'servers',
   version: '1.0.0',
   description: 'Game servers on Wings nodes, and the Wings link',
-  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'backup-configurations'],
+  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'backup-configurations', 'stats'],
   tables,
   migrations: '../../migrations/servers',
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
-  setup: (ctx) => new ServersApi(ctx.secrets),
+  setup(ctx) {
+    connectHooks(ctx)
+    return new ServersApi(ctx.secrets)
+  },
   routes: {
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
   },

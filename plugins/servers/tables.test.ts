@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { fromPgError, pgError } from 'hatchery'
 import { adminCallers, makeUser, SETUP_TIMEOUT, useTestApp, type AdminCaller } from 'hatchery/testing'
-import { tables as nestTables } from '../nests'
 import { tables as allocationTables } from '../allocations'
 import { serverAllocations, servers, serverVariables } from './tables'
-import { nodeOnDouble, type DoubleNode } from './test-fixtures'
+import { insertServer as insertServerRow, makeEgg, nodeOnDouble, type DoubleNode } from './test-fixtures'
 
 const t = useTestApp()
 const db = () => t.kernel.database.db
@@ -18,25 +17,7 @@ beforeAll(async () => {
   ;({ admin } = await adminCallers(t, []))
   at = await nodeOnDouble(t, admin)
   owner = (await makeUser(t)).uuid
-  const [nest] = await db().insert(nestTables.nests).values({ author: 'test@example.com', name: 'Minecraft' }).returning()
-  const [row] = await db()
-    .insert(nestTables.nestEggs)
-    .values({
-      nest_uuid: nest.uuid,
-      author: 'test@example.com',
-      name: 'Paper',
-      config_startup: { done: ['Done'], strip_ansi: false },
-      config_stop: { type: 'command', value: 'stop' },
-      config_script: { container: 'debian', entrypoint: 'bash', content: 'echo' },
-      startup_commands: [['Default', 'java -jar server.jar']],
-      docker_images: [['Java 21', 'ghcr.io/pterodactyl/yolks:java_21']],
-    })
-    .returning()
-  const [variable] = await db()
-    .insert(nestTables.nestEggVariables)
-    .values({ egg_uuid: row.uuid, name: 'Jar', env_variable: 'SERVER_JARFILE', user_viewable: true, user_editable: true })
-    .returning()
-  egg = { uuid: row.uuid, variable: variable.uuid }
+  egg = await makeEgg(t)
   const made = await t.request('POST', `/api/admin/nodes/${at.node.uuid}/allocations`, {
     cookie: admin.cookie,
     body: { ip: '10.0.0.5', ip_alias: null, ports: [25565, 25566] },
@@ -48,28 +29,8 @@ afterAll(() => at?.wings.stop())
 const allocations = () =>
   db().select().from(allocationTables.nodeAllocations).where(eq(allocationTables.nodeAllocations.node_uuid, at.node.uuid))
 
-async function insertServer(over: Partial<typeof servers.$inferInsert> = {}) {
-  const uuid = crypto.randomUUID()
-  const [row] = await db()
-    .insert(servers)
-    .values({
-      uuid,
-      uuid_short: Number.parseInt(uuid.slice(0, 8), 16) | 0,
-      node_uuid: at.node.uuid,
-      owner_uuid: owner,
-      egg_uuid: egg.uuid,
-      name: 'survival',
-      memory: 1024,
-      swap: 0,
-      disk: 4096,
-      cpu: 100,
-      startup: 'java -jar {{SERVER_JARFILE}}',
-      image: 'ghcr.io/pterodactyl/yolks:java_21',
-      ...over,
-    })
-    .returning()
-  return row
-}
+const insertServer = (over: Partial<typeof servers.$inferInsert> = {}) =>
+  insertServerRow(t, { node: at.node.uuid, owner, egg: egg.uuid }, over)
 
 const pgErrorOf = (work: Promise<unknown>) =>
   work.then(

@@ -2,7 +2,9 @@
 import { expect } from 'bun:test'
 import type { AdminCaller, TestApp } from 'hatchery/testing'
 import { startWingsDouble, type WingsDouble } from '../../tools/wings-double'
+import { tables as nestTables } from '../nests'
 import serversPlugin from '.'
+import { servers } from './tables'
 import type { ServersApi } from './api'
 
 const uniq = (prefix: string) => `${prefix}_${Math.random().toString(36).slice(2, 9)}`
@@ -55,3 +57,58 @@ export async function nodeOnDouble(
 
 /** The servers plugin's API in the test app (e.g. to shorten the Wings deadlines). */
 export const serversApi = (t: TestApp): ServersApi => t.kernel.contexts.get('servers')!.api(serversPlugin)
+
+/** A nest, an egg (Paper-like) and one egg variable, inserted directly. */
+export async function makeEgg(t: TestApp): Promise<{ uuid: string; nest: string; variable: string }> {
+  const db = t.kernel.database.db
+  const [nest] = await db
+    .insert(nestTables.nests)
+    .values({ author: 'test@example.com', name: uniq('nest') })
+    .returning()
+  const [egg] = await db
+    .insert(nestTables.nestEggs)
+    .values({
+      nest_uuid: nest.uuid,
+      author: 'test@example.com',
+      name: 'Paper',
+      config_startup: { done: ['Done'], strip_ansi: false },
+      config_stop: { type: 'command', value: 'stop' },
+      config_script: { container: 'debian', entrypoint: 'bash', content: 'echo' },
+      startup_commands: [['Default', 'java -jar server.jar']],
+      docker_images: [['Java 21', 'ghcr.io/pterodactyl/yolks:java_21']],
+    })
+    .returning()
+  const [variable] = await db
+    .insert(nestTables.nestEggVariables)
+    .values({ egg_uuid: egg.uuid, name: 'Jar', env_variable: 'SERVER_JARFILE', user_viewable: true, user_editable: true })
+    .returning()
+  return { uuid: egg.uuid, nest: nest.uuid, variable: variable.uuid }
+}
+
+/** A server row inserted directly (no Wings call), until the panel creates servers itself. */
+export async function insertServer(
+  t: TestApp,
+  refs: { node: string; owner: string; egg: string },
+  over: Partial<typeof servers.$inferInsert> = {},
+) {
+  const uuid = crypto.randomUUID()
+  const [row] = await t.kernel.database.db
+    .insert(servers)
+    .values({
+      uuid,
+      uuid_short: Number.parseInt(uuid.slice(0, 8), 16) | 0,
+      node_uuid: refs.node,
+      owner_uuid: refs.owner,
+      egg_uuid: refs.egg,
+      name: 'survival',
+      memory: 1024,
+      swap: 0,
+      disk: 4096,
+      cpu: 100,
+      startup: 'java -jar {{SERVER_JARFILE}}',
+      image: 'ghcr.io/pterodactyl/yolks:java_21',
+      ...over,
+    })
+    .returning()
+  return row
+}
