@@ -1,7 +1,9 @@
-import type { Secrets } from 'hatchery'
+import type { Secrets, SettingsService } from 'hatchery'
+import type { NestHooks } from '../nests'
 import type { NodeRow } from '../nodes'
 import { NodeCache } from './service/node-cache'
 import { stripConfigPatch } from './service/node-config'
+import type { ServerViews } from './service/admin-servers'
 import { WingsClient } from './wings/client'
 import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
@@ -15,7 +17,16 @@ import type { WingsOptions } from './wings/transport'
 export class ServersApi {
   wingsOptions: WingsOptions = {}
 
-  constructor(private readonly secrets: Secrets) {}
+  constructor(
+    private readonly secrets: Secrets,
+    private readonly settings: SettingsService,
+    private readonly nests: NestHooks,
+  ) {}
+
+  /** What building `AdminServer` objects needs besides the database (one settings snapshot per call). */
+  async views(): Promise<ServerViews> {
+    return { secrets: this.secrets, settings: await this.settings.snapshot(), repositoryEggs: this.nests.repositoryEggs }
+  }
 
   private readonly configs = new NodeCache<WingsConfig>(120_000)
   private readonly usage = new NodeCache<Record<string, ResourceUsage>>(15_000)

@@ -1,8 +1,10 @@
 import { definePlugin, type PluginDescriptor } from 'hatchery'
 import * as tables from './tables'
 import { ServersApi } from './api'
+import nests from '../nests'
 import { adminRoutes } from './admin'
 import { connectHooks } from './service/hooks'
+import { provideServerLists } from './service/provided'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -25,8 +27,10 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   migrations: '../../migrations/servers',
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
   setup(ctx) {
+    const api = new ServersApi(ctx.secrets, ctx.settings, ctx.api(nests))
     connectHooks(ctx)
-    return new ServersApi(ctx.secrets)
+    provideServerLists(ctx, api)
+    return api
   },
   routes: {
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
