@@ -1,9 +1,11 @@
-import type { Secrets, SettingsService } from 'hatchery'
+import type { Db, Secrets, SettingsService, Tx } from 'hatchery'
 import type { NestHooks } from '../nests'
 import type { NodeRow } from '../nodes'
 import { NodeCache } from './service/node-cache'
 import { stripConfigPatch } from './service/node-config'
-import type { ServerViews } from './service/admin-servers'
+import type { ServerRow, ServerViews } from './service/admin-servers'
+import { serverDocument, type DocumentContributor } from './service/configuration'
+import type { RemoteServer } from './wings/document-model'
 import { WingsClient } from './wings/client'
 import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
@@ -16,6 +18,8 @@ import type { WingsOptions } from './wings/transport'
  */
 export class ServersApi {
   wingsOptions: WingsOptions = {}
+  /** What other plugins add to every configuration document (their backups, schedules, mounts), in `setup`. */
+  readonly documentContributors = new Set<DocumentContributor>()
 
   constructor(
     private readonly secrets: Secrets,
@@ -33,6 +37,11 @@ export class ServersApi {
 
   wings(node: NodeRow): WingsClient {
     return WingsClient.of(this.secrets, node, this.wingsOptions)
+  }
+
+  /** The configuration document of `server` (spec 04 §3.3) for `/api/remote` and syncs. */
+  document(db: Db | Tx, server: ServerRow): Promise<RemoteServer> {
+    return serverDocument(db, server, this.documentContributors)
   }
 
   /** The node's live Wings configuration, cached 120 s (spec 02 §6.8 b). */

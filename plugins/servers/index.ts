@@ -12,6 +12,10 @@ export { stripConfigPatch, FORBIDDEN_CONFIG_PATHS } from './service/node-config'
 export { WingsUnreachable, PASSED_THROUGH, endpoint, type WingsOptions, type WingsTarget, type UnreachableReason } from './wings/transport'
 export type { Connector } from './wings/connect'
 export * as wingsModel from './wings/model'
+export * as model from './model'
+export { RemoteServer, type DocumentParts } from './wings/document-model'
+export type { DocumentContributor } from './service/configuration'
+export { getServer, adminServer, toAdminServers, listServers, type ServerRow, type ServerViews } from './service/admin-servers'
 
 /**
  * Servers (spec 02 §8) and the Wings link (spec 04 §1): the `servers`, `server_allocations` and
