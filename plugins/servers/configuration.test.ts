@@ -7,7 +7,7 @@ import { tables as nestTables } from '../nests'
 import { getNode } from '../nodes'
 import { serverDocument } from './service/configuration'
 import { serverAllocations, servers, serverVariables } from './tables'
-import { insertServer, makeEgg, nodeOnDouble, serversApi, type DoubleNode } from './test-fixtures'
+import { insertServer, makeEgg, nodeOnDouble, servingDocuments, serversApi, type DoubleNode } from './test-fixtures'
 import { RemoteServer } from './wings/document-model'
 
 const t = useTestApp()
@@ -20,12 +20,7 @@ let owner: string
 beforeAll(async () => {
   ;({ admin } = await adminCallers(t, []))
   // The double fetches documents from /api/remote, which the panel does not serve yet: give it the one built here.
-  at = await nodeOnDouble(t, admin, async (request) => {
-    const uuid = /^\/api\/remote\/servers\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1]
-    if (!uuid) return t.handle(request)
-    const [row] = await db().select().from(servers).where(eq(servers.uuid, uuid))
-    return Response.json(await serversApi(t).document(db(), row))
-  })
+  at = await nodeOnDouble(t, admin, servingDocuments(t))
   egg = await makeEgg(t)
   owner = (await makeUser(t)).uuid
   await db().insert(nestTables.nestEggVariables).values({

@@ -4,6 +4,7 @@ import type { AdminCaller, TestApp } from 'hatchery/testing'
 import { startWingsDouble, type WingsDouble } from '../../tools/wings-double'
 import { tables as nestTables } from '../nests'
 import serversPlugin from '.'
+import { eq } from 'drizzle-orm'
 import { servers } from './tables'
 import type { ServersApi } from './api'
 
@@ -111,4 +112,16 @@ export async function insertServer(
     })
     .returning()
   return row
+}
+
+/**
+ * A `panelFetch` for `nodeOnDouble` while the panel does not serve `/api/remote/servers/{uuid}`:
+ * that document is built by the servers plugin (`document`), everything else goes to the app.
+ */
+export const servingDocuments = (t: TestApp) => async (request: Request) => {
+  const uuid = /^\/api\/remote\/servers\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1]
+  if (!uuid) return t.handle(request)
+  const db = t.kernel.database.db
+  const [row] = await db.select().from(servers).where(eq(servers.uuid, uuid))
+  return row ? Response.json(await serversApi(t).document(db, row)) : Response.json({ errors: ['server not found'] }, { status: 404 })
 }
