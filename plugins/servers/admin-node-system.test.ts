@@ -33,8 +33,23 @@ const get = (rest: string, node?: string) => t.request('GET', path(rest, node), 
 const UNREACHABLE = () => ({ status: 502, body: { errors: [`node ${at.node.name} is unreachable`] } })
 const SYSTEM = ['/overview', '/stats', '/logs', '/logs/wings.log']
 
-test('every route is guarded', async () => {
-  const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'servers' })
+test('every route of the plugin is guarded', async () => {
+  const uuid = '00000000-0000-4000-8000-000000000000'
+  const create = {
+    ...{ node_uuid: uuid, owner_uuid: uuid, egg_uuid: uuid, allocation_uuids: [], start_on_completion: false, skip_installer: true },
+    ...{
+      name: 'swept',
+      pinned_cpus: [],
+      startup: 'run',
+      image: 'img',
+      hugepages_passthrough_enabled: false,
+      kvm_passthrough_enabled: false,
+    },
+    limits: { cpu: 0, memory: 0, memory_overhead: 0, swap: 0, disk: 0 },
+    feature_limits: { allocations: 0, databases: 0, backups: 0, schedules: 0 },
+    variables: [],
+  }
+  const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'servers', bodies: { 'POST /api/admin/servers': create } })
   expect(swept.length).toBeGreaterThanOrEqual(4)
 })
 

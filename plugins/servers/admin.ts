@@ -4,6 +4,7 @@ import type { ServersApi } from './api'
 import { adminNodeConfigRoutes } from './admin-node-config'
 import { adminNodeServerRoutes } from './admin-node-servers'
 import { adminNodeSystemRoutes } from './admin-node-system'
+import { adminServerCreateRoutes } from './admin-server-create'
 import { adminServerLogRoutes } from './admin-server-logs'
 import { adminServerReadRoutes } from './admin-servers'
 
@@ -11,6 +12,7 @@ import { adminServerReadRoutes } from './admin-servers'
 export function adminRoutes(ctx: PluginContext, api: ServersApi) {
   return new Elysia()
     .use(adminServerReadRoutes(ctx, api))
+    .use(adminServerCreateRoutes(ctx, api))
     .use(adminServerLogRoutes(ctx, api))
     .use(adminNodeSystemRoutes(ctx, api))
     .use(adminNodeConfigRoutes(ctx, api))

@@ -67,3 +67,40 @@ export const AdminServer = t.Object({
 
 export type AdminServer = Static<typeof AdminServer>
 export type ServerAllocation = Static<typeof ServerAllocation>
+
+const Id = t.String({ format: 'uuid' })
+const InputLimits = t.Object({
+  cpu: t.Integer({ minimum: 0 }),
+  memory: t.Integer({ minimum: 0 }),
+  memory_overhead: t.Integer({ minimum: 0 }),
+  swap: t.Integer({ minimum: -1 }),
+  disk: t.Integer({ minimum: 0 }),
+  io_weight: t.Optional(t.Nullable(t.Integer({ minimum: 0, maximum: 1000 }))),
+})
+
+/** `POST /api/admin/servers` (spec 02 §8.2); every key required unless optional. */
+export const CreateServer = t.Object({
+  node_uuid: Id,
+  owner_uuid: Id,
+  egg_uuid: Id,
+  backup_configuration_uuid: t.Optional(t.Nullable(Id)),
+  allocation_uuid: t.Optional(t.Nullable(Id)),
+  allocation_uuids: t.Array(Id, { maxItems: 1024 }),
+  start_on_completion: t.Boolean(),
+  skip_installer: t.Boolean(),
+  external_id: t.Optional(t.Nullable(t.String({ minLength: 1, maxLength: 255 }))),
+  name: t.String({ minLength: 3, maxLength: 255 }),
+  description: t.Optional(t.Nullable(t.String({ minLength: 1, maxLength: 1024 }))),
+  limits: InputLimits,
+  pinned_cpus: t.Array(t.Integer({ minimum: 0, maximum: 32767 }), { maxItems: 1024 }),
+  startup: t.String({ minLength: 1, maxLength: 8192 }),
+  image: t.String({ minLength: 2, maxLength: 255 }),
+  timezone: t.Optional(t.Nullable(t.String({ maxLength: 255 }))),
+  hugepages_passthrough_enabled: t.Boolean(),
+  kvm_passthrough_enabled: t.Boolean(),
+  feature_limits: FeatureLimits,
+  variables: t.Array(t.Object({ env_variable: t.String({ minLength: 1, maxLength: 255 }), value: t.String({ maxLength: 4096 }) }), {
+    maxItems: 1024,
+  }),
+})
+export type CreateServer = Static<typeof CreateServer>

@@ -7,7 +7,8 @@ import { WingsClient } from './client'
 import { SystemLogs, SystemOverview, SystemStats } from './model'
 import { endpoint } from './transport'
 
-const kit = useDouble({ installDelayMs: 5 })
+// Installs last long enough for a second reinstall to find the server still locked.
+const kit = useDouble({ installDelayMs: 300 })
 
 const client = (token = kit.panel.token, options = {}) =>
   new WingsClient({ uuid: randomUUID(), name: 'alpha', url: `${kit.wings.url}/`, public_url: null, token }, options)
