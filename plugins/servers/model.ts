@@ -104,3 +104,9 @@ export const CreateServer = t.Object({
   }),
 })
 export type CreateServer = Static<typeof CreateServer>
+
+/** `DELETE /api/admin/servers/{server}` (spec 02 §8.6). */
+export const DeleteServer = t.Object({
+  force: t.Optional(t.Boolean({ default: false, description: 'Delete the server even when its node fails' })),
+  delete_backups: t.Optional(t.Boolean({ default: false, description: 'Accepted; backups do not exist yet' })),
+})
