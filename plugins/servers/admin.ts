@@ -4,7 +4,7 @@ import type { ServersApi } from './api'
 import { adminNodeConfigRoutes } from './admin-node-config'
 import { adminNodeServerRoutes } from './admin-node-servers'
 import { adminNodeSystemRoutes } from './admin-node-system'
-import { adminServerCreateRoutes } from './admin-server-create'
+import { adminServerLifecycleRoutes } from './admin-server-lifecycle'
 import { adminServerLogRoutes } from './admin-server-logs'
 import { adminServerReadRoutes } from './admin-servers'
 
@@ -12,7 +12,7 @@ import { adminServerReadRoutes } from './admin-servers'
 export function adminRoutes(ctx: PluginContext, api: ServersApi) {
   return new Elysia()
     .use(adminServerReadRoutes(ctx, api))
-    .use(adminServerCreateRoutes(ctx, api))
+    .use(adminServerLifecycleRoutes(ctx, api))
     .use(adminServerLogRoutes(ctx, api))
     .use(adminNodeSystemRoutes(ctx, api))
     .use(adminNodeConfigRoutes(ctx, api))

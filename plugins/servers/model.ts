@@ -110,3 +110,27 @@ export const DeleteServer = t.Object({
   force: t.Optional(t.Boolean({ default: false, description: 'Delete the server even when its node fails' })),
   delete_backups: t.Optional(t.Boolean({ default: false, description: 'Accepted; backups do not exist yet' })),
 })
+
+/** `PATCH /api/admin/servers/{server}` (spec 02 §8.5): absent fields stay, null clears the nullable ones. */
+export const UpdateServer = t.Partial(
+  t.Object({
+    owner_uuid: Id,
+    egg_uuid: Id,
+    backup_configuration_uuid: t.Nullable(Id),
+    suspended: t.Boolean(),
+    external_id: t.Nullable(t.String({ minLength: 1, maxLength: 255 })),
+    name: t.String({ minLength: 1, maxLength: 255 }),
+    description: t.Nullable(t.String({ minLength: 1, maxLength: 1024 })),
+    limits: InputLimits,
+    pinned_cpus: t.Array(t.Integer({ minimum: 0, maximum: 32767 }), { maxItems: 1024 }),
+    startup: t.String({ minLength: 1, maxLength: 8192 }),
+    image: t.String({ minLength: 2, maxLength: 255 }),
+    auto_kill: t.Object({ enabled: t.Boolean(), seconds: t.Integer() }),
+    auto_start_behavior: t.UnionEnum(['always', 'unless_stopped', 'never']),
+    timezone: t.Nullable(t.String({ maxLength: 255 })),
+    hugepages_passthrough_enabled: t.Boolean(),
+    kvm_passthrough_enabled: t.Boolean(),
+    feature_limits: FeatureLimits,
+  }),
+)
+export type UpdateServer = Static<typeof UpdateServer>

@@ -12,7 +12,7 @@ import { serverAllocations, servers, serverVariables } from '../tables'
 import type { ServerRow } from './admin-servers'
 import { checkVariables } from './variables'
 
-const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])
+export const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])
 
 /** `uuid_short`: the first 32 bits of the uuid as a signed integer (spec 02 §8.2 step 3). */
 export const shortOf = (uuid: string) => Number.parseInt(uuid.slice(0, 8), 16) | 0
