@@ -8,7 +8,7 @@ import {
   useTestApp,
   type AdminCaller,
 } from 'hatchery/testing'
-import { nodeOnDouble, serversApi, type DoubleNode } from './test-fixtures'
+import { nodeOnDouble, serverBody, serversApi, type DoubleNode } from './test-fixtures'
 import { SystemLogs, SystemOverview, SystemStats } from './wings/model'
 
 const t = useTestApp()
@@ -35,20 +35,7 @@ const SYSTEM = ['/overview', '/stats', '/logs', '/logs/wings.log']
 
 test('every route of the plugin is guarded', async () => {
   const uuid = '00000000-0000-4000-8000-000000000000'
-  const create = {
-    ...{ node_uuid: uuid, owner_uuid: uuid, egg_uuid: uuid, allocation_uuids: [], start_on_completion: false, skip_installer: true },
-    ...{
-      name: 'swept',
-      pinned_cpus: [],
-      startup: 'run',
-      image: 'img',
-      hugepages_passthrough_enabled: false,
-      kvm_passthrough_enabled: false,
-    },
-    limits: { cpu: 0, memory: 0, memory_overhead: 0, swap: 0, disk: 0 },
-    feature_limits: { allocations: 0, databases: 0, backups: 0, schedules: 0 },
-    variables: [],
-  }
+  const create = serverBody({ node_uuid: uuid, owner_uuid: uuid, egg_uuid: uuid })
   const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'servers', bodies: { 'POST /api/admin/servers': create } })
   expect(swept.length).toBeGreaterThanOrEqual(4)
 })

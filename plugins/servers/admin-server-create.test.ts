@@ -14,7 +14,7 @@ import { tables as allocationTables } from '../allocations'
 import { tables as nestTables } from '../nests'
 import { AdminServer } from './model'
 import { serverAllocations, servers, serverVariables } from './tables'
-import { makeEgg, nodeOnDouble, servingDocuments, serversApi, type DoubleNode } from './test-fixtures'
+import { makeEgg, nodeOnDouble, serverBody, servingDocuments, serversApi, type DoubleNode } from './test-fixtures'
 
 const t = useTestApp()
 const db = () => t.kernel.database.db
@@ -59,25 +59,16 @@ afterAll(async () => {
   await second?.wings.stop()
 })
 
-const body = (over: Record<string, unknown> = {}) => ({
-  node_uuid: at.node.uuid,
-  owner_uuid: owner,
-  egg_uuid: egg.uuid,
-  allocation_uuid: null,
-  allocation_uuids: [],
-  start_on_completion: false,
-  skip_installer: true,
-  name: 'survival',
-  limits: { cpu: 100, memory: 2048, memory_overhead: 0, swap: 0, disk: 8192 },
-  pinned_cpus: [],
-  startup: 'java -jar {{SERVER_JARFILE}}',
-  image: 'ghcr.io/pterodactyl/yolks:java_21',
-  hugepages_passthrough_enabled: false,
-  kvm_passthrough_enabled: false,
-  feature_limits: { allocations: 2, databases: 0, backups: 1, schedules: 0 },
-  variables: [{ env_variable: 'SERVER_JARFILE', value: 'paper.jar' }],
-  ...over,
-})
+const body = (over: Record<string, unknown> = {}) =>
+  serverBody(
+    { node_uuid: at.node.uuid, owner_uuid: owner, egg_uuid: egg.uuid },
+    {
+      limits: { cpu: 100, memory: 2048, memory_overhead: 0, swap: 0, disk: 8192 },
+      feature_limits: { allocations: 2, databases: 0, backups: 1, schedules: 0 },
+      variables: [{ env_variable: 'SERVER_JARFILE', value: 'paper.jar' }],
+      ...over,
+    },
+  )
 const create = (b: Record<string, unknown>, cookie = creator.cookie) => t.request('POST', '/api/admin/servers', { cookie, body: b })
 const count = async () => db().$count(servers)
 

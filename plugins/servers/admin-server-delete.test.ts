@@ -4,7 +4,7 @@ import { adminCallers, adminEvents, expectGuarded, makeUser, SETUP_TIMEOUT, useT
 import { tables as allocationTables } from '../allocations'
 import { getNode } from '../nodes'
 import { serverAllocations, servers } from './tables'
-import { makeEgg, nodeOnDouble, servingDocuments, serversApi, type DoubleNode } from './test-fixtures'
+import { makeEgg, nodeOnDouble, serverBody, servingDocuments, serversApi, type DoubleNode } from './test-fixtures'
 
 const t = useTestApp()
 const db = () => t.kernel.database.db
@@ -35,23 +35,7 @@ afterAll(() => at?.wings.stop())
 async function made(): Promise<string> {
   const res = await t.request('POST', '/api/admin/servers', {
     cookie: admin.cookie,
-    body: {
-      ...refs,
-      node_uuid: at.node.uuid,
-      allocation_uuid: free.shift(),
-      allocation_uuids: [],
-      start_on_completion: false,
-      skip_installer: true,
-      name: 'doomed',
-      limits: { cpu: 100, memory: 1024, memory_overhead: 0, swap: 0, disk: 1024 },
-      pinned_cpus: [],
-      startup: 'run',
-      image: 'ghcr.io/pterodactyl/yolks:java_21',
-      hugepages_passthrough_enabled: false,
-      kvm_passthrough_enabled: false,
-      feature_limits: { allocations: 1, databases: 0, backups: 0, schedules: 0 },
-      variables: [],
-    },
+    body: serverBody({ ...refs, node_uuid: at.node.uuid }, { allocation_uuid: free.shift(), name: 'doomed' }),
   })
   expect(res.status, JSON.stringify(res.body)).toBe(200)
   return res.body.server.uuid

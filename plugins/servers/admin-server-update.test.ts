@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { adminCallers, adminEvents, expectGuarded, makeUser, SETUP_TIMEOUT, useTestApp, type AdminCaller } from 'hatchery/testing'
 import { getNode } from '../nodes'
 import { servers } from './tables'
-import { makeEgg, nodeOnDouble, servingDocuments, serversApi, type DoubleNode } from './test-fixtures'
+import { makeEgg, nodeOnDouble, serverBody, servingDocuments, serversApi, type DoubleNode } from './test-fixtures'
 
 const t = useTestApp()
 const db = () => t.kernel.database.db
@@ -21,24 +21,10 @@ beforeAll(async () => {
   serversApi(t).wingsOptions = { connectTimeoutMs: 300, timeoutMs: 1_000 }
   const res = await t.request('POST', '/api/admin/servers', {
     cookie: admin.cookie,
-    body: {
-      node_uuid: at.node.uuid,
-      owner_uuid: (await makeUser(t)).uuid,
-      egg_uuid: (await makeEgg(t)).uuid,
-      allocation_uuids: [],
-      start_on_completion: false,
-      skip_installer: true,
-      name: 'before',
-      external_id: 'crm-1',
-      limits: { cpu: 100, memory: 1024, memory_overhead: 0, swap: 0, disk: 1024, io_weight: 100 },
-      pinned_cpus: [],
-      startup: 'run',
-      image: 'ghcr.io/pterodactyl/yolks:java_21',
-      hugepages_passthrough_enabled: false,
-      kvm_passthrough_enabled: false,
-      feature_limits: { allocations: 1, databases: 0, backups: 0, schedules: 0 },
-      variables: [],
-    },
+    body: serverBody(
+      { node_uuid: at.node.uuid, owner_uuid: (await makeUser(t)).uuid, egg_uuid: (await makeEgg(t)).uuid },
+      { name: 'before', external_id: 'crm-1', limits: { cpu: 100, memory: 1024, memory_overhead: 0, swap: 0, disk: 1024, io_weight: 100 } },
+    ),
   })
   expect(res.status, JSON.stringify(res.body)).toBe(200)
   uuid = res.body.server.uuid

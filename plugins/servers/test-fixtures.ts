@@ -125,3 +125,22 @@ export const servingDocuments = (t: TestApp) => async (request: Request) => {
   const [row] = await db.select().from(servers).where(eq(servers.uuid, uuid))
   return row ? Response.json(await serversApi(t).document(db, row)) : Response.json({ errors: ['server not found'] }, { status: 404 })
 }
+
+/** A valid `POST /api/admin/servers` body for these relations (no allocation, skip the installer). */
+export const serverBody = (refs: { node_uuid: string; owner_uuid: string; egg_uuid: string }, over: Record<string, unknown> = {}) => ({
+  ...refs,
+  allocation_uuid: null,
+  allocation_uuids: [],
+  start_on_completion: false,
+  skip_installer: true,
+  name: 'survival',
+  limits: { cpu: 100, memory: 1024, memory_overhead: 0, swap: 0, disk: 1024 },
+  pinned_cpus: [],
+  startup: 'java -jar {{SERVER_JARFILE}}',
+  image: 'ghcr.io/pterodactyl/yolks:java_21',
+  hugepages_passthrough_enabled: false,
+  kvm_passthrough_enabled: false,
+  feature_limits: { allocations: 1, databases: 0, backups: 0, schedules: 0 },
+  variables: [],
+  ...over,
+})
