@@ -165,3 +165,27 @@ describe('lists other plugins show, filled by servers', () => {
     expect(plainDelete.status).toBe(409)
   })
 })
+
+describe('GET /api/admin/users/{user}/servers', () => {
+  const ofUser = (user: string, query = '') => t.request('GET', `/api/admin/users/${user}/servers${query}`, { cookie: admin.cookie })
+
+  test("the user's servers; search by name, or (without owned) by the owner's username", async () => {
+    expect((await ofUser(owner.uuid)).body.servers.total).toBe(3)
+    expect(names((await ofUser(owner.uuid, '?search=alpha')).body.servers)).toEqual(['alpha survival'])
+    expect((await ofUser(owner.uuid, `?search=${owner.username}`)).body.servers.total).toBe(3)
+    expect((await ofUser(owner.uuid, `?search=${owner.username}&owned=true`)).body.servers.total).toBe(0)
+    expect((await ofUser((await makeUser(t)).uuid)).body.servers.total).toBe(0)
+  })
+
+  test('bad uuid 400, unknown 404; needs users.read and servers.read', async () => {
+    expect(await ofUser('nope')).toMatchObject({ status: 400, body: { errors: ['invalid user uuid'] } })
+    expect(await ofUser('00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 404, body: { errors: ['user not found'] } })
+    await expectGuarded(
+      t,
+      { method: 'GET', path: `/api/admin/users/${owner.uuid}/servers` },
+      plain,
+      [{ cookie: reader.cookie }],
+      'users.read',
+    )
+  })
+})

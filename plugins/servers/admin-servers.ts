@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
-import { PageOf, PaginationQuery, pageParams, uuidParam, type PluginContext } from 'hatchery'
+import { loadOr404, PageOf, PaginationQuery, pageParams, uuidParam, type PluginContext } from 'hatchery'
+import { tables as userTables } from '../users'
 import { getNode } from '../nodes'
 import type { ServersApi } from './api'
 import { AdminServer } from './model'
@@ -11,7 +12,13 @@ const READ = 'admin:servers.read' as const
 const One = t.Object({ server: AdminServer })
 const Page = t.Object({ servers: PageOf(AdminServer) })
 
-/** The read side of `/api/admin/servers` (spec 02 §8.1, §8.4, §8.14) and `/api/admin/nodes/{node}/servers` (§6.11). */
+const UserServersQuery = t.Object({
+  ...PaginationQuery.properties,
+  owned: t.Optional(t.Boolean({ default: false, description: 'Only servers the user owns (subusers do not exist yet: the same list)' })),
+})
+const contains = (text: string, search: string) => text.toLowerCase().includes(search.toLowerCase())
+
+/** The read side of `/api/admin/servers` (spec 02 §8.1, §8.4, §8.14), `/api/admin/nodes/{node}/servers` (§6.11), `/api/admin/users/{user}/servers` (§3.7). */
 export function adminServerReadRoutes(ctx: PluginContext, api: ServersApi) {
   return new Elysia({ tags: ['admin servers'] })
     .use(ctx.guard)
@@ -58,6 +65,28 @@ export function adminServerReadRoutes(ctx: PluginContext, api: ServersApi) {
         query: PaginationQuery,
         response: { 200: Page },
         detail: { summary: "A node's servers (search: name)" },
+      },
+    )
+    .get(
+      '/users/:user/servers',
+      async ({ params, query }) => {
+        const { users } = userTables
+        const user = await loadOr404(ctx.db, users, users.uuid, params.user, 'user')
+        const page = pageParams(query)
+        // Without `owned` the search also matches the owner's username and email: a match there is every server of theirs.
+        const ownerMatches = !query.owned && page.search && (contains(user.username, page.search) || contains(user.email, page.search))
+        const where = eq(servers.owner_uuid, user.uuid)
+        return { servers: await listServers(ctx.db, await api.views(), ownerMatches ? { ...page, search: undefined } : page, where) }
+      },
+      {
+        permission: ['admin:users.read', READ],
+        params: uuidParam('user'),
+        query: UserServersQuery,
+        response: { 200: Page },
+        detail: {
+          summary: "A user's servers (search: name; without `owned` also the owner's username and email)",
+          description: '400 `invalid user uuid`, 404 `user not found`. Subusers do not exist yet, so `owned` does not change the list.',
+        },
       },
     )
 }
