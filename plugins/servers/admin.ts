@@ -1,0 +1,20 @@
+import { Elysia } from 'elysia'
+import type { PluginContext } from 'hatchery'
+import type { ServersApi } from './api'
+import { adminNodeConfigRoutes } from './admin-node-config'
+import { adminNodeServerRoutes } from './admin-node-servers'
+import { adminNodeSystemRoutes } from './admin-node-system'
+import { adminServerLifecycleRoutes } from './admin-server-lifecycle'
+import { adminServerLogRoutes } from './admin-server-logs'
+import { adminServerReadRoutes } from './admin-servers'
+
+/** Everything the servers plugin mounts under `/api/admin`. */
+export function adminRoutes(ctx: PluginContext, api: ServersApi) {
+  return new Elysia()
+    .use(adminServerReadRoutes(ctx, api))
+    .use(adminServerLifecycleRoutes(ctx, api))
+    .use(adminServerLogRoutes(ctx, api))
+    .use(adminNodeSystemRoutes(ctx, api))
+    .use(adminNodeConfigRoutes(ctx, api))
+    .use(adminNodeServerRoutes(ctx, api))
+}
