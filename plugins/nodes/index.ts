@@ -13,7 +13,7 @@ import { listMountNodes } from './service/links'
 import { listNodes, locationHasNodes } from './service/nodes'
 
 export { tables, model }
-export { getNode, adminNode, toAdminNode, normalizeUrl, type NodeRow, type AdminNode } from './service/nodes'
+export { getNode, adminNode, toAdminNode, normalizeUrl, revealToken, type NodeRow, type AdminNode } from './service/nodes'
 export { joinDocument } from './service/join'
 export type { NodeHooks, NodeDeletionGuard, NodeDuplicatedHook, AllocatedCapacity, CapacityProvider } from './hooks'
 

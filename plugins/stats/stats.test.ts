@@ -21,7 +21,7 @@ import { t as T } from 'elysia'
 import stats, { GENERAL_STATS } from '.'
 import { tables as userTables } from '../users'
 
-// A later plugin (servers, say) contributing a reference key, and an extension key of its own.
+// A plugin standing in for servers (left out here) contributing a reference key, and an extension key of its own.
 const serversLike = definePlugin({
   name: 'servers-like',
   version: '1.0.0',
@@ -32,7 +32,8 @@ const serversLike = definePlugin({
   },
 })
 
-const t = useTestApp(async () => ({ plugins: [...(await bundledPlugins()), inlinePlugin(serversLike)] }))
+const withoutServers = async () => (await bundledPlugins()).filter((p) => p.descriptor.name !== 'servers')
+const t = useTestApp(async () => ({ plugins: [...(await withoutServers()), inlinePlugin(serversLike)] }))
 let admin: AdminCaller
 let plain: AdminCaller
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { Conflict, fromPgError, uniqueAs, uniqueMessage } from './errors'
+import { BadGateway, Conflict, HttpError, fromPgError, uniqueAs, uniqueMessage } from './errors'
 
 /** A unique violation as the drivers report it, wrapped the way Drizzle wraps it. */
 const violation = (constraint: string, table = 'errors_test_notes') =>
@@ -39,5 +39,16 @@ describe('unique-constraint messages', () => {
     expect(thrown).toMatchObject({ status: 409, messages: ['ssh key with name or fingerprint already exists'] })
     const other = Object.assign(new Error('fk'), { code: '23503' })
     expect(() => uniqueAs('x')(other)).toThrow(other)
+  })
+})
+
+describe('BadGateway', () => {
+  test('is a 502 carrying its message and, for the log only, its cause', () => {
+    const cause = new Error('connect ECONNREFUSED 127.0.0.1:8080')
+    const error = new BadGateway('node alpha is unreachable', { cause })
+    expect(error).toBeInstanceOf(HttpError)
+    expect(error).toMatchObject({ status: 502, messages: ['node alpha is unreachable'] })
+    expect(error.cause).toBe(cause)
+    expect(new BadGateway('node beta is unreachable').cause).toBeUndefined()
   })
 })

@@ -1,0 +1,71 @@
+import type { Db, Secrets, SettingsService, Tx } from 'hatchery'
+import type { NestHooks } from '../nests'
+import type { NodeRow } from '../nodes'
+import { NodeCache } from './service/node-cache'
+import { stripConfigPatch } from './service/node-config'
+import type { ServerRow, ServerViews } from './service/admin-servers'
+import { serverDocument, type DocumentContributor } from './service/configuration'
+import type { RemoteServer } from './wings/document-model'
+import { WingsClient } from './wings/client'
+import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
+import type { WingsOptions } from './wings/transport'
+
+/**
+ * What other plugins get from `ctx.api(servers)`: the Wings client of a node. `wingsOptions` are
+ * the deadlines every client starts with (spec 04 §1.4: 5 s to connect, 15 s in all); tests
+ * shorten them.
+ * @example const overview = await ctx.api(servers).wings(node).systemOverview(2_000)
+ */
+export class ServersApi {
+  wingsOptions: WingsOptions = {}
+  /** What other plugins add to every configuration document (their backups, schedules, mounts), in `setup`. */
+  readonly documentContributors = new Set<DocumentContributor>()
+
+  constructor(
+    private readonly secrets: Secrets,
+    private readonly settings: SettingsService,
+    private readonly nests: NestHooks,
+  ) {}
+
+  /** What building `AdminServer` objects needs besides the database (one settings snapshot per call). */
+  async views(): Promise<ServerViews> {
+    return { secrets: this.secrets, settings: await this.settings.snapshot(), repositoryEggs: this.nests.repositoryEggs }
+  }
+
+  private readonly configs = new NodeCache<WingsConfig>(120_000)
+  private readonly usage = new NodeCache<Record<string, ResourceUsage>>(15_000)
+
+  wings(node: NodeRow): WingsClient {
+    return WingsClient.of(this.secrets, node, this.wingsOptions)
+  }
+
+  /** The configuration document of `server` (spec 04 §3.3) for `/api/remote` and syncs. */
+  document(db: Db | Tx, server: ServerRow): Promise<RemoteServer> {
+    return serverDocument(db, server, this.documentContributors)
+  }
+
+  /** The node's live Wings configuration, cached 120 s (spec 02 §6.8 b). */
+  nodeConfig(node: NodeRow): Promise<WingsConfig> {
+    return this.configs.get(node.uuid, () => this.wings(node).config())
+  }
+
+  /** Sends `patch` without the paths a panel may not change (spec 02 §6.8 c); `config` is what was sent. */
+  async updateNodeConfig(node: NodeRow, patch: Record<string, unknown>): Promise<{ applied: boolean; config: Record<string, unknown> }> {
+    const config = stripConfigPatch(patch)
+    const { applied } = await this.wings(node).updateConfig(config)
+    if (applied) this.configs.drop(node.uuid)
+    return { applied, config }
+  }
+
+  /** Resource usage of the node's servers by uuid, cached 15 s (spec 04 §1.4). */
+  utilization(node: NodeRow): Promise<Record<string, ResourceUsage>> {
+    return this.usage.get(node.uuid, () => this.wings(node).utilization())
+  }
+
+  /** Node-wide power action; the next utilization read asks Wings again. */
+  async power(node: NodeRow, servers: ServerSelector, action: PowerAction): Promise<number> {
+    const { affected } = await this.wings(node).powerMany(servers, action)
+    this.usage.drop(node.uuid)
+    return affected
+  }
+}
