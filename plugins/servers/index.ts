@@ -10,6 +10,7 @@ import { provideRemote } from './remote/provide'
 import { remoteRoutes } from './remote/routes'
 import { remoteServerRoutes } from './remote/server-routes'
 import { registerInstallMail } from './service/install-mail'
+import { enforceServerActivityRetention } from './service/server-activity'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -46,6 +47,13 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     provideRemote(ctx)
     registerInstallMail(ctx.api(mail))
     return api
+  },
+  jobs: {
+    'activity-retention': {
+      schedule: '15,45 * * * *',
+      description: 'Delete server activity past activity.server_log_retention_{days,count}, in batches',
+      run: async (ctx) => void (await enforceServerActivityRetention(ctx.db, await ctx.settings.snapshot())),
+    },
   },
   routes: {
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { asc, eq } from 'drizzle-orm'
 import { transaction, type Actor } from 'hatchery'
-import { adminCallers, makeUser, SETUP_TIMEOUT, useTestApp } from 'hatchery/testing'
+import { adminCallers, makeUser, runJob, SETUP_TIMEOUT, useTestApp } from 'hatchery/testing'
 import { serverActivities } from '../tables'
 import { makeEgg } from '../test-fixtures'
 import { asNode, remoteNode, serverOn, type RemoteNode } from './test-kit'
@@ -123,5 +123,25 @@ describe("the kernel's server activity log", () => {
     expect((await logOf(server.uuid)).map((a) => [a.event, a.user_uuid, a.ip, a.data])).toEqual([
       ['server:settings.rename', user, '198.51.100.1', { name: 'x' }],
     ])
+  })
+})
+
+describe('servers:activity-retention', () => {
+  test('entries past activity.server_log_retention_days go; past the count only the newest of each server stay', async () => {
+    const a = await serverOn(t, node, refs)
+    const b = await serverOn(t, node, refs)
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000)
+    const events = (server: string, ages: number[]) => ages.map((age, i) => ({ server_uuid: server, event: `e${i}`, created: day(age) }))
+    await db()
+      .insert(serverActivities)
+      .values([...events(a.uuid, [200, 50, 3, 2, 1]), ...events(b.uuid, [100, 1])])
+    await t.kernel.settings.update({ 'activity.server_log_retention_days': 90, 'activity.server_log_retention_count': 2 })
+    try {
+      await runJob(t, 'servers:activity-retention')
+    } finally {
+      await t.kernel.settings.update({ 'activity.server_log_retention_count': null })
+    }
+    expect((await logOf(a.uuid)).map((e) => e.event)).toEqual(['e3', 'e4'])
+    expect((await logOf(b.uuid)).map((e) => e.event)).toEqual(['e1'])
   })
 })

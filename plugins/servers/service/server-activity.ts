@@ -1,6 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm'
-import { canonicalIp, Validation, type ActivityWriter, type Db, type PluginContext, type Tx } from 'hatchery'
-import { tables as userTables } from '../../users'
+import { and, eq, inArray, lt, sql } from 'drizzle-orm'
+import { canonicalIp, Validation, type ActivityWriter, type Db, type PluginContext, type SettingsSnapshot, type Tx } from 'hatchery'
+import { deleteInBatches, oldestKept, olderThan, RETENTION_BATCH, tables as userTables } from '../../users'
 import { serverActivities, servers } from '../tables'
 
 type NewServerActivity = typeof serverActivities.$inferInsert
@@ -90,4 +90,29 @@ export async function recordNodeActivity(db: Db | Tx, nodeUuid: string, items: N
   })
   for (let i = 0; i < rows.length; i += 1_000) await db.insert(serverActivities).values(rows.slice(i, i + 1_000))
   return rows.length
+}
+
+/**
+ * Enforces `activity.server_log_retention_{days,count}`: entries older than the days go, and past
+ * the count only each server's newest stay. Batches of `batch` rows, each its own transaction.
+ * @returns how many entries went
+ */
+export async function enforceServerActivityRetention(db: Db, settings: SettingsSnapshot, batch = RETENTION_BATCH): Promise<number> {
+  const a = serverActivities
+  const cutoff = sql`now() - make_interval(days => ${settings.get('activity.server_log_retention_days')})`
+  let removed = await deleteInBatches(db, a, lt(a.created, cutoff), batch)
+  const keep = settings.get('activity.server_log_retention_count')
+  if (keep === null) return removed
+  // The (server_uuid, created, id) index answers this without reading the rows.
+  const over = await db
+    .select({ server: a.server_uuid })
+    .from(a)
+    .groupBy(a.server_uuid)
+    .having(sql`count(*) > ${keep}`)
+  for (const { server } of over) {
+    const ofServer = eq(a.server_uuid, server)
+    const kept = await oldestKept(db, a, keep, ofServer)
+    if (kept) removed += await deleteInBatches(db, a, and(ofServer, olderThan(a, kept))!, batch)
+  }
+  return removed
 }
