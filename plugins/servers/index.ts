@@ -31,6 +31,8 @@ export { getServer, adminServer, toAdminServers, listServers, type ServerRow, ty
  * Servers (spec 02 §8) and the Wings link (spec 04 §1): the `servers`, `server_allocations` and
  * `server_variables` tables, the Wings client every plugin uses to talk to a node
  * (`ctx.api(servers).wings(node)`, or `WingsClient`), and the node routes that need Wings.
+ * What nodes call, `/api/remote` (spec 04 §3: node authentication, the `remote:server` scope, the
+ * server activity log), is in `remote/` and `service/remote-*.ts`.
  */
 const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   name: 'servers',
