@@ -82,24 +82,29 @@ describe('the Wings double against /api/remote over HTTP', () => {
     expect(await row(server.uuid)).toMatchObject({ status: 'installing', node_uuid: a.node.uuid })
   })
 
-  test("Wings' boot: reset, then every page of configurations, over HTTP with the node's credentials", async () => {
-    const token = (await t.request('GET', `/api/admin/nodes/${b.node.uuid}/token`, { cookie: admin.cookie })).body
-    const headers = { authorization: `Bearer ${token.token_id}.${token.token}`, accept: 'application/vnd.pterodactyl.v1+json' }
+  test("Wings' boot: reset, then every page of configurations; a forged token is 401", async () => {
     const made = []
     for (let i = 0; i < 3; i++)
       made.push(await insertServer(t, { node: b.node.uuid, ...refs }, { created: new Date(Date.UTC(2026, 0, 1 + i)) }))
-    const base = `http://127.0.0.1:${http.port}/api/remote`
-    expect((await fetch(`${base}/servers/reset`, { method: 'POST', headers })).status).toBe(200)
-    const seen: string[] = []
-    for (let page = 1; ; page++) {
-      const res = await fetch(`${base}/servers?page=${page}&per_page=2`, { headers })
-      expect(res.status).toBe(200)
-      const body = (await res.json()) as { data: { settings: { uuid: string } }[]; meta: { current_page: number; last_page: number } }
-      seen.push(...body.data.map((d) => d.settings.uuid))
-      if (body.meta.current_page >= body.meta.last_page) break
-    }
-    expect(seen).toEqual(made.map((s) => s.uuid))
-    const forged = await fetch(`${base}/servers`, { headers: { authorization: `Bearer ${token.token_id}.${'0'.repeat(64)}` } })
+    const restoring = await insertServer(
+      t,
+      { node: b.node.uuid, ...refs },
+      { status: 'restoring_backup', created: new Date(Date.UTC(2026, 0, 9)) },
+    )
+    const [before, problems] = [b.wings.callbacks.length, b.wings.problems.length]
+    expect(await b.wings.boot(2)).toBe(4)
+    expect(b.wings.problems.slice(problems)).toEqual([])
+    expect(b.wings.callbacks.slice(before).map((c) => [c.method, c.path, c.status])).toEqual([
+      ['POST', '/api/remote/servers/reset', 200],
+      ['GET', '/api/remote/servers?page=1&per_page=2', 200],
+      ['GET', '/api/remote/servers?page=2&per_page=2', 200],
+    ])
+    expect([...b.wings.servers.keys()].sort()).toEqual([...made, restoring].map((s) => s.uuid).sort())
+    expect((await row(restoring.uuid)).status).toBe('backup_restore_failed')
+    const token = (await t.request('GET', `/api/admin/nodes/${b.node.uuid}/token`, { cookie: admin.cookie })).body
+    const forged = await fetch(`http://127.0.0.1:${http.port}/api/remote/servers`, {
+      headers: { authorization: `Bearer ${token.token_id}.${'0'.repeat(64)}` },
+    })
     expect(forged.status).toBe(401)
   })
 })
