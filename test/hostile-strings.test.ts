@@ -7,6 +7,9 @@ import { adminCaller, useTestApp, type AdminCaller, type Encoding, type TestResp
 const t = useTestApp()
 let admin: AdminCaller
 let routes: { method: string; path: string; op: any }[]
+/** `<token_id>.<token>` of a node: `/api/remote` is for nodes, so its routes get past authentication too. */
+let node: string
+const callerOf = (route: { path: string }) => (route.path.startsWith('/api/remote') ? { token: node } : { cookie: admin.cookie })
 
 const HOSTILE = /^[\w.[\]]+: (field names )?must not contain NUL bytes or invalid unicode$/
 const NUL = 'a\u0000b'
@@ -29,6 +32,22 @@ beforeAll(async () => {
   const limits = t.kernel.settings.keys().filter((k) => k.startsWith('ratelimits.'))
   await t.kernel.settings.update(Object.fromEntries(limits.map((k) => [k, many])))
   admin = await adminCaller(t)
+  const location = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: 'hostile' } })
+  const made = await t.request('POST', '/api/admin/nodes', {
+    cookie: admin.cookie,
+    body: {
+      location_uuid: location.body.location.uuid,
+      name: 'hostile',
+      deployment_enabled: true,
+      maintenance_enabled: false,
+      url: 'http://127.0.0.1:1',
+      sftp_port: 2022,
+      memory: 1,
+      disk: 1,
+    },
+  })
+  const token = (await t.request('GET', `/api/admin/nodes/${made.body.node.uuid}/token`, { cookie: admin.cookie })).body
+  node = `${token.token_id}.${token.token}`
   const doc = (await t.request('GET', '/openapi.json')).body
   routes = Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
     Object.entries<any>(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
@@ -112,12 +131,12 @@ describe('every route refuses hostile text', () => {
         (['json', 'msgpack', 'xml'] as Encoding[]).flatMap((as) => [
           {
             what: `${route.method} ${route.path} ${p.name}=%00 (${as})`,
-            send: () => t.request(route.method, fill(route, { name: p.name, raw: 'a%00b' }), { as, cookie: admin.cookie }),
+            send: () => t.request(route.method, fill(route, { name: p.name, raw: 'a%00b' }), { as, ...callerOf(route) }),
             message: as === 'xml' ? undefined : new RegExp(`^${p.name}: must not contain NUL bytes or invalid unicode$`),
           },
           {
             what: `${route.method} ${route.path} ${p.name}=%ED%A0%80 (${as})`,
-            send: () => t.request(route.method, fill(route, { name: p.name, raw: 'a%ED%A0%80' }), { as, cookie: admin.cookie }),
+            send: () => t.request(route.method, fill(route, { name: p.name, raw: 'a%ED%A0%80' }), { as, ...callerOf(route) }),
           },
         ]),
       ),
@@ -133,17 +152,17 @@ describe('every route refuses hostile text', () => {
       return [
         {
           what: `GET ${route.path}?search=%00x`,
-          send: () => t.request('GET', `${fill(route)}?search=%00x`, { cookie: admin.cookie }),
+          send: () => t.request('GET', `${fill(route)}?search=%00x`, { ...callerOf(route) }),
           message: /^search: must not contain/,
         },
         {
           what: `GET ${route.path}?search=%ED%A0%80`,
-          send: () => t.request('GET', `${fill(route)}?search=%ED%A0%80`, { cookie: admin.cookie }),
+          send: () => t.request('GET', `${fill(route)}?search=%ED%A0%80`, { ...callerOf(route) }),
           message: /^search: must not contain/,
         },
         {
           what: `GET ${route.path}?page=1&${other}=x%00`,
-          send: () => t.request('GET', `${fill(route)}?page=1&${other}=x%00`, { cookie: admin.cookie, as: 'msgpack' }),
+          send: () => t.request('GET', `${fill(route)}?page=1&${other}=x%00`, { ...callerOf(route), as: 'msgpack' }),
           message: new RegExp(`^${other}: must not contain`),
         },
       ]
@@ -157,7 +176,7 @@ describe('every route refuses hostile text', () => {
     const cases = withBody.flatMap((route) => {
       const schema = route.op.requestBody.content['application/json'].schema
       const path = fill(route)
-      const send = (as: Encoding, body: unknown) => () => t.request(route.method, path, { as, body, cookie: admin.cookie })
+      const send = (as: Encoding, body: unknown) => () => t.request(route.method, path, { as, body, ...callerOf(route) })
       const xml = (replacement: string) => xmlOf(hostileBody(schema, MARK)).replaceAll(MARK, replacement)
       const at = `${route.method} ${route.path}`
       return [

@@ -52,3 +52,5 @@ export default definePlugin({
 })
 
 export { tables }
+/** SSH key parsing for other plugins (the servers plugin's SFTP login matches a key's fingerprint). */
+export { parsePublicKeyLine, KeyError, type ParsedKey } from './service/ssh-key-parse'

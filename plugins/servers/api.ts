@@ -4,6 +4,8 @@ import type { NodeRow } from '../nodes'
 import { NodeCache } from './service/node-cache'
 import { stripConfigPatch } from './service/node-config'
 import type { ServerRow, ServerViews } from './service/admin-servers'
+import type { NodeResetHook } from './service/remote-servers'
+import { SubuserSlot } from './service/subusers'
 import { serverDocument, type DocumentContributor } from './service/configuration'
 import type { RemoteServer } from './wings/document-model'
 import { WingsClient } from './wings/client'
@@ -20,6 +22,10 @@ export class ServersApi {
   wingsOptions: WingsOptions = {}
   /** What other plugins add to every configuration document (their backups, schedules, mounts), in `setup`. */
   readonly documentContributors = new Set<DocumentContributor>()
+  /** Where SFTP logins (and later the client scope) ask whether a user is a server's subuser; filled by the subusers plugin. */
+  readonly subusers = new SubuserSlot()
+  /** What other plugins reset when a node boots (`POST /api/remote/servers/reset`), in its transaction. */
+  readonly nodeResetHooks = new Set<NodeResetHook>()
 
   constructor(
     private readonly secrets: Secrets,

@@ -5,6 +5,12 @@ import nests from '../nests'
 import { adminRoutes } from './admin'
 import { connectHooks } from './service/hooks'
 import { provideServerLists } from './service/provided'
+import mail from '../mail'
+import { provideRemote } from './remote/provide'
+import { remoteRoutes } from './remote/routes'
+import { remoteServerRoutes } from './remote/server-routes'
+import { registerInstallMail } from './service/install-mail'
+import { enforceServerActivityRetention } from './service/server-activity'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -15,18 +21,24 @@ export * as wingsModel from './wings/model'
 export * as model from './model'
 export { RemoteServer, type DocumentParts } from './wings/document-model'
 export type { DocumentContributor } from './service/configuration'
+export type { NodeResetHook } from './service/remote-servers'
+export { NODE_STATE_RESET, INSTALL_COMPLETED } from './service/remote-servers'
+export { SubuserSlot, wingsPermissions, type SubuserGrant, type SubuserLookup, type ServerRelation } from './service/subusers'
+export { serverActivities } from './tables'
 export { getServer, adminServer, toAdminServers, listServers, type ServerRow, type ServerViews } from './service/admin-servers'
 
 /**
  * Servers (spec 02 §8) and the Wings link (spec 04 §1): the `servers`, `server_allocations` and
  * `server_variables` tables, the Wings client every plugin uses to talk to a node
  * (`ctx.api(servers).wings(node)`, or `WingsClient`), and the node routes that need Wings.
+ * What nodes call, `/api/remote` (spec 04 §3: node authentication, the `remote:server` scope, the
+ * server activity log), is in `remote/` and `service/remote-*.ts`.
  */
 const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   name: 'servers',
   version: '1.0.0',
   description: 'Game servers on Wings nodes, and the Wings link',
-  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'backup-configurations', 'stats'],
+  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'backup-configurations', 'stats', 'mail', 'account', 'egg-configurations'],
   tables,
   migrations: '../../migrations/servers',
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
@@ -34,10 +46,21 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     const api = new ServersApi(ctx.secrets, ctx.settings, ctx.api(nests))
     connectHooks(ctx)
     provideServerLists(ctx, api)
+    provideRemote(ctx)
+    registerInstallMail(ctx.api(mail))
     return api
+  },
+  jobs: {
+    'activity-retention': {
+      schedule: '15,45 * * * *',
+      description: 'Delete server activity past activity.server_log_retention_{days,count}, in batches',
+      run: async (ctx) => void (await enforceServerActivityRetention(ctx.db, await ctx.settings.snapshot())),
+    },
   },
   routes: {
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
+    remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
+    'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
   },
 })
 

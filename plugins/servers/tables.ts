@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm'
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   index,
+  inet,
   integer,
   jsonb,
   pgEnum,
@@ -154,5 +156,35 @@ export const serverVariables = pgTable(
   (t) => [
     primaryKey({ name: 'server_variables_pk', columns: [t.server_uuid, t.variable_uuid] }),
     index('server_variables_variable_uuid_idx').on(t.variable_uuid),
+  ],
+)
+
+/**
+ * The server activity log (the kernel's `server` log, written by `ctx.activity.log('server', …)`,
+ * and Wings' batches of `POST /api/remote/activity`, stored with the time Wings gives). Gone with
+ * the server; a deleted user, impersonator or API key leaves the entry with null. `schedule_uuid`
+ * names the schedule that acted (no foreign key until schedules have a table).
+ */
+export const serverActivities = pgTable(
+  'server_activities',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    server_uuid: uuid('server_uuid')
+      .notNull()
+      .references(() => servers.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid').references(() => userTables.users.uuid, { onDelete: 'set null' }),
+    impersonator_uuid: uuid('impersonator_uuid').references(() => userTables.users.uuid, { onDelete: 'set null' }),
+    api_key_uuid: uuid('api_key_uuid').references(() => userTables.userApiKeys.uuid, { onDelete: 'set null' }),
+    schedule_uuid: uuid('schedule_uuid'),
+    event: varchar('event', { length: 255 }).notNull(),
+    ip: inet('ip'),
+    data: jsonb('data').notNull().default({}),
+    created: at('created').notNull().defaultNow(),
+  },
+  // Lists walk (server_uuid, created, id) backwards, newest first, like the user log.
+  (t) => [
+    index('server_activities_server_created_id_idx').on(t.server_uuid, t.created, t.id),
+    index('server_activities_created_idx').on(t.created),
+    index('server_activities_user_uuid_idx').on(t.user_uuid),
   ],
 )

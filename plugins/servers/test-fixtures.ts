@@ -1,7 +1,7 @@
 /** Test support for the servers plugin (test files only): a node whose Wings is the double. */
 import { expect } from 'bun:test'
 import type { AdminCaller, TestApp } from 'hatchery/testing'
-import { startWingsDouble, type WingsDouble } from '../../tools/wings-double'
+import { startWingsDouble, type WingsDouble, type WingsDoubleOptions } from '../../tools/wings-double'
 import { tables as nestTables } from '../nests'
 import serversPlugin from '.'
 import { eq } from 'drizzle-orm'
@@ -15,16 +15,11 @@ export interface DoubleNode {
   wings: WingsDouble
 }
 
-/**
- * A location and a node made through the admin API, then a Wings double holding the node's token,
- * and the node's `url` pointed at it. The double's calls to `/api/remote` reach the app in-process
- * (or `panelFetch`, for documents the panel cannot serve yet).
- */
-export async function nodeOnDouble(
+/** A location and a node made through the admin API (its `url` unreachable), and the node's token pair. */
+export async function makeNode(
   t: TestApp,
   admin: AdminCaller,
-  panelFetch: (request: Request) => Response | Promise<Response> = (request) => t.handle(request),
-): Promise<DoubleNode> {
+): Promise<{ node: { uuid: string; name: string }; tokenId: string; token: string }> {
   const location = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: uniq('loc') } })
   expect(location.status).toBe(200)
   const created = await t.request('POST', '/api/admin/nodes', {
@@ -43,13 +38,29 @@ export async function nodeOnDouble(
   expect(created.status).toBe(200)
   const node = created.body.node as { uuid: string; name: string }
   const token = (await t.request('GET', `/api/admin/nodes/${node.uuid}/token`, { cookie: admin.cookie })).body
+  return { node, tokenId: token.token_id, token: token.token }
+}
+
+/**
+ * A node made with `makeNode`, then a Wings double holding the node's token, and the node's `url`
+ * pointed at it. The double's calls to `/api/remote` reach the app in-process (or `panelFetch`;
+ * `options` may name a real `panelUrl` with `panelFetch: fetch`).
+ */
+export async function nodeOnDouble(
+  t: TestApp,
+  admin: AdminCaller,
+  panelFetch: (request: Request) => Response | Promise<Response> = (request) => t.handle(request),
+  options: Partial<WingsDoubleOptions> = {},
+): Promise<DoubleNode> {
+  const { node, tokenId, token } = await makeNode(t, admin)
   const wings = await startWingsDouble({
     panelUrl: 'http://panel.test',
-    tokenId: token.token_id,
-    token: token.token,
+    tokenId,
+    token,
     installDelayMs: 10,
     callbackDelayMs: 5,
     panelFetch,
+    ...options,
   })
   const moved = await t.request('PATCH', `/api/admin/nodes/${node.uuid}`, { cookie: admin.cookie, body: { url: wings.url } })
   expect(moved.status).toBe(200)

@@ -134,7 +134,7 @@ export {
 } from './service/users'
 export type { UserRow, RoleRow, UserWithRole, NewUser } from './service/users'
 export { listUserActivity, listAdminActivity } from './service/activity'
-export { enforceActivityRetention, RETENTION_BATCH } from './service/retention'
+export { enforceActivityRetention, RETENTION_BATCH, deleteInBatches, oldestKept, olderThan, type ActivityTable } from './service/retention'
 export { verifyPassword, hashPassword } from './service/passwords'
 export {
   createPasswordReset,

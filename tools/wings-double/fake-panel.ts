@@ -73,7 +73,7 @@ export interface FakePanel {
   url: string
   tokenId: string
   token: string
-  /** Documents served by `GET /api/remote/servers/{uuid}` (any value, to test bad documents). */
+  /** Documents served by `GET /api/remote/servers/{uuid}` and, in order, by the pages of `GET /api/remote/servers` (any value, to test bad documents). */
   configs: Map<string, unknown>
   calls: PanelCall[]
   /** Resolves with the first call matching `method path` (polling every 5 ms, up to `ms`). */
@@ -98,6 +98,14 @@ export function startFakePanel(): FakePanel {
       const call = { method: request.method, path: url.pathname, body: text ? JSON.parse(text) : undefined, authorized }
       calls.push(call)
       if (!authorized) return json(401, { errors: ['invalid token'] })
+      if (url.pathname === '/api/remote/servers/reset' && request.method === 'POST') return json(200, {})
+      if (url.pathname === '/api/remote/servers' && request.method === 'GET') {
+        const page = Number(url.searchParams.get('page') ?? 1)
+        const perPage = Number(url.searchParams.get('per_page') ?? 25)
+        const all = [...configs.values()]
+        const meta = { current_page: page, last_page: Math.ceil(all.length / perPage), total: all.length }
+        return json(200, { data: all.slice((page - 1) * perPage, page * perPage), meta })
+      }
       const single = /^\/api\/remote\/servers\/([^/]+)$/.exec(url.pathname)
       if (single && request.method === 'GET')
         return configs.has(single[1]) ? json(200, configs.get(single[1])) : json(404, { errors: ['server not found'] })

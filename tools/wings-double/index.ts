@@ -49,6 +49,8 @@ export interface WingsDouble {
   heal(): void
   /** Waits until scheduled installs, backups and their callbacks have finished. */
   idle(): Promise<void>
+  /** Boots as Wings does: `POST /api/remote/servers/reset`, then every page of `GET /api/remote/servers` (returns how many servers it read). */
+  boot(perPage?: number): Promise<number>
   stop(): Promise<void>
 }
 
@@ -196,6 +198,7 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
       relisten()
     },
     idle: () => node.idle(),
+    boot: (perPage) => node.boot(perPage),
     async stop() {
       node.close()
       await bun?.stop(true)

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto'
 import type { ServerWebSocket } from 'bun'
 import { Faults } from './faults'
 import { msgpack, WingsError } from './http'
-import { firstError, InstallationScript, RemoteServer, type PowerAction } from './schemas'
+import { FileTree } from './files'
+import { firstError, InstallationScript, RemotePage, RemoteServer, type PowerAction } from './schemas'
 import { defaultConfig } from './system'
 import type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, ServerState, SocketData, WingsDoubleOptions } from './types'
 
@@ -121,6 +122,58 @@ export class WingsNode {
     } catch (error) {
       record.error = (error as Error).message
       throw new WingsError(502, `failed to reach the panel: ${record.error}`)
+    }
+  }
+
+  /** A server as Wings holds one it was just given: offline, no files, not installing. */
+  addServer(uuid: string, config: RemoteServer, startOnCompletion = false): DoubleServer {
+    const server: DoubleServer = {
+      uuid,
+      config,
+      state: 'offline',
+      installing: false,
+      reinstall: false,
+      startOnCompletion,
+      files: new FileTree(),
+      console: [],
+      installLog: null,
+      permissions: new Map(),
+      startedAt: null,
+    }
+    this.servers.set(uuid, server)
+    return server
+  }
+
+  /**
+   * Wings' boot (spec 04 §3.2): `POST /api/remote/servers/reset`, then `GET /api/remote/servers`
+   * page by page until `current_page ≥ last_page`, each page checked against §3.3. The documents
+   * replace the configurations of known servers and add the others; returns how many were read.
+   * A refusal or a bad page is a problem and throws (Wings exits when its boot fails).
+   */
+  async boot(perPage = 50): Promise<number> {
+    const reset = await this.remote('POST', '/servers/reset')
+    if (reset.status !== 200) {
+      this.problem(`POST /api/remote/servers/reset answered ${reset.status}`)
+      throw new WingsError(502, `the panel refused the boot reset (status ${reset.status})`)
+    }
+    let read = 0
+    for (let page = 1; ; page++) {
+      const path = `/servers?page=${page}&per_page=${perPage}`
+      const { status, data } = await this.remote('GET', path)
+      const error = status === 200 ? firstError(RemotePage, data) : `status ${status}`
+      if (error) {
+        this.problem(`GET /api/remote${path}: ${error}`)
+        throw new WingsError(502, `could not read the servers from the panel: ${error}`)
+      }
+      const { data: configs, meta } = data as RemotePage
+      for (const config of configs) {
+        const uuid = config.settings.uuid.toLowerCase()
+        const known = this.servers.get(uuid)
+        if (known) known.config = config
+        else this.addServer(uuid, config)
+      }
+      read += configs.length
+      if (meta.current_page >= meta.last_page) return read
     }
   }
 

@@ -107,6 +107,13 @@ const ProcessConfiguration = Type.Object({
 export const RemoteServer = Type.Object({ settings: Settings, process_configuration: ProcessConfiguration })
 export type RemoteServer = Static<typeof RemoteServer>
 
+/** §3.2 `GET /api/remote/servers?page=&per_page=`: what Wings reads at boot. */
+export const RemotePage = Type.Object({
+  data: Type.Array(RemoteServer),
+  meta: Type.Object({ current_page: U64, last_page: U64, total: U64 }),
+})
+export type RemotePage = Static<typeof RemotePage>
+
 export const Bodies = {
   createServer: Type.Object({ uuid: Uuid, start_on_completion: Def(Type.Boolean()), skip_scripts: Def(Type.Boolean()) }),
   power: Type.Object({ action: PowerAction, wait_seconds: Opt(U64) }),

@@ -164,3 +164,31 @@ describe('restores and schedules', () => {
     expect(await call('GET', `${base}/${randomUUID()}`)).toMatchObject({ status: 404, json: { error: 'schedule not found' } })
   })
 })
+
+describe('boot', () => {
+  test('resets, then reads every page of the panel’s servers: known ones get the new document, others are added', async () => {
+    const known = await createServer()
+    const added = randomUUID()
+    kit.panel.configs.set(known, remoteServer(known, { suspended: true }))
+    kit.panel.configs.set(added, remoteServer(added))
+    const before = kit.wings.callbacks.length
+    const read = await kit.wings.boot(1)
+    expect(read).toBe(kit.panel.configs.size)
+    const calls = kit.wings.callbacks.slice(before).map((c) => `${c.method} ${c.path}`)
+    expect(calls[0]).toBe('POST /api/remote/servers/reset')
+    expect(calls.slice(1)).toEqual([...kit.panel.configs.keys()].map((_, i) => `GET /api/remote/servers?page=${i + 1}&per_page=1`))
+    expect(kit.wings.servers.get(known)?.config.settings.suspended).toBe(true)
+    expect(kit.wings.servers.get(added)?.state).toBe('offline')
+  })
+
+  test('a page that is not §3.2 is a problem and fails the boot', async () => {
+    const bad = randomUUID()
+    kit.panel.configs.set(bad, { settings: { uuid: bad } })
+    try {
+      await expect(kit.wings.boot()).rejects.toThrow('could not read the servers from the panel')
+      expect(kit.wings.problems.at(-1)).toStartWith('GET /api/remote/servers?page=1&per_page=50: ')
+    } finally {
+      kit.panel.configs.delete(bad)
+    }
+  })
+})

@@ -1,5 +1,4 @@
 /** Server lifecycle, power, console, websocket permissions and backups (spec 04 §1.6 B, C, E; §4.1). */
-import { FileTree } from './files'
 import { decodeBody, query, WingsError } from './http'
 import type { DoubleServer } from './types'
 import type { Ctx, Route } from './route'
@@ -49,20 +48,7 @@ export const serverRoutes: Route[] = [
       // Wings answers only after it has the configuration, so the panel must have committed the row.
       const config = await node.fetchConfiguration(uuid)
       if (node.servers.has(uuid)) throw new WingsError(409, 'server with this uuid already exists')
-      const server: DoubleServer = {
-        uuid,
-        config,
-        state: 'offline',
-        installing: false,
-        reinstall: false,
-        startOnCompletion: body.start_on_completion ?? false,
-        files: new FileTree(),
-        console: [],
-        installLog: null,
-        permissions: new Map(),
-        startedAt: null,
-      }
-      node.servers.set(uuid, server)
+      const server = node.addServer(uuid, config, body.start_on_completion ?? false)
       if (!body.skip_scripts) node.install(server, false, null)
       return ctx.reply(200, {})
     },

@@ -1,11 +1,16 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { transaction, type Db, type SettingsSnapshot } from 'hatchery'
 import { adminActivities, adminActivityCounts, ALL_ADMIN_ACTIVITY, userActivities, userActivityCounts } from '../tables'
 
 /** Rows removed per statement: each batch is its own short transaction, so no lock is held for long. */
 export const RETENTION_BATCH = 1000
 
-type ActivityTable = typeof userActivities | typeof adminActivities
+/**
+ * An activity log table: a serial `id` and a `created` time, listed newest first by (created, id).
+ * The user and admin logs here; other plugins' logs (the servers plugin's) reuse the helpers below.
+ */
+export type ActivityTable = PgTable & { id: PgColumn<any>; created: PgColumn<any> }
 
 /**
  * Deletes the rows of `table` matching `where`, oldest first, `batch` rows per statement by
@@ -30,11 +35,11 @@ export async function deleteInBatches(db: Db, table: ActivityTable, where: SQL, 
 }
 
 /** Rows strictly older than the row at (created, id), in the list order (created, then id). */
-const olderThan = (table: ActivityTable, row: { created: Date; id: number }) =>
+export const olderThan = (table: ActivityTable, row: { created: Date; id: number }) =>
   or(lt(table.created, row.created), and(eq(table.created, row.created), lt(table.id, row.id)))!
 
 /** The `keep`-th newest row (of one user's log when `where` says so); the rows before it go. */
-async function oldestKept(db: Db, table: ActivityTable, keep: number, where?: SQL) {
+export async function oldestKept(db: Db, table: ActivityTable, keep: number, where?: SQL) {
   const [row] = await db
     .select({ created: table.created, id: table.id })
     .from(table)
