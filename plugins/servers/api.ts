@@ -7,6 +7,7 @@ import type { ServerRow, ServerViews } from './service/admin-servers'
 import { serverDocument, type DocumentContributor } from './service/configuration'
 import type { RemoteServer } from './wings/document-model'
 import { WingsClient } from './wings/client'
+import { SubuserSlot } from './service/subusers'
 import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
 
@@ -20,6 +21,8 @@ export class ServersApi {
   wingsOptions: WingsOptions = {}
   /** What other plugins add to every configuration document (their backups, schedules, mounts), in `setup`. */
   readonly documentContributors = new Set<DocumentContributor>()
+  /** Where SFTP logins (and later the client scope) ask whether a user is a server's subuser; filled by the subusers plugin. */
+  readonly subusers = new SubuserSlot()
 
   constructor(
     private readonly secrets: Secrets,

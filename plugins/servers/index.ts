@@ -5,6 +5,8 @@ import nests from '../nests'
 import { adminRoutes } from './admin'
 import { connectHooks } from './service/hooks'
 import { provideServerLists } from './service/provided'
+import { provideClientScope } from './client/scope'
+import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -26,7 +28,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   name: 'servers',
   version: '1.0.0',
   description: 'Game servers on Wings nodes, and the Wings link',
-  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'backup-configurations', 'stats'],
+  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'egg-configurations', 'backup-configurations', 'stats'],
   tables,
   migrations: '../../migrations/servers',
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
@@ -34,10 +36,13 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     const api = new ServersApi(ctx.secrets, ctx.settings, ctx.api(nests))
     connectHooks(ctx)
     provideServerLists(ctx, api)
+    provideClientScope(ctx, api)
     return api
   },
   routes: {
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
+    client: (ctx) => clientServerListRoutes(ctx),
+    'client:server': (ctx) => clientServerRoutes(ctx),
   },
 })
 
