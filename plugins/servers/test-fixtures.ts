@@ -23,6 +23,7 @@ export async function nodeOnDouble(
   t: TestApp,
   admin: AdminCaller,
   panelFetch: (request: Request) => Response | Promise<Response> = (request) => t.handle(request),
+  options: Partial<Parameters<typeof startWingsDouble>[0]> = {},
 ): Promise<DoubleNode> {
   const location = await t.request('POST', '/api/admin/locations', { cookie: admin.cookie, body: { name: uniq('loc') } })
   expect(location.status).toBe(200)
@@ -49,6 +50,7 @@ export async function nodeOnDouble(
     installDelayMs: 10,
     callbackDelayMs: 5,
     panelFetch,
+    ...options,
   })
   const moved = await t.request('PATCH', `/api/admin/nodes/${node.uuid}`, { cookie: admin.cookie, body: { url: wings.url } })
   expect(moved.status).toBe(200)
