@@ -5,6 +5,7 @@ import { adminNodeConfigRoutes } from './admin-node-config'
 import { adminNodeServerRoutes } from './admin-node-servers'
 import { adminNodeSystemRoutes } from './admin-node-system'
 import { adminNodeHealthRoutes } from './admin-health'
+import { adminUserServerRoutes } from './admin-user-servers'
 import { adminServerReadRoutes } from './admin-servers'
 
 /** Everything the servers plugin mounts under `/api/admin`. */
@@ -13,6 +14,7 @@ export function adminRoutes(ctx: PluginContext, api: ServersApi) {
     .use(adminServerReadRoutes(ctx, api))
     .use(adminNodeSystemRoutes(ctx, api))
     .use(adminNodeHealthRoutes(ctx, api))
+    .use(adminUserServerRoutes(ctx, api))
     .use(adminNodeConfigRoutes(ctx, api))
     .use(adminNodeServerRoutes(ctx, api))
 }

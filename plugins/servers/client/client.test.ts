@@ -202,3 +202,29 @@ describe('the state gate and identifiers', () => {
     expect((stored.uuid_short >>> 0).toString(16).padStart(8, '0')).toBe(s.uuid.slice(0, 8))
   })
 })
+
+describe('GET /api/admin/users/{user}/servers', () => {
+  test("a user's servers, searched by name or by the owner's name; 400/404 for a bad user; guarded", async () => {
+    const s = await server({ name: uniq('usr') })
+    const both = await roleCaller(t, admin, ['users.read', 'servers.read'])
+    const res = await t.request('GET', `/api/admin/users/${owner.uuid}/servers?per_page=100`, { cookie: both.cookie })
+    expect(res.status).toBe(200)
+    expect(res.body.servers.data.map((x: any) => x.uuid)).toContain(s.uuid)
+    expect(res.body.servers.data.every((x: any) => x.owner.uuid === owner.uuid)).toBe(true)
+    const byName = await t.request('GET', `/api/admin/users/${owner.uuid}/servers?search=${s.name}`, { cookie: admin.cookie })
+    expect(byName.body.servers.data.map((x: any) => x.uuid)).toEqual([s.uuid])
+    const byOwner = await t.request('GET', `/api/admin/users/${owner.uuid}/servers?search=${owner.username}`, { cookie: admin.cookie })
+    expect(byOwner.body.servers.total).toBe(res.body.servers.total)
+    const ownedOnly = await t.request('GET', `/api/admin/users/${owner.uuid}/servers?owned=true&search=${owner.username}`, {
+      cookie: admin.cookie,
+    })
+    expect(ownedOnly.body.servers.total).toBe(0)
+    expect((await t.request('GET', '/api/admin/users/nope/servers', { cookie: admin.cookie })).body.errors).toEqual(['invalid user uuid'])
+    const missing = await t.request('GET', `/api/admin/users/${crypto.randomUUID()}/servers`, { cookie: admin.cookie })
+    expect([missing.status, missing.body.errors]).toEqual([404, ['user not found']])
+    expect((await t.request('GET', `/api/admin/users/${owner.uuid}/servers`, { cookie: owner.cookie })).status).toBe(403)
+    const usersOnly = await roleCaller(t, admin, ['users.read'])
+    const denied = await t.request('GET', `/api/admin/users/${owner.uuid}/servers`, { cookie: usersOnly.cookie })
+    expect([denied.status, denied.body.errors]).toEqual([403, ['you do not have permission to perform this action: servers.read']])
+  })
+})
