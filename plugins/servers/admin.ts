@@ -6,6 +6,7 @@ import { adminNodeServerRoutes } from './admin-node-servers'
 import { adminNodeSystemRoutes } from './admin-node-system'
 import { adminServerLifecycleRoutes } from './admin-server-lifecycle'
 import { adminServerLogRoutes } from './admin-server-logs'
+import { adminNodeHealthRoutes } from './admin-health'
 import { adminServerReadRoutes } from './admin-servers'
 
 /** Everything the servers plugin mounts under `/api/admin`. */
@@ -15,6 +16,7 @@ export function adminRoutes(ctx: PluginContext, api: ServersApi) {
     .use(adminServerLifecycleRoutes(ctx, api))
     .use(adminServerLogRoutes(ctx, api))
     .use(adminNodeSystemRoutes(ctx, api))
+    .use(adminNodeHealthRoutes(ctx, api))
     .use(adminNodeConfigRoutes(ctx, api))
     .use(adminNodeServerRoutes(ctx, api))
 }

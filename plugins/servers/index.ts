@@ -11,6 +11,8 @@ import { remoteRoutes } from './remote/routes'
 import { remoteServerRoutes } from './remote/server-routes'
 import { registerInstallMail } from './service/install-mail'
 import { enforceServerActivityRetention } from './service/server-activity'
+import { provideClientScope } from './client/scope'
+import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -48,6 +50,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     provideServerLists(ctx, api)
     provideRemote(ctx)
     registerInstallMail(ctx.api(mail))
+    provideClientScope(ctx, api)
     return api
   },
   jobs: {
@@ -61,6 +64,8 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
     remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
     'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
+    client: (ctx) => clientServerListRoutes(ctx),
+    'client:server': (ctx) => clientServerRoutes(ctx),
   },
 })
 

@@ -1,0 +1,135 @@
+import { asc, eq, inArray, ne, type SQL } from 'drizzle-orm'
+import type { Static } from 'elysia'
+import { hasAdminPermission, paginate, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
+import { mergedEggConfiguration } from '../../egg-configurations'
+import { tables as locationTables } from '../../locations'
+import { pairsToObject, tables as nestTables } from '../../nests'
+import { tables as nodeTables } from '../../nodes'
+import { serverAllocationsOf, type ServerRow } from '../service/admin-servers'
+import { serverAllocations, servers } from '../tables'
+import type { ClientServer } from './model'
+import type { ClientServerAccess } from './scope'
+
+type Client = Static<typeof ClientServer>
+const distinct = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))]
+
+/** Where SFTP clients connect (spec 03 §1.8): `sftp_host`, else the host of `public_url`, else of `url`. */
+function sftpHost(node: { sftp_host: string | null; public_url: string | null; url: string }): string {
+  if (node.sftp_host) return node.sftp_host
+  for (const url of [node.public_url, node.url]) {
+    try {
+      if (url) return new URL(url).hostname
+    } catch {}
+  }
+  return 'unknown.sftp.host'
+}
+
+/** The client `Server` objects of `rows` for the caller; `accessOf` says who they are to each. */
+export async function toClientServers(
+  db: Db | Tx,
+  principal: Principal,
+  rows: ServerRow[],
+  accessOf: (row: ServerRow) => ClientServerAccess,
+): Promise<Client[]> {
+  if (!rows.length) return []
+  const { nodes } = nodeTables
+  const { locations } = locationTables
+  const nodeRows = await db
+    .select({ node: nodes, location: locations })
+    .from(nodes)
+    .innerJoin(locations, eq(locations.uuid, nodes.location_uuid))
+    .where(inArray(nodes.uuid, distinct(rows.map((r) => r.node_uuid))))
+  const nodeOf = new Map(nodeRows.map((n) => [n.node.uuid, n]))
+  const eggUuids = distinct(rows.map((r) => r.egg_uuid))
+  const eggOf = new Map(
+    (await db.select().from(nestTables.nestEggs).where(inArray(nestTables.nestEggs.uuid, eggUuids))).map((e) => [e.uuid, e]),
+  )
+  const configOf = new Map(await Promise.all(eggUuids.map(async (u) => [u, await mergedEggConfiguration(db, u)] as const)))
+  const primaryUuids = distinct(rows.map((r) => r.allocation_uuid))
+  const primaries = primaryUuids.length
+    ? new Map((await serverAllocationsOf(db, inArray(serverAllocations.uuid, primaryUuids), new Set(primaryUuids))).map((a) => [a.uuid, a]))
+    : new Map()
+  return rows.map((r) => {
+    const { node, location } = nodeOf.get(r.node_uuid)!
+    const egg = eggOf.get(r.egg_uuid)!
+    const config = configOf.get(r.egg_uuid)!
+    const access = accessOf(r)
+    return {
+      uuid: r.uuid,
+      uuid_short: (r.uuid_short >>> 0).toString(16).padStart(8, '0'),
+      allocation: (r.allocation_uuid && primaries.get(r.allocation_uuid)) || null,
+      egg: {
+        uuid: egg.uuid,
+        name: egg.name,
+        description: egg.description,
+        startup_commands: pairsToObject(egg.startup_commands),
+        separate_port: egg.separate_port,
+        features: egg.features,
+        docker_images: pairsToObject(egg.docker_images),
+        created: egg.created,
+      },
+      egg_configuration: {
+        allocation_self_assign_enabled: config.config_allocations?.user_self_assign.enabled ?? false,
+        allocation_self_assign_require_primary: config.config_allocations?.user_self_assign.require_primary_allocation ?? false,
+        startup_allow_custom_command: config.config_startup?.allow_custom_startup_command ?? false,
+        route_order: (config.config_routes?.order as Client['egg_configuration']['route_order']) ?? null,
+      },
+      status: r.status,
+      is_owner: access.owner,
+      is_suspended: r.suspended,
+      is_transferring: r.destination_node_uuid !== null,
+      permissions: !principal.user.admin && access.subuser ? access.subuser.permissions : ['*'],
+      location_uuid: location.uuid,
+      location_name: location.name,
+      location_flag: location.flag,
+      node_uuid: node.uuid,
+      node_name: node.name,
+      node_maintenance_enabled: node.maintenance_enabled,
+      sftp_host: sftpHost(node),
+      sftp_port: node.sftp_port,
+      name: r.name,
+      description: r.description,
+      limits: { cpu: r.cpu, memory: r.memory, swap: r.swap, disk: r.disk },
+      feature_limits: {
+        allocations: r.allocation_limit,
+        databases: r.database_limit,
+        backups: r.backup_limit,
+        schedules: r.schedule_limit,
+      },
+      startup: r.startup,
+      image: r.image,
+      auto_kill: r.auto_kill,
+      auto_start_behavior: r.auto_start_behavior,
+      timezone: r.timezone,
+      created: r.created,
+    }
+  })
+}
+
+/**
+ * `GET /api/client/servers` (spec 03 §1.6): the servers the caller owns (subusers join with the
+ * subusers issue), or with `other` and the admin permission `servers.read` every server they do
+ * not own; `search` matches the name; oldest first.
+ */
+export function listClientServers(db: Db | Tx, principal: Principal, page: PageParams, other: boolean) {
+  const mine: SQL = eq(servers.owner_uuid, principal.user.uuid)
+  const where = other && hasAdminPermission(principal, 'servers.read') ? ne(servers.owner_uuid, principal.user.uuid) : mine
+  return paginate(
+    db,
+    {
+      from: servers,
+      where,
+      search: [servers.name],
+      orderBy: [asc(servers.created), asc(servers.uuid)],
+      load: async (rows) =>
+        new Map(
+          (await toClientServers(db, principal, rows, (r) => ({ owner: r.owner_uuid === principal.user.uuid, subuser: null }))).map((s) => [
+            s.uuid,
+            s,
+          ]),
+        ),
+      map: (row, loaded) => loaded.get(row.uuid)!,
+    },
+    page,
+  )
+}
