@@ -142,13 +142,26 @@ function decodeQueryPart(raw: string): string | null {
 }
 
 /** Refuses a query or path parameter holding a NUL byte, an unpaired surrogate or bytes that are not UTF-8. */
-function checkText(url: string, params: Record<string, string | undefined> | undefined): void {
+function checkText(url: string, params: Record<string, string | undefined> | undefined, route?: string): void {
   // Only a percent-escape can put a NUL byte, a lone surrogate or non-UTF-8 bytes into a decoded
   // path or query parameter: most requests have none and need no more than this look.
   if (url.indexOf('%') === -1) return
   const errors: string[] = []
   for (const [name, value] of Object.entries(params ?? {})) {
     if (typeof value === 'string' && !isCleanText(value)) errors.push(`${name}: ${HOSTILE_TEXT}`)
+  }
+  // Bytes that are not UTF-8 do not decode at all: the router then hands the segment over still
+  // escaped (`a%ED%A0%80`), which looks clean. Judge such a segment as sent.
+  if (route) {
+    const path = new URL(url).pathname.split('/')
+    const template = route.split('/')
+    if (path.length === template.length) {
+      template.forEach((part, at) => {
+        if (!part.startsWith(':') || !path[at].includes('%')) return
+        const text = `${part.slice(1)}: ${HOSTILE_TEXT}`
+        if (decodeQueryPart(path[at].replace(/\+/g, '%2B')) === null && !errors.includes(text)) errors.push(text)
+      })
+    }
   }
   const q = url.indexOf('?')
   if (q !== -1) {
@@ -279,7 +292,7 @@ export function httpKernel(opts: HttpOptions) {
     .onTransform({ as: 'global' }, ({ request, route, params }) => {
       const info = routes.get(request.method, route)
       if (info && routes.isHidden(info)) throw unrouted(new URL(request.url).pathname)
-      checkText(request.url, params)
+      checkText(request.url, params, route)
       // Routes that ignore their body skip parsing; still refuse form posts and the like.
       const media = mediaType(request.headers.get('content-type'))
       if (media && !ALLOWED_MEDIA.has(media) && request.method !== 'GET' && request.method !== 'HEAD' && !info?.rawBody) {
