@@ -11,7 +11,7 @@ import {
   useTestApp,
   type AdminCaller,
 } from 'hatchery/testing'
-import { BadRequest, Empty } from 'hatchery'
+import { Conflict, Empty } from 'hatchery'
 import { Capacity, JoinDocument, Node, NodeToken } from './model'
 import { nodes } from './tables'
 import { tables as userTables } from '../users'
@@ -334,16 +334,16 @@ describe('DELETE /api/admin/nodes/{node}', () => {
     expect([again.status, again.body.errors]).toEqual([404, ['node not found']])
   })
 
-  test("a deletion guard (the servers plugin's) refuses with its 400 and nothing is deleted", async () => {
+  test("a deletion guard (the servers plugin's) refuses with its 409 and nothing is deleted", async () => {
     const api = hooks()
     const a = await make()
     const guard = async () => {
-      throw new BadRequest('node has servers, cannot delete')
+      throw new Conflict('node has servers, cannot delete')
     }
     api.deletionGuards.add(guard)
     try {
       const res = await t.request('DELETE', `/api/admin/nodes/${a.uuid}`, { cookie: admin.cookie })
-      expect([res.status, res.body.errors]).toEqual([400, ['node has servers, cannot delete']])
+      expect([res.status, res.body.errors]).toEqual([409, ['node has servers, cannot delete']])
       expect(await stored(a.uuid)).toBeDefined()
     } finally {
       api.deletionGuards.delete(guard)

@@ -89,7 +89,7 @@ function adminNodeRoutes(ctx: PluginContext, hooks: NodeHooks) {
         detail: {
           summary: 'Delete a node',
           description:
-            'A node with servers is a 400 `node has servers, cannot delete` (once servers exist). Allocations and mount and database-host links go with it.',
+            'A node with servers (or servers moving to it) is a 409 `node has servers, cannot delete` (the reference answers 400). Allocations and mount and database-host links go with it.',
         },
       },
     )

@@ -2,8 +2,8 @@ import type { Db, Tx } from 'hatchery'
 import type { NodeRow } from './service/nodes'
 
 /**
- * Refuses deleting a node by throwing. The servers plugin adds one answering the reference's
- * 400 `node has servers, cannot delete` (a `BadRequest`, not a 409).
+ * Refuses deleting a node by throwing. The servers plugin adds one answering 409 `node has servers,
+ * cannot delete` (the reference's words; it answers 400, issue 13 asks 409 for a node in use).
  */
 export type NodeDeletionGuard = (tx: Tx, node: NodeRow) => Promise<void>
 /** Copies what another plugin links to a node when it is duplicated (never its allocations). */
@@ -23,7 +23,7 @@ export type CapacityProvider = (db: Db, node: NodeRow) => Promise<AllocatedCapac
  * What other plugins hook into nodes, in their `setup` (`ctx.api(nodes)`).
  * @example
  * const hooks = ctx.api(nodes)
- * hooks.deletionGuards.add(async (tx, n) => { if (await countServers(tx, n.uuid)) throw new BadRequest('node has servers, cannot delete') })
+ * hooks.deletionGuards.add(async (tx, n) => { if (await countServers(tx, n.uuid)) throw new Conflict('node has servers, cannot delete') })
  * hooks.provideCapacity((db, n) => sumServerLimits(db, n.uuid))
  */
 export class NodeHooks {

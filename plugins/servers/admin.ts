@@ -8,6 +8,8 @@ import { adminServerLifecycleRoutes } from './admin-server-lifecycle'
 import { adminServerLogRoutes } from './admin-server-logs'
 import { adminNodeHealthRoutes } from './admin-health'
 import { adminServerReadRoutes } from './admin-servers'
+import { adminServerVariableRoutes } from './admin-server-variables'
+import { adminServerAllocationRoutes } from './admin-server-allocations'
 
 /** Everything the servers plugin mounts under `/api/admin`. */
 export function adminRoutes(ctx: PluginContext, api: ServersApi) {
@@ -19,4 +21,6 @@ export function adminRoutes(ctx: PluginContext, api: ServersApi) {
     .use(adminNodeHealthRoutes(ctx, api))
     .use(adminNodeConfigRoutes(ctx, api))
     .use(adminNodeServerRoutes(ctx, api))
+    .use(adminServerVariableRoutes(ctx, api))
+    .use(adminServerAllocationRoutes(ctx))
 }

@@ -52,7 +52,7 @@ describe("what the servers plugin fills in other plugins' routes", () => {
   test('a node, an egg or a user with servers cannot be deleted', async () => {
     const row = await insertServer(t, refs())
     expect(await request('DELETE', `/api/admin/nodes/${at.node.uuid}`)).toMatchObject({
-      status: 400,
+      status: 409,
       body: { errors: ['node has servers, cannot delete'] },
     })
     expect(await request('DELETE', `/api/admin/nests/${egg.nest}/eggs/${egg.uuid}`)).toMatchObject({
@@ -60,7 +60,7 @@ describe("what the servers plugin fills in other plugins' routes", () => {
       body: { errors: ['egg has servers, cannot delete'] },
     })
     expect(await request('DELETE', `/api/admin/users/${owner}`)).toMatchObject({
-      status: 400,
+      status: 409,
       body: { errors: ['user has servers, cannot delete'] },
     })
     await removeServer(row.uuid)
@@ -73,7 +73,7 @@ describe("what the servers plugin fills in other plugins' routes", () => {
     const user = (await makeUser(t)).uuid
     const second = await makeEgg(t)
     const row = await insertServer(t, { node: other.node.uuid, owner: user, egg: second.uuid }, { destination_node_uuid: at.node.uuid })
-    expect((await request('DELETE', `/api/admin/nodes/${at.node.uuid}`)).status).toBe(400)
+    expect((await request('DELETE', `/api/admin/nodes/${at.node.uuid}`)).status).toBe(409)
     await removeServer(row.uuid)
     expect((await request('DELETE', `/api/admin/nodes/${at.node.uuid}`)).status).toBe(200)
     await other.wings.stop()

@@ -134,3 +134,36 @@ export const UpdateServer = t.Partial(
   }),
 )
 export type UpdateServer = Static<typeof UpdateServer>
+
+/** Spec 02 §2.13: every variable of the server's egg with the server's value (else the default, else `""`). */
+export const ServerVariable = t.Object({
+  name: t.String(),
+  name_translations: t.Record(t.String(), t.String()),
+  description: t.Nullable(t.String()),
+  description_translations: t.Record(t.String(), t.String()),
+  env_variable: t.String(),
+  default_value: t.Nullable(t.String()),
+  value: t.String(),
+  is_editable: t.Boolean({ description: 'The variable is `user_editable`' }),
+  is_secret: t.Boolean(),
+  rules: t.Array(t.String()),
+  created: t.Date({ description: 'When the server set it; now when it reads the default' }),
+})
+export type ServerVariable = Static<typeof ServerVariable>
+
+/** `PUT /api/admin/servers/{server}/variables` (spec 02 §8.9). */
+export const UpdateServerVariables = t.Object({
+  variables: t.Array(t.Object({ env_variable: t.String({ minLength: 1, maxLength: 255 }), value: t.String({ maxLength: 4096 }) }), {
+    maxItems: 1024,
+  }),
+})
+export type UpdateServerVariables = Static<typeof UpdateServerVariables>
+
+/** `POST /api/admin/servers/{server}/allocations` (spec 02 §8.10): a node-allocation uuid. */
+export const AddServerAllocation = t.Object({ allocation_uuid: Id })
+
+/** `PATCH /api/admin/servers/{server}/allocations/{allocation}`: absent fields stay, null clears `notes`. */
+export const UpdateServerAllocation = t.Partial(
+  t.Object({ notes: t.Nullable(t.String({ minLength: 1, maxLength: 1024 })), primary: t.Boolean() }),
+)
+export type UpdateServerAllocation = Static<typeof UpdateServerAllocation>

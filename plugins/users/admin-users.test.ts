@@ -488,7 +488,7 @@ describe('DELETE /api/admin/users/{user}', () => {
       return row?.uuid === kept.uuid ? 'user has servers, cannot delete' : null
     })
     const res = await t.request('DELETE', `/api/admin/users/${kept.uuid}`, { cookie: admin.cookie })
-    expect(res.status).toBe(400)
+    expect(res.status).toBe(409)
     expect(res.body.errors).toEqual(['user has servers, cannot delete'])
     expect(await rowOf(kept.uuid)).toBeDefined()
   })

@@ -171,7 +171,7 @@ export function adminUserRoutes(ctx: PluginContext, api: UsersApi, mailer: MailA
         detail: {
           summary: 'Delete a user',
           description:
-            'Refused (400) while another plugin objects, e.g. the user still owns servers. A caller without the admin flag cannot delete an administrator.',
+            'Refused (409, e.g. `user has servers, cannot delete`; the reference answers 400) while another plugin objects, e.g. the user still owns servers. A caller without the admin flag cannot delete an administrator.',
         },
       },
     )

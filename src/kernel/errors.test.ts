@@ -52,3 +52,20 @@ describe('BadGateway', () => {
     expect(new BadGateway('node beta is unreachable').cause).toBeUndefined()
   })
 })
+
+describe('foreign-key violations', () => {
+  const fk = (code: string, table: string, detail: string) =>
+    new Error('query failed', { cause: Object.assign(new Error('violates foreign key'), { code, table, detail }) })
+
+  test('a row still referenced is 400 naming both tables, under PostgreSQL (23503) and PGlite (23001) alike', () => {
+    const detail = 'Key (uuid)=(00000000-0000-4000-8000-000000000000) is still referenced from table "servers".'
+    for (const code of ['23503', '23001']) {
+      expect(fromPgError(fk(code, 'nodes', detail))).toMatchObject({ status: 400, messages: ['node is still referenced by server'] })
+    }
+  })
+
+  test('a reference to a missing row is 404 naming the referenced table', () => {
+    const detail = 'Key (node_uuid)=(00000000-0000-4000-8000-000000000000) is not present in table "nodes".'
+    expect(fromPgError(fk('23503', 'servers', detail))).toMatchObject({ status: 404, messages: ['node not found'] })
+  })
+})

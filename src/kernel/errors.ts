@@ -179,6 +179,8 @@ export function fromPgError(error: unknown): HttpError | null {
       const declared = uniqueMessages.get(pg.constraint ?? pg.constraint_name ?? '')
       return new Conflict(declared ?? `${humanTable(pg.table ?? pg.table_name)} already exists`)
     }
+    // 23001 restrict_violation: what PGlite raises for a row an ON DELETE RESTRICT key still protects (PostgreSQL: 23503).
+    case '23001':
     case '23503': {
       const ref = /table "([^"]+)"/.exec(detail)?.[1]
       if (detail.includes('is not present')) return new NotFound(`${humanTable(ref)} not found`)

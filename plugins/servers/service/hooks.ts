@@ -1,5 +1,5 @@
 import { eq, or, sql } from 'drizzle-orm'
-import { BadRequest, Conflict, type Db, type PluginContext, type Tx } from 'hatchery'
+import { Conflict, type Db, type PluginContext, type Tx } from 'hatchery'
 import nests from '../../nests'
 import nodes from '../../nodes'
 import stats from '../../stats'
@@ -31,7 +31,8 @@ export async function allocatedOn(db: Db, node: string) {
 
 /**
  * What the servers plugin fills in other plugins, in its `setup`: the `servers` stat, the node
- * capacity, and the refusals to delete a node (400), an egg (409) or a user (400) that servers use.
+ * capacity, and the refusals (409, with the reference's words; it answers 400 for the node and the user) to
+ * delete a node, an egg or a user that servers use.
  * A server created while such a delete runs waits on the row the delete locked (the foreign key's
  * share lock), so the count cannot miss it.
  */
@@ -41,7 +42,7 @@ export function connectHooks(ctx: PluginContext): void {
   nodeHooks.provideCapacity((db, node) => allocatedOn(db, node.uuid))
   nodeHooks.deletionGuards.add(async (tx, node) => {
     if (await on(tx, or(eq(servers.node_uuid, node.uuid), eq(servers.destination_node_uuid, node.uuid))!))
-      throw new BadRequest('node has servers, cannot delete')
+      throw new Conflict('node has servers, cannot delete')
   })
   ctx.api(nests).eggDeletionGuards.add(async (tx, egg) => {
     if (await on(tx, eq(servers.egg_uuid, egg.uuid))) throw new Conflict('egg has servers, cannot delete')

@@ -100,8 +100,9 @@ export class WingsClient {
       answer: Anything,
     })
   }
-  async deleteServer(uuid: string): Promise<void> {
-    await this.call({ method: 'DELETE', path: server(uuid), answer: Anything })
+  /** `timeoutMs`: a shorter deadline where the answer is not waited for (clear-state's destination node). */
+  async deleteServer(uuid: string, timeoutMs?: number): Promise<void> {
+    await this.call({ method: 'DELETE', path: server(uuid), answer: Anything, timeoutMs })
   }
   async reinstallServer(uuid: string, body: { truncate_directory: boolean; installation_script: InstallationScript }): Promise<void> {
     await this.call({ method: 'POST', path: `${server(uuid)}/reinstall`, body, answer: Anything })

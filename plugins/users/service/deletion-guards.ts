@@ -1,9 +1,9 @@
-import { BadRequest, type Tx } from 'hatchery'
+import { Conflict, type Tx } from 'hatchery'
 import type { UserRow } from './users'
 
 /**
  * Asked before a user is deleted, inside the deletion's transaction: a reason refuses the
- * deletion (400 with that text), null allows it. Plugins owning rows that must outlive a user
+ * deletion (409 with that text; the reference answers 400, issue 13 asks 409 for a resource in use), null allows it. Plugins owning rows that must outlive a user
  * (servers) register one in their `setup` through the users API.
  * @example
  * ctx.api(users).deletionGuards.add(async (tx, user) =>
@@ -38,11 +38,11 @@ export class DeletionGuards {
     }
   }
 
-  /** Throws `BadRequest` with the first refusal. */
+  /** Throws `Conflict` with the first refusal. */
   async check(tx: Tx, user: UserRow): Promise<void> {
     for (const guard of this.guards) {
       const reason = await guard(tx, user)
-      if (reason) throw new BadRequest(reason)
+      if (reason) throw new Conflict(reason)
     }
   }
 }
