@@ -5,6 +5,7 @@ import { adminNodeConfigRoutes } from './admin-node-config'
 import { adminNodeServerRoutes } from './admin-node-servers'
 import { adminNodeSystemRoutes } from './admin-node-system'
 import { adminServerLifecycleRoutes } from './admin-server-lifecycle'
+import { adminServerDeployRoutes } from './admin-server-deploy'
 import { adminServerLogRoutes } from './admin-server-logs'
 import { adminNodeHealthRoutes } from './admin-health'
 import { adminServerReadRoutes } from './admin-servers'
@@ -16,6 +17,7 @@ export function adminRoutes(ctx: PluginContext, api: ServersApi) {
   return new Elysia()
     .use(adminServerReadRoutes(ctx, api))
     .use(adminServerLifecycleRoutes(ctx, api))
+    .use(adminServerDeployRoutes(ctx, api))
     .use(adminServerLogRoutes(ctx, api))
     .use(adminNodeSystemRoutes(ctx, api))
     .use(adminNodeHealthRoutes(ctx, api))

@@ -40,6 +40,7 @@ export class ServersApi {
 
   private readonly configs = new NodeCache<WingsConfig>(120_000)
   private readonly usage = new NodeCache<Record<string, ResourceUsage>>(15_000)
+  private readonly ports = new NodeCache<Record<string, number[]>>(10_000)
 
   wings(node: NodeRow): WingsClient {
     return WingsClient.of(this.secrets, node, this.wingsOptions)
@@ -66,6 +67,14 @@ export class ServersApi {
   /** Resource usage of the node's servers by uuid, cached 15 s (spec 04 §1.4). */
   utilization(node: NodeRow): Promise<Record<string, ResourceUsage>> {
     return this.usage.get(node.uuid, () => this.wings(node).utilization())
+  }
+
+  /** The ports Wings reports in use on `ips` of the node (3 s deadline), cached 10 s (spec 02 §8.3 step 5). */
+  usedPorts(node: NodeRow, ips: string[]): Promise<Record<string, number[]>> {
+    return this.ports.get(`${node.uuid} ${[...ips].sort().join(' ')}`, async () => {
+      const { used } = await this.wings(node).portsUsed(ips)
+      return Object.fromEntries(ips.map((ip) => [ip, (used[ip] ?? []).map((p) => p.port)]))
+    })
   }
 
   /** Node-wide power action; the next utilization read asks Wings again. */

@@ -1,6 +1,7 @@
 import { t, type Static } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
 import { model as backupModel } from '../backup-configurations'
+import { model as eggConfigurationModel } from '../egg-configurations'
 import { model as nestModel } from '../nests'
 import { model as nodeModel } from '../nodes'
 import { model as userModel } from '../users'
@@ -104,6 +105,25 @@ export const CreateServer = t.Object({
   }),
 })
 export type CreateServer = Static<typeof CreateServer>
+
+const { node_uuid: _node, allocation_uuids: _allocations, ...createFields } = CreateServer.properties
+const Ratio = (description: string) => t.Optional(t.Number({ minimum: 0, maximum: 1, default: 0.5, description }))
+
+/** `POST /api/admin/servers/deploy` (spec 02 §8.3): the create body without `node_uuid`, with the deployment. */
+export const DeployServer = t.Object({
+  deployment: t.Object({
+    location_uuids: t.Array(Id, { maxItems: 1024, description: 'Candidate locations' }),
+    allow_overallocation: t.Boolean({ description: "Ignore the nodes' memory and disk limits" }),
+    suspension_penalty: Ratio("Weight of suspended servers' usage"),
+    randomness: Ratio('0 = deterministic best fit'),
+    allocations: t.Optional(
+      t.Nullable(eggConfigurationModel.DeploymentInput, { description: "Overrides the egg configuration's deployment rules" }),
+    ),
+  }),
+  ...createFields,
+  allocation_uuids: t.Optional(t.Nullable(t.Array(Id, { maxItems: 1024 }))),
+})
+export type DeployServer = Static<typeof DeployServer>
 
 /** `DELETE /api/admin/servers/{server}` (spec 02 §8.6). */
 export const DeleteServer = t.Object({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { and, eq, inArray } from 'drizzle-orm'
-import { BadRequest, transaction, type Actor, type PluginContext, type Tx } from 'hatchery'
+import { BadRequest, transaction, type Actor, type Db, type PluginContext, type Tx } from 'hatchery'
 import { tables as allocationTables } from '../../allocations'
 import { tables as backupTables } from '../../backup-configurations'
 import { tables as nestTables } from '../../nests'
@@ -89,9 +89,7 @@ async function freshUuid(tx: Tx): Promise<string> {
  * locked first (the lock order of the users plugin). The allocations must be free allocations of
  * the node (the reference does not check the node); a taken one is 409 through the unique index.
  */
-async function insertServer(tx: Tx, input: CreateServer): Promise<{ row: ServerRow; node: NodeRow }> {
-  if (input.timezone && !TIME_ZONES.has(input.timezone)) throw new BadRequest(`timezone: unknown time zone '${input.timezone}'`)
-  const values = await checkVariables(tx, input.egg_uuid, input.variables)
+async function insertServer(tx: Tx, input: CreateServer, values: VariableValue[]): Promise<{ row: ServerRow; node: NodeRow }> {
   if (!(await lockUser(tx, input.owner_uuid))) throw new BadRequest('invalid relation `owner` provided')
   const [node] = await tx.select().from(nodeTables.nodes).where(eq(nodeTables.nodes.uuid, input.node_uuid)).for('key share')
   if (!node) throw new BadRequest('invalid relation `node` provided')
@@ -131,14 +129,38 @@ async function insertServer(tx: Tx, input: CreateServer): Promise<{ row: ServerR
   return { row: withPrimary, node }
 }
 
+export type VariableValue = { variable_uuid: string; value: string }
+
 /**
- * Creates a server (spec 02 §8.2): the rows are committed first, because Wings fetches the new
- * server's document from `/api/remote` before it answers; then Wings is told. If Wings fails the
- * rows are deleted again (claims and variables with them) and its error is the answer. No
- * transaction is open across the Wings call. `server:create` is logged once Wings accepted.
+ * What create and deploy check before anything else (spec 02 §8.2 step 1, §8.3 step 1): the time
+ * zone (the reference rejects an unknown one while reading the body), then every egg variable.
+ * Answers the variable values to store.
  */
+export async function checkServerInput(db: Db, input: Pick<CreateServer, 'timezone' | 'egg_uuid' | 'variables'>): Promise<VariableValue[]> {
+  if (input.timezone && !TIME_ZONES.has(input.timezone)) throw new BadRequest(`timezone: unknown time zone '${input.timezone}'`)
+  return checkVariables(db, input.egg_uuid, input.variables)
+}
+
+/** Creates a server on an explicit node (spec 02 §8.2). */
 export async function createServer(ctx: PluginContext, api: ServersApi, actor: Actor, input: CreateServer): Promise<ServerRow> {
-  const { row, node } = await transaction(ctx.db, (tx) => insertServer(tx, input))
+  return commitServer(ctx, api, actor, input, await checkServerInput(ctx.db, input))
+}
+
+/**
+ * The path create and deploy share, once the node, the allocations and the variable `values` are
+ * known: the rows are committed first, because Wings fetches the new server's document from
+ * `/api/remote` before it answers; then Wings is told. If Wings fails the rows are deleted again
+ * (claims and variables with them) and its error is the answer. No transaction is open across the
+ * Wings call. `server:create` (with `input.variables`, the supplied ones) is logged once Wings accepted.
+ */
+export async function commitServer(
+  ctx: PluginContext,
+  api: ServersApi,
+  actor: Actor,
+  input: CreateServer,
+  values: VariableValue[],
+): Promise<ServerRow> {
+  const { row, node } = await transaction(ctx.db, (tx) => insertServer(tx, input, values))
   try {
     await api
       .wings(node)
