@@ -24,6 +24,7 @@ let token: { id: string; secret: string }
 let wingsPort: number
 let wings: Subprocess<'ignore', 'pipe', 'pipe'> | undefined
 let egg: string
+let location: string
 let owner: string
 
 async function cli(args: string[]): Promise<any> {
@@ -179,7 +180,7 @@ beforeAll(async () => {
       'Owner',
     ])
   ).uuid
-  await cli(['locations', 'create', '--name', 'e2e-location'])
+  location = (await cli(['locations', 'create', '--name', 'e2e-location'])).uuid
   wingsPort = freePort()
   const created = await cli([
     'nodes',
@@ -208,10 +209,18 @@ afterAll(async () => {
 })
 
 describe('a server through its life, panel and node as separate processes', () => {
-  test('created → the node fetches its configuration and reports the install → suspended and back (each synced) → deleted', async () => {
+  test('deployed from the Paper egg for a user → the node fetches its configuration and reports the install → suspended and back (each synced) → deleted', async () => {
+    // Deployed: the panel picks the node of the location, and (no allocation given, no egg
+    // configuration rules) one free allocation of it as the primary.
     const a = await allocation()
-    const created = await api('POST', '/api/admin/servers', serverBody('e2e-survival', a))
+    const { node_uuid: _node, allocation_uuid: _a, ...body } = serverBody('e2e-survival', a)
+    const created = await api('POST', '/api/admin/servers/deploy', {
+      ...body,
+      deployment: { location_uuids: [location], allow_overallocation: false },
+    })
     expect(created.status).toBe(200)
+    expect(created.body.server.node.uuid).toBe(node.uuid)
+    expect(created.body.server.allocation.uuid).toBeString()
     const uuid = created.body.server.uuid as string
     // The node fetched the configuration from /api/remote before answering, and runs the installer.
     expect((await onNode(`/api/servers/${uuid}`)).status).toBe(200)

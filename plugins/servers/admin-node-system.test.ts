@@ -36,8 +36,17 @@ const SYSTEM = ['/overview', '/stats', '/logs', '/logs/wings.log']
 test('every route of the plugin is guarded', async () => {
   const uuid = '00000000-0000-4000-8000-000000000000'
   const create = serverBody({ node_uuid: uuid, owner_uuid: uuid, egg_uuid: uuid })
-  const swept = await expectRoutesGuarded(t, { namespace: 'admin', plugin: 'servers', bodies: { 'POST /api/admin/servers': create } })
-  expect(swept.length).toBeGreaterThanOrEqual(4)
+  const { node_uuid: _node, ...deploy } = create
+  const swept = await expectRoutesGuarded(t, {
+    namespace: 'admin',
+    plugin: 'servers',
+    bodies: {
+      'POST /api/admin/servers': create,
+      'POST /api/admin/servers/deploy': { ...deploy, deployment: { location_uuids: [uuid], allow_overallocation: false } },
+      'POST /api/admin/servers/:server/allocations': { allocation_uuid: uuid },
+    },
+  })
+  expect(swept.length).toBeGreaterThanOrEqual(20)
 })
 
 describe('GET /api/admin/nodes/{node}/system/*', () => {
