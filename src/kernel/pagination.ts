@@ -2,6 +2,7 @@ import { t, type TSchema } from 'elysia'
 import { and, Column, count, getTableColumns, getTableName, ilike, is, or, Placeholder, SQL, sql, Subquery } from 'drizzle-orm'
 import type { PgColumn, PgDialect, PgSelect, PgTable } from 'drizzle-orm/pg-core'
 import type { Db, Tx } from '../db/client'
+import { WireInteger } from './models'
 
 /** `page`, `per_page` and `search` query parameters, as every list route accepts them. */
 export const PaginationQuery = t.Object({
@@ -44,9 +45,9 @@ export interface Page<T> {
   data: T[]
 }
 
-/** TypeBox schema of a page of `item`. */
+/** TypeBox schema of a page of `item` (`WireInteger`s: no transform for Elysia to encode). */
 export function PageOf<T extends TSchema>(item: T) {
-  return t.Object({ total: t.Integer(), per_page: t.Integer(), page: t.Integer(), data: t.Array(item) })
+  return t.Object({ total: WireInteger(), per_page: WireInteger(), page: WireInteger(), data: t.Array(item) })
 }
 
 /** `count(*) over ()`: select it beside the columns to get the total with the page in one query. */
