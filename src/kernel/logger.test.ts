@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { createLogger, describeError, StdoutBuffer } from './logger'
+import { createLogger, describeError } from './logger'
 
 describe('describeError', () => {
   test('keeps the cause (the PostgreSQL error under Drizzle’s wrapper) and drops the statement parameters', () => {
@@ -55,55 +55,5 @@ describe('the request line', () => {
     const child = collect('info', { plugin: 'p' })
     child.log.request({ method: 'GET', path: '/', status: 200, request_id: 'a', ip: '1.1.1.1' })
     expect(JSON.parse(child.lines[0])).toMatchObject({ msg: 'request', plugin: 'p', path: '/' })
-  })
-})
-
-describe('StdoutBuffer', () => {
-  /** A stdout whose writes finish when the test says so. */
-  function slowStdout() {
-    const chunks: string[] = []
-    const waiting: (() => void)[] = []
-    const write = (chunk: string) => new Promise<void>((resolve) => waiting.push(() => (chunks.push(chunk), resolve())))
-    // Lets every write started so far, and those the finished ones start, finish.
-    const finishAll = async () => {
-      for (;;) {
-        await Bun.sleep(0)
-        if (waiting.length === 0) return
-        waiting.shift()!()
-      }
-    }
-    return { chunks, waiting, write, finishAll }
-  }
-
-  test('a full batch is written without waiting for the timer, in order, one line each', async () => {
-    const out = slowStdout()
-    const buffer = new StdoutBuffer(out.write)
-    for (let i = 0; i < 600; i++) buffer.push(`line ${i}`)
-    await Bun.sleep(0)
-    expect(out.waiting.length).toBe(1)
-    await out.finishAll()
-    const done = buffer.flush()
-    await out.finishAll()
-    await done
-    expect(out.chunks.length).toBe(3)
-    expect(out.chunks.join('')).toBe(Array.from({ length: 600 }, (_, i) => `line ${i}\n`).join(''))
-  })
-
-  test('while stdout is stuck, lines beyond the bound are dropped and the drop is reported', async () => {
-    const out = slowStdout()
-    const buffer = new StdoutBuffer(out.write)
-    for (let i = 0; i < 10_050; i++) buffer.push(`line ${i}`)
-    const done = buffer.flush()
-    await out.finishAll()
-    await done
-    const lines = out.chunks.join('').trimEnd().split('\n')
-    expect(lines.length).toBe(10_001)
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ level: 'warn', msg: 'log lines dropped: stdout too slow', dropped: 50 })
-    // Once written, lines are taken again.
-    buffer.push('after')
-    const again = buffer.flush()
-    await out.finishAll()
-    await again
-    expect(out.chunks.at(-1)).toBe('after\n')
   })
 })

@@ -73,36 +73,26 @@ function errorFields(fields?: LogFields): LogFields | undefined {
   return out ?? fields
 }
 
-/** Lines kept in memory while stdout is slow (waiting or being written); beyond this they are dropped and counted. */
+/** Lines kept in memory while stdout is slow; beyond this they are dropped and counted. */
 const MAX_PENDING = 10_000
-/** Lines written at once without waiting for the timer. */
-const BATCH_LINES = 256
 
 /**
  * Stdout lines are buffered and written in batches: one write per request costs more than the
- * request itself. A batch goes when it holds `BATCH_LINES` lines or 25 ms after its first: a busy
- * panel gathers thousands of lines in 25 ms, and holding them costs more than more writes (one
- * large string to join and encode, lines kept alive across collections: ~2.5 µs per request in
- * the profile against a fraction of that in batches). Warnings and errors go to stderr at once.
+ * request itself. Warnings and errors go to stderr at once.
  */
-export class StdoutBuffer {
+class StdoutBuffer {
   private pending: string[] = []
-  /** Lines handed to writes that have not finished. */
-  private writingLines = 0
   private dropped = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private writing: Promise<unknown> = Promise.resolve()
 
-  constructor(private write: (chunk: string) => Promise<unknown> = (chunk) => Bun.write(Bun.stdout, chunk)) {}
-
   push(line: string) {
-    if (this.pending.length + this.writingLines >= MAX_PENDING) {
+    if (this.pending.length >= MAX_PENDING) {
       this.dropped++
       return
     }
     this.pending.push(line)
-    if (this.pending.length >= BATCH_LINES) void this.flush()
-    else this.timer ??= setTimeout(() => void this.flush(), 25)
+    this.timer ??= setTimeout(() => void this.flush(), 25)
   }
 
   flush(): Promise<void> {
@@ -116,13 +106,8 @@ export class StdoutBuffer {
     }
     if (this.pending.length > 0) {
       const chunk = this.pending.join('\n') + '\n'
-      const lines = this.pending.length
       this.pending = []
-      this.writingLines += lines
-      this.writing = this.writing
-        .then(() => this.write(chunk))
-        .catch(() => {})
-        .then(() => void (this.writingLines -= lines))
+      this.writing = this.writing.then(() => Bun.write(Bun.stdout, chunk)).catch(() => {})
     }
     return this.writing.then(() => {})
   }
