@@ -1,6 +1,6 @@
 import { t, type Static } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
-import { SECRET_MASK, Uuid } from 'hatchery'
+import { SECRET_MASK, Uuid, WireInteger } from 'hatchery'
 import { backupConfigurations } from './tables'
 
 const C = createSelectSchema(backupConfigurations).properties
@@ -86,11 +86,11 @@ export const BackupConfigs = t.Object({
       endpoint: t.String(),
       path_style: t.Boolean(),
       compression_type: CompressionType,
-      part_size: t.Integer(),
+      part_size: WireInteger(),
     }),
   ),
   restic: t.Nullable(
-    t.Object({ repository: t.String(), retry_lock_seconds: t.Integer(), environment: Environment, prune_jobs: t.Array(PruneJob) }),
+    t.Object({ repository: t.String(), retry_lock_seconds: WireInteger(), environment: Environment, prune_jobs: t.Array(PruneJob) }),
   ),
   pbs: t.Nullable(
     t.Object({

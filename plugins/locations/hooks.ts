@@ -12,7 +12,7 @@ export type LocationDuplicatedHook = (tx: Tx, source: LocationRow, copy: Locatio
  * @example
  * const hooks = ctx.api(locations)
  * hooks.deletionGuards.add(async (tx, l) => { if (await countNodes(tx, l.uuid)) throw new Conflict('location has nodes, cannot delete') })
- * hooks.lists.provide('nodes', { model: Node, list: (db, uuid, page) => listNodes(db, page, eq(nodes.location_uuid, uuid)) })
+ * hooks.lists.provide('nodes', { model: Node, list: (db, uuid, page) => listNodes(db, secrets, page, { location_uuid: uuid }) })
  */
 export class LocationHooks {
   readonly deletionGuards = new Set<LocationDeletionGuard>()

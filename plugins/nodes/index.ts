@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm'
 import { Conflict, definePlugin, type PluginDescriptor } from 'hatchery'
 import backupConfigurations from '../backup-configurations'
 import locations from '../locations'
@@ -39,11 +38,11 @@ const plugin: PluginDescriptor<NodeHooks> = definePlugin<NodeHooks>({
     })
     locationHooks.lists.provide('nodes', {
       model: model.Node,
-      list: (db, uuid, page) => listNodes(db, ctx.secrets, page, eq(tables.nodes.location_uuid, uuid)),
+      list: (db, uuid, page) => listNodes(db, ctx.secrets, page, { location_uuid: uuid }),
     })
     ctx.api(backupConfigurations).lists.provide('nodes', {
       model: model.Node,
-      list: (db, uuid, page) => listNodes(db, ctx.secrets, page, eq(tables.nodes.backup_configuration_uuid, uuid)),
+      list: (db, uuid, page) => listNodes(db, ctx.secrets, page, { backup_configuration_uuid: uuid }),
     })
     ctx.api(mounts).lists.provide('nodes', {
       model: model.MountNodeLink,

@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
-import { Uuid } from 'hatchery'
+import { Uuid, WireInteger } from 'hatchery'
 import { model as backupModel } from '../backup-configurations'
 import { model as locationModel } from '../locations'
 import { model as mountModel } from '../mounts'
@@ -21,9 +21,9 @@ export const Node = t.Object({
   public_url: t.Nullable(t.String()),
   url: t.String(),
   sftp_host: t.Nullable(t.String()),
-  sftp_port: t.Integer(),
-  memory: t.Integer(),
-  disk: t.Integer(),
+  sftp_port: WireInteger(),
+  memory: WireInteger(),
+  disk: WireInteger(),
   created: N.created,
 })
 

@@ -21,7 +21,7 @@ export {
 export { uuidParam, parseUuid, loadOr404 } from './params'
 export { ProvidedLists } from './provided-lists'
 export type { ProvidedList } from './provided-lists'
-export { Uuid, Empty } from './models'
+export { Uuid, Empty, WireInteger } from './models'
 export type { Page, PageParams, ListOptions, ListSource, SelectBuilder, TotalField } from './pagination'
 export type { Principal, PrincipalUser, ApiKeyScope, PermissionGroups, CatalogName } from './permissions'
 export { hasAdminPermission, hasUserPermission, hasServerPermission, canEnterAdmin, denied, PermissionCatalog } from './permissions'

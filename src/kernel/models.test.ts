@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { Value } from '@sinclair/typebox/value'
-import { Empty, Uuid } from 'hatchery'
+import { TransformKind } from '@sinclair/typebox'
+import { t } from 'elysia'
+import { Empty, PageOf, Uuid, WireInteger } from 'hatchery'
 import { model as usersModel } from 'hatchery/plugins/users'
 import * as accountModel from '../../plugins/account/model'
 
@@ -16,5 +18,15 @@ describe('shared models', () => {
     expect(usersModel.Empty).toBe(Empty)
     expect(accountModel.Uuid).toBe(Uuid)
     expect(accountModel.Empty).toBe(Empty)
+  })
+
+  test('WireInteger is an integer without a transform, so a page of it has none for Elysia to encode', () => {
+    expect(TransformKind in t.Integer()).toBe(true)
+    expect(TransformKind in WireInteger()).toBe(false)
+    const page = PageOf(t.Object({ n: WireInteger({ minimum: 0 }) }))
+    expect(JSON.stringify(page, (_k, v) => (v && typeof v === 'object' && TransformKind in v ? 'TRANSFORM' : v))).not.toContain('TRANSFORM')
+    expect(Value.Check(page, { total: 1, per_page: 10, page: 1, data: [{ n: 3 }] })).toBe(true)
+    expect(Value.Check(page, { total: '1', per_page: 10, page: 1, data: [{ n: 3 }] })).toBe(false)
+    expect(Value.Check(page, { total: 1, per_page: 10, page: 1, data: [{ n: -1 }] })).toBe(false)
   })
 })

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
 import { integer, pgTable, text } from 'drizzle-orm/pg-core'
 import { freshDatabase, type TestDatabase } from '../testing/db'
 import type { Db } from '../db/client'
-import { pageParams, paginate, toCountedPage } from './pagination'
+import { pageParams, paginate, toCountedPage, type TotalField } from './pagination'
 
 /** `total` rows numbered from 0, the page of them the list query would return, and how often it counted. */
 async function pageOf(total: number, query: { page?: number; per_page?: number }) {
@@ -128,5 +128,73 @@ describe('paginate', () => {
     )
     expect(page.data).toEqual([10, 20, 30])
     expect(loads).toBe(1)
+  })
+
+  describe('prepared (`prepare`)', () => {
+    const joinedList = (where?: SQL, values?: Record<string, unknown>) => ({
+      from: (total: TotalField) =>
+        db
+          .select({ item: getTableColumns(items), tag: getTableColumns(tags), ...total })
+          .from(items)
+          .leftJoin(tags, eq(tags.id, items.tag_id)),
+      where,
+      values,
+      search: [items.name, tags.label],
+      orderBy: [asc(items.id)],
+    })
+    const queries = [
+      {},
+      { per_page: 5 },
+      { page: 2, per_page: 5 },
+      { page: 9, per_page: 5 },
+      { search: 'red' },
+      { search: 'ITEM-1', per_page: 2 },
+      { search: '%' },
+    ]
+
+    test('answers what the list answers unprepared: pages, totals past the end, search, left-joined nulls', async () => {
+      for (const query of queries) {
+        const plain = await paginate(db, joinedList(), pageParams(query))
+        expect(await paginate(db, { ...joinedList(), prepare: 'test_items' }, pageParams(query))).toEqual(plain)
+        // A second run uses the statements built by the first.
+        expect(await paginate(db, { ...joinedList(), prepare: 'test_items' }, pageParams(query))).toEqual(plain)
+      }
+      const page = await paginate(db, { ...joinedList(), prepare: 'test_items' }, pageParams({ page: 2 }))
+      expect(page.data.at(-1)).toEqual({ item: { id: 12, name: 'item-12', tag_id: null }, tag: null })
+    })
+
+    test('`where` takes placeholders, filled from `values` on every page', async () => {
+      const byTag = (tag: number) => joinedList(eq(items.tag_id, sql.placeholder('tag')), { tag })
+      for (const tag of [1, 2, 1]) {
+        const plain = await paginate(db, joinedList(eq(items.tag_id, tag)), pageParams({ per_page: 4 }))
+        expect(await paginate(db, { ...byTag(tag), prepare: 'test_items' }, pageParams({ per_page: 4 }))).toEqual(plain)
+        expect(plain.total).toBe(tag === 1 ? 6 : 5)
+      }
+    })
+
+    test('a literal value in `where` is refused, not kept for the next page', async () => {
+      await expect(paginate(db, { ...joinedList(eq(items.tag_id, 1)), prepare: 'test_items' }, pageParams({}))).rejects.toThrow(
+        /literal value/,
+      )
+    })
+
+    test('a custom count gets the prepared matching count', async () => {
+      const count = async (matching: () => Promise<number>) => (await matching()) + 1000
+      const list = { ...byId, count, prepare: 'test_items_counted' }
+      expect((await paginate(db, list, pageParams({ page: 2, per_page: 5 }))).total).toBe(1012)
+      expect((await paginate(db, { ...list, search: [items.name] }, pageParams({ page: 9, search: 'item-1' }))).total).toBe(1004)
+    })
+
+    test('inside a transaction the statements run in it', async () => {
+      await db
+        .transaction(async (tx) => {
+          await tx.insert(items).values({ id: 99, name: 'item-99', tag_id: null })
+          const page = await paginate(tx, { from: items, orderBy: [asc(items.id)], prepare: 'test_items_tx' }, pageParams({ page: 2 }))
+          expect(page.total).toBe(13)
+          tx.rollback()
+        })
+        .catch(() => {})
+      expect((await paginate(db, { from: items, orderBy: [asc(items.id)], prepare: 'test_items_tx' }, pageParams({}))).total).toBe(12)
+    })
   })
 })

@@ -8,7 +8,7 @@ export type SubListName = 'locations' | 'nodes' | 'servers' | 'backups'
  * The sub-lists of `/api/admin/backup-configurations/{backup_configuration}/…` and its `stats`.
  * Plugins owning locations, nodes, servers and backups provide theirs in `setup`; until then a
  * list is a true empty page and the stats are zeros.
- * @example ctx.api(backupConfigurations).lists.provide('nodes', { model: Node, list: (db, uuid, page) => listNodes(db, page, { backup_configuration_uuid: uuid }) })
+ * @example ctx.api(backupConfigurations).lists.provide('nodes', { model: Node, list: (db, uuid, page) => listNodes(db, secrets, page, { backup_configuration_uuid: uuid }) })
  */
 export class SubLists extends ProvidedLists<SubListName> {
   private statsOf: ((db: Db, backupConfigurationUuid: string) => Promise<BackupStatsOut>) | null = null

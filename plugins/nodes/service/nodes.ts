@@ -1,4 +1,4 @@
-import { asc, eq, getTableColumns, type SQL } from 'drizzle-orm'
+import { asc, eq, getTableColumns, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Static } from 'elysia'
 import {
@@ -122,16 +122,22 @@ export const nodeAudit = (n: NodeRow) => ({
 /** The node a path parameter names: 400 `invalid node uuid`, 404 `node not found`. */
 export const getNode = (db: Db | Tx, uuid: string, lock = false) => loadOr404(db, nodes, nodes.uuid, uuid, 'node', { lock })
 
-/** Nodes as answered, by creation; `search` matches the name. */
-export function listNodes(db: Db | Tx, secrets: Secrets, page: PageParams, where?: SQL) {
+/** Which nodes a list holds: all, those of a location, or those of a backup configuration. */
+export type NodeFilter = { location_uuid: string } | { backup_configuration_uuid: string }
+
+/** Nodes as answered, by creation; `search` matches the name. A prepared list: the hottest admin page. */
+export function listNodes(db: Db | Tx, secrets: Secrets, page: PageParams, by?: NodeFilter) {
+  const column = by && ('location_uuid' in by ? nodes.location_uuid : nodes.backup_configuration_uuid)
   return paginate(
     db,
     {
       from: (total) => nodeQuery(db, total),
-      where,
+      where: column && eq(column, sql.placeholder('by')),
+      values: by && { by: 'location_uuid' in by ? by.location_uuid : by.backup_configuration_uuid },
       search: [nodes.name],
       orderBy: [asc(nodes.created), asc(nodes.uuid)],
       map: (r) => toAdminNode(secrets, r),
+      prepare: 'nodes',
     },
     page,
   )
