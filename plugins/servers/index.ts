@@ -1,3 +1,4 @@
+import { Elysia } from 'elysia'
 import { definePlugin, type PluginDescriptor } from 'hatchery'
 import * as tables from './tables'
 import { ServersApi } from './api'
@@ -13,6 +14,7 @@ import { registerInstallMail } from './service/install-mail'
 import { enforceServerActivityRetention } from './service/server-activity'
 import { provideClientScope } from './client/scope'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
+import { clientInstallRoutes } from './client/install'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -65,7 +67,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
     'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
     client: (ctx) => clientServerListRoutes(ctx),
-    'client:server': (ctx) => clientServerRoutes(ctx),
+    'client:server': (ctx) => new Elysia().use(clientServerRoutes(ctx)).use(clientInstallRoutes(ctx, ctx.api(plugin))),
   },
 })
 
