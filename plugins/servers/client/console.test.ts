@@ -248,4 +248,35 @@ describe('GET /api/client/servers/{server}/websocket', () => {
     expect((await call('GET', uuid, '/websocket', {})).status).toBe(401)
     expect((await call('GET', uuid, '/websocket', { cookie: stranger.cookie })).status).toBe(404)
   })
+
+  test('a subuser: their permissions (read-console brings the install and transfer views) and ignored files; power refused', async () => {
+    const uuid = await server()
+    const api = serversApi(t)
+    // Stand in for the subusers plugin's slot (and put back whatever filled it).
+    const before = (api.subusers as any).lookup
+    ;(api.subusers as any).lookup = async (_db: unknown, row: { uuid: string }, user: string) =>
+      row.uuid === uuid && user === stranger.uuid
+        ? { permissions: ['control.console', 'control.read-console'], ignored_files: ['*.log'] }
+        : null
+    try {
+      const res = await call('GET', uuid, '/websocket', { cookie: stranger.cookie })
+      expect(res.status).toBe(200)
+      const { payload } = await verified(res.body.token)
+      expect(payload.permissions).toEqual([
+        'websocket.connect',
+        'meta.calagopus',
+        'control.console',
+        'admin.websocket.install',
+        'admin.websocket.transfer',
+        'control.read-console',
+      ])
+      expect(payload.ignored_files).toEqual(['*.log'])
+      const refused = await call('POST', uuid, '/power', { cookie: stranger.cookie }, { action: 'start' })
+      expect([refused.status, refused.body.errors]).toEqual([403, ['you do not have permission to perform this action: control.start']])
+      // Allowed to send: Wings' own 417 for an offline server comes back, not a 403.
+      expect((await call('POST', uuid, '/command', { cookie: stranger.cookie }, { command: 'say hi' })).status).toBe(417)
+    } finally {
+      ;(api.subusers as any).lookup = before
+    }
+  })
 })
