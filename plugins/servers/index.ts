@@ -15,6 +15,9 @@ import { enforceServerActivityRetention } from './service/server-activity'
 import { provideClientScope } from './client/scope'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
+import { clientConsoleRoutes } from './client/console'
+import { clientServerActivityRoutes } from './client/server-activity'
+import { clientBulkPowerRoutes } from './client/power'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -66,8 +69,13 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
     remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
     'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
-    client: (ctx) => clientServerListRoutes(ctx),
-    'client:server': (ctx) => new Elysia().use(clientServerRoutes(ctx)).use(clientInstallRoutes(ctx, ctx.api(plugin))),
+    client: (ctx) => new Elysia().use(clientServerListRoutes(ctx)).use(clientBulkPowerRoutes(ctx, ctx.api(plugin))),
+    'client:server': (ctx) =>
+      new Elysia()
+        .use(clientServerRoutes(ctx))
+        .use(clientInstallRoutes(ctx, ctx.api(plugin)))
+        .use(clientConsoleRoutes(ctx, ctx.api(plugin)))
+        .use(clientServerActivityRoutes(ctx)),
   },
 })
 

@@ -5,7 +5,7 @@ import { startWingsDouble, type WingsDouble, type WingsDoubleOptions } from '../
 import { tables as nestTables } from '../nests'
 import serversPlugin from '.'
 import { eq } from 'drizzle-orm'
-import { servers } from './tables'
+import { serverActivities, servers } from './tables'
 import type { ServersApi } from './api'
 
 const uniq = (prefix: string) => `${prefix}_${Math.random().toString(36).slice(2, 9)}`
@@ -155,3 +155,29 @@ export const serverBody = (refs: { node_uuid: string; owner_uuid: string; egg_uu
   variables: [],
   ...over,
 })
+
+/** A server of `owner` created through the admin API on the double (installed: the double knows it); its uuid. */
+export async function ownedServer(
+  t: TestApp,
+  admin: AdminCaller,
+  at: DoubleNode,
+  owner: { uuid: string },
+  egg: { uuid: string },
+): Promise<string> {
+  const res = await t.request('POST', '/api/admin/servers', {
+    cookie: admin.cookie,
+    body: serverBody({ node_uuid: at.node.uuid, owner_uuid: owner.uuid, egg_uuid: egg.uuid }, { name: uniq('srv') }),
+  })
+  expect(res.status).toBe(200)
+  return res.body.server.uuid
+}
+
+/** The server activity entries of `uuid` as `[event, data]`, oldest first. */
+export async function serverEvents(t: TestApp, uuid: string): Promise<[string, unknown][]> {
+  const rows = await t.kernel.database.db
+    .select()
+    .from(serverActivities)
+    .where(eq(serverActivities.server_uuid, uuid))
+    .orderBy(serverActivities.id)
+  return rows.map((e) => [e.event, e.data])
+}

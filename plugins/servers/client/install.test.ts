@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { adminCallers, makeApiKey, plainCaller, SETUP_TIMEOUT, useTestApp, type AdminCaller } from 'hatchery/testing'
-import { makeEgg, nodeOnDouble, serverBody, serversApi, type DoubleNode } from '../test-fixtures'
-import { serverActivities, servers } from '../tables'
+import { makeEgg, nodeOnDouble, ownedServer, serverEvents, serversApi, type DoubleNode } from '../test-fixtures'
+import { servers } from '../tables'
 
 const t = useTestApp()
 let admin: AdminCaller
@@ -24,21 +24,9 @@ const db = () => t.kernel.database.db
 const status = async (uuid: string) => (await db().select({ s: servers.status }).from(servers).where(eq(servers.uuid, uuid)))[0].s
 const setStatus = (uuid: string, s: 'installing' | 'install_failed' | null) =>
   db().update(servers).set({ status: s }).where(eq(servers.uuid, uuid))
-const events = async (uuid: string) =>
-  (await db().select().from(serverActivities).where(eq(serverActivities.server_uuid, uuid))).map((e) => [e.event, e.data])
+const events = (uuid: string) => serverEvents(t, uuid)
 
-/** A server created through the admin API on the double (installed: the double knows it). */
-async function server(): Promise<string> {
-  const res = await t.request('POST', '/api/admin/servers', {
-    cookie: admin.cookie,
-    body: serverBody(
-      { node_uuid: at.node.uuid, owner_uuid: owner.uuid, egg_uuid: egg.uuid },
-      { name: `srv${Math.random().toString(36).slice(2, 8)}` },
-    ),
-  })
-  expect(res.status).toBe(200)
-  return res.body.server.uuid
-}
+const server = () => ownedServer(t, admin, at, owner, egg)
 
 const post = (uuid: string, rest: string, who: { cookie?: string; token?: string }, body?: unknown) =>
   t.request('POST', `/api/client/servers/${uuid}/settings/install${rest}`, { ...who, body })

@@ -70,6 +70,11 @@ export function stateGate(server: ServerRow, principal: Principal): void {
   }
 }
 
+/** Does `access` (with the admin flag, the role, an API key's narrowing) grant the server permission `permission`? (spec 03 §1.3) */
+export function permitsServer(principal: Principal, access: ClientServerAccess, permission: string): boolean {
+  return hasServerPermission(principal, permission, { owner: access.owner, subuser: access.subuser?.permissions })
+}
+
 /**
  * Fills the kernel's `client:server` scope (`/api/client/servers/:server`): the server by uuid or
  * short id and visible to the caller (404), then the state gate (409) unless the route says
@@ -88,8 +93,7 @@ export function provideClientScope(ctx: PluginContext, api: ServersApi): void {
         if (route.options.stateGate !== false) stateGate(server, principal)
         return { resource: server, access }
       },
-      permits: ({ principal, access, permission }) =>
-        hasServerPermission(principal, permission, { owner: access.owner, subuser: access.subuser?.permissions }),
+      permits: ({ principal, access, permission }) => permitsServer(principal, access, permission),
     },
     ctx.plugin,
   )

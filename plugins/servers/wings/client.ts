@@ -113,6 +113,9 @@ export class WingsClient {
   async power(uuid: string, action: PowerAction): Promise<void> {
     await this.call({ method: 'POST', path: `${server(uuid)}/power`, body: { action, wait_seconds: null }, answer: Anything })
   }
+  async sendCommands(uuid: string, commands: string[]): Promise<void> {
+    await this.call({ method: 'POST', path: `${server(uuid)}/commands`, body: { commands }, answer: Anything })
+  }
   serverLogs(uuid: string, lines: number) {
     return this.call({ method: 'GET', path: `${server(uuid)}/logs`, query: { lines }, answer: 'text' })
   }
