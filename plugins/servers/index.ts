@@ -15,6 +15,8 @@ import { enforceServerActivityRetention } from './service/server-activity'
 import { provideClientScope } from './client/scope'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
+import { clientSubuserRoutes } from './client/subusers'
+import { findSubuser, registerSubuserMail } from './service/subusers-store'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -28,7 +30,7 @@ export type { DocumentContributor } from './service/configuration'
 export type { NodeResetHook } from './service/remote-servers'
 export { NODE_STATE_RESET, INSTALL_COMPLETED } from './service/remote-servers'
 export { SubuserSlot, wingsPermissions, type SubuserGrant, type SubuserLookup, type ServerRelation } from './service/subusers'
-export { serverActivities } from './tables'
+export { serverActivities, serverSubusers } from './tables'
 export { getServer, adminServer, toAdminServers, listServers, type ServerRow, type ServerViews } from './service/admin-servers'
 
 /**
@@ -53,6 +55,8 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     provideRemote(ctx)
     registerInstallMail(ctx.api(mail))
     provideClientScope(ctx, api)
+    api.subusers.provide((db, server, user) => findSubuser(db, server.uuid, user), ctx.plugin)
+    registerSubuserMail(ctx.api(mail))
     return api
   },
   jobs: {
@@ -67,7 +71,11 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
     'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
     client: (ctx) => clientServerListRoutes(ctx),
-    'client:server': (ctx) => new Elysia().use(clientServerRoutes(ctx)).use(clientInstallRoutes(ctx, ctx.api(plugin))),
+    'client:server': (ctx) =>
+      new Elysia()
+        .use(clientServerRoutes(ctx))
+        .use(clientInstallRoutes(ctx, ctx.api(plugin)))
+        .use(clientSubuserRoutes(ctx, ctx.api(plugin))),
   },
 })
 
