@@ -201,6 +201,22 @@ describe('GET /api/client/servers/{server}/subusers and the server list', () => 
   })
 })
 
+describe('lists that include subuser servers', () => {
+  test('`other=true` leaves out servers the admin is a subuser of; the admin user list searches owner names', async () => {
+    const uuid = await server()
+    const res = await add(uuid, { cookie: owner.cookie }, { email: admin.email, permissions: ['files.read'], ignored_files: [] })
+    expect(res.status).toBe(200)
+    const mine = await t.request('GET', '/api/client/servers', { cookie: admin.cookie })
+    expect(mine.body.servers.data.map((s: { uuid: string }) => s.uuid)).toContain(uuid)
+    const other = await t.request('GET', '/api/client/servers?other=true&per_page=100', { cookie: admin.cookie })
+    expect(other.body.servers.data.map((s: { uuid: string }) => s.uuid)).not.toContain(uuid)
+    const byOwner = await t.request('GET', `/api/admin/users/${admin.uuid}/servers?search=${owner.username}`, { cookie: admin.cookie })
+    expect(byOwner.body.servers.data.map((s: { uuid: string }) => s.uuid)).toEqual([uuid])
+    const none = await t.request('GET', `/api/admin/users/${admin.uuid}/servers?search=zzzz_nothing`, { cookie: admin.cookie })
+    expect(none.body.servers.total).toBe(0)
+  })
+})
+
 describe('PATCH and DELETE /api/client/servers/{server}/subusers/{subuser}', () => {
   test('the nested gate: 400 invalid subuser uuid, 403 without subusers.read, 404 for another server’s subuser', async () => {
     const uuid = await server()
