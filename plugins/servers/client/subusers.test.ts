@@ -165,6 +165,13 @@ describe('POST /api/client/servers/{server}/subusers', () => {
       await subuser(uuid, [])
       const res = await add(uuid, { cookie: owner.cookie }, { email: (await makeUser(t)).email, permissions: [], ignored_files: [] })
       expect([res.status, res.body.errors]).toEqual([417, ['maximum number of subusers reached']])
+      // Two concurrent invitations at the limit: the server's row lock lets only one in.
+      const race = await server()
+      const [a, b] = [await makeUser(t), await makeUser(t)]
+      const statuses = await Promise.all(
+        [a, b].map(async (u) => (await add(race, { cookie: owner.cookie }, { email: u.email, permissions: [], ignored_files: [] })).status),
+      )
+      expect(statuses.sort()).toEqual([200, 417])
     } finally {
       await t.kernel.settings.update({ 'server.max_subuser_count': 25 })
     }
