@@ -1,12 +1,13 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, or } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
-import { loadOr404, PageOf, PaginationQuery, pageParams, uuidParam, type PluginContext } from 'hatchery'
+import { loadOr404, PageOf, PaginationQuery, pageParams, searchFilter, uuidParam, type PluginContext } from 'hatchery'
 import { tables as userTables } from '../users'
 import { getNode } from '../nodes'
 import type { ServersApi } from './api'
 import { AdminServer } from './model'
 import { adminServer, getServer, listServers, serverByExternalId } from './service/admin-servers'
 import { servers } from './tables'
+import { ownerColumns, subuserOf } from './client/servers'
 
 const READ = 'admin:servers.read' as const
 const One = t.Object({ server: AdminServer })
@@ -14,9 +15,8 @@ const Page = t.Object({ servers: PageOf(AdminServer) })
 
 const UserServersQuery = t.Object({
   ...PaginationQuery.properties,
-  owned: t.Optional(t.Boolean({ default: false, description: 'Only servers the user owns (subusers do not exist yet: the same list)' })),
+  owned: t.Optional(t.Boolean({ default: false, description: 'Only servers the user owns (else also those they are a subuser of)' })),
 })
-const contains = (text: string, search: string) => text.toLowerCase().includes(search.toLowerCase())
 
 /** The read side of `/api/admin/servers` (spec 02 §8.1, §8.4, §8.14), `/api/admin/nodes/{node}/servers` (§6.11), `/api/admin/users/{user}/servers` (§3.7). */
 export function adminServerReadRoutes(ctx: PluginContext, api: ServersApi) {
@@ -73,10 +73,13 @@ export function adminServerReadRoutes(ctx: PluginContext, api: ServersApi) {
         const { users } = userTables
         const user = await loadOr404(ctx.db, users, users.uuid, params.user, 'user')
         const page = pageParams(query)
-        // Without `owned` the search also matches the owner's username and email: a match there is every server of theirs.
-        const ownerMatches = !query.owned && page.search && (contains(user.username, page.search) || contains(user.email, page.search))
-        const where = eq(servers.owner_uuid, user.uuid)
-        return { servers: await listServers(ctx.db, await api.views(), ownerMatches ? { ...page, search: undefined } : page, where) }
+        if (query.owned) return { servers: await listServers(ctx.db, await api.views(), page, eq(servers.owner_uuid, user.uuid)) }
+        // Without `owned`: also the servers they are a subuser of, and the search also matches each owner's username and email.
+        const where = and(
+          or(eq(servers.owner_uuid, user.uuid), subuserOf(user.uuid)),
+          searchFilter(page.search, [servers.name, ...ownerColumns()]),
+        )
+        return { servers: await listServers(ctx.db, await api.views(), { ...page, search: undefined }, where) }
       },
       {
         permission: ['admin:users.read', READ],
@@ -85,7 +88,7 @@ export function adminServerReadRoutes(ctx: PluginContext, api: ServersApi) {
         response: { 200: Page },
         detail: {
           summary: "A user's servers (search: name; without `owned` also the owner's username and email)",
-          description: '400 `invalid user uuid`, 404 `user not found`. Subusers do not exist yet, so `owned` does not change the list.',
+          description: '400 `invalid user uuid`, 404 `user not found`. Without `owned`, also the servers the user is a subuser of.',
         },
       },
     )

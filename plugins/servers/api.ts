@@ -22,7 +22,7 @@ export class ServersApi {
   wingsOptions: WingsOptions = {}
   /** What other plugins add to every configuration document (their backups, schedules, mounts), in `setup`. */
   readonly documentContributors = new Set<DocumentContributor>()
-  /** Where SFTP logins (and later the client scope) ask whether a user is a server's subuser; filled by the subusers plugin. */
+  /** Where SFTP logins and the client scope ask whether a user is a server's subuser; filled in setup from `server_subusers`. */
   readonly subusers = new SubuserSlot()
   /** What other plugins reset when a node boots (`POST /api/remote/servers/reset`), in its transaction. */
   readonly nodeResetHooks = new Set<NodeResetHook>()

@@ -18,6 +18,8 @@ import { clientInstallRoutes } from './client/install'
 import { clientConsoleRoutes } from './client/console'
 import { clientServerActivityRoutes } from './client/server-activity'
 import { clientBulkPowerRoutes } from './client/power'
+import { clientSubuserRoutes } from './client/subusers'
+import { findSubuser, registerSubuserMail } from './service/subusers-store'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -31,7 +33,7 @@ export type { DocumentContributor } from './service/configuration'
 export type { NodeResetHook } from './service/remote-servers'
 export { NODE_STATE_RESET, INSTALL_COMPLETED } from './service/remote-servers'
 export { SubuserSlot, wingsPermissions, type SubuserGrant, type SubuserLookup, type ServerRelation } from './service/subusers'
-export { serverActivities } from './tables'
+export { serverActivities, serverSubusers } from './tables'
 export { getServer, adminServer, toAdminServers, listServers, type ServerRow, type ServerViews } from './service/admin-servers'
 
 /**
@@ -56,6 +58,8 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     provideRemote(ctx)
     registerInstallMail(ctx.api(mail))
     provideClientScope(ctx, api)
+    api.subusers.provide((db, server, user) => findSubuser(db, server.uuid, user), ctx.plugin)
+    registerSubuserMail(ctx.api(mail))
     return api
   },
   jobs: {
@@ -75,7 +79,8 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
         .use(clientServerRoutes(ctx))
         .use(clientInstallRoutes(ctx, ctx.api(plugin)))
         .use(clientConsoleRoutes(ctx, ctx.api(plugin)))
-        .use(clientServerActivityRoutes(ctx)),
+        .use(clientServerActivityRoutes(ctx))
+        .use(clientSubuserRoutes(ctx, ctx.api(plugin))),
   },
 })
 

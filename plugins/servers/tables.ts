@@ -188,3 +188,32 @@ export const serverActivities = pgTable(
     index('server_activities_user_uuid_idx').on(t.user_uuid),
   ],
 )
+
+/**
+ * Subusers (spec 03 §3.1): a user given some server permissions (`files.read`, …) on a server they
+ * do not own, and the files hidden from them. One row per (server, user); gone with either.
+ */
+export const serverSubusers = pgTable(
+  'server_subusers',
+  {
+    server_uuid: uuid('server_uuid')
+      .notNull()
+      .references(() => servers.uuid, { onDelete: 'cascade' }),
+    user_uuid: uuid('user_uuid')
+      .notNull()
+      .references(() => userTables.users.uuid, { onDelete: 'cascade' }),
+    permissions: text('permissions')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    ignored_files: text('ignored_files')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    created: at('created').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'server_subusers_pk', columns: [t.server_uuid, t.user_uuid] }),
+    index('server_subusers_user_uuid_idx').on(t.user_uuid),
+  ],
+)

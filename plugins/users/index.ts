@@ -136,6 +136,7 @@ export type { UserRow, RoleRow, UserWithRole, NewUser } from './service/users'
 export { listUserActivity, listAdminActivity } from './service/activity'
 export { enforceActivityRetention, RETENTION_BATCH, deleteInBatches, oldestKept, olderThan, type ActivityTable } from './service/retention'
 export { verifyPassword, hashPassword } from './service/passwords'
+export { verifyCaptcha } from './service/captcha'
 export {
   createPasswordReset,
   consumePasswordReset,

@@ -17,7 +17,7 @@ export function clientServerListRoutes(ctx: PluginContext) {
         detail: {
           summary: 'List your servers',
           description:
-            'The servers you own (and, once subusers exist, those you are a subuser of), oldest first; `search` matches the name. With `other=true` and the admin permission `servers.read`: the servers you do not own (without the permission, `other` is ignored).',
+            'The servers you own or are a subuser of, oldest first; `search` matches the name or the owner username or email. With `other=true` and the admin permission `servers.read`: the servers you neither own nor are a subuser of (without the permission, `other` is ignored).',
         },
       },
     )

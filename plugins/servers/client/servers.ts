@@ -1,4 +1,4 @@
-import { asc, eq, inArray, ne, type SQL } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, not, or, sql, type SQL } from 'drizzle-orm'
 import type { Static } from 'elysia'
 import { hasAdminPermission, paginate, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
 import { mergedEggConfiguration } from '../../egg-configurations'
@@ -6,7 +6,8 @@ import { tables as locationTables } from '../../locations'
 import { pairsToObject, tables as nestTables } from '../../nests'
 import { tables as nodeTables } from '../../nodes'
 import { serverAllocationsOf, type ServerRow } from '../service/admin-servers'
-import { serverAllocations, servers } from '../tables'
+import { serverAllocations, serverSubusers, servers } from '../tables'
+import { tables as userTables } from '../../users'
 import type { ClientServer } from './model'
 import type { ClientServerAccess } from './scope'
 
@@ -106,28 +107,57 @@ export async function toClientServers(
   })
 }
 
+/** Whether `user` is a subuser of the server of the row in hand. */
+export const subuserOf = (user: string): SQL =>
+  sql`exists (select 1 from ${serverSubusers} where ${serverSubusers.server_uuid} = ${servers.uuid} and ${serverSubusers.user_uuid} = ${user})`
+
+/** Matches the owner's username or email (the lists' `search`). */
+export const ownerColumns = (): SQL[] => {
+  const { users } = userTables
+  return [
+    sql`(select ${users.username} from ${users} where ${users.uuid} = ${servers.owner_uuid})`,
+    sql`(select ${users.email} from ${users} where ${users.uuid} = ${servers.owner_uuid})`,
+  ]
+}
+
 /**
- * `GET /api/client/servers` (spec 03 §1.6): the servers the caller owns (subusers join with the
- * subusers issue), or with `other` and the admin permission `servers.read` every server they do
- * not own; `search` matches the name; oldest first.
+ * `GET /api/client/servers` (spec 03 §1.6): the servers the caller owns or is a subuser of, or
+ * with `other` and the admin permission `servers.read` every server they neither own nor are a
+ * subuser of; `search` matches the name or the owner's username or email; oldest first.
  */
 export function listClientServers(db: Db | Tx, principal: Principal, page: PageParams, other: boolean) {
-  const mine: SQL = eq(servers.owner_uuid, principal.user.uuid)
-  const where = other && hasAdminPermission(principal, 'servers.read') ? ne(servers.owner_uuid, principal.user.uuid) : mine
+  const me = principal.user.uuid
+  const mine: SQL = or(eq(servers.owner_uuid, me), subuserOf(me))!
+  const where = other && hasAdminPermission(principal, 'servers.read') ? and(ne(servers.owner_uuid, me), not(subuserOf(me))) : mine
   return paginate(
     db,
     {
       from: servers,
       where,
-      search: [servers.name],
+      search: [servers.name, ...ownerColumns()],
       orderBy: [asc(servers.created), asc(servers.uuid)],
-      load: async (rows) =>
-        new Map(
-          (await toClientServers(db, principal, rows, (r) => ({ owner: r.owner_uuid === principal.user.uuid, subuser: null }))).map((s) => [
-            s.uuid,
-            s,
-          ]),
-        ),
+      load: async (rows) => {
+        const grants = rows.length
+          ? await db
+              .select()
+              .from(serverSubusers)
+              .where(
+                and(
+                  eq(serverSubusers.user_uuid, me),
+                  inArray(
+                    serverSubusers.server_uuid,
+                    rows.map((r) => r.uuid),
+                  ),
+                ),
+              )
+          : []
+        const grantOf = new Map(grants.map((g) => [g.server_uuid, { permissions: g.permissions, ignored_files: g.ignored_files }]))
+        const access = (r: ServerRow) => ({
+          owner: r.owner_uuid === me,
+          subuser: r.owner_uuid === me ? null : (grantOf.get(r.uuid) ?? null),
+        })
+        return new Map((await toClientServers(db, principal, rows, access)).map((s) => [s.uuid, s]))
+      },
       map: (row, loaded) => loaded.get(row.uuid)!,
     },
     page,

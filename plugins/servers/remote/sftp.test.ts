@@ -4,7 +4,8 @@ import { adminCallers, expectModel, makeUser, SETUP_TIMEOUT, useTestApp, type Te
 import { parsePublicKeyLine, tables as accountTables } from '../../account'
 import { tables as userTables } from '../../users'
 import { shortId } from '../service/install-mail'
-import { makeEgg, serversApi } from '../test-fixtures'
+import { makeEgg } from '../test-fixtures'
+import { serverSubusers } from '../tables'
 import { SftpGrant } from './model'
 import { asNode, remoteNode, serverOn, type RemoteNode } from './test-kit'
 
@@ -128,11 +129,11 @@ describe('POST /api/remote/sftp/auth', () => {
     expect((await login(node, password(reader, shortId(server)))).body.permissions).toEqual(OWNER)
   })
 
-  test('a subuser (through the subusers slot) gets their permissions and hidden files', async () => {
+  test('a subuser (a server_subusers row) gets their permissions and hidden files', async () => {
     const server = await serverOn(t, node, { owner: owner.uuid, egg })
     const sub = await makeUser(t)
     const grant = { permissions: ['files.read', 'control.read-console', 'file.sftp'], ignored_files: ['*.log'] }
-    serversApi(t).subusers.provide(async (_db, s, user) => (s.uuid === server.uuid && user === sub.uuid ? grant : null), 'test')
+    await t.kernel.database.db.insert(serverSubusers).values({ server_uuid: server.uuid, user_uuid: sub.uuid, ...grant })
     const res = await login(node, password(sub, shortId(server)))
     expect(res.body).toEqual({
       user: sub.uuid,

@@ -110,6 +110,19 @@ export class WingsClient {
   async abortInstall(uuid: string): Promise<void> {
     await this.call({ method: 'POST', path: `${server(uuid)}/install/abort`, answer: Anything })
   }
+  /** Sets what users may do on the server's console and SFTP now (spec 04 §1.6); an empty list closes their sockets. */
+  async wsPermissions(uuid: string, userPermissions: { user: string; permissions: string[]; ignored_files: string[] }[]): Promise<void> {
+    await this.call({
+      method: 'POST',
+      path: `${server(uuid)}/ws/permissions`,
+      body: { user_permissions: userPermissions },
+      answer: Anything,
+    })
+  }
+  /** Refuses the console tokens with these ids (the panel uses user uuids) and disconnects them. */
+  async wsDeny(uuid: string, jtis: string[]): Promise<void> {
+    await this.call({ method: 'POST', path: `${server(uuid)}/ws/deny`, body: { jtis }, answer: Anything })
+  }
   async power(uuid: string, action: PowerAction): Promise<void> {
     await this.call({ method: 'POST', path: `${server(uuid)}/power`, body: { action, wait_seconds: null }, answer: Anything })
   }
