@@ -5,7 +5,7 @@ import { mergedEggConfiguration } from '../../egg-configurations'
 import { tables as locationTables } from '../../locations'
 import { pairsToObject, tables as nestTables } from '../../nests'
 import { tables as nodeTables } from '../../nodes'
-import { serverAllocationsOf, type ServerRow } from '../service/admin-servers'
+import { featureLimits, serverAllocationsOf, type ServerRow } from '../service/admin-servers'
 import { serverAllocations, serverSubusers, servers } from '../tables'
 import { tables as userTables } from '../../users'
 import type { ClientServer } from './model'
@@ -91,12 +91,7 @@ export async function toClientServers(
       name: r.name,
       description: r.description,
       limits: { cpu: r.cpu, memory: r.memory, swap: r.swap, disk: r.disk },
-      feature_limits: {
-        allocations: r.allocation_limit,
-        databases: r.database_limit,
-        backups: r.backup_limit,
-        schedules: r.schedule_limit,
-      },
+      feature_limits: featureLimits(r),
       startup: r.startup,
       image: r.image,
       auto_kill: r.auto_kill,

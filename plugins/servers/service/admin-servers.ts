@@ -38,6 +38,14 @@ export async function serverAllocationsOf(db: Db | Tx, where: SQL, primary: Set<
   return rows.map((r) => ({ ...r, is_primary: primary.has(r.uuid) }))
 }
 
+/** `feature_limits` of a server object, admin and client alike. */
+export const featureLimits = (r: ServerRow) => ({
+  allocations: r.allocation_limit,
+  databases: r.database_limit,
+  backups: r.backup_limit,
+  schedules: r.schedule_limit,
+})
+
 /** The `AdminServer` objects of `rows`, in order: each related object loaded once for the batch. */
 export async function toAdminServers(db: Db | Tx, views: ServerViews, rows: ServerRow[]): Promise<AdminServer[]> {
   if (rows.length === 0) return []
@@ -90,12 +98,7 @@ export async function toAdminServers(db: Db | Tx, views: ServerViews, rows: Serv
       description: r.description,
       limits: { cpu: r.cpu, memory: r.memory, memory_overhead: r.memory_overhead, swap: r.swap, disk: r.disk, io_weight: r.io_weight },
       pinned_cpus: r.pinned_cpus,
-      feature_limits: {
-        allocations: r.allocation_limit,
-        databases: r.database_limit,
-        backups: r.backup_limit,
-        schedules: r.schedule_limit,
-      },
+      feature_limits: featureLimits(r),
       startup: r.startup,
       image: r.image,
       auto_kill: r.auto_kill,
