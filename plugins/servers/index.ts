@@ -15,6 +15,7 @@ import { enforceServerActivityRetention } from './service/server-activity'
 import { provideClientScope } from './client/scope'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
+import { clientSettingsRoutes } from './client/settings'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -67,7 +68,11 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
     'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
     client: (ctx) => clientServerListRoutes(ctx),
-    'client:server': (ctx) => new Elysia().use(clientServerRoutes(ctx)).use(clientInstallRoutes(ctx, ctx.api(plugin))),
+    'client:server': (ctx) =>
+      new Elysia()
+        .use(clientServerRoutes(ctx))
+        .use(clientInstallRoutes(ctx, ctx.api(plugin)))
+        .use(clientSettingsRoutes(ctx, ctx.api(plugin))),
   },
 })
 
