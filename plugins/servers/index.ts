@@ -16,6 +16,7 @@ import { provideClientScope } from './client/scope'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
 import { clientSettingsRoutes } from './client/settings'
+import { clientStartupRoutes } from './client/startup'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -72,7 +73,8 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
       new Elysia()
         .use(clientServerRoutes(ctx))
         .use(clientInstallRoutes(ctx, ctx.api(plugin)))
-        .use(clientSettingsRoutes(ctx, ctx.api(plugin))),
+        .use(clientSettingsRoutes(ctx, ctx.api(plugin)))
+        .use(clientStartupRoutes(ctx, ctx.api(plugin))),
   },
 })
 
