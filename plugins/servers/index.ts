@@ -15,6 +15,7 @@ import { enforceServerActivityRetention } from './service/server-activity'
 import { provideClientScope } from './client/scope'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
+import { clientAllocationRoutes } from './client/allocations'
 import { clientSettingsRoutes } from './client/settings'
 import { clientStartupRoutes } from './client/startup'
 
@@ -74,7 +75,8 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
         .use(clientServerRoutes(ctx))
         .use(clientInstallRoutes(ctx, ctx.api(plugin)))
         .use(clientSettingsRoutes(ctx, ctx.api(plugin)))
-        .use(clientStartupRoutes(ctx, ctx.api(plugin))),
+        .use(clientStartupRoutes(ctx, ctx.api(plugin)))
+        .use(clientAllocationRoutes(ctx, ctx.api(plugin))),
   },
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { makeApiKey, useTestApp } from 'hatchery/testing'
+import { useTestApp } from 'hatchery/testing'
 import { clientKit } from './test-kit'
 
 const t = useTestApp()
@@ -69,13 +69,11 @@ describe('client server settings (spec 03 §3.4)', () => {
       ['PUT', 'auto-kill', { enabled: true }, 'settings.auto-kill'],
       ['PUT', 'auto-start', { behavior: 'always' }, 'settings.auto-start'],
     ]
-    const key = await makeApiKey(t, k.owner.cookie, { server_permissions: ['settings.install'] })
-    for (const [method, rest, body, permission] of cases) {
-      expect((await call(method, uuid, rest, {}, body)).status).toBe(401)
-      expect((await call(method, uuid, rest, { cookie: k.stranger.cookie }, body)).status).toBe(404)
-      const denied = await call(method, uuid, rest, { token: key.key }, body)
-      expect([denied.status, denied.body.errors]).toEqual([403, [`you do not have permission to perform this action: ${permission}`]])
-    }
+    await k.expectGuarded(
+      uuid,
+      cases.map(([m, rest, body, p]) => [m, `/settings/${rest}`, body, p]),
+      'settings.install',
+    )
     expect((await row(uuid)).auto_start_behavior).toBe('unless_stopped')
   })
 })

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { makeApiKey, SETUP_TIMEOUT, useTestApp } from 'hatchery/testing'
+import { SETUP_TIMEOUT, useTestApp } from 'hatchery/testing'
 import { tables as eggConfigTables } from '../../egg-configurations'
 import { tables as nestTables } from '../../nests'
 import { servers } from '../tables'
@@ -166,12 +166,9 @@ describe('client server startup (spec 03 §3.3)', () => {
       ['PUT', 'command', { command: 'java -jar server.jar' }, 'startup.command'],
       ['PUT', 'docker-image', { image: 'ghcr.io/pterodactyl/yolks:java_21' }, 'startup.docker-image'],
     ]
-    const key = await makeApiKey(t, k.owner.cookie, { server_permissions: ['settings.rename'] })
-    for (const [method, rest, body, permission] of cases) {
-      expect((await call(method, uuid, rest, {}, body)).status).toBe(401)
-      expect((await call(method, uuid, rest, { cookie: k.stranger.cookie }, body)).status).toBe(404)
-      const denied = await call(method, uuid, rest, { token: key.key }, body)
-      expect([denied.status, denied.body.errors]).toEqual([403, [`you do not have permission to perform this action: ${permission}`]])
-    }
+    await k.expectGuarded(
+      uuid,
+      cases.map(([m, rest, body, p]) => [m, `/startup/${rest}`, body, p]),
+    )
   })
 })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { adminCallers, plainCaller, SETUP_TIMEOUT, type AdminCaller, type TestApp } from 'hatchery/testing'
+import { adminCallers, makeApiKey, plainCaller, SETUP_TIMEOUT, type AdminCaller, type TestApp } from 'hatchery/testing'
 import { makeEgg, nodeOnDouble, serverBody, serversApi, type DoubleNode } from '../test-fixtures'
 import { serverActivities, servers } from '../tables'
 
@@ -36,6 +36,21 @@ export function clientKit(t: TestApp) {
       return res.body.server.uuid
     },
   }
+  /**
+   * Each `[method, path, body, permission]` (path under the server) answers 401 without a session,
+   * 404 to a stranger and 403 to an owner's API key holding only `grant`.
+   */
+  async function expectGuarded(uuid: string, cases: [string, string, unknown, string][], grant = 'settings.rename') {
+    const key = await makeApiKey(t, kit.owner.cookie, { server_permissions: [grant] })
+    const at = (method: string, path: string, who: { cookie?: string; token?: string }, body: unknown) =>
+      t.request(method, `/api/client/servers/${uuid}${path}`, { ...who, body })
+    for (const [method, path, body, permission] of cases) {
+      expect((await at(method, path, {}, body)).status).toBe(401)
+      expect((await at(method, path, { cookie: kit.stranger.cookie }, body)).status).toBe(404)
+      const denied = await at(method, path, { token: key.key }, body)
+      expect([denied.status, denied.body.errors]).toEqual([403, [`you do not have permission to perform this action: ${permission}`]])
+    }
+  }
   beforeAll(async () => {
     ;({ admin: kit.admin, plain: kit.owner } = await adminCallers(t, ['servers.read']))
     kit.stranger = await plainCaller(t)
@@ -44,5 +59,5 @@ export function clientKit(t: TestApp) {
     serversApi(t).wingsOptions = { connectTimeoutMs: 300, timeoutMs: 1_000 }
   }, SETUP_TIMEOUT)
   afterAll(() => kit.at?.wings.stop())
-  return kit
+  return Object.assign(kit, { expectGuarded })
 }
