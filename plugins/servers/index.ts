@@ -16,6 +16,7 @@ import { provideClientScope } from './client/scope'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
 import { clientAllocationRoutes } from './client/allocations'
+import { clientAnnouncementRoutes } from './client/announcements'
 import { clientSettingsRoutes } from './client/settings'
 import { clientStartupRoutes } from './client/startup'
 
@@ -45,7 +46,19 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   name: 'servers',
   version: '1.0.0',
   description: 'Game servers on Wings nodes, and the Wings link',
-  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'backup-configurations', 'stats', 'mail', 'account', 'egg-configurations'],
+  dependsOn: [
+    'users',
+    'nodes',
+    'allocations',
+    'nests',
+    'backup-configurations',
+    'stats',
+    'mail',
+    'account',
+    'egg-configurations',
+    'announcements',
+    'locations',
+  ],
   tables,
   migrations: '../../migrations/servers',
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
@@ -76,7 +89,8 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
         .use(clientInstallRoutes(ctx, ctx.api(plugin)))
         .use(clientSettingsRoutes(ctx, ctx.api(plugin)))
         .use(clientStartupRoutes(ctx, ctx.api(plugin)))
-        .use(clientAllocationRoutes(ctx, ctx.api(plugin))),
+        .use(clientAllocationRoutes(ctx, ctx.api(plugin)))
+        .use(clientAnnouncementRoutes(ctx)),
   },
 })
 
