@@ -17,6 +17,7 @@ import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
 import { clientAllocationRoutes } from './client/allocations'
 import { clientAnnouncementRoutes } from './client/announcements'
+import { clientEggNodeRoutes } from './client/eggs-nodes'
 import { clientSettingsRoutes } from './client/settings'
 import { clientStartupRoutes } from './client/startup'
 
@@ -82,7 +83,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
     remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
     'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
-    client: (ctx) => clientServerListRoutes(ctx),
+    client: (ctx) => new Elysia().use(clientServerListRoutes(ctx)).use(clientEggNodeRoutes(ctx, ctx.api(plugin))),
     'client:server': (ctx) =>
       new Elysia()
         .use(clientServerRoutes(ctx))
