@@ -48,3 +48,25 @@ describe('GET /api/client/servers/nodes/{node}/resources (spec 03 §6.2)', () =>
     expect((await t.request('GET', `/api/client/servers/nodes/${k.at.node.uuid}/resources`, {})).status).toBe(401)
   })
 })
+
+describe('GET /api/client/servers/eggs (spec 03 §6.1)', () => {
+  test("the eggs of your servers, once each; a stranger's list is empty; an admin's holds every server's", async () => {
+    await k.server()
+    await k.server()
+    const res = await t.request('GET', '/api/client/servers/eggs', { cookie: k.owner.cookie })
+    expect(res.status).toBe(200)
+    expect(res.body.nest_eggs.data.map((e: { uuid: string }) => e.uuid)).toEqual([k.egg.uuid])
+    expect(res.body.nest_eggs.data[0]).toMatchObject({
+      name: 'Paper',
+      startup_commands: { Default: 'java -jar server.jar' },
+      docker_images: { 'Java 21': 'ghcr.io/pterodactyl/yolks:java_21' },
+      separate_port: false,
+      features: [],
+    })
+    expect((await t.request('GET', '/api/client/servers/eggs', { cookie: k.stranger.cookie })).body.nest_eggs.data).toEqual([])
+    const admin = await t.request('GET', '/api/client/servers/eggs?search=Pap', { cookie: k.admin.cookie })
+    expect(admin.body.nest_eggs.data.map((e: { uuid: string }) => e.uuid)).toContain(k.egg.uuid)
+    expect((await t.request('GET', '/api/client/servers/eggs', {})).status).toBe(401)
+    expect((await t.request('GET', '/api/client/servers/eggs?page=x', { cookie: k.owner.cookie })).status).toBe(400)
+  })
+})

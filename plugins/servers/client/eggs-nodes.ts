@@ -1,7 +1,8 @@
 import { Elysia, t } from 'elysia'
-import { and, asc, eq, sql } from 'drizzle-orm'
-import { uuidParam, type PluginContext } from 'hatchery'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import { PageOf, paginate, PaginationQuery, pageParams, uuidParam, type PluginContext, type Principal } from 'hatchery'
 import { CommandSnippet, tables as accountTables } from '../../account'
+import { model as nestModel, pairsToObject, tables as nestTables } from '../../nests'
 import { getNode } from '../../nodes'
 import type { ServersApi } from '../api'
 import { servers } from '../tables'
@@ -9,14 +10,65 @@ import { Utilization } from '../wings/model'
 import { readsEveryServer } from './scope'
 
 const snippets = accountTables.userCommandSnippets
+const eggs = nestTables.nestEggs
+
+/** `ApiNestEgg` (spec 03 §6.1). */
+const ClientEgg = t.Pick(nestModel.AdminNestEgg, [
+  'uuid',
+  'name',
+  'description',
+  'startup_commands',
+  'separate_port',
+  'features',
+  'docker_images',
+  'created',
+])
+
+/** The eggs of the servers the caller owns, or of every server when they read every server (spec 03 §6.1); subusers join with the subusers issue. */
+function listClientEggs(ctx: PluginContext, principal: Principal, query: Parameters<typeof pageParams>[0]) {
+  const used = ctx.db
+    .selectDistinct({ egg: servers.egg_uuid })
+    .from(servers)
+    .where(readsEveryServer(principal) ? undefined : eq(servers.owner_uuid, principal.user.uuid))
+  return paginate(
+    ctx.db,
+    {
+      from: eggs,
+      where: inArray(eggs.uuid, used),
+      search: [eggs.name],
+      orderBy: [asc(eggs.created), asc(eggs.uuid)],
+      map: (e) => ({
+        uuid: e.uuid,
+        name: e.name,
+        description: e.description,
+        startup_commands: pairsToObject(e.startup_commands),
+        separate_port: e.separate_port,
+        features: e.features,
+        docker_images: pairsToObject(e.docker_images),
+        created: e.created,
+      }),
+    },
+    pageParams(query),
+  )
+}
 
 /**
- * `GET /api/client/servers/eggs/{egg}/command-snippets` and `GET /api/client/servers/nodes/{node}/resources`
+ * `GET /api/client/servers/eggs`, `…/eggs/{egg}/command-snippets` and `GET /api/client/servers/nodes/{node}/resources`
  * (spec 03 §6): outside the server scope (no state gate, no server permissions).
  */
 export function clientEggNodeRoutes(ctx: PluginContext, api: ServersApi) {
   return new Elysia({ tags: ['client servers'] })
     .use(ctx.guard)
+    .get('/servers/eggs', async ({ principal, query }) => ({ nest_eggs: await listClientEggs(ctx, principal, query) }), {
+      permission: 'user:servers.read',
+      query: PaginationQuery,
+      response: { 200: t.Object({ nest_eggs: PageOf(ClientEgg) }) },
+      detail: {
+        summary: 'The eggs of your servers',
+        description:
+          'Each egg used by a server you own (every server when you read every server, admin `servers.read`) once, oldest first; `search` matches the name.',
+      },
+    })
     .get(
       '/servers/eggs/:egg/command-snippets',
       async ({ principal, params }) => ({
