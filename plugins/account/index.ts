@@ -52,5 +52,6 @@ export default definePlugin({
 })
 
 export { tables }
+export { CommandSnippet } from './model'
 /** SSH key parsing for other plugins (the servers plugin's SFTP login matches a key's fingerprint). */
 export { parsePublicKeyLine, KeyError, type ParsedKey } from './service/ssh-key-parse'

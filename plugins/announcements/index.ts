@@ -36,4 +36,5 @@ const plugin: PluginDescriptor<AnnouncementsApi> = definePlugin<AnnouncementsApi
 export default plugin
 export { tables, ANNOUNCEMENTS_CHANGED }
 export { toAdminAnnouncement, toPublicAnnouncement, isActive } from './service/announcements'
+export { PublicAnnouncement } from './model'
 export type { AnnouncementRow } from './service/announcements'

@@ -20,6 +20,11 @@ import { clientServerActivityRoutes } from './client/server-activity'
 import { clientBulkPowerRoutes } from './client/power'
 import { clientSubuserRoutes } from './client/subusers'
 import { findSubuser, registerSubuserMail } from './service/subusers-store'
+import { clientAllocationRoutes } from './client/allocations'
+import { clientAnnouncementRoutes } from './client/announcements'
+import { clientEggNodeRoutes } from './client/eggs-nodes'
+import { clientSettingsRoutes } from './client/settings'
+import { clientStartupRoutes } from './client/startup'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -47,7 +52,19 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
   name: 'servers',
   version: '1.0.0',
   description: 'Game servers on Wings nodes, and the Wings link',
-  dependsOn: ['users', 'nodes', 'allocations', 'nests', 'backup-configurations', 'stats', 'mail', 'account', 'egg-configurations'],
+  dependsOn: [
+    'users',
+    'nodes',
+    'allocations',
+    'nests',
+    'backup-configurations',
+    'stats',
+    'mail',
+    'account',
+    'egg-configurations',
+    'announcements',
+    'locations',
+  ],
   tables,
   migrations: '../../migrations/servers',
   uniqueMessages: { server_allocations_allocation_uuid_unique: 'server with allocation(s) or external id already exists' },
@@ -73,14 +90,22 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     admin: (ctx) => adminRoutes(ctx, ctx.api(plugin)),
     remote: (ctx) => remoteRoutes(ctx, ctx.api(plugin)),
     'remote:server': (ctx) => remoteServerRoutes(ctx, ctx.api(plugin)),
-    client: (ctx) => new Elysia().use(clientServerListRoutes(ctx)).use(clientBulkPowerRoutes(ctx, ctx.api(plugin))),
+    client: (ctx) =>
+      new Elysia()
+        .use(clientServerListRoutes(ctx))
+        .use(clientBulkPowerRoutes(ctx, ctx.api(plugin)))
+        .use(clientEggNodeRoutes(ctx, ctx.api(plugin))),
     'client:server': (ctx) =>
       new Elysia()
         .use(clientServerRoutes(ctx))
         .use(clientInstallRoutes(ctx, ctx.api(plugin)))
         .use(clientConsoleRoutes(ctx, ctx.api(plugin)))
         .use(clientServerActivityRoutes(ctx))
-        .use(clientSubuserRoutes(ctx, ctx.api(plugin))),
+        .use(clientSubuserRoutes(ctx, ctx.api(plugin)))
+        .use(clientSettingsRoutes(ctx, ctx.api(plugin)))
+        .use(clientStartupRoutes(ctx, ctx.api(plugin)))
+        .use(clientAllocationRoutes(ctx, ctx.api(plugin)))
+        .use(clientAnnouncementRoutes(ctx)),
   },
 })
 

@@ -1,6 +1,6 @@
 import { and, between, eq, inArray, isNull, notInArray, or, sql, type SQL } from 'drizzle-orm'
 import type { Static } from 'elysia'
-import type { Db } from 'hatchery'
+import type { Db, Tx } from 'hatchery'
 import { tables as allocationTables } from '../../allocations'
 import { model as eggConfigurationModel } from '../../egg-configurations'
 import type { NodeRow } from '../../nodes'
@@ -31,7 +31,7 @@ const ip = sql<string>`host(${na.ip})`
 const MAX_ATTEMPTS = 100
 
 /** The node's allocations no server holds, outside `exclude`. */
-function unclaimed(db: Db, node: string, exclude: string[], ...where: (SQL | undefined)[]) {
+export function unclaimed(db: Db | Tx, node: string, exclude: string[], ...where: (SQL | undefined)[]) {
   return db
     .select({ uuid: na.uuid, ip, port: na.port })
     .from(na)

@@ -13,12 +13,16 @@ import { recordNodeActivity } from './server-activity'
  */
 type Change = { schedule_uuid?: string | null }
 
+/** Logs a change instead of the node's schedule (the client area's server activity, spec 03 §3.3), in the change's transaction. */
+export type StartupLog = (tx: Tx, event: string, data: Record<string, unknown>) => Promise<unknown>
+
 async function eggOf(db: Db | Tx, server: ServerRow) {
   const [egg] = await db.select().from(nestTables.nestEggs).where(eq(nestTables.nestEggs.uuid, server.egg_uuid))
   return egg
 }
 
-async function logChange(tx: Tx, server: ServerRow, change: Change, event: string, data: Record<string, unknown>) {
+async function logChange(tx: Tx, server: ServerRow, change: Change, event: string, data: Record<string, unknown>, log?: StartupLog) {
+  if (log) return void (await log(tx, event, data))
   await recordNodeActivity(tx, server.node_uuid, [{ server: server.uuid, schedule: change.schedule_uuid, event, metadata: data }], true)
 }
 
@@ -54,7 +58,7 @@ export async function setStartupVariable(db: Db, server: ServerRow, change: Chan
 }
 
 /** Sets the startup command: one of the egg's, or any when the egg configuration allows custom commands (else 417). */
-export async function setStartupCommand(db: Db, server: ServerRow, change: Change & { command: string }) {
+export async function setStartupCommand(db: Db, server: ServerRow, change: Change & { command: string }, log?: StartupLog) {
   const egg = await eggOf(db, server)
   const predefined = egg.startup_commands.some(([, command]) => command === change.command)
   if (!predefined && !(await mergedEggConfiguration(db, egg.uuid)).config_startup?.allow_custom_startup_command) {
@@ -62,7 +66,7 @@ export async function setStartupCommand(db: Db, server: ServerRow, change: Chang
   }
   await transaction(db, async (tx) => {
     await tx.update(servers).set({ startup: change.command }).where(eq(servers.uuid, server.uuid))
-    await logChange(tx, server, change, 'server:startup.command', { command: change.command })
+    await logChange(tx, server, change, 'server:startup.command', { command: change.command }, log)
   })
 }
 
@@ -70,14 +74,20 @@ export async function setStartupCommand(db: Db, server: ServerRow, change: Chang
  * Sets the docker image: one of the egg's (else 417), and unless the setting
  * `server.allow_overwriting_custom_docker_image` is on, only over an image that is the egg's too.
  */
-export async function setDockerImage(db: Db, server: ServerRow, change: Change & { image: string }, overwriteCustom: boolean) {
+export async function setDockerImage(
+  db: Db,
+  server: ServerRow,
+  change: Change & { image: string },
+  overwriteCustom: boolean,
+  log?: StartupLog,
+) {
   const egg = await eggOf(db, server)
   const images = egg.docker_images.map(([, image]) => image)
   if (!images.includes(change.image)) throw new LimitExceeded('the specified docker image is not available')
   if (!overwriteCustom && !images.includes(server.image)) throw new LimitExceeded('overwriting custom docker images is not allowed')
   await transaction(db, async (tx) => {
     await tx.update(servers).set({ image: change.image }).where(eq(servers.uuid, server.uuid))
-    await logChange(tx, server, change, 'server:startup.docker-image', { image: change.image })
+    await logChange(tx, server, change, 'server:startup.docker-image', { image: change.image }, log)
   })
 }
 

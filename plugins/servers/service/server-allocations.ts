@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import {
+  BadRequest,
   NotFound,
   paginate,
   parseUuid,
@@ -49,7 +50,7 @@ export async function listServerAllocations(db: Db | Tx, uuid: string, page: Pag
 }
 
 /** One of the server's allocations (a server-allocation uuid): 400 `invalid allocation uuid`, 404 `allocation not found`. */
-async function allocationOf(tx: Tx, server: ServerRow, uuid: string): Promise<ServerAllocation> {
+export async function allocationOf(tx: Tx, server: ServerRow, uuid: string): Promise<ServerAllocation> {
   const [found] = await serverAllocationsOf(
     tx,
     and(eq(sa.server_uuid, server.uuid), eq(sa.uuid, parseUuid(uuid, 'allocation')))!,
@@ -91,6 +92,13 @@ export async function addServerAllocation(ctx: PluginContext, actor: Actor, uuid
   })
 }
 
+/** How the admin and client areas differ on an allocation change: the activity entry, and whether the primary must stay (spec 03 §3.2). */
+export interface AllocationChangeOptions {
+  /** 400 `cannot unset primary allocation` / `cannot delete primary allocation` for the primary. */
+  requirePrimary?: boolean
+  log: (tx: Tx, server: ServerRow, found: ServerAllocation, data: { notes?: string | null; primary?: boolean | null }) => Promise<unknown>
+}
+
 /** Changes the notes and the primary flag (spec 02 §8.10): `primary: false` on the primary leaves the server without one. */
 export async function updateServerAllocation(
   ctx: PluginContext,
@@ -99,27 +107,49 @@ export async function updateServerAllocation(
   allocation: string,
   input: UpdateServerAllocation,
 ): Promise<void> {
-  await transaction(ctx.db, async (tx) => {
+  await changeServerAllocation(ctx.db, uuid, allocation, input, {
+    log: (tx, server, found, data) => ctx.activity.admin(tx, actor, 'server:allocation.update', { ...audit(found, server), ...data }),
+  })
+}
+
+/** The shared core of the allocation update, the server row locked; `log` gets the resulting `notes` and the requested `primary`. */
+export async function changeServerAllocation(
+  db: Db,
+  uuid: string,
+  allocation: string,
+  input: UpdateServerAllocation,
+  options: AllocationChangeOptions,
+): Promise<void> {
+  await transaction(db, async (tx) => {
     const server = await getServer(tx, uuid, true)
     const found = await allocationOf(tx, server, allocation)
     const notes = input.notes === undefined ? found.notes : input.notes
     if (input.notes !== undefined) await tx.update(sa).set({ notes }).where(eq(sa.uuid, found.uuid))
     if (input.primary !== undefined && input.primary !== found.is_primary) {
+      if (!input.primary && options.requirePrimary) throw new BadRequest('cannot unset primary allocation')
       await tx
         .update(servers)
         .set({ allocation_uuid: input.primary ? found.uuid : null })
         .where(eq(servers.uuid, server.uuid))
     }
-    await ctx.activity.admin(tx, actor, 'server:allocation.update', { ...audit(found, server), notes, primary: input.primary ?? null })
+    await options.log(tx, server, found, { notes, primary: input.primary ?? null })
   })
 }
 
 /** Takes an allocation from the server (spec 02 §8.10); the primary one leaves the server without a primary. */
 export async function removeServerAllocation(ctx: PluginContext, actor: Actor, uuid: string, allocation: string): Promise<void> {
-  await transaction(ctx.db, async (tx) => {
+  await dropServerAllocation(ctx.db, uuid, allocation, {
+    log: (tx, server, found) => ctx.activity.admin(tx, actor, 'server:allocation.delete', audit(found, server)),
+  })
+}
+
+/** The shared core of the allocation removal, the server row locked. */
+export async function dropServerAllocation(db: Db, uuid: string, allocation: string, options: AllocationChangeOptions): Promise<void> {
+  await transaction(db, async (tx) => {
     const server = await getServer(tx, uuid, true)
     const found = await allocationOf(tx, server, allocation)
+    if (found.is_primary && options.requirePrimary) throw new BadRequest('cannot delete primary allocation')
     await tx.delete(sa).where(eq(sa.uuid, found.uuid))
-    await ctx.activity.admin(tx, actor, 'server:allocation.delete', audit(found, server))
+    await options.log(tx, server, found, {})
   })
 }
