@@ -11,12 +11,13 @@ beforeAll(async () => {
   const base = { type: 'info' as const, enabled: true, content: 'c' }
   const other = crypto.randomUUID()
   const hour = 3_600_000
+  const now = Date.now()
   await k
     .db()
     .insert(a)
     .values([
-      { ...base, title: 'by node', nodes: [k.at.node.uuid] },
-      { ...base, title: 'by egg', eggs: [k.egg.uuid], created: new Date(Date.now() + 1) },
+      { ...base, title: 'by node', nodes: [k.at.node.uuid], created: new Date(now - 2_000) },
+      { ...base, title: 'by egg', eggs: [k.egg.uuid], created: new Date(now - 1_000) },
       { ...base, title: 'global' },
       { ...base, title: 'other node', nodes: [other] },
       { ...base, title: 'disabled', enabled: false, nodes: [k.at.node.uuid] },

@@ -8,6 +8,7 @@ import type { ServersApi } from '../api'
 import { servers } from '../tables'
 import { Utilization } from '../wings/model'
 import { readsEveryServer } from './scope'
+import { heldBy } from './servers'
 
 const snippets = accountTables.userCommandSnippets
 const eggs = nestTables.nestEggs
@@ -24,12 +25,12 @@ const ClientEgg = t.Pick(nestModel.AdminNestEgg, [
   'created',
 ])
 
-/** The eggs of the servers the caller owns, or of every server when they read every server (spec 03 §6.1); subusers join with the subusers issue. */
+/** The eggs of the servers the caller owns, or of every server when they read every server (spec 03 §6.1); or is a subuser of. */
 function listClientEggs(ctx: PluginContext, principal: Principal, query: Parameters<typeof pageParams>[0]) {
   const used = ctx.db
     .selectDistinct({ egg: servers.egg_uuid })
     .from(servers)
-    .where(readsEveryServer(principal) ? undefined : eq(servers.owner_uuid, principal.user.uuid))
+    .where(readsEveryServer(principal) ? undefined : heldBy(principal.user.uuid))
   return paginate(
     ctx.db,
     {
@@ -101,7 +102,7 @@ export function clientEggNodeRoutes(ctx: PluginContext, api: ServersApi) {
           const rows = await ctx.db
             .select({ uuid: servers.uuid })
             .from(servers)
-            .where(and(eq(servers.node_uuid, params.node), eq(servers.owner_uuid, principal.user.uuid)))
+            .where(and(eq(servers.node_uuid, params.node), heldBy(principal.user.uuid)))
           visible = new Set(rows.map((r) => r.uuid))
           if (!visible.size) return { resources: {} }
         }

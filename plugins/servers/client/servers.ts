@@ -106,6 +106,9 @@ export async function toClientServers(
 export const subuserOf = (user: string): SQL =>
   sql`exists (select 1 from ${serverSubusers} where ${serverSubusers.server_uuid} = ${servers.uuid} and ${serverSubusers.user_uuid} = ${user})`
 
+/** The servers `user` owns or is a subuser of (what their client lists show). */
+export const heldBy = (user: string): SQL => or(eq(servers.owner_uuid, user), subuserOf(user))!
+
 /** Matches the owner's username or email (the lists' `search`). */
 export const ownerColumns = (): SQL[] => {
   const { users } = userTables
@@ -122,7 +125,7 @@ export const ownerColumns = (): SQL[] => {
  */
 export function listClientServers(db: Db | Tx, principal: Principal, page: PageParams, other: boolean) {
   const me = principal.user.uuid
-  const mine: SQL = or(eq(servers.owner_uuid, me), subuserOf(me))!
+  const mine = heldBy(me)
   const where = other && hasAdminPermission(principal, 'servers.read') ? and(ne(servers.owner_uuid, me), not(subuserOf(me))) : mine
   return paginate(
     db,
