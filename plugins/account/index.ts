@@ -1,5 +1,14 @@
 import { Elysia, t } from 'elysia'
-import { definePlugin, type PluginSettings, type SettingsOf } from 'hatchery'
+import {
+  definePlugin,
+  type Db,
+  type Page,
+  type PageParams,
+  type PluginDescriptor,
+  type PluginSettings,
+  type Principal,
+  type SettingsOf,
+} from 'hatchery'
 import users from '../users'
 import * as tables from './tables'
 import { sshKeyRoutes } from './ssh-keys'
@@ -27,7 +36,23 @@ declare module 'hatchery' {
   interface Settings extends SettingsOf<typeof settings> {}
 }
 
-export default definePlugin({
+/** The servers of a server group, as the plugin owning servers lists them (an empty page until one does). */
+export type GroupServerList = (db: Db, principal: Principal, page: PageParams, order: string[]) => Promise<Page<unknown>>
+
+/**
+ * What other plugins get from `ctx.api(account)`: the servers plugin provides the list behind
+ * `GET /api/client/servers/groups/{server_group}` (account cannot depend on it: servers depends on account).
+ * @example ctx.api(account).provideGroupServers((db, principal, page, order) => groupServers(db, principal, page, order))
+ */
+export class AccountApi {
+  groupServers: GroupServerList | null = null
+  provideGroupServers(list: GroupServerList): void {
+    if (this.groupServers) throw new Error('account: the server-group list is already provided')
+    this.groupServers = list
+  }
+}
+
+const plugin: PluginDescriptor<AccountApi> = definePlugin<AccountApi>({
   name: 'account',
   version: '1.0.0',
   description: 'SSH keys, command snippets, server groups and avatars of an account',
@@ -44,12 +69,20 @@ export default definePlugin({
   setup(ctx) {
     // A deleted user's avatar files go with them.
     ctx.api(users).deletionGuards.onDeleted((user) => removeAvatarFiles(ctx.dataDir, user.uuid))
+    return new AccountApi()
   },
   routes: {
-    client: (ctx) => new Elysia().use(sshKeyRoutes(ctx)).use(commandSnippetRoutes(ctx)).use(serverGroupRoutes(ctx)).use(avatarRoutes(ctx)),
+    client: (ctx) =>
+      new Elysia()
+        .use(sshKeyRoutes(ctx))
+        .use(commandSnippetRoutes(ctx))
+        .use(serverGroupRoutes(ctx, ctx.api(plugin)))
+        .use(avatarRoutes(ctx)),
     root: (ctx) => avatarFileRoutes(ctx),
   },
 })
+
+export default plugin
 
 export { tables }
 export { CommandSnippet } from './model'

@@ -131,7 +131,7 @@ describe('server groups', () => {
   })
 
   describe('GET /api/client/servers/groups/{server_group}', () => {
-    test('answers an empty page of servers (no servers exist yet) with the true total', async () => {
+    test('answers an empty page for servers that do not exist or the caller cannot reach, with the true total', async () => {
       const g = (await create('with-servers', [S1, S2])).body.server_group
       const res = await t.request('GET', `${BASE}/${g.uuid}?per_page=5&page=2&search=x`, { cookie })
       expect(res.status).toBe(200)

@@ -1,4 +1,5 @@
 import { Elysia, t } from 'elysia'
+import type { AccountApi } from '.'
 import { PageOf, PaginationQuery, pageParams, type PluginContext, actorOf } from 'hatchery'
 import { Empty, GroupName, GroupOrder, ServerGroup, ServerOrder, Uuid } from './model'
 import {
@@ -12,7 +13,7 @@ import {
 } from './service/server-groups'
 
 /** `/api/client/servers/groups`: the account's own grouping of servers on the dashboard. */
-export function serverGroupRoutes(ctx: PluginContext) {
+export function serverGroupRoutes(ctx: PluginContext, api: AccountApi) {
   const Params = t.Object({ server_group: Uuid })
   return (
     new Elysia({ prefix: '/servers/groups', tags: ['server groups'] })
@@ -59,9 +60,14 @@ export function serverGroupRoutes(ctx: PluginContext) {
       .get(
         '/:server_group',
         async ({ principal, params, query }) => {
-          await getServerGroup(ctx.db, principal.user.uuid, params.server_group)
+          const group = await getServerGroup(ctx.db, principal.user.uuid, params.server_group)
           const page = pageParams(query)
-          return { servers: { total: 0, per_page: page.perPage, page: page.page, data: [] } }
+          const list = api.groupServers
+          return {
+            servers: list
+              ? await list(ctx.db, principal, page, group.server_order)
+              : { total: 0, per_page: page.perPage, page: page.page, data: [] },
+          }
         },
         {
           permission: 'user:servers.read',
@@ -71,7 +77,7 @@ export function serverGroupRoutes(ctx: PluginContext) {
           detail: {
             summary: "The servers of a group the caller can access, in the group's order",
             description:
-              'No servers plugin exists yet, so this answers an empty page with the true total 0 (after checking the group exists: 404 otherwise). Once servers exist it lists the accessible servers of `server_order` in that order, `search` matching the server name or the owner.',
+              'The servers of `server_order` the caller can reach (owner, subuser, or a reader of every server), in that order, then by creation; `search` matches the server name or the owner. 404 `server group not found`. The servers plugin provides the list (an empty page without it).',
           },
         },
       )

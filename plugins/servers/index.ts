@@ -13,6 +13,8 @@ import { remoteServerRoutes } from './remote/server-routes'
 import { registerInstallMail } from './service/install-mail'
 import { enforceServerActivityRetention } from './service/server-activity'
 import { provideClientScope } from './client/scope'
+import account from '../account'
+import { groupServers } from './client/servers'
 import { clientServerListRoutes, clientServerRoutes } from './client/routes'
 import { clientInstallRoutes } from './client/install'
 import { clientConsoleRoutes } from './client/console'
@@ -75,6 +77,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     provideRemote(ctx)
     registerInstallMail(ctx.api(mail))
     provideClientScope(ctx, api)
+    ctx.api(account).provideGroupServers(groupServers)
     api.subusers.provide((db, server, user) => findSubuser(db, server.uuid, user), ctx.plugin)
     registerSubuserMail(ctx.api(mail))
     return api

@@ -9,7 +9,7 @@ import { featureLimits, serverAllocationsOf, type ServerRow } from '../service/a
 import { serverAllocations, serverSubusers, servers } from '../tables'
 import { tables as userTables } from '../../users'
 import type { ClientServer } from './model'
-import type { ClientServerAccess } from './scope'
+import { readsEveryServer, type ClientServerAccess } from './scope'
 
 type Client = Static<typeof ClientServer>
 const distinct = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))]
@@ -119,21 +119,19 @@ export const ownerColumns = (): SQL[] => {
 }
 
 /**
- * `GET /api/client/servers` (spec 03 §1.6): the servers the caller owns or is a subuser of, or
- * with `other` and the admin permission `servers.read` every server they neither own nor are a
- * subuser of; `search` matches the name or the owner's username or email; oldest first.
+ * A page of client `Server` objects for the caller: the servers `where` selects, in `orderBy`
+ * order, `search` matching the name or the owner's username or email. Each object is computed for
+ * the caller (owner, subuser grant, or neither).
  */
-export function listClientServers(db: Db | Tx, principal: Principal, page: PageParams, other: boolean) {
+export function clientServerPage(db: Db | Tx, principal: Principal, page: PageParams, where: SQL | undefined, orderBy: SQL[] = []) {
   const me = principal.user.uuid
-  const mine = heldBy(me)
-  const where = other && hasAdminPermission(principal, 'servers.read') ? and(ne(servers.owner_uuid, me), not(subuserOf(me))) : mine
   return paginate(
     db,
     {
       from: servers,
       where,
       search: [servers.name, ...ownerColumns()],
-      orderBy: [asc(servers.created), asc(servers.uuid)],
+      orderBy: [...orderBy, asc(servers.created), asc(servers.uuid)],
       load: async (rows) => {
         const grants = rows.length
           ? await db
@@ -160,4 +158,30 @@ export function listClientServers(db: Db | Tx, principal: Principal, page: PageP
     },
     page,
   )
+}
+
+/**
+ * `GET /api/client/servers` (spec 03 §1.6): the servers the caller owns or is a subuser of, or
+ * with `other` and the admin permission `servers.read` every server they neither own nor are a
+ * subuser of; `search` matches the name or the owner's username or email; oldest first.
+ */
+export function listClientServers(db: Db | Tx, principal: Principal, page: PageParams, other: boolean) {
+  const me = principal.user.uuid
+  const where = other && hasAdminPermission(principal, 'servers.read') ? and(ne(servers.owner_uuid, me), not(subuserOf(me))) : heldBy(me)
+  return clientServerPage(db, principal, page, where)
+}
+
+/**
+ * The servers of an account's server group (spec 01 §4.16): those of `order` the caller can reach
+ * (owner, subuser, or a reader of every server), in the group's order, then by creation.
+ */
+export function groupServers(db: Db | Tx, principal: Principal, page: PageParams, order: string[]) {
+  if (!order.length) return Promise.resolve({ total: 0, per_page: page.perPage, page: page.page, data: [] })
+  const listed = inArray(servers.uuid, order)
+  const where = readsEveryServer(principal) ? listed : and(listed, heldBy(principal.user.uuid))
+  const byOrder = sql`array_position(array[${sql.join(
+    order.map((u) => sql`${u}`),
+    sql`, `,
+  )}]::uuid[], ${servers.uuid})`
+  return clientServerPage(db, principal, page, where, [byOrder])
 }
