@@ -25,6 +25,8 @@ import { clientAnnouncementRoutes } from './client/announcements'
 import { clientEggNodeRoutes } from './client/eggs-nodes'
 import { clientSettingsRoutes } from './client/settings'
 import { clientStartupRoutes } from './client/startup'
+import oauth from '../oauth'
+import { serverSubuserMappingType } from './service/oauth-mapping'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -64,6 +66,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     'egg-configurations',
     'announcements',
     'locations',
+    'oauth',
   ],
   tables,
   migrations: '../../migrations/servers',
@@ -77,6 +80,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     provideClientScope(ctx, api)
     api.subusers.provide((db, server, user) => findSubuser(db, server.uuid, user), ctx.plugin)
     registerSubuserMail(ctx.api(mail))
+    ctx.api(oauth).mappingTypes.register('server_subuser', serverSubuserMappingType(ctx))
     return api
   },
   jobs: {
