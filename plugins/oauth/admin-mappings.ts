@@ -63,7 +63,8 @@ export function adminMappingRoutes(ctx: PluginContext, types: MappingTypes) {
         response: { 200: One },
         detail: {
           summary: 'Create a mapping',
-          description: 'Matcher paths must be valid JSONPath; groups nest at most 3 deep; a `role` mapping needs an existing role (400).',
+          description:
+            'Matcher paths must be valid JSONPath; groups nest at most 3 deep; a `role` mapping needs an existing role, a `server_subuser` one an existing server and permissions from the server catalog (400).',
         },
       },
     )

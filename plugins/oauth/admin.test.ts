@@ -277,7 +277,7 @@ describe('/api/admin/oauth-providers/{oauth_provider}/mappings', () => {
     expect(gone.body.errors).toEqual(['oauth mapping not found'])
   })
 
-  test('400: unknown mapping type (server_subuser does not exist yet), bad path, too deep, missing role', async () => {
+  test('400: server_subuser to a missing server, bad path, too deep, missing role', async () => {
     const p = await makeProvider()
     const base = `/api/admin/oauth-providers/${p.uuid}/mappings`
     const send = (body: unknown) => t.request('POST', base, { cookie: admin.cookie, body })

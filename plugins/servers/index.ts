@@ -27,6 +27,8 @@ import { clientAnnouncementRoutes } from './client/announcements'
 import { clientEggNodeRoutes } from './client/eggs-nodes'
 import { clientSettingsRoutes } from './client/settings'
 import { clientStartupRoutes } from './client/startup'
+import oauth from '../oauth'
+import { serverSubuserMappingType } from './service/oauth-mapping'
 
 export { tables, ServersApi }
 export { WingsClient } from './wings/client'
@@ -66,6 +68,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     'egg-configurations',
     'announcements',
     'locations',
+    'oauth',
   ],
   tables,
   migrations: '../../migrations/servers',
@@ -80,6 +83,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     ctx.api(account).provideGroupServers(groupServers)
     api.subusers.provide((db, server, user) => findSubuser(db, server.uuid, user), ctx.plugin)
     registerSubuserMail(ctx.api(mail))
+    ctx.api(oauth).mappingTypes.register('server_subuser', serverSubuserMappingType(ctx))
     return api
   },
   jobs: {
