@@ -70,6 +70,21 @@ describe('job users:activity-retention', () => {
     expect(await q(sql`select 1 from user_activity_counts where user_uuid = ${bob.uuid}`)).toEqual([])
   })
 
+  test('the count cut is exact for rows created within the same millisecond (microseconds apart)', async () => {
+    await q(sql`delete from admin_activities`)
+    await t.kernel.settings.update({ 'activity.admin_log_retention_count': 2, 'activity.admin_log_retention_days': 3650 })
+    await q(sql`insert into admin_activities (user_uuid, event, created) values
+      (null, 'us:1', now() - interval '1 hour' + interval '100 microseconds'),
+      (null, 'us:2', now() - interval '1 hour' + interval '300 microseconds'),
+      (null, 'us:3', now() - interval '1 hour' + interval '500 microseconds')`)
+    await runJob(t, 'users:activity-retention')
+    expect((await q<{ event: string }>(sql`select event from admin_activities order by created desc`)).map((r) => r.event)).toEqual([
+      'us:3',
+      'us:2',
+    ])
+    await expectCountsExact()
+  })
+
   test('past the count only the newest stay: per user for the user log, in all for the admin log', async () => {
     await t.kernel.settings.update({ 'activity.user_log_retention_count': 4, 'activity.admin_log_retention_count': 5 })
     await userRows(alice.uuid, 10, 0)

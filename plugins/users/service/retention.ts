@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { transaction, type Db, type SettingsSnapshot } from 'hatchery'
 import { adminActivities, adminActivityCounts, ALL_ADMIN_ACTIVITY, userActivities, userActivityCounts } from '../tables'
@@ -34,9 +34,13 @@ export async function deleteInBatches(db: Db, table: ActivityTable, where: SQL, 
   }
 }
 
-/** Rows strictly older than the row at (created, id), in the list order (created, then id). */
-export const olderThan = (table: ActivityTable, row: { created: Date; id: number }) =>
-  or(lt(table.created, row.created), and(eq(table.created, row.created), lt(table.id, row.id)))!
+/**
+ * Rows strictly older than the row `row.id`, in the list order (created, then id). The row's own
+ * `created` is compared in the database: read back into a JS Date it would lose its microseconds,
+ * and rows within the same millisecond would be judged wrongly.
+ */
+export const olderThan = (table: ActivityTable, row: { id: number }) =>
+  sql`(${table.created}, ${table.id}) < (select k.${sql.identifier(table.created.name)}, k.${sql.identifier(table.id.name)} from ${table} k where k.${sql.identifier(table.id.name)} = ${row.id})`
 
 /** The `keep`-th newest row (of one user's log when `where` says so); the rows before it go. */
 export async function oldestKept(db: Db, table: ActivityTable, keep: number, where?: SQL) {
