@@ -83,7 +83,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     ctx.api(account).provideGroupServers(groupServers)
     api.subusers.provide((db, server, user) => findSubuser(db, server.uuid, user), ctx.plugin)
     registerSubuserMail(ctx.api(mail))
-    ctx.api(oauth).mappingTypes.register('server_subuser', serverSubuserMappingType(ctx))
+    ctx.api(oauth).mappingTypes.register('server_subuser', serverSubuserMappingType(ctx, api))
     return api
   },
   jobs: {

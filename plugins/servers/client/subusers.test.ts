@@ -13,7 +13,7 @@ import {
   type SmtpSink,
 } from 'hatchery/testing'
 import { tables as userTables } from '../../users'
-import { makeEgg, nodeOnDouble, serverBody, serversApi, type DoubleNode } from '../test-fixtures'
+import { makeEgg, nodeOnDouble, serverBody, serversApi, until, type DoubleNode } from '../test-fixtures'
 import { serverActivities, serverSubusers } from '../tables'
 
 const t = useTestApp()
@@ -65,15 +65,6 @@ async function subuser(uuid: string, permissions: string[]) {
   const res = await add(uuid, { cookie: owner.cookie }, { email: user.email, permissions, ignored_files: [] })
   expect(res.status).toBe(200)
   return { ...user, cookie: await login(t, user) }
-}
-
-async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const found = probe()
-    if (found !== undefined) return found
-    await Bun.sleep(20)
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 describe('POST /api/client/servers/{server}/subusers', () => {
