@@ -156,6 +156,12 @@ describe('POST /api/client/servers/{server}/subusers', () => {
       await subuser(uuid, [])
       const res = await add(uuid, { cookie: owner.cookie }, { email: (await makeUser(t)).email, permissions: [], ignored_files: [] })
       expect([res.status, res.body.errors]).toEqual([417, ['maximum number of subusers reached']])
+      // The limit comes first (the reference's order): the owner's email is 417 too, and an unknown email makes no account.
+      const own = await add(uuid, { cookie: owner.cookie }, { email: owner.email, permissions: [], ignored_files: [] })
+      expect(own.status).toBe(417)
+      const email = `late-${uniq()}@example.com`
+      expect((await add(uuid, { cookie: owner.cookie }, { email, permissions: [], ignored_files: [] })).status).toBe(417)
+      expect(await db().select().from(userTables.users).where(eq(userTables.users.email, email))).toEqual([])
       // Two concurrent invitations at the limit: the server's row lock lets only one in.
       const race = await server()
       const [a, b] = [await makeUser(t), await makeUser(t)]

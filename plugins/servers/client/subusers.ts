@@ -108,19 +108,29 @@ export function clientSubuserRoutes(ctx: PluginContext, api: ServersApi) {
         const settings = await ctx.settings.snapshot()
         await verifyCaptcha(settings, body.captcha, requestMeta(request).ip)
         const { row, user, created } = await transaction(ctx.db, async (tx) => {
-          let user: UserRow | undefined = await userByEmail(tx, body.email)
-          const created = !user
-          user ??= await createUser(tx, {
-            username: invitedUsername(body.email),
-            email: body.email,
-            name_first: 'Server',
-            name_last: 'Subuser',
-            password: null,
-            admin: false,
-            language: settings.get('app.language'),
-          })
-          if (user.uuid === server.owner_uuid) throw new BadRequest('cannot create subuser for server owner')
-          const row = await changes.add(tx, settings, server, user, { permissions: body.permissions, ignored_files: body.ignored_files })
+          let created = false
+          // Resolved once the limit is checked (the reference's order: 417 before the owner's 400).
+          const { row, user } = await changes.add(
+            tx,
+            settings,
+            server,
+            { permissions: body.permissions, ignored_files: body.ignored_files },
+            async () => {
+              let user: UserRow | undefined = await userByEmail(tx, body.email)
+              created = !user
+              user ??= await createUser(tx, {
+                username: invitedUsername(body.email),
+                email: body.email,
+                name_first: 'Server',
+                name_last: 'Subuser',
+                password: null,
+                admin: false,
+                language: settings.get('app.language'),
+              })
+              if (user.uuid === server.owner_uuid) throw new BadRequest('cannot create subuser for server owner')
+              return user
+            },
+          )
           await serverActivity(ctx, tx, { principal, request, server, access }, 'server:subuser.create', {
             username: user.username,
             email: user.email,

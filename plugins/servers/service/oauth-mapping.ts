@@ -54,7 +54,7 @@ export function serverSubuserMappingType(ctx: PluginContext, api: ServersApi): M
       const grant = { permissions: m.permissions, ignored_files: m.ignored_files }
       const settings = await ctx.settings.snapshot()
       const held = await findSubuser(tx, server.uuid, userUuid)
-      if (!held) await changes.add(tx, settings, server, (await getUser(tx, userUuid)).user, grant)
+      if (!held) await changes.add(tx, settings, server, grant, async () => (await getUser(tx, userUuid)).user)
       else if (!sameGrant(held, grant)) await changes.update(tx, settings, server, userUuid, grant)
     },
     async revert(tx, userUuid, m) {

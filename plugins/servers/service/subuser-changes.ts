@@ -7,7 +7,7 @@ import type { ServersApi } from '../api'
 import { serverSubusers } from '../tables'
 import type { ServerRow } from './admin-servers'
 import { wingsPermissions, type SubuserGrant } from './subusers'
-import { lockAndCount, mailSubuser, type SubuserRow } from './subusers-store'
+import { lockAndCount, mailSubuser } from './subusers-store'
 
 /** Emitted when a user becomes, stops being or changes as a subuser (`{ user, server }`): caches of what they reach forget them. */
 export const SUBUSERS_CHANGED = 'servers.subusers.changed'
@@ -24,22 +24,24 @@ export class SubuserChanges {
   ) {}
 
   /**
-   * Adds `user` to `server` under the server's lock: 417 `maximum number of subusers reached` at
-   * `server.max_subuser_count`, 409 when already one. The `added_to_server` mail goes after the commit.
+   * Adds a user to `server` under the server's lock: 417 `maximum number of subusers reached` at
+   * `server.max_subuser_count` (checked before `user` is resolved), 409 when already one. The
+   * `added_to_server` mail goes after the commit.
    */
-  async add(tx: Tx, settings: SettingsSnapshot, server: ServerRow, user: UserRow, grant: SubuserGrant): Promise<SubuserRow> {
+  async add(tx: Tx, settings: SettingsSnapshot, server: ServerRow, grant: SubuserGrant, user: () => Promise<UserRow>) {
     if ((await lockAndCount(tx, server.uuid)) >= settings.get('server.max_subuser_count')) {
       throw new LimitExceeded('maximum number of subusers reached')
     }
+    const added = await user()
     const [row] = await tx
       .insert(serverSubusers)
-      .values({ server_uuid: server.uuid, user_uuid: user.uuid, ...grant })
+      .values({ server_uuid: server.uuid, user_uuid: added.uuid, ...grant })
       .onConflictDoNothing()
       .returning()
     if (!row) throw new Conflict('subuser with email already exists')
-    await emit(tx, SUBUSERS_CHANGED, { user: user.uuid, server: server.uuid })
-    await afterCommit(tx, () => mailSubuser(this.ctx.api(mail), settings, 'added_to_server', user, server))
-    return row
+    await emit(tx, SUBUSERS_CHANGED, { user: added.uuid, server: server.uuid })
+    await afterCommit(tx, () => mailSubuser(this.ctx.api(mail), settings, 'added_to_server', added, server))
+    return { row, user: added }
   }
 
   /**
