@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { freshDatabase, type TestDatabase } from '../src/testing/db'
+import { paperServerBody } from './helpers/paper-server'
 import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
 
 setDefaultTimeout(90_000)
@@ -108,24 +109,8 @@ async function allocation(): Promise<string> {
   return list.body.allocations.data[0].uuid
 }
 
-const serverBody = (name: string, allocationUuid: string) => ({
-  node_uuid: node.uuid,
-  owner_uuid: owner,
-  egg_uuid: egg,
-  allocation_uuid: allocationUuid,
-  allocation_uuids: [],
-  start_on_completion: false,
-  skip_installer: false,
-  name,
-  limits: { cpu: 100, memory: 1024, memory_overhead: 0, swap: 0, disk: 4096, io_weight: null },
-  pinned_cpus: [],
-  startup: 'java -Xms128M -jar {{SERVER_JARFILE}}',
-  image: 'ghcr.io/pelican-eggs/yolks:java_21',
-  hugepages_passthrough_enabled: false,
-  kvm_passthrough_enabled: false,
-  feature_limits: { allocations: 1, databases: 0, backups: 0, schedules: 0 },
-  variables: [],
-})
+const serverBody = (name: string, allocationUuid: string) =>
+  paperServerBody({ node_uuid: node.uuid, owner_uuid: owner, egg_uuid: egg, allocation_uuid: allocationUuid }, name)
 
 /** Nothing of a failed create remains: no server by that name, the allocation free. */
 async function nothingHalfMade(name: string, allocationUuid: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Db, Secrets, SettingsService, Tx } from 'hatchery'
 import type { NestHooks } from '../nests'
 import type { NodeRow } from '../nodes'
-import { NodeCache } from './service/node-cache'
+import { TtlCache } from './service/ttl-cache'
 import { stripConfigPatch } from './service/node-config'
 import type { ServerRow, ServerViews } from './service/admin-servers'
 import type { NodeResetHook } from './service/remote-servers'
@@ -9,6 +9,7 @@ import { SubuserSlot } from './service/subusers'
 import { serverDocument, type DocumentContributor } from './service/configuration'
 import type { RemoteServer } from './wings/document-model'
 import { WingsClient } from './wings/client'
+import type { AnnouncementRow } from '../announcements'
 import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
 
@@ -38,9 +39,13 @@ export class ServersApi {
     return { secrets: this.secrets, settings: await this.settings.snapshot(), repositoryEggs: this.nests.repositoryEggs }
   }
 
-  private readonly configs = new NodeCache<WingsConfig>(120_000)
-  private readonly usage = new NodeCache<Record<string, ResourceUsage>>(15_000)
-  private readonly ports = new NodeCache<Record<string, number[]>>(10_000)
+  private readonly configs = new TtlCache<WingsConfig>(120_000)
+  private readonly usage = new TtlCache<Record<string, ResourceUsage>>(15_000)
+  private readonly ports = new TtlCache<Record<string, number[]>>(10_000)
+  /** The announcements targeting a server, whatever their window, by server uuid (spec 03 §1.9: 60 s); cleared when announcements change. */
+  readonly serverAnnouncements = new TtlCache<AnnouncementRow[]>(60_000)
+  /** The servers a user owns or is a subuser of on a node, keyed `<user> <node>` (spec 03 §6.2: 15 s); a user's entries go when their subusers change. */
+  readonly reachOnNode = new TtlCache<string[]>(15_000)
 
   wings(node: NodeRow): WingsClient {
     return WingsClient.of(this.secrets, node, this.wingsOptions)

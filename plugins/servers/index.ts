@@ -28,6 +28,8 @@ import { clientEggNodeRoutes } from './client/eggs-nodes'
 import { clientSettingsRoutes } from './client/settings'
 import { clientStartupRoutes } from './client/startup'
 import oauth from '../oauth'
+import { ANNOUNCEMENTS_CHANGED } from '../announcements'
+import { SUBUSERS_CHANGED } from './service/subuser-changes'
 import { serverSubuserMappingType } from './service/oauth-mapping'
 
 export { tables, ServersApi }
@@ -83,7 +85,9 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
     ctx.api(account).provideGroupServers(groupServers)
     api.subusers.provide((db, server, user) => findSubuser(db, server.uuid, user), ctx.plugin)
     registerSubuserMail(ctx.api(mail))
-    ctx.api(oauth).mappingTypes.register('server_subuser', serverSubuserMappingType(ctx))
+    ctx.api(oauth).mappingTypes.register('server_subuser', serverSubuserMappingType(ctx, api))
+    ctx.events.on(ANNOUNCEMENTS_CHANGED, () => api.serverAnnouncements.clear())
+    ctx.events.on(SUBUSERS_CHANGED, ({ user }) => api.reachOnNode.dropPrefix(`${user} `))
     return api
   },
   jobs: {
@@ -112,7 +116,7 @@ const plugin: PluginDescriptor<ServersApi> = definePlugin<ServersApi>({
         .use(clientSettingsRoutes(ctx, ctx.api(plugin)))
         .use(clientStartupRoutes(ctx, ctx.api(plugin)))
         .use(clientAllocationRoutes(ctx, ctx.api(plugin)))
-        .use(clientAnnouncementRoutes(ctx)),
+        .use(clientAnnouncementRoutes(ctx, ctx.api(plugin))),
   },
 })
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { and, eq } from 'drizzle-orm'
 import { transaction } from 'hatchery'
-import { adminCallers, login, makeUser, SETUP_TIMEOUT, useTestApp, type AdminCaller } from 'hatchery/testing'
+import { queryScope } from '../../src/db/scope'
+import { adminCallers, login, makeUser, SETUP_TIMEOUT, startSmtpSink, useTestApp, type AdminCaller, type SmtpSink } from 'hatchery/testing'
 import oauthPlugin from '../oauth'
 import { applyMappings } from '../oauth/service/mappings'
-import { makeEgg, nodeOnDouble, ownedServer, type DoubleNode } from './test-fixtures'
+import { makeEgg, nodeOnDouble, ownedServer, until, type DoubleNode } from './test-fixtures'
 import { serverSubusers } from './tables'
 
 const t = useTestApp()
@@ -12,13 +13,19 @@ let admin: AdminCaller
 let owner: AdminCaller
 let at: DoubleNode
 let egg: { uuid: string }
+let sink: SmtpSink
 
 beforeAll(async () => {
   ;({ admin, plain: owner } = await adminCallers(t, ['servers.read']))
   at = await nodeOnDouble(t, admin)
   egg = await makeEgg(t)
+  sink = await startSmtpSink()
+  await t.kernel.settings.update({ mail_mode: sink.mode() })
 }, SETUP_TIMEOUT)
-afterAll(() => at?.wings.stop())
+afterAll(async () => {
+  at?.wings.stop()
+  await sink?.close()
+})
 
 const uniq = () => Math.random().toString(36).slice(2, 8)
 const db = () => t.kernel.database.db
@@ -69,8 +76,14 @@ const grant = async (server: string, user: string) =>
       .from(serverSubusers)
       .where(and(eq(serverSubusers.server_uuid, server), eq(serverSubusers.user_uuid, user)))
   )[0]
+/**
+ * Runs `fn` as a login request does: with the request's settings snapshot taken first. Mappings
+ * read settings inside the login's transaction, which on the embedded database (one connection)
+ * must not wait for a settings read on the plain handle.
+ */
+const asRequest = async <T>(fn: () => Promise<T>) => queryScope.run({ settings: await t.kernel.settings.snapshot() }, fn)
 const signIn = (prov: string, user: string, info: unknown) =>
-  transaction(db(), (tx) => applyMappings(tx, types(), t.kernel.log, prov, user, ['openid'], info))
+  asRequest(() => transaction(db(), (tx) => applyMappings(tx, types(), t.kernel.log, prov, user, ['openid'], info)))
 
 describe('oauth server_subuser mappings', () => {
   test('created through the admin mapping routes; 400 for a missing server or an unknown permission', async () => {
@@ -125,7 +138,7 @@ describe('oauth server_subuser mappings', () => {
     const user = await makeUser(t)
     const type = types().get('server_subuser')!
     const m = mapping(srv)
-    await transaction(db(), (tx) => type.apply(tx, user.uuid, m))
+    await asRequest(() => transaction(db(), (tx) => type.apply(tx, user.uuid, m)))
     expect(await grant(srv, user.uuid)).toBeDefined()
     const prov = await provider()
     await t.request('POST', `/api/admin/oauth-providers/${prov}/mappings`, {
@@ -134,8 +147,101 @@ describe('oauth server_subuser mappings', () => {
     })
     await signIn(prov, user.uuid, {})
     expect(await grant(srv, user.uuid)).toBeDefined()
-    await transaction(db(), (tx) => type.revert(tx, user.uuid, m))
+    await asRequest(() => transaction(db(), (tx) => type.revert(tx, user.uuid, m)))
     expect(await grant(srv, user.uuid)).toBeUndefined()
     expect(type.target(m)).toBe(`server_subuser:${srv}`)
+  })
+})
+
+describe('a mapping-made subuser is held to the subuser rules (the same SubuserChanges as the routes)', () => {
+  const type = () => types().get('server_subuser')!
+  const apply = (user: string, m: unknown) => asRequest(() => transaction(db(), (tx) => type().apply(tx, user, m as never)))
+  const revert = (user: string, m: unknown) => asRequest(() => transaction(db(), (tx) => type().revert(tx, user, m as never)))
+  const nodeCalls = (srv: string, what: string) => at.wings.requests.filter((r) => r.path === `/api/servers/${srv}/${what}`)
+  const mailed = (email: string, subject: string) =>
+    until(() => sink.messages.find((m) => m.envelope.to.includes(email) && m.subject.startsWith(subject)), subject)
+
+  test('made: the added_to_server mail; at server.max_subuser_count the mapping is refused (417) and a login skips it', async () => {
+    const srv = await server()
+    const [first, second] = [await makeUser(t), await makeUser(t)]
+    await apply(first.uuid, mapping(srv))
+    await mailed(first.email, 'You have been added to')
+    await t.kernel.settings.update({ 'server.max_subuser_count': 1 })
+    try {
+      const refused = await apply(second.uuid, mapping(srv)).then(
+        () => null,
+        (e: { status: number; messages: string[] }) => [e.status, e.messages],
+      )
+      expect(refused).toEqual([417, ['maximum number of subusers reached']])
+      // A login goes on without it; the holder already in keeps their place (an update is no new seat).
+      const prov = await provider()
+      await t.request('POST', `/api/admin/oauth-providers/${prov}/mappings`, {
+        cookie: admin.cookie,
+        body: { matcher: { type: 'none' }, mapping: mapping(srv, { permissions: ['files.read'] }) },
+      })
+      await signIn(prov, second.uuid, {})
+      expect(await grant(srv, second.uuid)).toBeUndefined()
+      await signIn(prov, first.uuid, {})
+      expect((await grant(srv, first.uuid))?.permissions).toEqual(['files.read'])
+    } finally {
+      await t.kernel.settings.update({ 'server.max_subuser_count': 25 })
+    }
+  })
+
+  test("changed: the node gets the user's new console permissions (ws/permissions); an unchanged grant does not call it", async () => {
+    const srv = await server()
+    const user = await makeUser(t)
+    await apply(user.uuid, mapping(srv))
+    await apply(user.uuid, mapping(srv))
+    expect(nodeCalls(srv, 'ws/permissions')).toEqual([])
+    await apply(user.uuid, mapping(srv, { permissions: ['control.console', 'control.read-console'], ignored_files: ['a'] }))
+    const call = await until(() => nodeCalls(srv, 'ws/permissions')[0], 'ws/permissions')
+    // §2.6's list: the two views come with control.read-console (both settings on by default).
+    const views = ['admin.websocket.install', 'admin.websocket.transfer']
+    const permissions = ['websocket.connect', 'meta.calagopus', 'control.console', ...views, 'control.read-console']
+    expect(call.body).toEqual({ user_permissions: [{ user: user.uuid, permissions, ignored_files: ['a'] }] })
+  })
+
+  test('reverted: removed_from_server, and the console is revoked at once (ws/permissions empty, then ws/deny); a login with revoke_unmatched too', async () => {
+    const srv = await server()
+    const user = await makeUser(t)
+    await apply(user.uuid, mapping(srv))
+    await revert(user.uuid, mapping(srv))
+    expect(await grant(srv, user.uuid)).toBeUndefined()
+    const deny = await until(() => nodeCalls(srv, 'ws/deny')[0], 'ws/deny')
+    expect(deny.body).toEqual({ jtis: [user.uuid] })
+    expect(nodeCalls(srv, 'ws/permissions').map((r) => r.body)).toEqual([
+      { user_permissions: [{ user: user.uuid, permissions: [], ignored_files: [] }] },
+    ])
+    await mailed(user.email, 'You have been removed')
+    // Reverting someone who is no subuser calls nobody.
+    await revert(user.uuid, mapping(srv))
+    await Bun.sleep(100)
+    expect(nodeCalls(srv, 'ws/deny')).toHaveLength(1)
+
+    const prov = await provider()
+    await t.request('POST', `/api/admin/oauth-providers/${prov}/mappings`, {
+      cookie: admin.cookie,
+      body: { matcher: { type: 'field_equals', path: '$.group', equals: 'ops' }, mapping: mapping(srv, { revoke_unmatched: true }) },
+    })
+    await signIn(prov, user.uuid, { group: 'ops' })
+    await signIn(prov, user.uuid, { group: 'dev' })
+    await until(() => (nodeCalls(srv, 'ws/deny').length === 2 ? true : undefined), 'the second ws/deny')
+  })
+
+  test('a rolled-back login tells the node nothing', async () => {
+    const srv = await server()
+    const user = await makeUser(t)
+    await apply(user.uuid, mapping(srv))
+    const failed = await asRequest(() =>
+      transaction(db(), async (tx) => {
+        await type().revert(tx, user.uuid, mapping(srv) as never)
+        throw new Error('the login failed later')
+      }),
+    ).catch((e: Error) => e.message)
+    expect(failed).toBe('the login failed later')
+    await Bun.sleep(150)
+    expect(nodeCalls(srv, 'ws/deny')).toEqual([])
+    expect(await grant(srv, user.uuid)).toBeDefined()
   })
 })

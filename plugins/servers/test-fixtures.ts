@@ -181,3 +181,13 @@ export async function serverEvents(t: TestApp, uuid: string): Promise<[string, u
     .orderBy(serverActivities.id)
   return rows.map((e) => [e.event, e.data])
 }
+
+/** Waits (up to 2 s) for `probe` to find something: what the panel does in the background (node calls, mails). */
+export async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const found = probe()
+    if (found !== undefined) return found
+    await Bun.sleep(20)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm'
 import type { TSchema } from 'elysia'
-import { BadRequest, loadOr404, paginate, Validation, type Db, type Logger, type PageParams, type Tx } from 'hatchery'
+import { BadRequest, loadOr404, paginate, transaction, Validation, type Db, type Logger, type PageParams, type Tx } from 'hatchery'
 import { tables as userTables } from '../../users'
 import { oauthProviderMappings } from '../tables'
 import { MAX_MATCHER_DEPTH, RoleMapping } from '../model'
@@ -215,7 +215,8 @@ export async function applyMappings(
     const mapping = row.mapping as Mapping
     if (!apply && (!mapping.revoke_unmatched || granted.has(type.target(mapping)))) continue
     try {
-      await tx.transaction((sp) => (apply ? type.apply(sp as Tx, userUuid, mapping) : type.revert(sp as Tx, userUuid, mapping)))
+      // The kernel's savepoint: a mapping's after-commit work (emit, afterCommit) joins the login's transaction.
+      await transaction(tx, (sp) => (apply ? type.apply(sp, userUuid, mapping) : type.revert(sp, userUuid, mapping)))
     } catch (e) {
       log.warn('oauth mapping failed', { mapping: row.uuid, user: userUuid, error: e as Error })
     }

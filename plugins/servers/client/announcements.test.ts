@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { makeEgg } from '../test-fixtures'
 import { SETUP_TIMEOUT, useTestApp } from 'hatchery/testing'
 import { tables as announcementTables } from '../../announcements'
 import { clientKit } from './test-kit'
@@ -38,5 +39,65 @@ describe('GET /api/client/servers/{server}/announcements (spec 03 §1.9)', () =>
     expect((await t.request('GET', `/api/client/servers/${uuid}/announcements`, {})).status).toBe(401)
     expect((await t.request('GET', `/api/client/servers/${uuid}/announcements`, { cookie: k.stranger.cookie })).status).toBe(404)
     expect((await t.request('GET', `/api/client/servers/not-a-server/announcements`, { cookie: k.owner.cookie })).status).toBe(404)
+  })
+})
+
+describe('the announcements cache (60 s per server, spec 03 §1.9)', () => {
+  const titles = async (uuid: string) =>
+    (await t.request('GET', `/api/client/servers/${uuid}/announcements`, { cookie: k.owner.cookie })).body.announcements.map(
+      (x: { title: string }) => x.title,
+    )
+
+  test('a second read is served from the cache; an announcement changed through the admin API clears it at once', async () => {
+    const uuid = await k.server()
+    expect(await titles(uuid)).toEqual(['by node', 'by egg'])
+    // Written behind the panel's back: nothing tells the cache.
+    await k
+      .db()
+      .insert(a)
+      .values({ type: 'info', enabled: true, content: 'c', title: 'unseen', nodes: [k.at.node.uuid] })
+    expect(await titles(uuid)).toEqual(['by node', 'by egg'])
+    const made = await t.request('POST', '/api/admin/announcements', {
+      cookie: k.admin.cookie,
+      body: {
+        type: 'success',
+        enabled: true,
+        enabled_start: null,
+        enabled_end: null,
+        dismissible: false,
+        dismissible_end: null,
+        title: 'through the api',
+        title_translations: {},
+        content: 'c',
+        content_translations: {},
+        locations: [],
+        nodes: [k.at.node.uuid],
+        backup_configurations: [],
+        eggs: [],
+      },
+    })
+    expect(made.status).toBe(200)
+    expect(await titles(uuid)).toEqual(['by node', 'by egg', 'unseen', 'through the api'])
+    const removed = await t.request('DELETE', `/api/admin/announcements/${made.body.announcement.uuid}`, { cookie: k.admin.cookie })
+    expect(removed.status).toBe(200)
+    expect(await titles(uuid)).toEqual(['by node', 'by egg', 'unseen'])
+  })
+
+  test('the window is judged per read, not when cached: one that ends drops out while cached', async () => {
+    const uuid = await k.server({}, (await makeEgg(t)).uuid)
+    await k
+      .db()
+      .insert(a)
+      .values({
+        type: 'info',
+        enabled: true,
+        content: 'c',
+        title: 'brief',
+        nodes: [k.at.node.uuid],
+        enabled_end: new Date(Date.now() + 1_500),
+      })
+    expect(await titles(uuid)).toContain('brief')
+    await Bun.sleep(1_600)
+    expect(await titles(uuid)).not.toContain('brief')
   })
 })

@@ -1,20 +1,22 @@
 import { t } from 'elysia'
-import { and, asc, eq, gte, isNull, lte, or, sql } from 'drizzle-orm'
+import { and, asc, eq, or, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Db, PluginContext } from 'hatchery'
-import { PublicAnnouncement, tables as announcementTables, toPublicAnnouncement } from '../../announcements'
+import { isActive, PublicAnnouncement, tables as announcementTables, toPublicAnnouncement, type AnnouncementRow } from '../../announcements'
 import { tables as locationTables } from '../../locations'
 import { tables as nodeTables } from '../../nodes'
+import type { ServersApi } from '../api'
 import type { ServerRow } from '../service/admin-servers'
 
 const a = announcementTables.announcements
 
 /**
- * The announcements shown on `server` (spec 03 §1.9): enabled, inside their window, with a target
- * list, and naming its location, node, backup configuration (the server's, else the node's, else
- * the location's) or egg; oldest first.
+ * The announcements targeting `server` (spec 03 §1.9): enabled, with a target list naming its
+ * location, node, backup configuration (the server's, else the node's, else the location's) or
+ * egg; oldest first, whatever their window (the route caches these and filters the window per
+ * request, so one opening or closing shows at once).
  */
-export async function serverAnnouncements(db: Db, server: ServerRow) {
+export async function serverAnnouncements(db: Db, server: ServerRow): Promise<AnnouncementRow[]> {
   const n = nodeTables.nodes
   const l = locationTables.locations
   const [where] = await db
@@ -30,15 +32,12 @@ export async function serverAnnouncements(db: Db, server: ServerRow) {
   if (!where) return []
   const backup = server.backup_configuration_uuid ?? where.nodeBackup ?? where.locationBackup
   const has = (column: AnyPgColumn, value: string) => sql`${value}::uuid = any(${column})`
-  const now = new Date()
-  const rows = await db
+  return db
     .select()
     .from(a)
     .where(
       and(
         eq(a.enabled, true),
-        or(isNull(a.enabled_start), lte(a.enabled_start, now)),
-        or(isNull(a.enabled_end), gte(a.enabled_end, now)),
         or(
           has(a.locations, where.location),
           has(a.nodes, where.node),
@@ -48,21 +47,26 @@ export async function serverAnnouncements(db: Db, server: ServerRow) {
       ),
     )
     .orderBy(asc(a.created), asc(a.uuid))
-  return rows.map(toPublicAnnouncement)
 }
 
 /** `GET /api/client/servers/{server}/announcements` (spec 03 §1.9): no permission, no activity. */
-export function clientAnnouncementRoutes(ctx: PluginContext) {
-  return ctx
-    .scope('client:server')
-    .get('/announcements', async ({ resource }) => ({ announcements: await serverAnnouncements(ctx.db, resource) }), {
+export function clientAnnouncementRoutes(ctx: PluginContext, api: ServersApi) {
+  return ctx.scope('client:server').get(
+    '/announcements',
+    async ({ resource }) => {
+      const rows = await api.serverAnnouncements.get(resource.uuid, () => serverAnnouncements(ctx.db, resource))
+      const now = new Date()
+      return { announcements: rows.filter((r) => isActive(r, now)).map(toPublicAnnouncement) }
+    },
+    {
       authenticated: true,
       response: { 200: t.Object({ announcements: t.Array(PublicAnnouncement) }) },
       detail: {
         tags: ['client servers'],
         summary: 'Announcements for the server',
         description:
-          "Enabled announcements inside their window that target the server's location, node, backup configuration (the server's, else the node's, else the location's) or egg, oldest first. Global announcements (no targets) are not included.",
+          "Enabled announcements inside their window that target the server's location, node, backup configuration (the server's, else the node's, else the location's) or egg, oldest first. Global announcements (no targets) are not included. Cached 60 s per server; an announcement's change clears it.",
       },
-    })
+    },
+  )
 }

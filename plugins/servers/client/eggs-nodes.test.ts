@@ -1,10 +1,15 @@
-import { describe, expect, test } from 'bun:test'
-import { makeApiKey, useTestApp } from 'hatchery/testing'
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import { login, makeApiKey, makeUser, useTestApp } from 'hatchery/testing'
 import { tables as accountTables } from '../../account'
+import { serverSubusers } from '../tables'
 import { clientKit } from './test-kit'
 
 const t = useTestApp()
 const k = clientKit(t)
+// Made before any test reads the node's usage (cached 15 s per node), so that usage lists it.
+let reached: string
+beforeAll(async () => void (reached = await k.server()))
 
 describe('GET /api/client/servers/eggs/{egg}/command-snippets (spec 03 §6.1)', () => {
   test("your snippets naming the egg or none, oldest first; others' and other eggs' are not listed", async () => {
@@ -68,5 +73,29 @@ describe('GET /api/client/servers/eggs (spec 03 §6.1)', () => {
     expect(admin.body.nest_eggs.data.map((e: { uuid: string }) => e.uuid)).toContain(k.egg.uuid)
     expect((await t.request('GET', '/api/client/servers/eggs', {})).status).toBe(401)
     expect((await t.request('GET', '/api/client/servers/eggs?page=x', { cookie: k.owner.cookie })).status).toBe(400)
+  })
+})
+
+describe('GET /api/client/servers/nodes/{node}/resources: the servers a user reaches, cached 15 s', () => {
+  test('served from the cache while unchanged; a subuser added or removed through the routes shows at once', async () => {
+    const uuid = reached
+    const friend = await makeUser(t)
+    const cookie = await login(t, friend)
+    const resources = async () =>
+      Object.keys((await t.request('GET', `/api/client/servers/nodes/${k.at.node.uuid}/resources`, { cookie })).body.resources)
+    expect(await resources()).toEqual([])
+    // A grant written behind the panel's back is not seen until the entry expires.
+    await k.db().insert(serverSubusers).values({ server_uuid: uuid, user_uuid: friend.uuid, permissions: [], ignored_files: [] })
+    expect(await resources()).toEqual([])
+    await k.db().delete(serverSubusers).where(eq(serverSubusers.user_uuid, friend.uuid))
+    const subusers = `/api/client/servers/${uuid}/subusers`
+    const added = await t.request('POST', subusers, {
+      cookie: k.owner.cookie,
+      body: { email: friend.email, permissions: [], ignored_files: [] },
+    })
+    expect(added.status).toBe(200)
+    expect(await resources()).toEqual([uuid])
+    expect((await t.request('DELETE', `${subusers}/${friend.uuid}`, { cookie: k.owner.cookie })).status).toBe(200)
+    expect(await resources()).toEqual([])
   })
 })

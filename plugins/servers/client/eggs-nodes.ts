@@ -99,12 +99,15 @@ export function clientEggNodeRoutes(ctx: PluginContext, api: ServersApi) {
       async ({ principal, params }) => {
         let visible: Set<string> | null = null
         if (!readsEveryServer(principal)) {
-          const rows = await ctx.db
-            .select({ uuid: servers.uuid })
-            .from(servers)
-            .where(and(eq(servers.node_uuid, params.node), heldBy(principal.user.uuid)))
-          visible = new Set(rows.map((r) => r.uuid))
-          if (!visible.size) return { resources: {} }
+          const held = await api.reachOnNode.get(`${principal.user.uuid} ${params.node}`, async () => {
+            const rows = await ctx.db
+              .select({ uuid: servers.uuid })
+              .from(servers)
+              .where(and(eq(servers.node_uuid, params.node), heldBy(principal.user.uuid)))
+            return rows.map((r) => r.uuid)
+          })
+          if (!held.length) return { resources: {} }
+          visible = new Set(held)
         }
         const resources = await api.utilization(await getNode(ctx.db, params.node))
         return { resources: visible ? Object.fromEntries(Object.entries(resources).filter(([uuid]) => visible.has(uuid))) : resources }
@@ -116,7 +119,7 @@ export function clientEggNodeRoutes(ctx: PluginContext, api: ServersApi) {
         detail: {
           summary: 'Resource usage of your servers on a node',
           description:
-            "Wings' usage by server uuid (cached 15 s), limited to the servers you own on the node unless you read every server (admin `servers.read`); none: `{}` without asking the node. An unknown node: 404 `node not found`; a node that is down: 502.",
+            "Wings' usage by server uuid (cached 15 s per node), limited to the servers you own or are a subuser of on the node (that list cached 15 s, cleared when your subusers change) unless you read every server (admin `servers.read`); none: `{}` without asking the node. An unknown node: 404 `node not found`; a node that is down: 502.",
         },
       },
     )

@@ -13,7 +13,7 @@ import {
   type SmtpSink,
 } from 'hatchery/testing'
 import { tables as userTables } from '../../users'
-import { makeEgg, nodeOnDouble, serverBody, serversApi, type DoubleNode } from '../test-fixtures'
+import { makeEgg, nodeOnDouble, serverBody, serversApi, until, type DoubleNode } from '../test-fixtures'
 import { serverActivities, serverSubusers } from '../tables'
 
 const t = useTestApp()
@@ -65,15 +65,6 @@ async function subuser(uuid: string, permissions: string[]) {
   const res = await add(uuid, { cookie: owner.cookie }, { email: user.email, permissions, ignored_files: [] })
   expect(res.status).toBe(200)
   return { ...user, cookie: await login(t, user) }
-}
-
-async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const found = probe()
-    if (found !== undefined) return found
-    await Bun.sleep(20)
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 describe('POST /api/client/servers/{server}/subusers', () => {
@@ -165,6 +156,12 @@ describe('POST /api/client/servers/{server}/subusers', () => {
       await subuser(uuid, [])
       const res = await add(uuid, { cookie: owner.cookie }, { email: (await makeUser(t)).email, permissions: [], ignored_files: [] })
       expect([res.status, res.body.errors]).toEqual([417, ['maximum number of subusers reached']])
+      // The limit comes first (the reference's order): the owner's email is 417 too, and an unknown email makes no account.
+      const own = await add(uuid, { cookie: owner.cookie }, { email: owner.email, permissions: [], ignored_files: [] })
+      expect(own.status).toBe(417)
+      const email = `late-${uniq()}@example.com`
+      expect((await add(uuid, { cookie: owner.cookie }, { email, permissions: [], ignored_files: [] })).status).toBe(417)
+      expect(await db().select().from(userTables.users).where(eq(userTables.users.email, email))).toEqual([])
       // Two concurrent invitations at the limit: the server's row lock lets only one in.
       const race = await server()
       const [a, b] = [await makeUser(t), await makeUser(t)]

@@ -1,13 +1,10 @@
 import { t } from 'elysia'
-import { and, eq } from 'drizzle-orm'
 import {
   anonymousActor,
   BadRequest,
-  Conflict,
   denied,
   Empty,
   hasServerPermission,
-  LimitExceeded,
   NotFound,
   PaginationQuery,
   PageOf,
@@ -20,20 +17,10 @@ import {
 } from 'hatchery'
 import mail from '../../mail'
 import { createUser, mailPasswordLink, model as userModel, verifyCaptcha, type UserRow } from '../../users'
-import { getNode } from '../../nodes'
 import type { ServersApi } from '../api'
 import type { ServerRow } from '../service/admin-servers'
-import { wingsPermissions } from '../service/subusers'
-import {
-  invitedUsername,
-  listSubusers,
-  lockAndCount,
-  mailSubuser,
-  subuserWithUser,
-  toServerSubuser,
-  userByEmail,
-} from '../service/subusers-store'
-import { serverSubusers } from '../tables'
+import { SubuserChanges } from '../service/subuser-changes'
+import { invitedUsername, listSubusers, subuserWithUser, toServerSubuser, userByEmail } from '../service/subusers-store'
 import { serverActivity } from './activity'
 import type { ClientServerAccess } from './scope'
 
@@ -86,19 +73,6 @@ async function gate(ctx: PluginContext, principal: Principal, access: ClientServ
   return found
 }
 
-/** Tells the node in the background; a node that fails is logged, the change stands. */
-function tellNode(
-  ctx: PluginContext,
-  api: ServersApi,
-  server: ServerRow,
-  what: string,
-  call: (wings: ReturnType<ServersApi['wings']>) => Promise<void>,
-) {
-  void (async () => call(api.wings(await getNode(ctx.db, server.node_uuid))))().catch((error: Error) =>
-    ctx.log.warn(`failed to ${what} subuser permissions in wings`, { server: server.uuid, error: error.message }),
-  )
-}
-
 /**
  * `/api/client/servers/{server}/subusers` (spec 03 §3.1): list, invite by email (an unknown email
  * gets an account and its mail), change and remove. Changes and removals reach the node's
@@ -106,6 +80,7 @@ function tellNode(
  */
 export function clientSubuserRoutes(ctx: PluginContext, api: ServersApi) {
   const mailer = () => ctx.api(mail)
+  const changes = new SubuserChanges(ctx, api)
   return ctx
     .scope('client:server')
     .get(
@@ -133,27 +108,29 @@ export function clientSubuserRoutes(ctx: PluginContext, api: ServersApi) {
         const settings = await ctx.settings.snapshot()
         await verifyCaptcha(settings, body.captcha, requestMeta(request).ip)
         const { row, user, created } = await transaction(ctx.db, async (tx) => {
-          if ((await lockAndCount(tx, server.uuid)) >= settings.get('server.max_subuser_count')) {
-            throw new LimitExceeded('maximum number of subusers reached')
-          }
-          let user: UserRow | undefined = await userByEmail(tx, body.email)
-          const created = !user
-          user ??= await createUser(tx, {
-            username: invitedUsername(body.email),
-            email: body.email,
-            name_first: 'Server',
-            name_last: 'Subuser',
-            password: null,
-            admin: false,
-            language: settings.get('app.language'),
-          })
-          if (user.uuid === server.owner_uuid) throw new BadRequest('cannot create subuser for server owner')
-          const [row] = await tx
-            .insert(serverSubusers)
-            .values({ server_uuid: server.uuid, user_uuid: user.uuid, permissions: body.permissions, ignored_files: body.ignored_files })
-            .onConflictDoNothing()
-            .returning()
-          if (!row) throw new Conflict('subuser with email already exists')
+          let created = false
+          // Resolved once the limit is checked (the reference's order: 417 before the owner's 400).
+          const { row, user } = await changes.add(
+            tx,
+            settings,
+            server,
+            { permissions: body.permissions, ignored_files: body.ignored_files },
+            async () => {
+              let user: UserRow | undefined = await userByEmail(tx, body.email)
+              created = !user
+              user ??= await createUser(tx, {
+                username: invitedUsername(body.email),
+                email: body.email,
+                name_first: 'Server',
+                name_last: 'Subuser',
+                password: null,
+                admin: false,
+                language: settings.get('app.language'),
+              })
+              if (user.uuid === server.owner_uuid) throw new BadRequest('cannot create subuser for server owner')
+              return user
+            },
+          )
           await serverActivity(ctx, tx, { principal, request, server, access }, 'server:subuser.create', {
             username: user.username,
             email: user.email,
@@ -168,7 +145,6 @@ export function clientSubuserRoutes(ctx: PluginContext, api: ServersApi) {
             actor: anonymousActor(user.uuid, null),
           }).catch((error: Error) => ctx.log.warn('account mail for a new subuser failed', { user: user.uuid, error: error.message }))
         }
-        mailSubuser(mailer(), settings, 'added_to_server', user, server)
         return { subuser: toServerSubuser({ subuser: row, user }, settings) }
       },
       {
@@ -194,23 +170,16 @@ export function clientSubuserRoutes(ctx: PluginContext, api: ServersApi) {
           permissions: body.permissions ?? found.subuser.permissions,
           ignored_files: body.ignored_files ?? found.subuser.ignored_files,
         }
+        const settings = await ctx.settings.snapshot()
         await transaction(ctx.db, async (tx) => {
-          await tx
-            .update(serverSubusers)
-            .set(grant)
-            .where(and(eq(serverSubusers.server_uuid, server.uuid), eq(serverSubusers.user_uuid, found.user.uuid)))
+          // As the reference: the node's list is narrowed by the *caller's* API key.
+          await changes.update(tx, settings, server, found.user.uuid, grant, principal.apiKey?.serverPermissions)
           await serverActivity(ctx, tx, { principal, request, server, access }, 'server:subuser.update', {
             username: found.user.username,
             email: found.user.email,
             ...grant,
           })
         })
-        const settings = await ctx.settings.snapshot()
-        // As the reference: the list is narrowed by the *caller's* API key.
-        const permissions = wingsPermissions({ kind: 'subuser', grant }, settings, principal.apiKey?.serverPermissions)
-        tellNode(ctx, api, server, 'update', (wings) =>
-          wings.wsPermissions(server.uuid, [{ user: found.user.uuid, permissions, ignored_files: grant.ignored_files }]),
-        )
         return {}
       },
       {
@@ -231,23 +200,13 @@ export function clientSubuserRoutes(ctx: PluginContext, api: ServersApi) {
       async ({ principal, access, resource: server, params, request }) => {
         const found = await gate(ctx, principal, access, server, params.subuser)
         require(principal, access, 'subusers.delete')
+        const settings = await ctx.settings.snapshot()
         await transaction(ctx.db, async (tx) => {
-          await tx
-            .delete(serverSubusers)
-            .where(and(eq(serverSubusers.server_uuid, server.uuid), eq(serverSubusers.user_uuid, found.user.uuid)))
+          await changes.remove(tx, settings, server, found.user)
           await serverActivity(ctx, tx, { principal, request, server, access }, 'server:subuser.delete', {
             username: found.user.username,
             email: found.user.email,
           })
-        })
-        mailSubuser(mailer(), await ctx.settings.snapshot(), 'removed_from_server', found.user, server)
-        tellNode(ctx, api, server, 'remove', async (wings) => {
-          await wings
-            .wsPermissions(server.uuid, [{ user: found.user.uuid, permissions: [], ignored_files: [] }])
-            .catch((error: Error) =>
-              ctx.log.warn('failed to remove subuser permissions in wings', { server: server.uuid, error: error.message }),
-            )
-          await wings.wsDeny(server.uuid, [found.user.uuid])
         })
         return {}
       },

@@ -1,8 +1,12 @@
-import { and, eq } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import { t } from 'elysia'
-import { BadRequest, type PluginContext } from 'hatchery'
+import { BadRequest, type PluginContext, type Tx } from 'hatchery'
 import type { MappingType } from '../../oauth'
-import { serverSubusers, servers } from '../tables'
+import { getUser } from '../../users'
+import type { ServersApi } from '../api'
+import { servers } from '../tables'
+import { SubuserChanges } from './subuser-changes'
+import { findSubuser } from './subusers-store'
 
 type ServerSubuserMapping = {
   type: 'server_subuser'
@@ -20,33 +24,43 @@ const ServerSubuserMapping = t.Object({
   revoke_unmatched: t.Optional(t.Boolean({ default: false })),
 })
 
+const serverRow = async (tx: Tx, uuid: string) => (await tx.select().from(servers).where(eq(servers.uuid, uuid)).limit(1))[0]
+
+const sameGrant = (a: { permissions: string[]; ignored_files: string[] }, b: typeof a) =>
+  JSON.stringify([a.permissions, a.ignored_files]) === JSON.stringify([b.permissions, b.ignored_files])
+
 /**
  * The oauth `server_subuser` mapping: a matched login makes the user a subuser of the server with
- * these permissions and ignored files (updated when already one); reverting removes the subuser.
- * The server's owner is left alone, and a server deleted since is skipped.
+ * these permissions and ignored files, or updates their grant; reverting removes the subuser. It
+ * goes through the same `SubuserChanges` as the subuser routes: a new subuser counts against
+ * `server.max_subuser_count` (at the limit the mapping fails, logged, and the login goes on) and
+ * gets `added_to_server`; a changed grant reaches the node's console (`ws/permissions`); a removed
+ * one gets `removed_from_server` and loses the console at once (`ws/deny`). The server's owner is
+ * left alone, and a server deleted since is skipped.
  */
-export function serverSubuserMappingType(ctx: PluginContext): MappingType<ServerSubuserMapping> {
-  const ownerOf = async (tx: Parameters<MappingType['apply']>[0], uuid: string) =>
-    (await tx.select({ owner: servers.owner_uuid }).from(servers).where(eq(servers.uuid, uuid)).limit(1))[0]?.owner
+export function serverSubuserMappingType(ctx: PluginContext, api: ServersApi): MappingType<ServerSubuserMapping> {
+  const changes = new SubuserChanges(ctx, api)
   return {
     schema: ServerSubuserMapping,
     async check(tx, m) {
       const bad = ctx.permissions.firstInvalid('server', m.permissions)
       if (bad) throw new BadRequest(`mapping.permissions: invalid permission: ${bad}`)
-      if ((await ownerOf(tx, m.server_uuid)) === undefined) throw new BadRequest('invalid relation `server` provided')
+      if (!(await serverRow(tx, m.server_uuid))) throw new BadRequest('invalid relation `server` provided')
     },
     target: (m) => `server_subuser:${m.server_uuid}`,
     async apply(tx, userUuid, m) {
-      const owner = await ownerOf(tx, m.server_uuid)
-      if (owner === undefined || owner === userUuid) return
+      const server = await serverRow(tx, m.server_uuid)
+      if (!server || server.owner_uuid === userUuid) return
       const grant = { permissions: m.permissions, ignored_files: m.ignored_files }
-      await tx
-        .insert(serverSubusers)
-        .values({ server_uuid: m.server_uuid, user_uuid: userUuid, ...grant })
-        .onConflictDoUpdate({ target: [serverSubusers.server_uuid, serverSubusers.user_uuid], set: grant })
+      const settings = await ctx.settings.snapshot()
+      const held = await findSubuser(tx, server.uuid, userUuid)
+      if (!held) await changes.add(tx, settings, server, grant, async () => (await getUser(tx, userUuid)).user)
+      else if (!sameGrant(held, grant)) await changes.update(tx, settings, server, userUuid, grant)
     },
     async revert(tx, userUuid, m) {
-      await tx.delete(serverSubusers).where(and(eq(serverSubusers.server_uuid, m.server_uuid), eq(serverSubusers.user_uuid, userUuid)))
+      const server = await serverRow(tx, m.server_uuid)
+      if (!server || server.owner_uuid === userUuid) return
+      await changes.remove(tx, await ctx.settings.snapshot(), server, (await getUser(tx, userUuid)).user)
     },
   }
 }
