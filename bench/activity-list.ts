@@ -10,6 +10,7 @@ import { CORE_MIGRATIONS } from '../src/kernel/app'
 import { discoverPlugins } from '../src/kernel/loader'
 import { pageParams, type SettingsSnapshot } from '../src/kernel'
 import { listAdminActivity, listUserActivity } from '../plugins/users'
+import { p50 } from './measure'
 
 const url = process.env.DATABASE_URL
 if (!url) throw new Error('DATABASE_URL is required')
@@ -19,16 +20,6 @@ const server = await openDatabase({ databaseUrl: url, dataDir: '', max: 1 })
 await server.query(sql.raw(`create database "${name}"`))
 const database = await openDatabase({ databaseUrl: at(name), dataDir: '', max: 2 })
 const settings = undefined as unknown as SettingsSnapshot // no impersonators: never read
-
-async function p50(fn: () => Promise<unknown>, runs = 50): Promise<number> {
-  const times: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now()
-    await fn()
-    times.push(performance.now() - start)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]
-}
 
 async function fill(db: Database, user: string, rows: number) {
   await db.query(sql`insert into user_activities (user_uuid, event, ip, data, created)

@@ -34,3 +34,15 @@ export async function idleRss(server: Server, path: string, o: BenchOptions, lab
   await sleep(o.idle * 1000)
   return { label, mib: rssMiB(server.pid), target }
 }
+
+/** Median wall time in ms of `runs` sequential calls of `fn`, after `warmup` unmeasured ones (in-process figures). */
+export async function p50(fn: () => Promise<unknown>, runs = 50, warmup = 0): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn()
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now()
+    await fn()
+    times.push(performance.now() - start)
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]
+}

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../src/db/client'
 import type { BenchOptions } from './options'
+import { BENCH_SERVERS, benchServers, benchServerUuid } from './servers'
 
 /** What a scenario's `prepare` may use: the running panel on PostgreSQL and its CLI. */
 export interface ScenarioContext {
@@ -161,7 +162,36 @@ export function scenarios(options: BenchOptions): Scenario[] {
       },
     },
     allocationRange,
+    {
+      name: 'client-servers',
+      title: `GET /api/client/servers, 10 of ${BENCH_SERVERS} (cookie)`,
+      path: CLIENT_SERVERS,
+      target: 0.3,
+      prepare: (ctx) => serversOfBench(ctx, BENCH_SERVERS),
+    },
+    {
+      name: 'client-server',
+      title: 'GET /api/client/servers/{server} (cookie)',
+      path: CLIENT_SERVER,
+      target: 0.3,
+      prepare: (ctx) => serversOfBench(ctx, BENCH_SERVERS),
+    },
   ]
+}
+
+const CLIENT_SERVERS = '/api/client/servers?per_page=10'
+// One in the middle of the bench admin's servers.
+const CLIENT_SERVER = `/api/client/servers/${benchServerUuid(BENCH_SERVERS / 2)}`
+
+/**
+ * The bench admin owning BENCH_SERVERS servers among `total` servers of the database (the others
+ * spread over 999 more accounts, `bench/servers.ts`); the admin's session cookie.
+ */
+async function serversOfBench(ctx: ScenarioContext, total: number): Promise<Record<string, string>> {
+  const cookie = await sessionCookie(ctx)
+  const [bench] = await ctx.db.query<{ uuid: string }>(sql`select uuid from users where username = ${BENCH_USER.username}`)
+  await benchServers(ctx.db, bench.uuid, total)
+  return { cookie }
 }
 
 /** `count` nodes in one location, created through the API (each with its own token). */
@@ -289,5 +319,21 @@ export function scalingScenarios(): ScalingScenario[] {
       // Each of the OTHER_USERS accounts holds as many rows as the bench admin.
       steps: [activity(1_000), activity(100_000)],
     },
+    // Each starts again from 100 servers (the fixture removes the others), so both can run.
+    ...(
+      [
+        ['client-servers-scaling', `GET /api/client/servers, 10 of the ${BENCH_SERVERS} of one user`, CLIENT_SERVERS],
+        ['client-server-scaling', 'GET /api/client/servers/{server}', CLIENT_SERVER],
+      ] as const
+    ).map(([name, title, path]) => ({
+      name,
+      title,
+      path,
+      target: 1.5,
+      steps: [100, 10_000].map((total) => ({
+        label: `${total.toLocaleString('en-US')} servers`,
+        prepare: (ctx: ScenarioContext) => serversOfBench(ctx, total),
+      })),
+    })),
   ]
 }

@@ -1,5 +1,4 @@
 import { Elysia } from 'elysia'
-import { stringify } from 'yaml'
 import { actorOf, transaction, uuidParam, type PluginContext } from 'hatchery'
 import { Capacity, JoinDocument, JoinFormat, NodeToken } from './model'
 import { getNode, resetToken, revealToken } from './service/nodes'
@@ -11,7 +10,9 @@ const READ = 'admin:nodes.read' as const
 
 /** The join document as YAML (the default) or JSON. */
 export function renderJoin(doc: ReturnType<typeof joinDocument>, format: 'yaml' | 'json' = 'yaml'): string {
-  return format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc)
+  if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`
+  // Loaded on first use (synchronous `require` in Bun): the yaml library is ~7 MiB resident.
+  return (require('yaml') as typeof import('yaml')).stringify(doc)
 }
 
 /** `/api/admin/nodes/{node}/…`: the token, its reset, the join document and the capacity. */

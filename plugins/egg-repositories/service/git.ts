@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import git, { Errors, TREE, type HttpClient } from 'isomorphic-git'
+import type { HttpClient } from 'isomorphic-git'
 import { fetchOutbound, OutboundError } from 'hatchery'
 import type { RepositorySource } from './source'
 
@@ -37,6 +37,11 @@ export interface ReadOptions {
   maxBytes?: number
 }
 
+type Git = typeof import('isomorphic-git')
+let loaded: Promise<Git> | undefined
+/** isomorphic-git, loaded by the first sync: ~11 MiB of a panel's resident memory that most panels never use. */
+const loadGit = () => (loaded ??= import('isomorphic-git'))
+
 /** The repository's files at HEAD that a sync looks at: egg candidates and READMEs, by path. */
 export type RepositoryFiles = Map<string, Uint8Array>
 
@@ -47,7 +52,9 @@ export type RepositoryFiles = Map<string, Uint8Array>
  * `*.yml`, `*.yaml` and README files of at most 1 MiB (symbolic links are skipped).
  */
 export async function readRepository(source: RepositorySource, opts: ReadOptions): Promise<RepositoryFiles> {
-  if (source.kind === 'local') return readTree(await localRepository(source.path))
+  const lib = await loadGit()
+  const git = lib.default
+  if (source.kind === 'local') return readTree(lib, await localRepository(git, source.path))
   const dir = await mkdtemp(join(tmpdir(), 'hatchery-egg-repo-'))
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 120_000)
   try {
@@ -62,9 +69,9 @@ export async function readRepository(source: RepositorySource, opts: ReadOptions
       noTags: true,
       headers: opts.auth ? { authorization: basic(opts.auth) } : {},
     })
-    return await readTree({ gitdir: join(dir, '.git') })
+    return await readTree(lib, { gitdir: join(dir, '.git') })
   } catch (e) {
-    throw asRepositoryError(e, signal)
+    throw asRepositoryError(lib, e, signal)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -72,7 +79,7 @@ export async function readRepository(source: RepositorySource, opts: ReadOptions
 
 const basic = (a: { username: string; password: string }) => `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`
 
-async function localRepository(path: string): Promise<{ dir?: string; gitdir: string }> {
+async function localRepository(git: Git['default'], path: string): Promise<{ dir?: string; gitdir: string }> {
   const dotGit = join(path, '.git')
   const gitdir = (await stat(dotGit).catch(() => null))?.isDirectory() ? dotGit : path
   try {
@@ -83,7 +90,7 @@ async function localRepository(path: string): Promise<{ dir?: string; gitdir: st
   return { gitdir }
 }
 
-async function readTree(repo: { gitdir: string }): Promise<RepositoryFiles> {
+async function readTree({ default: git, TREE }: Git, repo: { gitdir: string }): Promise<RepositoryFiles> {
   const files: RepositoryFiles = new Map()
   try {
     await git.walk({
@@ -136,7 +143,7 @@ function outboundHttp(opts: ReadOptions, signal: AbortSignal): HttpClient {
   }
 }
 
-function asRepositoryError(e: unknown, signal: AbortSignal): RepositoryError {
+function asRepositoryError({ Errors }: Git, e: unknown, signal: AbortSignal): RepositoryError {
   if (e instanceof RepositoryError) return e
   if (e instanceof OutboundError) {
     const policy = e.reason === 'address' || e.reason === 'scheme' || e.reason === 'url'

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne, not, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, not, sql, type SQL } from 'drizzle-orm'
 import type { Static } from 'elysia'
 import { hasAdminPermission, paginate, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
 import { mergedEggConfiguration } from '../../egg-configurations'
@@ -106,8 +106,15 @@ export async function toClientServers(
 export const subuserOf = (user: string): SQL =>
   sql`exists (select 1 from ${serverSubusers} where ${serverSubusers.server_uuid} = ${servers.uuid} and ${serverSubusers.user_uuid} = ${user})`
 
-/** The servers `user` owns or is a subuser of (what their client lists show). */
-export const heldBy = (user: string): SQL => or(eq(servers.owner_uuid, user), subuserOf(user))!
+/**
+ * The servers `user` owns or is a subuser of (what their client lists show). Written as the uuids
+ * of a union, not `owner = user or exists (subuser)`: PostgreSQL cannot answer that OR from the
+ * owner and subuser indexes, so it walked every server in list order filtering on it (9,900 rows
+ * removed for a user with 100 of 10,000 servers); the union reads both indexes and touches only
+ * the user's rows (`bench/explain-servers.ts`).
+ */
+export const heldBy = (user: string): SQL =>
+  sql`${servers.uuid} in (select ${servers.uuid} from ${servers} where ${servers.owner_uuid} = ${user} union all select ${serverSubusers.server_uuid} from ${serverSubusers} where ${serverSubusers.user_uuid} = ${user})`
 
 /** Matches the owner's username or email (the lists' `search`). */
 export const ownerColumns = (): SQL[] => {
