@@ -27,4 +27,4 @@ const plugin: PluginDescriptor = definePlugin({
 export default plugin
 export { tables, model }
 export { toDatabaseHost, getDatabaseHost, type DatabaseHostRow } from './service/hosts'
-export { testConnection } from './service/connect'
+export { testConnection, openHostSession, publicAddress, reasonOf, type HostSession } from './service/connect'
