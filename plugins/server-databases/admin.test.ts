@@ -51,7 +51,7 @@ describe('GET /api/admin/database-hosts/{database_host}/databases and /api/admin
 })
 
 describe('DELETE /api/admin/database-hosts/{database_host}/databases/{database}', () => {
-  test('drops it on the host; locked 417; bad uuid 400; unknown 404; force is required', async () => {
+  test('drops it on the host; locked 417 unless force; bad uuid 400; unknown 404; force is required', async () => {
     if (k.skipped()) return
     const [server, host] = [await k.serverWith(2), await k.host()]
     const d = await create(server, host.uuid)
@@ -59,15 +59,18 @@ describe('DELETE /api/admin/database-hosts/{database_host}/databases/{database}'
     expect((await hostDelete(host.uuid, 'nope', { force: false })).body.errors).toEqual(['invalid database uuid'])
     expect((await hostDelete((await k.host()).uuid, d.uuid, { force: false })).status).toBe(404)
     await k.call('PATCH', server, `/${d.uuid}`, { cookie: k.owner.cookie }, { locked: true })
-    const locked = await hostDelete(host.uuid, d.uuid, { force: true })
+    const locked = await hostDelete(host.uuid, d.uuid, { force: false })
     expect([locked.status, locked.body.errors]).toEqual([417, ['database is locked and cannot be deleted']])
-    await k.call('PATCH', server, `/${d.uuid}`, { cookie: k.owner.cookie }, { locked: false })
-    expect((await hostDelete(host.uuid, d.uuid, { force: false })).status).toBe(200)
+    expect((await hostDelete(host.uuid, d.uuid, { force: true })).status).toBe(200)
     expect(await k.exists(d.name)).toBe(false)
     expect((await adminEvents(t, k.admin, 'database-host:database.delete')).map((e) => e.data)).toContainEqual({
       uuid: d.uuid,
+      database_host_uuid: host.uuid,
       name: d.name,
     })
+    const other = await create(server, host.uuid)
+    expect((await hostDelete(host.uuid, other.uuid, { force: false })).status).toBe(200)
+    expect(await k.exists(other.name)).toBe(false)
   })
 
   test('a host that cannot be reached: 417 failed to delete database, the row kept; with force the row goes', async () => {

@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { and, eq, inArray } from 'drizzle-orm'
-import { actorOf, Empty, HttpError, LimitExceeded, PageOf, PaginationQuery, pageParams, uuidParam, type PluginContext } from 'hatchery'
+import { actorOf, Empty, HttpError, PageOf, PaginationQuery, pageParams, uuidParam, type PluginContext } from 'hatchery'
 import { getDatabaseHost, toDatabaseHost } from '../database-hosts'
 import servers, { getServer, tables as serverTables, toAdminServers } from '../servers'
 import { AdminServerDatabase, AdminServerServerDatabase } from './model'
@@ -63,12 +63,13 @@ export function adminDatabaseRoutes(ctx: PluginContext) {
           await deleteDatabase(
             deps,
             found,
-            (tx, d) => ctx.activity.admin(tx, actor, 'database-host:database.delete', { uuid: d.uuid, name: d.name }),
+            (tx, d) =>
+              ctx.activity.admin(tx, actor, 'database-host:database.delete', { uuid: d.uuid, database_host_uuid: host.uuid, name: d.name }),
             body.force,
           )
         } catch (error) {
-          if (error instanceof HttpError && (error.status >= 500 || error.status === 400))
-            throw new LimitExceeded(`failed to delete database: ${error.messages.join('; ')}`)
+          if (error instanceof HttpError && error.status !== 417 && error.status !== 404)
+            throw new HttpError(error.status < 500 ? error.status : 417, `failed to delete database: ${error.messages.join('; ')}`)
           throw error
         }
         return {}
@@ -81,7 +82,7 @@ export function adminDatabaseRoutes(ctx: PluginContext) {
         detail: {
           summary: 'Delete a server database',
           description:
-            'Drops it on the host, then forgets it. 417: `database is locked and cannot be deleted`, `cannot delete database while database host is in maintenance mode`, `failed to delete database: <reason>` (not with `force`).',
+            'Drops it on the host, then forgets it. Without `force`: 417 `database is locked and cannot be deleted`, `cannot delete database while database host is in maintenance mode`, and a host failure is `failed to delete database: <reason>` (417; 400 for a PostgreSQL database in use) with the database kept. With `force` the lock and maintenance are ignored and so is a host failure: the database is forgotten.',
         },
       },
     )

@@ -177,11 +177,12 @@ function checkUsable(found: HostedDatabase, what: string, locked: string | null)
 }
 
 /**
- * Drops the database and its user on the host, then the row. With `force` a host failure is
- * ignored (the row goes anyway); without it the row stays (400 in use, 500, 502 unreachable).
+ * Drops the database and its user on the host, then the row. With `force` (admins) neither the
+ * lock nor maintenance refuses it and a host failure is ignored (the row goes anyway); without it
+ * the row stays (400 in use, 500, 502 unreachable).
  */
 export async function deleteDatabase(deps: Deps, found: HostedDatabase, log: Log, force = false) {
-  checkUsable(found, 'delete database', 'database is locked and cannot be deleted')
+  if (!force) checkUsable(found, 'delete database', 'database is locked and cannot be deleted')
   await dropRemote(deps, found, force)
   await transaction(deps.db, async (tx) => {
     await tx.delete(sd).where(eq(sd.uuid, found.database.uuid))
