@@ -295,4 +295,21 @@ describe('deleting a server', () => {
     expect([await k.exists(a.name), await k.exists(b.name)]).toEqual([false, false])
     expect(await k.row(server)).toBeUndefined()
   })
+
+  test('a host that cannot drop them: 417 failed to delete database and the server stays, unless force', async () => {
+    if (k.skipped()) return
+    const [server, host] = [await k.serverWith(1), await k.host()]
+    const d = await create(server, host.uuid)
+    const closed = { type: 'details', host: '127.0.0.1', port: await freePort(), username: 'u', password: 'p' }
+    await t.request('PATCH', `/api/admin/database-hosts/${host.uuid}`, { cookie: k.admin.cookie, body: { credentials: closed } })
+    const refused = await t.request('DELETE', `/api/admin/servers/${server}`, { cookie: k.admin.cookie, body: {} })
+    expect(refused.status).toBe(417)
+    expect(refused.body.errors[0]).toStartWith(`failed to delete database: database host ${host.name} is unreachable`)
+    expect(await k.row(server)).toBeDefined()
+    expect(await rows(server)).toHaveLength(1)
+    const forced = await t.request('DELETE', `/api/admin/servers/${server}`, { cookie: k.admin.cookie, body: { force: true } })
+    expect(forced.status).toBe(200)
+    expect(await k.row(server)).toBeUndefined()
+    expect(await k.exists(d.name)).toBe(true)
+  })
 })
