@@ -11,6 +11,7 @@ import {
   updateDatabaseHost,
 } from './service/hosts'
 import { testConnection } from './service/connect'
+import type { DatabaseHostHooks } from '.'
 
 const Params = uuidParam('database_host', 'database host')
 const One = t.Object({ database_host: DatabaseHost })
@@ -18,7 +19,7 @@ const SECRETS =
   'The password (or the whole connection string) is stored encrypted and reads as `""`. Host names are not restricted to public addresses: database hosts usually live on the LAN.'
 
 /** `/api/admin/database-hosts` (spec 02 §10): CRUD and the connection test. */
-export function adminDatabaseHostRoutes(ctx: PluginContext) {
+export function adminDatabaseHostRoutes(ctx: PluginContext, hooks: DatabaseHostHooks) {
   return new Elysia({ prefix: '/database-hosts', tags: ['admin database hosts'] })
     .use(ctx.guard)
     .get('', async ({ query }) => ({ database_hosts: await listDatabaseHosts(ctx.db, pageParams(query)) }), {
@@ -79,9 +80,11 @@ export function adminDatabaseHostRoutes(ctx: PluginContext) {
     )
     .delete(
       '/:database_host',
-      async ({ principal, params, request }) => {
+      async ({ principal, params, body, request }) => {
+        const host = await getDatabaseHost(ctx.db, params.database_host)
+        for (const hook of hooks.deletionHooks) await hook(host, body?.force ?? false)
         await transaction(ctx.db, async (tx) => {
-          const row = await deleteDatabaseHost(tx, params.database_host)
+          const row = await deleteDatabaseHost(tx, host.uuid)
           await ctx.activity.admin(tx, actorOf(principal, request), 'database-host:delete', { uuid: row.uuid, name: row.name })
         })
         return {}
@@ -93,7 +96,8 @@ export function adminDatabaseHostRoutes(ctx: PluginContext) {
         response: { 200: Empty },
         detail: {
           summary: 'Delete a database host',
-          description: 'Its links to locations and nodes go with it. `force` is accepted; server databases do not exist yet.',
+          description:
+            'Its links to locations and nodes go with it. A host with server databases: 409 `database host has databases, cannot delete`, unless `force`, which drops them first (a failure: 417 `failed to delete database: <reason>`).',
         },
       },
     )

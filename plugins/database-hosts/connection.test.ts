@@ -6,12 +6,10 @@
  * so and pass without checking.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import mysql from 'mysql2/promise'
 import { adminCaller, prepareAdminTests, useTestApp, type AdminCaller } from 'hatchery/testing'
+import { freePort, startScratchPostgres, type ScratchPostgres } from './test-hosts'
 
 const t = useTestApp()
 let admin: AdminCaller
@@ -21,56 +19,11 @@ const MY_USER = `hatchery_t_${suffix}`
 const MY_PASSWORD = `My-${suffix}-pässword!`
 const PG_PASSWORD = `Pg-${suffix}-secret`
 let mariadb: string | null = 'not checked'
-let pg: { dir: string; port: number; bin: string } | null = null
+let pg: ScratchPostgres | null = null
 let pgSkip = ''
 let silent: Server
 let silentPort = 0
 const sockets = new Set<Socket>()
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  const port = (server.address() as { port: number }).port
-  await new Promise((ok) => server.close(ok))
-  return port
-}
-
-const run = (cmd: string[]) => {
-  const r = Bun.spawnSync(cmd, { stdout: 'pipe', stderr: 'pipe' })
-  if (r.exitCode !== 0) throw new Error(`${cmd.slice(0, 4).join(' ')}: ${r.stderr.toString().trim() || r.stdout.toString().trim()}`)
-}
-
-async function startPostgres(): Promise<void> {
-  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : []
-  const bin = versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((b) => existsSync(`${b}/initdb`))
-  if (!bin) throw new Error('no initdb under /usr/lib/postgresql/*/bin')
-  const dir = mkdtempSync(join(tmpdir(), 'hatchery-pg-'))
-  const asRoot = process.getuid?.() === 0
-  const prefix = asRoot ? ['runuser', '-u', 'postgres', '--'] : []
-  if (asRoot)
-    chownSync(
-      dir,
-      Number(Bun.spawnSync(['id', '-u', 'postgres']).stdout.toString()),
-      Number(Bun.spawnSync(['id', '-g', 'postgres']).stdout.toString()),
-    )
-  writeFileSync(join(dir, 'pw'), PG_PASSWORD)
-  if (asRoot) run(['chown', 'postgres', join(dir, 'pw')])
-  const port = await freePort()
-  pg = { dir, port, bin }
-  run([
-    ...prefix,
-    `${bin}/initdb`,
-    '-D',
-    join(dir, 'data'),
-    '--auth=scram-sha-256',
-    '-U',
-    'postgres',
-    `--pwfile=${join(dir, 'pw')}`,
-    '--no-sync',
-  ])
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
-  run([...prefix, `${bin}/pg_ctl`, '-D', join(dir, 'data'), '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', 'start'])
-}
 
 beforeAll(async () => {
   await prepareAdminTests(t)
@@ -87,7 +40,7 @@ beforeAll(async () => {
     mariadb = `MariaDB at 127.0.0.1:3306 as root is unavailable (${(e as Error).message})`
   }
   try {
-    await startPostgres()
+    pg = await startScratchPostgres(PG_PASSWORD)
   } catch (e) {
     pgSkip = `a PostgreSQL cluster with password authentication could not be made (${(e as Error).message})`
   }
@@ -101,11 +54,7 @@ afterAll(async () => {
     await root.query('DROP USER IF EXISTS ?@?', [MY_USER, '%'])
     await root.end()
   }
-  if (pg) {
-    const prefix = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : []
-    Bun.spawnSync([...prefix, `${pg.bin}/pg_ctl`, '-D', join(pg.dir, 'data'), '-m', 'immediate', '-w', 'stop'])
-    rmSync(pg.dir, { recursive: true, force: true })
-  }
+  pg?.stop()
 }, 60_000)
 
 function skipped(reason: string | null): boolean {

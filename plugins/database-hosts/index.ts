@@ -3,6 +3,7 @@ import * as tables from './tables'
 import * as model from './model'
 import { adminDatabaseHostRoutes } from './admin'
 import stats from '../stats'
+import type { DatabaseHostRow } from './service/hosts'
 
 /**
  * Database hosts (spec 02 §10): the MySQL/MariaDB and PostgreSQL servers where server databases are
@@ -10,7 +11,16 @@ import stats from '../stats'
  * Links from locations and nodes reference `tables.databaseHosts` and answer link objects
  * `{ database_host: toDatabaseHost(row), created }`.
  */
-const plugin: PluginDescriptor = definePlugin({
+/** What other plugins get from `ctx.api(databaseHosts)`. */
+export class DatabaseHostHooks {
+  /**
+   * Run in order before a host is deleted (`force` as the admin sent it); one that throws refuses
+   * the delete (server databases: 409 `database host has databases, cannot delete` unless `force`).
+   */
+  readonly deletionHooks = new Set<(host: DatabaseHostRow, force: boolean) => Promise<void>>()
+}
+
+const plugin: PluginDescriptor<DatabaseHostHooks> = definePlugin<DatabaseHostHooks>({
   name: 'database-hosts',
   version: '1.0.0',
   description: 'Database hosts for server databases',
@@ -20,11 +30,12 @@ const plugin: PluginDescriptor = definePlugin({
   uniqueMessages: { database_hosts_name_unique: 'database host with name already exists' },
   setup(ctx) {
     ctx.api(stats).contribute('database_hosts', (db) => db.$count(tables.databaseHosts), ctx.plugin)
+    return new DatabaseHostHooks()
   },
-  routes: { admin: adminDatabaseHostRoutes },
+  routes: { admin: (ctx) => adminDatabaseHostRoutes(ctx, ctx.api(plugin)) },
 })
 
 export default plugin
 export { tables, model }
 export { toDatabaseHost, getDatabaseHost, type DatabaseHostRow } from './service/hosts'
-export { testConnection } from './service/connect'
+export { testConnection, openHostSession, publicAddress, reasonOf, type HostSession } from './service/connect'

@@ -83,7 +83,7 @@ export const CreateDatabaseHost = t.Object({
 })
 export const UpdateDatabaseHost = t.Partial(t.Object({ ...hostFields, credentials: credentialFields({ minLength: 0 }) }))
 export const DeleteDatabaseHost = t.Optional(
-  t.Object({ force: t.Optional(t.Boolean({ description: 'Accepted for compatibility: no server databases exist yet' })) }),
+  t.Object({ force: t.Optional(t.Boolean({ description: "Drop the host's server databases first (else 409 while it has any)" })) }),
 )
 
 /** NodeDatabaseHost / LocationDatabaseHost (spec 02 §2.15): what the link lists of locations and nodes answer. */

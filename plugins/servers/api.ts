@@ -13,6 +13,9 @@ import type { AnnouncementRow } from '../announcements'
 import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
 
+/** Removes what another plugin holds for `server` before it is deleted. */
+export type ServerDeletionHook = (server: ServerRow, force: boolean) => Promise<void>
+
 /**
  * What other plugins get from `ctx.api(servers)`: the Wings client of a node. `wingsOptions` are
  * the deadlines every client starts with (spec 04 §1.4: 5 s to connect, 15 s in all); tests
@@ -25,6 +28,11 @@ export class ServersApi {
   readonly documentContributors = new Set<DocumentContributor>()
   /** Where SFTP logins and the client scope ask whether a user is a server's subuser; filled in setup from `server_subusers`. */
   readonly subusers = new SubuserSlot()
+  /**
+   * What other plugins remove before a server is deleted (spec 02 §8.6 step 1: its databases), in
+   * order, before Wings is asked; a hook that throws aborts the deletion (it decides what `force` lets pass).
+   */
+  readonly deletionHooks = new Set<ServerDeletionHook>()
   /** What other plugins reset when a node boots (`POST /api/remote/servers/reset`), in its transaction. */
   readonly nodeResetHooks = new Set<NodeResetHook>()
 

@@ -33,6 +33,8 @@ import { SUBUSERS_CHANGED } from './service/subuser-changes'
 import { serverSubuserMappingType } from './service/oauth-mapping'
 
 export { tables, ServersApi }
+export type { ServerDeletionHook } from './api'
+export { serverActivity } from './client/activity'
 export { WingsClient } from './wings/client'
 export { stripConfigPatch, FORBIDDEN_CONFIG_PATHS } from './service/node-config'
 export { WingsUnreachable, PASSED_THROUGH, endpoint, type WingsOptions, type WingsTarget, type UnreachableReason } from './wings/transport'
