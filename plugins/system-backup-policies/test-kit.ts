@@ -8,8 +8,8 @@ import plugin from '.'
 export interface RecordingRunner extends BackupRunner {
   started: { server: string; backup: string; options: PolicyBackupOptions }[]
   removed: string[]
-  /** The most `start` calls that were in flight at once. */
-  maxActive: number
+  /** The most `start` calls that were in flight at once, by policy. */
+  maxActive: Map<string, number>
   /** Milliseconds each `start` takes. */
   delayMs: number
   /** Makes `remove` throw while true. */
@@ -18,18 +18,19 @@ export interface RecordingRunner extends BackupRunner {
 
 /** A runner whose backups are uuids it makes up; `started`/`removed` say what it was asked. */
 export function recordingRunner(delayMs = 0): RecordingRunner {
-  let active = 0
+  const active = new Map<string, number>()
   const runner: RecordingRunner = {
     started: [],
     removed: [],
-    maxActive: 0,
+    maxActive: new Map(),
     delayMs,
     failRemove: false,
     async start(_db, server, options) {
-      active++
-      runner.maxActive = Math.max(runner.maxActive, active)
+      const now = (active.get(options.policyUuid) ?? 0) + 1
+      active.set(options.policyUuid, now)
+      runner.maxActive.set(options.policyUuid, Math.max(runner.maxActive.get(options.policyUuid) ?? 0, now))
       await Bun.sleep(runner.delayMs)
-      active--
+      active.set(options.policyUuid, active.get(options.policyUuid)! - 1)
       const backup = crypto.randomUUID()
       runner.started.push({ server, backup, options })
       return backup
