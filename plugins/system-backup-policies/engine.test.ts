@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { adminCaller, prepareAdminTests, SETUP_TIMEOUT, useTestApp, type AdminCaller } from 'hatchery/testing'
+import { adminCaller, prepareAdminTests, runJob, SETUP_TIMEOUT, useTestApp, type AdminCaller } from 'hatchery/testing'
 import { insertServer, makeEgg, makeNode } from '../servers/test-fixtures'
 import { PolicyEngine } from './service/engine'
 import { RunnerSlot } from './service/runner'
@@ -144,6 +144,25 @@ describe('a cron run', () => {
       expect(await linksOf(p.uuid)).toHaveLength(3)
       await retire(p.uuid)
     }
+  })
+})
+
+describe('the job system-backup-policies:run', () => {
+  test('runs a policy whose slot came through the provided runner, and claims the slot', async () => {
+    const node = (await makeNode(t, admin)).node
+    const s = await server(node.uuid)
+    const policy = await makePolicy(t, admin)
+    await link(t, admin, policy.uuid, 'server', s.uuid)
+    await db()
+      .update(systemBackupPolicies)
+      .set({ last_slot: new Date(Date.now() - 120_000) })
+      .where(eq(systemBackupPolicies.uuid, policy.uuid))
+    const before = Date.now()
+    await runJob(t, 'system-backup-policies:run')
+    expect(startedBy(appRunner, policy.uuid).map((b) => b.server)).toEqual([s.uuid])
+    const [row] = await db().select().from(systemBackupPolicies).where(eq(systemBackupPolicies.uuid, policy.uuid))
+    expect(row.last_slot.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 60_000) * 60_000)
+    await retire(policy.uuid)
   })
 })
 
