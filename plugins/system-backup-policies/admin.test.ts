@@ -227,12 +227,20 @@ describe('PATCH /api/admin/system-backup-policies/{policy}', () => {
 })
 
 describe('POST /api/admin/system-backup-policies/{policy}/trigger', () => {
-  test('503 `backups are not available` until the runner is provided (and the job skips)', async () => {
+  test('503 `backups are not available` until the runner is provided: trigger, delete with delete_backups (nothing deleted); the job skips', async () => {
     const p = await makePolicy(t, admin)
     const res = await t.request('POST', `${BASE}/${p.uuid}/trigger`, { cookie: admin.cookie })
     expect([res.status, res.body.errors]).toEqual([503, ['backups are not available']])
     await runJob(t, 'system-backup-policies:run')
     expect((await stored(p.uuid)).triggered).toBeNull()
+    const node = await makeNode(t, admin)
+    const server = await insertServer(t, { node: node.node.uuid, owner: admin.uuid, egg: (await makeEgg(t)).uuid })
+    await t.kernel.database.db
+      .insert(systemBackupPolicyBackups)
+      .values({ policy_uuid: p.uuid, backup_uuid: crypto.randomUUID(), server_uuid: server.uuid, slot: new Date() })
+    const del = await t.request('DELETE', `${BASE}/${p.uuid}`, { cookie: admin.cookie, body: { delete_backups: true } })
+    expect([del.status, del.body.errors]).toEqual([503, ['backups are not available']])
+    expect(await stored(p.uuid)).toBeDefined()
   })
 
   test('runs the policy now: triggered while pending, null after; logs system-backup-policy:trigger', async () => {
