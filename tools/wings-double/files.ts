@@ -80,7 +80,8 @@ export function normalize(path: string): string {
   return parts.join('/')
 }
 
-const join = (root: string, name: string) => normalize(`${root}/${name}`)
+/** `name` under `root`; an absolute `name` replaces the root (Rust's `Path::join`, as Wings joins). */
+const join = (root: string, name: string) => normalize(/^[/\\]/.test(name) ? name : `${root}/${name}`)
 const parentOf = (path: string) => path.split('/').slice(0, -1).join('/')
 
 const roots = new Set<string>()

@@ -247,9 +247,21 @@ const More = {
     foreground: Foreground,
   }),
   pullQuery: Type.Object({ url: Type.String() }),
+  copyRemote: Type.Object({
+    url: Type.String(),
+    token: Type.String(),
+    archive_format: Type.String(),
+    compression_level: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    root: Type.String(),
+    files: Many,
+    destination_server: Type.String(),
+    destination_path: Type.String(),
+    foreground: Foreground,
+  }),
 }
 
-/** Background operations (`foreground: false`): run shortly after the 202 unless cancelled. */
+/** Background operations (`foreground: false`): run this long after the 202 unless cancelled. */
+export const BACKGROUND_DELAY_MS = 200
 const operations = new Map<string, ReturnType<typeof setTimeout>>()
 
 /** Runs `work` now (200 with its answer) or as a background operation (202 `{identifier}`, extra fields merged). */
@@ -263,7 +275,7 @@ async function perform(ctx: Ctx, foreground: boolean | undefined, work: () => un
       void Promise.resolve()
         .then(work)
         .catch(() => {})
-    }, 20),
+    }, BACKGROUND_DELAY_MS),
   )
   return ctx.reply(202, { identifier, ...extra })
 }
@@ -277,7 +289,7 @@ function rootDir(ctx: Ctx, root: string): string {
 }
 
 const globs = (patterns: string[], insensitive = false) =>
-  patterns.map((p) => new Bun.Glob(insensitive ? p.toLowerCase() : p.replace(/^\//, '')))
+  patterns.map((p) => new Bun.Glob((insensitive ? p.toLowerCase() : p).replace(/^\/+|\/+$/g, '')))
 const matches = (list: Bun.Glob[], path: string) => list.some((g) => g.match(path) || g.match(path.split('/').pop()!))
 
 const SORTS: Record<string, (a: DirectoryEntry, b: DirectoryEntry) => number> = {
@@ -447,6 +459,31 @@ fileRoutes.push(
         file_size: size === null ? null : Number(size),
         final_url: res.url || url,
         headers: Object.fromEntries(res.headers),
+      })
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/servers/:server/files/copy-remote',
+    handle: (ctx) => {
+      const body = ctx.body(More.copyRemote)
+      const root = rootDir(ctx, body.root)
+      // Only the same-node form (`url: ""`): a copy across nodes needs Wings' transfer endpoint.
+      if (body.url !== '') throw new WingsError(417, 'remote copies across nodes are not supported by the double')
+      const target = ctx.node.servers.get(body.destination_server)
+      if (!target) throw new WingsError(404, 'destination server not found')
+      const source = ctx.target.files
+      for (const { from } of body.files) if (!source.get(joinPath(root, from))) throw new WingsError(404, 'file not found')
+      return perform(ctx, body.foreground, () => {
+        for (const { from, to } of body.files) {
+          const start = joinPath(root, from)
+          const dest = joinPath(body.destination_path, to)
+          const entry = source.get(start)!
+          if (!entry.directory) target.files.write(dest, entry.data)
+          for (const [path, inner] of entry.directory ? source.entries : [])
+            if (path.startsWith(`${start}/`) && !inner.directory) target.files.write(dest + path.slice(start.length), inner.data)
+        }
+        return {}
       })
     },
   },
