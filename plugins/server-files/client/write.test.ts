@@ -187,6 +187,8 @@ describe('POST …/files/compress and …/decompress', () => {
     expect((await files(uuid, 'POST', 'compress', { cookie: sub.cookie }, { root: '', files: ['secrets'] })).status).toBe(400)
     expect((await files(uuid, 'POST', 'compress', { cookie: sub.cookie }, { root: 'secrets', files: ['s'] })).status).toBe(404)
     expect((await files(uuid, 'POST', 'compress', owner(), { root: '', files: ['none'], foreground: true })).status).toBe(404)
+    const notDir = await files(uuid, 'POST', 'compress', owner(), { root: 'server.properties', files: ['x'], foreground: true })
+    expect([notDir.status, notDir.body]).toEqual([417, { errors: ['root is not a directory'] }])
     const dir = await files(uuid, 'POST', 'create-directory', owner(), { root: '', name: 'out' })
     expect(dir.status).toBe(200)
     const back = await files(uuid, 'POST', 'decompress', owner(), { root: 'out', file: '../b.tar.gz', foreground: true })
