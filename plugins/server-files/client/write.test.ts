@@ -241,6 +241,42 @@ describe('POST …/files/copy-remote', () => {
   })
 })
 
+describe('POST …/files/copy-remote (hidden paths)', () => {
+  test('a subuser of both servers: hidden root, destination or file on either side is 404; the destination needs files.create', async () => {
+    const [a, b] = [await k.server(), await k.server()]
+    await seed(a, { 'secrets/s': 's', 'open/o': 'o' })
+    const sub = await hider(a)
+    const onB = (permissions: string[]) =>
+      t.request('POST', `/api/client/servers/${b}/subusers`, {
+        cookie: k.owner.cookie,
+        body: { email: sub.email, permissions, ignored_files: ['private/'] },
+      })
+    expect((await onB(['files.read'])).status).toBe(200)
+    const copy = (body: Record<string, unknown>) =>
+      files(
+        a,
+        'POST',
+        'copy-remote',
+        { cookie: sub.cookie },
+        { root: '', files: [{ from: 'open/o', to: 'o' }], destination: '/', destination_server: b, foreground: true, ...body },
+      )
+    const denied = await copy({})
+    expect([denied.status, denied.body]).toEqual([403, { errors: ['you do not have permission to perform this action: files.create'] }])
+    const updated = await t.request('PATCH', `/api/client/servers/${b}/subusers/${sub.uuid}`, {
+      cookie: k.owner.cookie,
+      body: { permissions: ['files.create'], ignored_files: ['private/'] },
+    })
+    expect(updated.status).toBe(200)
+    expect((await copy({ root: './secrets', files: [{ from: 's', to: 's' }] })).body).toEqual({ errors: ['root directory not found'] })
+    expect((await copy({ destination: 'x/../private' })).body).toEqual({ errors: ['destination directory not found'] })
+    expect((await copy({ files: [{ from: 'open/../secrets/s', to: 's' }] })).body).toEqual({ errors: ['file not found'] })
+    expect((await copy({ files: [{ from: 'open/o', to: 'private/o' }] })).body).toEqual({ errors: ['file not found'] })
+    const ok = await copy({})
+    expect([ok.status, ok.body]).toEqual([200, {}])
+    expect(text(b, 'o')).toBe('o')
+  })
+})
+
 describe('POST …/files/pull and …/pull/query', () => {
   test('refuses other schemes and private, loopback, link-local, metadata and CGNAT addresses before Wings is asked', async () => {
     const uuid = await k.server()
