@@ -204,6 +204,7 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
       await bun?.stop(true)
       bun = null
       await node.idle()
+      for (const server of node.servers.values()) server.files.dispose()
     },
   }
 }
