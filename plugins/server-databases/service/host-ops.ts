@@ -1,4 +1,4 @@
-import { BadRequest, Conflict, HttpError, type Logger, type Secrets } from 'hatchery'
+import { BadGateway, BadRequest, Conflict, HttpError, type Logger, type Secrets } from 'hatchery'
 import { openHostSession, reasonOf, type DatabaseHostRow, type HostSession } from '../../database-hosts'
 
 /** What a host operation needs: the host row, the panel's secrets and a logger for the driver's reason of a failure. */
@@ -10,8 +10,9 @@ export interface HostAccess {
 
 /**
  * Runs `work` on a session of the host; an unreachable host is a 502 (from `openHostSession`), a
- * failed statement a 500 `failed to <what>` (the driver's reason is logged, not answered), unless
- * `work` throws an answer of its own.
+ * failed statement a 502 `failed to <what>` (the host refused: the reference answers 500, but the
+ * fault is the host's; the driver's reason is logged, not answered), unless `work` throws an answer
+ * of its own.
  */
 export async function onHost<T>(at: HostAccess, what: string, work: (s: HostSession) => Promise<T>): Promise<T> {
   const session = await openHostSession(at.host, at.secrets)
@@ -20,7 +21,7 @@ export async function onHost<T>(at: HostAccess, what: string, work: (s: HostSess
   } catch (error) {
     if (error instanceof HttpError) throw error
     at.log.warn(`failed to ${what}`, { database_host: at.host.uuid, error: reasonOf(error, '') })
-    throw new HttpError(500, `failed to ${what}`)
+    throw new BadGateway(`failed to ${what}`)
   } finally {
     session.close()
   }
