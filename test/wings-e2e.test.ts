@@ -4,14 +4,13 @@
 // answers garbage, and every step must fail cleanly within its deadline, leaving nothing half-made.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
-import type { Subprocess } from 'bun'
 import { freshDatabase, type TestDatabase } from '../src/testing/db'
 import { paperServerBody } from './helpers/paper-server'
 import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
+import { spawnWingsDouble, stopWingsDouble, until, type WingsProcess } from './helpers/wings-process'
 
 setDefaultTimeout(90_000)
 
-const BUN = join(ROOT, 'node_modules/.bin/bun')
 const PAPER = join(ROOT, 'test/fixtures/eggs/plcn3-paper.yaml')
 /** The panel's whole-call deadline for Wings (spec 04 §1.4), and what a caller may wait beyond it. */
 const WINGS_DEADLINE_MS = 15_000
@@ -23,7 +22,7 @@ let cookie: string
 let node: { uuid: string; name: string }
 let token: { id: string; secret: string }
 let wingsPort: number
-let wings: Subprocess<'ignore', 'pipe', 'pipe'> | undefined
+let wings: WingsProcess | undefined
 let egg: string
 let location: string
 let owner: string
@@ -52,51 +51,18 @@ async function onNode(path: string): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json().catch(() => null) }
 }
 
-/** Starts the double as its own process (`--fail` faults given), and waits for its one line. */
+/** Starts the double as its own process (`--fail` faults given). */
 async function startWings(faults: string[] = []): Promise<void> {
   await stopWings()
-  const args = [
-    'tools/wings-double/main.ts',
-    '--panel',
-    panel.url,
-    '--token-id',
-    token.id,
-    '--token',
-    token.secret,
-    '--port',
-    String(wingsPort),
-  ]
+  const args = ['--panel', panel.url, '--token-id', token.id, '--token', token.secret, '--port', String(wingsPort)]
   for (const f of faults) args.push('--fail', f)
   args.push('--install-delay', '50', '--callback-delay', '10')
-  const child = Bun.spawn([BUN, ...args], { cwd: ROOT, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
-  const reader = child.stdout.getReader()
-  let seen = ''
-  const deadline = Date.now() + 20_000
-  while (!seen.includes('listening on')) {
-    if (Date.now() > deadline) throw new Error('the Wings double did not start')
-    const { done, value } = await reader.read()
-    if (done) throw new Error(`the Wings double exited: ${await new Response(child.stderr).text()}`)
-    seen += new TextDecoder().decode(value)
-  }
-  reader.releaseLock()
-  wings = child
+  wings = await spawnWingsDouble(args)
 }
 
 async function stopWings(): Promise<void> {
-  if (!wings) return
-  wings.kill('SIGTERM')
-  await wings.exited
+  await stopWingsDouble(wings)
   wings = undefined
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(100)
-  }
 }
 
 let port = 25565

@@ -31,6 +31,8 @@ export type Fault =
   | { kind: 'backup-deletion-fails' }
   /** Backup restores report `{"successful": false}`. */
   | { kind: 'restore-fails' }
+  /** An incoming transfer fails midway: half the files written, then `/transfer/failure` (transfers.ts). */
+  | { kind: 'transfer-fails' }
 
 export type HttpFault = Extract<Fault, { kind: 'slow' | 'html' | 'truncated' | 'status' }>
 
@@ -84,7 +86,7 @@ export class Faults {
 }
 
 /**
- * The CLI form: `down`, `install-fails`, `backup-fails`, `backup-deletion-fails`, `restore-fails`, `slow=MS`, `html`,
+ * The CLI form: `down`, `install-fails`, `backup-fails`, `backup-deletion-fails`, `restore-fails`, `transfer-fails`, `slow=MS`, `html`,
  * `truncated`, `status=CODE`, each optionally followed by `@ROUTE` (`slow=20000@POST /api/servers`).
  */
 export function parseFault(text: string): Fault {
@@ -103,6 +105,7 @@ export function parseFault(text: string): Fault {
     case 'backup-fails':
     case 'backup-deletion-fails':
     case 'restore-fails':
+    case 'transfer-fails':
       return { kind }
     case 'slow':
       return { kind, ms: number('milliseconds'), route }

@@ -22,12 +22,14 @@ import { Ctx, match, type Route } from './route'
 import { fileRoutes } from './server-files'
 import { serverRoutes } from './servers'
 import { systemRoutes } from './system'
+import { transferRoutes } from './transfers'
 
 export type { Fault, RoutePattern } from './faults'
 export { parseFault } from './faults'
-export type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, ServerState, WingsDoubleOptions } from './types'
+export type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, OutgoingTransfer, ServerState, WingsDoubleOptions } from './types'
+export { archiveOf } from './transfers'
 
-const ROUTES: Route[] = [...systemRoutes, ...serverRoutes, ...fileRoutes]
+const ROUTES: Route[] = [...systemRoutes, ...serverRoutes, ...fileRoutes, ...transferRoutes]
 
 export interface WingsDouble {
   /** `http://host:port`, the node's `url` (and `public_url`) for the panel. */
@@ -41,6 +43,8 @@ export interface WingsDouble {
   problems: WingsNode['problems']
   servers: WingsNode['servers']
   backups: WingsNode['backups']
+  /** Outgoing transfers in progress, by server uuid. */
+  transfers: WingsNode['transfers']
   /** The live Wings configuration (`GET /api/system/config`). */
   config: WingsNode['config']
   /** Injects a failure; the returned function removes it. */
@@ -177,6 +181,7 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
     problems: node.problems,
     servers: node.servers,
     backups: node.backups,
+    transfers: node.transfers,
     config: node.config,
     fail(fault) {
       if (fault.kind !== 'down') return node.faults.add(fault)

@@ -10,13 +10,24 @@ import { msgpack, WingsError } from './http'
 import { FileTree } from './files'
 import { firstError, InstallationScript, RemotePage, RemoteServer, type PowerAction } from './schemas'
 import { defaultConfig } from './system'
-import type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, ServerState, SocketData, WingsDoubleOptions } from './types'
+import type {
+  CallbackRecord,
+  DoubleBackup,
+  DoubleServer,
+  LoggedRequest,
+  OutgoingTransfer,
+  ServerState,
+  SocketData,
+  WingsDoubleOptions,
+} from './types'
 
 const seconds = (ms: number) => Math.floor(ms / 1000)
 
 export class WingsNode {
   readonly servers = new Map<string, DoubleServer>()
   readonly backups = new Map<string, DoubleBackup>()
+  /** Outgoing transfers by server uuid (transfers.ts). */
+  readonly transfers = new Map<string, OutgoingTransfer>()
   readonly requests: LoggedRequest[] = []
   readonly callbacks: CallbackRecord[] = []
   /** Contract violations by the panel (bad documents, refused callbacks), for assertions. */

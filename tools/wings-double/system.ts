@@ -222,5 +222,4 @@ export const systemRoutes: Route[] = [
       return ctx.reply(200, { used })
     },
   },
-  { method: 'GET', path: '/api/transfers', handle: (ctx) => ctx.reply(200, {}) },
 ]

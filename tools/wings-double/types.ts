@@ -71,7 +71,21 @@ export interface DoubleServer {
   permissions: Map<string, { permissions: string[]; ignored_files: string[] }>
   startedAt: number | null
   installTimer?: ReturnType<typeof setTimeout>
+  /** Streaming out to another node, or arriving from one (transfers.ts). */
+  transferring?: boolean
   reinstall: boolean
+}
+
+/** An outgoing transfer on the source node (`GET /api/transfers` shows its progress). */
+export interface OutgoingTransfer {
+  server: string
+  /** The destination's `/api/transfers` URL. */
+  destination: string
+  abort: AbortController
+  archive_bytes_processed: number
+  network_bytes_processed: number
+  bytes_total: number
+  files_processed: number
 }
 
 export interface DoubleBackup {

@@ -81,8 +81,8 @@ export async function resetNode(
   }
 }
 
-/** Clears a transfer and releases the server's allocations that are not on its source node. */
-async function abandonTransfer(tx: Tx, server: { uuid: string; node_uuid: string }): Promise<void> {
+/** Clears a transfer and releases the server's allocations that are not on `server.node_uuid` (its source, or the destination it just moved to). */
+export async function abandonTransfer(tx: Tx, server: { uuid: string; node_uuid: string }): Promise<void> {
   const na = allocationTables.nodeAllocations
   const elsewhere = tx.select({ uuid: na.uuid }).from(na).where(ne(na.node_uuid, server.node_uuid))
   await tx.update(servers).set({ destination_node_uuid: null, destination_allocation_uuid: null }).where(eq(servers.uuid, server.uuid))

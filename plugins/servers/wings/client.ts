@@ -9,11 +9,13 @@ import {
   SystemLogs,
   SystemOverview,
   SystemStats,
+  Transfers,
   Utilization,
   WingsConfig,
   type InstallationScript,
   type PowerAction,
   type ServerSelector,
+  type TransferRequest,
 } from './model'
 import { send, type Call, type WingsOptions, type WingsTarget } from './transport'
 import type { TSchema } from '@sinclair/typebox'
@@ -134,5 +136,19 @@ export class WingsClient {
   }
   installLogs(uuid: string, lines: number) {
     return this.call({ method: 'GET', path: `${server(uuid)}/logs/install`, query: { lines }, answer: 'text' })
+  }
+
+  // Transfers (spec 04 §1.6 F)
+  /** Asks the source node to stream the server to `body.url` (the destination's `/api/transfers`). */
+  async startTransfer(uuid: string, body: TransferRequest): Promise<void> {
+    await this.call({ method: 'POST', path: `${server(uuid)}/transfer`, body, answer: Anything })
+  }
+  /** Aborts the source node's outgoing transfer (417 `server is not transferring` passed through). */
+  async cancelTransfer(uuid: string, timeoutMs?: number): Promise<void> {
+    await this.call({ method: 'DELETE', path: `${server(uuid)}/transfer`, answer: Anything, timeoutMs })
+  }
+  /** The node's outgoing transfers' progress by server uuid. */
+  transfers() {
+    return this.call({ method: 'GET', path: '/api/transfers', answer: Transfers })
   }
 }

@@ -86,6 +86,25 @@ export const ServerSelector = t.Union([
   t.Object({ type: t.Literal('all') }),
 ])
 
+/** `GET /api/transfers` (spec 04 §1.6 F): outgoing transfers' progress by server uuid. */
+export const TransferProgress = t.Object({
+  archive_bytes_processed: u64,
+  network_bytes_processed: u64,
+  bytes_total: u64,
+  files_processed: u64,
+})
+export const Transfers = t.Record(t.String(), TransferProgress)
+/** `POST /api/servers/{uuid}/transfer` to the source node (spec 04 §1.6 F). */
+export interface TransferRequest {
+  url: string
+  token: string
+  archive_format: string
+  compression_level: string | null
+  backups: string[]
+  delete_backups: boolean
+  multiplex_streams: number
+}
+
 export type SystemInfo = Static<typeof SystemInfo>
 export type SystemOverview = Static<typeof SystemOverview>
 export type SystemStats = Static<typeof SystemStats>
