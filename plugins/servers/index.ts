@@ -44,6 +44,8 @@ export { NODE_STATE_RESET, INSTALL_COMPLETED } from './service/remote-servers'
 export { SubuserSlot, wingsPermissions, type SubuserGrant, type SubuserLookup, type ServerRelation } from './service/subusers'
 export { serverActivities, serverSubusers } from './tables'
 export { getServer, adminServer, toAdminServers, listServers, type ServerRow, type ServerViews } from './service/admin-servers'
+export { serverActivity } from './client/activity'
+export { permitsServer, type ClientServerAccess } from './client/scope'
 
 /**
  * Servers (spec 02 §8) and the Wings link (spec 04 §1): the `servers`, `server_allocations` and
