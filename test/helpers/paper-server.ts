@@ -3,7 +3,7 @@ export interface PaperServerRefs {
   node_uuid: string
   owner_uuid: string
   egg_uuid: string
-  allocation_uuid: string
+  allocation_uuid: string | null
 }
 
 /**

@@ -23,13 +23,15 @@ import { fileRoutes } from './server-files'
 import { serverRoutes } from './servers'
 import { systemRoutes } from './system'
 import { transferRoutes } from './transfers'
+import { scheduleRoutes } from './schedules'
 
 export type { Fault, RoutePattern } from './faults'
 export { parseFault } from './faults'
 export type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, OutgoingTransfer, ServerState, WingsDoubleOptions } from './types'
 export { archiveOf } from './transfers'
 
-const ROUTES: Route[] = [...systemRoutes, ...serverRoutes, ...fileRoutes, ...transferRoutes]
+// The schedule routes come first: they replace the idle stand-ins of servers.ts.
+const ROUTES: Route[] = [...scheduleRoutes, ...systemRoutes, ...serverRoutes, ...fileRoutes, ...transferRoutes]
 
 export interface WingsDouble {
   /** `http://host:port`, the node's `url` (and `public_url`) for the panel. */
@@ -115,7 +117,7 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
       at: new Date(),
     } as WingsNode['requests'][number]
     node.requests.push(log)
-    const finish = (response: Response) => ((log.status = response.status), response)
+    const finish = (response: Response) => (node.schedules.reconcile(), (log.status = response.status), response)
 
     const faults = node.faults.take(method, url.pathname)
     const delay = faults.reduce((total, fault) => total + (fault.kind === 'slow' ? fault.ms : 0), 0)
@@ -203,7 +205,7 @@ export async function startWingsDouble(options: WingsDoubleOptions): Promise<Win
       relisten()
     },
     idle: () => node.idle(),
-    boot: (perPage) => node.boot(perPage),
+    boot: (perPage) => node.boot(perPage).finally(() => node.schedules.reconcile()),
     async stop() {
       node.close()
       await bun?.stop(true)

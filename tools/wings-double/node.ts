@@ -8,6 +8,7 @@ import type { ServerWebSocket } from 'bun'
 import { Faults } from './faults'
 import { msgpack, WingsError } from './http'
 import { FileTree } from './files'
+import { ScheduleRunner } from './schedules'
 import { firstError, InstallationScript, RemotePage, RemoteServer, type PowerAction } from './schemas'
 import { defaultConfig } from './system'
 import type {
@@ -33,6 +34,8 @@ export class WingsNode {
   /** Contract violations by the panel (bad documents, refused callbacks), for assertions. */
   readonly problems: string[] = []
   readonly faults = new Faults()
+  /** The schedules of the servers' configurations: triggers, runs and their reports. */
+  readonly schedules: ScheduleRunner = new ScheduleRunner(this)
   readonly sockets = new Set<ServerWebSocket<SocketData>>()
   /** jti → the second it was denied (spec 04 §2.3). */
   readonly denied = new Map<string, number>()
@@ -98,6 +101,7 @@ export class WingsNode {
 
   close() {
     this.stopping.abort()
+    this.schedules.stop()
     for (const timer of [...this.timers]) this.cancel(timer)
     for (const socket of this.sockets) socket.close(1001, 'wings is shutting down')
   }
@@ -246,6 +250,7 @@ export class WingsNode {
 
   /** Power actions take effect at once (Wings does them asynchronously; the panel only awaits the 202). */
   power(server: DoubleServer, action: PowerAction): boolean {
+    this.schedules.powered(server, action)
     if (action === 'start' || action === 'restart') {
       if (server.installing || server.config.settings.suspended) return false
       if (action === 'start' && server.state === 'running') return true
@@ -263,6 +268,7 @@ export class WingsNode {
 
   setState(server: DoubleServer, state: ServerState) {
     server.state = state
+    this.schedules.changed(server, state)
     this.broadcast(server.uuid, 'status', [state])
   }
 

@@ -5,6 +5,7 @@ import {
   Anything,
   ConfigApplied,
   PortsUsed,
+  ScheduleStatus,
   SystemInfo,
   SystemLogs,
   SystemOverview,
@@ -130,6 +131,17 @@ export class WingsClient {
   }
   async sendCommands(uuid: string, commands: string[]): Promise<void> {
     await this.call({ method: 'POST', path: `${server(uuid)}/commands`, body: { commands }, answer: Anything })
+  }
+  // Schedules (spec 04 §1.6 G): the node knows them from the synced configuration.
+  scheduleStatus(uuid: string, schedule: string) {
+    return this.call({ method: 'GET', path: `${server(uuid)}/schedules/${encodeURIComponent(schedule)}`, answer: ScheduleStatus })
+  }
+  async triggerSchedule(uuid: string, schedule: string, skipCondition: boolean): Promise<void> {
+    const path = `${server(uuid)}/schedules/${encodeURIComponent(schedule)}/trigger`
+    await this.call({ method: 'POST', path, body: { skip_condition: skipCondition }, answer: Anything })
+  }
+  async abortSchedule(uuid: string, schedule: string): Promise<void> {
+    await this.call({ method: 'POST', path: `${server(uuid)}/schedules/${encodeURIComponent(schedule)}/abort`, answer: Anything })
   }
   serverLogs(uuid: string, lines: number) {
     return this.call({ method: 'GET', path: `${server(uuid)}/logs`, query: { lines }, answer: 'text' })

@@ -72,6 +72,11 @@ export const ResourceUsage = t.Object({
 })
 export const Utilization = t.Record(t.String(), ResourceUsage)
 
+/** `GET /api/servers/{uuid}/schedules/{schedule}` (Wings answers it with 202). */
+export const ScheduleStatus = t.Object({
+  status: t.Object({ running: t.Boolean(), errors: t.Record(t.String(), t.String()), step: t.Union([t.String(), t.Null()]) }),
+})
+
 export const PortsUsed = t.Object({
   used: t.Record(t.String(), t.Array(t.Object({ port: u64, server: t.Optional(t.Union([t.String(), t.Null()])) }))),
 })
