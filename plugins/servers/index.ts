@@ -43,6 +43,9 @@ export type { NodeResetHook } from './service/remote-servers'
 export { NODE_STATE_RESET, INSTALL_COMPLETED } from './service/remote-servers'
 export { SubuserSlot, wingsPermissions, type SubuserGrant, type SubuserLookup, type ServerRelation } from './service/subusers'
 export { serverActivities, serverSubusers } from './tables'
+export { serverActivity } from './client/activity'
+export type { ClientServerAccess } from './client/scope'
+export { send as sendToWings, type Call as WingsCall } from './wings/transport'
 export { getServer, adminServer, toAdminServers, listServers, type ServerRow, type ServerViews } from './service/admin-servers'
 
 /**

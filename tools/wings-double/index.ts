@@ -22,12 +22,14 @@ import { Ctx, match, type Route } from './route'
 import { fileRoutes } from './server-files'
 import { serverRoutes } from './servers'
 import { systemRoutes } from './system'
+import { backupRoutes } from './backups'
 
 export type { Fault, RoutePattern } from './faults'
 export { parseFault } from './faults'
+export { archiveOf as archiveBackup, extractInto as extractBackup } from './backups'
 export type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, ServerState, WingsDoubleOptions } from './types'
 
-const ROUTES: Route[] = [...systemRoutes, ...serverRoutes, ...fileRoutes]
+const ROUTES: Route[] = [...systemRoutes, ...serverRoutes, ...fileRoutes, ...backupRoutes]
 
 export interface WingsDouble {
   /** `http://host:port`, the node's `url` (and `public_url`) for the panel. */
