@@ -14,7 +14,7 @@ import { remoteBackupRoutes } from './remote/routes'
 import { remoteServerBackupRoutes } from './remote/server-routes'
 import { adminBackupPage, backupStats } from './service/admin'
 import { retryStaleDeletions } from './service/delete'
-import { bindRuntime, runtimeOf, type BackupRuntime } from './service/runtime'
+import { bindRuntime, type BackupRuntime } from './service/runtime'
 
 export { tables }
 export * as model from './model'
@@ -70,7 +70,7 @@ const plugin: PluginDescriptor<BackupRuntime> = definePlugin<BackupRuntime>({
     'deletion-retries': {
       schedule: '*/5 * * * *',
       description: 'Send stale backup deletions again (back-off 5·2^n minutes, at most 60), up to 8 times',
-      run: async (ctx) => void (await retryStaleDeletions(runtimeOf(ctx.db))),
+      run: async (ctx) => void (await retryStaleDeletions(ctx.api(plugin))),
     },
   },
   routes: {

@@ -87,18 +87,14 @@ export function expectDeletable(backup: BackupRow): void {
  * after it started is sent again, up to 8 times; then `server:backup.delete-failed` is logged once.
  */
 export async function retryStaleDeletions(rt: BackupRuntime, now = new Date()): Promise<number> {
-  const stale = await rt.db
+  const backoffMs = (retries: number) => Math.min(60, 5 * 2 ** retries) * 60_000
+  const pending = await rt.db
     .select()
     .from(b)
-    .where(
-      and(
-        isNotNull(b.deleting),
-        isNull(b.deleted),
-        lt(b.deletion_retries, MAX_DELETION_RETRIES),
-        lt(b.deleting, sql`${now.toISOString()}::timestamptz - least(60, 5 * power(2, ${b.deletion_retries})) * interval '1 minute'`),
-      ),
-    )
-    .limit(100)
+    .where(and(isNotNull(b.deleting), isNull(b.deleted), lt(b.deletion_retries, MAX_DELETION_RETRIES)))
+    .orderBy(b.deleting)
+    .limit(500)
+  const stale = pending.filter((r) => r.deleting!.getTime() < now.getTime() - backoffMs(r.deletion_retries))
   for (const backup of stale) {
     const [row] = await rt.db
       .update(b)

@@ -15,6 +15,8 @@ export interface BackupRuntime {
 }
 
 const runtimes = new WeakMap<object, BackupRuntime>()
+/** The runtime bound last: a job's context has its own database handle (the kernel's background one), not `ctx.db`. */
+let latest: BackupRuntime | null = null
 
 /** Binds the runtime of one panel to its database handle (in `setup`), so `createBackup(db, …)` finds it. */
 export function bindRuntime(ctx: PluginContext, wings: (node: NodeRow) => WingsClient): BackupRuntime {
@@ -28,12 +30,13 @@ export function bindRuntime(ctx: PluginContext, wings: (node: NodeRow) => WingsC
     activity: (tx, actor, event, data, server) => ctx.activity.log('server', tx, actor, event, data, server),
   }
   runtimes.set(ctx.db, runtime)
+  latest = runtime
   return runtime
 }
 
-/** The runtime bound to `db` (the panel's `ctx.db`). */
+/** The runtime bound to `db` (the panel's `ctx.db`); another handle of the same panel (a job's) gets the one bound last. */
 export function runtimeOf(db: Db): BackupRuntime {
-  const runtime = runtimes.get(db)
+  const runtime = runtimes.get(db) ?? latest
   if (!runtime) throw new Error('server-backups: pass the panel database handle (ctx.db) of a panel with the server-backups plugin')
   return runtime
 }
