@@ -106,6 +106,22 @@ describe('POST /api/admin/backup-configurations', () => {
     expect(res.body.backup_configuration.backup_configs).toEqual({ s3: null, restic: null, pbs: null, kopia: null })
   })
 
+  test('a disk Hatchery cannot serve (pbs, kopia) is a 400 naming the supported ones, at creation and update', async () => {
+    for (const disk of ['proxmox-backup-server', 'kopia']) {
+      const res = await t.request('POST', '/api/admin/backup-configurations', { cookie: admin.cookie, body: body({ backup_disk: disk }) })
+      expect([res.status, res.body.errors]).toEqual([
+        400,
+        [`backup_disk: ${disk} is not supported by Hatchery; use local, s3, ddup-bak, btrfs, zfs or restic`],
+      ])
+    }
+    const a = await make()
+    const res = await t.request('PATCH', `/api/admin/backup-configurations/${a.uuid}`, {
+      cookie: admin.cookie,
+      body: { backup_disk: 'kopia' },
+    })
+    expect(res.status).toBe(400)
+  })
+
   test('a taken name is 409', async () => {
     const a = await make()
     const res = await t.request('POST', '/api/admin/backup-configurations', { cookie: admin.cookie, body: body({ name: a.name }) })

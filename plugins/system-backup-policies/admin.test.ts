@@ -228,6 +228,7 @@ describe('PATCH /api/admin/system-backup-policies/{policy}', () => {
 
 describe('POST /api/admin/system-backup-policies/{policy}/trigger', () => {
   test('503 `backups are not available` until the runner is provided: trigger, delete with delete_backups (nothing deleted); the job skips', async () => {
+    policiesApi(t).runners.withdraw()
     const p = await makePolicy(t, admin)
     const res = await t.request('POST', `${BASE}/${p.uuid}/trigger`, { cookie: admin.cookie })
     expect([res.status, res.body.errors]).toEqual([503, ['backups are not available']])

@@ -21,7 +21,7 @@ export class SystemBackupPoliciesApi {
     this.engine = new PolicyEngine(db, log, this.runners)
   }
 
-  /** Fills the backup runner slot (once). */
+  /** Fills the backup runner slot (the last provider wins). */
   provideRunner(runner: BackupRunner): void {
     this.runners.provide(runner)
   }

@@ -24,14 +24,16 @@ import { serverRoutes } from './servers'
 import { systemRoutes } from './system'
 import { transferRoutes } from './transfers'
 import { scheduleRoutes } from './schedules'
+import { backupRoutes } from './backups'
 
 export type { Fault, RoutePattern } from './faults'
 export { parseFault } from './faults'
 export type { CallbackRecord, DoubleBackup, DoubleServer, LoggedRequest, OutgoingTransfer, ServerState, WingsDoubleOptions } from './types'
 export { archiveOf } from './transfers'
+export { archiveOf as archiveBackup, extractInto as extractBackup } from './backups'
 
 // The schedule routes come first: they replace the idle stand-ins of servers.ts.
-const ROUTES: Route[] = [...scheduleRoutes, ...systemRoutes, ...serverRoutes, ...fileRoutes, ...transferRoutes]
+const ROUTES: Route[] = [...scheduleRoutes, ...systemRoutes, ...serverRoutes, ...fileRoutes, ...transferRoutes, ...backupRoutes]
 
 export interface WingsDouble {
   /** `http://host:port`, the node's `url` (and `public_url`) for the panel. */

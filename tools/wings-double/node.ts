@@ -3,7 +3,6 @@
  * makes to the panel's `/api/remote` (spec 04 §3), installs and backups that finish later, and the logs
  * tests assert on.
  */
-import { createHash } from 'node:crypto'
 import type { ServerWebSocket } from 'bun'
 import { Faults } from './faults'
 import { msgpack, WingsError } from './http'
@@ -282,65 +281,6 @@ export class WingsNode {
   /** Closes the sockets of one server (or every server) that `drop` selects. */
   disconnect(drop: (data: SocketData) => boolean, reason: string) {
     for (const socket of [...this.sockets]) if (drop(socket.data)) socket.close(4403, reason)
-  }
-
-  /** A backup that completes after `callbackDelayMs` (`POST /api/remote/backups/{uuid}`). */
-  backup(server: DoubleServer, uuid: string, adapter: string) {
-    this.backups.set(uuid, { uuid, server: server.uuid, adapter, checksum: '', size: 0, files: 0 })
-    this.broadcast(server.uuid, 'backup started', [uuid])
-    this.later(this.options.callbackDelayMs, async () => {
-      const backup = this.backups.get(uuid)
-      if (!backup) return
-      const successful = !this.faults.has('backup-fails')
-      const hash = createHash('sha1')
-      let files = 0
-      for (const [path, entry] of server.files.entries) {
-        if (entry.directory) continue
-        hash.update(path).update(entry.data)
-        files++
-      }
-      Object.assign(backup, { checksum: hash.digest('hex'), size: server.files.size, files })
-      if (!successful) this.backups.delete(uuid)
-      const report = {
-        checksum: successful ? backup.checksum : '',
-        checksum_type: 'sha1',
-        size: successful ? backup.size : 0,
-        files: successful ? files : 0,
-        successful,
-        browsable: false,
-        streaming: false,
-        parts: [],
-      }
-      this.broadcast(server.uuid, 'backup completed', [uuid, JSON.stringify(report)])
-      const { status } = await this.remote('POST', `/backups/${uuid}`, report).catch(() => ({ status: 0 }))
-      if (status !== 200) this.problem(`POST /api/remote/backups/${uuid} answered ${status || 'nothing'}`)
-    })
-  }
-
-  deleteBackup(backup: DoubleBackup) {
-    this.later(this.options.callbackDelayMs, async () => {
-      const successful = !this.faults.has('backup-deletion-fails')
-      if (successful) this.backups.delete(backup.uuid)
-      const { status } = await this.remote('POST', `/backups/${backup.uuid}/deletion`, { successful }).catch(() => ({ status: 0 }))
-      if (status !== 200) this.problem(`POST /api/remote/backups/${backup.uuid}/deletion answered ${status || 'nothing'}`)
-    })
-  }
-
-  /** A restore: the server stops, the tree is optionally truncated, then `/api/remote/backups/{uuid}/restore`. */
-  restore(server: DoubleServer, backup: DoubleBackup, truncate: boolean) {
-    this.power(server, 'kill')
-    if (truncate) server.files.clear()
-    this.broadcast(server.uuid, 'backup restore started', [])
-    this.later(this.options.callbackDelayMs, async () => {
-      const successful = !this.faults.has('restore-fails')
-      this.broadcast(server.uuid, 'backup restore completed', [])
-      const { status } = await this.remote('POST', `/backups/${backup.uuid}/restore`, { server_uuid: server.uuid, successful }).catch(
-        () => ({
-          status: 0,
-        }),
-      )
-      if (status !== 200) this.problem(`POST /api/remote/backups/${backup.uuid}/restore answered ${status || 'nothing'}`)
-    })
   }
 
   /** `ResourceUsage` of spec 04 §1.5. */

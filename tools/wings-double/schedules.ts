@@ -12,6 +12,7 @@
  */
 import { Cron } from 'croner'
 import { WingsError } from './http'
+import { makeBackup } from './backups'
 import type { WingsNode } from './node'
 import type { Ctx, Route } from './route'
 import { Bodies } from './schemas'
@@ -228,7 +229,7 @@ export class ScheduleRunner {
         const created = data as Json | null
         if (status !== 200 || typeof created?.uuid !== 'string') throw new Error('failed to create backup')
         if (this.node.backups.has(created.uuid)) throw new Error('backup already exists')
-        this.node.backup(server, created.uuid, String(created.adapter))
+        makeBackup(this.node, server, created.uuid, String(created.adapter), (action.ignored_files ?? []).join('\n'))
         if (action.output_into) variables.set(action.output_into.variable, created.uuid)
         return
       }

@@ -1,4 +1,4 @@
-/** Server lifecycle, power, console, websocket permissions and backups (spec 04 §1.6 B, C, E; §4.1). */
+/** Server lifecycle, power, console and websocket permissions (spec 04 §1.6 B, C; §4.1); backups are in `backups.ts`. */
 import { decodeBody, query, WingsError } from './http'
 import type { DoubleServer } from './types'
 import type { Ctx, Route } from './route'
@@ -207,29 +207,6 @@ export const serverRoutes: Route[] = [
       return ctx.reply(200, {})
     },
   },
-  {
-    method: 'POST',
-    path: '/api/servers/:server/backup',
-    handle: (ctx) => {
-      const body = ctx.body(Bodies.createBackup)
-      const uuid = body.uuid.toLowerCase()
-      if (ctx.node.backups.has(uuid)) throw new WingsError(409, 'backup already exists')
-      ctx.node.backup(ctx.target, uuid, body.adapter)
-      return ctx.reply(202, {})
-    },
-  },
-  {
-    method: 'POST',
-    path: '/api/servers/:server/backup/:backup/restore',
-    handle: (ctx) => {
-      const body = ctx.body(Bodies.restoreBackup)
-      if (body.adapter === 's3' && !body.download_url) throw new WingsError(400, 'unable to restore s3 backup without download_url')
-      const backup = ctx.node.backups.get(ctx.params.backup.toLowerCase())
-      if (!backup || backup.adapter !== body.adapter) throw new WingsError(404, 'backup not found')
-      ctx.node.restore(ctx.target, backup, body.truncate_directory)
-      return ctx.reply(202, {})
-    },
-  },
   ...(['', '/trigger', '/abort'] as const).map((action): Route => ({
     method: action ? 'POST' : 'GET',
     path: `/api/servers/:server/schedules/:schedule${action}`,
@@ -240,18 +217,6 @@ export const serverRoutes: Route[] = [
       return action ? ctx.reply(200, {}) : ctx.reply(200, { status: { running: false, errors: {}, step: null } })
     },
   })),
-  {
-    method: 'DELETE',
-    path: '/api/backups/:backup',
-    handle: (ctx) => {
-      if (firstError(Bodies.createBackup.properties.uuid, ctx.params.backup)) throw new WingsError(400, 'invalid backup uuid')
-      const body = ctx.body(Bodies.deleteBackup)
-      const backup = ctx.node.backups.get(ctx.params.backup.toLowerCase())
-      if (!backup || backup.adapter !== body.adapter) throw new WingsError(404, 'backup not found')
-      ctx.node.deleteBackup(backup)
-      return ctx.reply(202, {})
-    },
-  },
   {
     method: 'POST',
     path: '/api/deauthorize-user',

@@ -95,6 +95,8 @@ export interface DoubleBackup {
   checksum: string
   size: number
   files: number
+  /** The tar.gz made of the server's files (absent until the backup is done). */
+  archive?: Uint8Array
 }
 
 export interface SocketData {

@@ -32,6 +32,15 @@ function fingerprint(value: string | null | undefined, field: string, errors: st
   return normalized
 }
 
+/** Disks whose Wings side Hatchery cannot serve (no `/api/remote/backups/{b}/pbs` or `/kopia`): refused with a 400. */
+export const UNSERVED_DISKS = ['proxmox-backup-server', 'kopia']
+
+/** 400 for a disk Hatchery cannot serve, naming the ones it can. */
+export function expectServedDisk(disk: string | undefined): void {
+  if (disk && UNSERVED_DISKS.includes(disk))
+    throw new Validation(`backup_disk: ${disk} is not supported by Hatchery; use local, s3, ddup-bak, btrfs, zfs or restic`)
+}
+
 /** Whatever is stored, with every key present (rows written before a field existed read the same). */
 export function normalizeStored(raw: unknown): StoredConfigs {
   const c = (raw ?? {}) as Partial<StoredConfigs>

@@ -3,7 +3,7 @@ import type { Static } from 'elysia'
 import { loadOr404, paginate, type Db, type PageParams, type Secrets, type Tx } from 'hatchery'
 import { backupConfigurations } from '../tables'
 import type { BackupConfiguration, CreateBackupConfiguration, UpdateBackupConfiguration } from '../model'
-import { maskConfigs, normalizeStored, prepareConfigs } from './configs'
+import { expectServedDisk, maskConfigs, normalizeStored, prepareConfigs } from './configs'
 
 export type BackupConfigurationRow = typeof backupConfigurations.$inferSelect
 export type AdminBackupConfiguration = Static<typeof BackupConfiguration>
@@ -51,6 +51,7 @@ export async function createConfiguration(
   secrets: Secrets,
   input: Static<typeof CreateBackupConfiguration>,
 ): Promise<BackupConfigurationRow> {
+  expectServedDisk(input.backup_disk)
   const backup_configs = prepareConfigs(secrets, input.backup_configs, null)
   const [row] = await tx
     .insert(backupConfigurations)
@@ -73,6 +74,7 @@ export async function updateConfiguration(
   uuid: string,
   input: Static<typeof UpdateBackupConfiguration>,
 ): Promise<BackupConfigurationRow> {
+  expectServedDisk(input.backup_disk)
   const current = await getConfiguration(tx, uuid, true)
   const { backup_configs, ...rest } = input
   const changes: Partial<typeof backupConfigurations.$inferInsert> = { ...rest }

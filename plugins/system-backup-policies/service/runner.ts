@@ -20,13 +20,17 @@ export interface BackupRunner {
   remove(db: Db, backupUuid: string): Promise<void>
 }
 
-/** The one-filler slot behind `provideRunner`. */
+/** The slot behind `provideRunner`: the plugin fills it with the server-backups runner; the last provider wins. */
 export class RunnerSlot {
   private runner: BackupRunner | null = null
 
   provide(runner: BackupRunner): void {
-    if (this.runner) throw new Error('system-backup-policies: the backup runner is already provided')
     this.runner = runner
+  }
+
+  /** Empties the slot (what a panel without backups looks like: 503 on trigger). */
+  withdraw(): void {
+    this.runner = null
   }
 
   get(): BackupRunner | null {
