@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { freshDatabase, type TestDatabase } from '../src/testing/db'
-import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
+import { freePort, ROOT, serverEnv, startServer, type RunningServer, panelJson, panelRequest } from './helpers/server'
 
 setDefaultTimeout(90_000)
 
@@ -20,20 +20,9 @@ let wingsPort: number
 let wings: Subprocess<'ignore', 'pipe', 'pipe'> | undefined
 let server: string
 
-async function cli(args: string[]): Promise<any> {
-  const res = await runPanel(panel.env, [...args, '--json'])
-  if (res.code !== 0) throw new Error(`panel ${args.join(' ')}: ${res.code} ${res.stderr}`)
-  return JSON.parse(res.stdout)
-}
+const cli = (args: string[]): Promise<any> => panelJson(panel, args)
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${panel.url}${path}`, {
-    method,
-    headers: { cookie, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json() }
-}
+const api = (method: string, path: string, body?: unknown) => panelRequest(panel, cookie, method, path, body)
 
 /** The node's own file API (with its token), as the file manager's proxy would reach it. */
 async function onNode(method: string, path: string, body?: string | object): Promise<Response> {

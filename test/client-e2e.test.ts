@@ -8,7 +8,7 @@ import type { Subprocess } from 'bun'
 import { compactVerify } from 'jose'
 import { freshDatabase, type TestDatabase } from '../src/testing/db'
 import { paperServerBody } from './helpers/paper-server'
-import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
+import { freePort, ROOT, serverEnv, startServer, type RunningServer, panelJson, panelRequest } from './helpers/server'
 
 setDefaultTimeout(90_000)
 
@@ -76,20 +76,9 @@ let friend: Session
 let egg: string
 const nodes: { uuid: string; double: DoubleProcess }[] = []
 
-async function cli(args: string[]): Promise<any> {
-  const res = await runPanel(panel.env, [...args, '--json'])
-  if (res.code !== 0) throw new Error(`panel ${args.join(' ')}: ${res.code} ${res.stderr}`)
-  return JSON.parse(res.stdout)
-}
+const cli = (args: string[]): Promise<any> => panelJson(panel, args)
 
-async function call(who: Session, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${panel.url}${path}`, {
-    method,
-    headers: { cookie: who.cookie, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json() }
-}
+const call = (who: Session, method: string, path: string, body?: unknown) => panelRequest(panel, who.cookie, method, path, body)
 
 /** A user made by the CLI, logged in. */
 async function person(username: string, isAdmin = false): Promise<Session> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { freshDatabase, type TestDatabase } from '../src/testing/db'
-import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
+import { freePort, ROOT, serverEnv, startServer, type RunningServer, panelJson } from './helpers/server'
 
 setDefaultTimeout(90_000)
 
@@ -20,11 +20,7 @@ let wings: Subprocess<'ignore', 'pipe', 'pipe'> | undefined
 const cookies: Record<string, string> = {}
 let server: string
 
-async function cli(args: string[]): Promise<any> {
-  const res = await runPanel(panel.env, [...args, '--json'])
-  if (res.code !== 0) throw new Error(`panel ${args.join(' ')}: ${res.code} ${res.stderr}`)
-  return JSON.parse(res.stdout)
-}
+const cli = (args: string[]): Promise<any> => panelJson(panel, args)
 
 async function user(name: string, admin = false): Promise<string> {
   const made = await cli([

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { join } from 'node:path'
 import { freshDatabase, type TestDatabase } from '../src/testing/db'
-import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
+import { freePort, ROOT, serverEnv, startServer, type RunningServer, panelJson, panelRequest } from './helpers/server'
 import { serverBody } from '../plugins/servers/test-fixtures'
 import { spawnWingsDouble, stopWingsDouble, until, type WingsProcess } from './helpers/wings-process'
 
@@ -27,20 +27,9 @@ let owner: string
 let egg: string
 const nodes: Node[] = []
 
-async function cli(args: string[]): Promise<any> {
-  const res = await runPanel(panel.env, [...args, '--json'])
-  if (res.code !== 0) throw new Error(`panel ${args.join(' ')}: ${res.code} ${res.stderr}`)
-  return JSON.parse(res.stdout)
-}
+const cli = (args: string[]): Promise<any> => panelJson(panel, args)
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${panel.url}${path}`, {
-    method,
-    headers: { cookie, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json() }
-}
+const api = (method: string, path: string, body?: unknown) => panelRequest(panel, cookie, method, path, body)
 
 /** Asks a node itself with its token (raw `body` for a file write). */
 async function onNode(node: Node, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {

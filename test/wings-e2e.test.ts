@@ -2,68 +2,16 @@
 // with its CLI, and the Wings double (`tools/wings-double/main.ts`) holding the token `panel nodes
 // create` printed. A server goes through its whole life; then the node goes down, slow and
 // answers garbage, and every step must fail cleanly within its deadline, leaving nothing half-made.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { join } from 'node:path'
-import { freshDatabase, type TestDatabase } from '../src/testing/db'
-import { paperServerBody } from './helpers/paper-server'
-import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './helpers/server'
-import { spawnWingsDouble, stopWingsDouble, until, type WingsProcess } from './helpers/wings-process'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { api, location, node, onNode, panel, serverBody, startWings, stopWings, until, useTwoProcesses } from './helpers/two-processes'
 
 setDefaultTimeout(90_000)
 
-const PAPER = join(ROOT, 'test/fixtures/eggs/plcn3-paper.yaml')
 /** The panel's whole-call deadline for Wings (spec 04 §1.4), and what a caller may wait beyond it. */
 const WINGS_DEADLINE_MS = 15_000
 const SLACK_MS = 5_000
 
-let db: TestDatabase | undefined
-let panel: RunningServer
-let cookie: string
-let node: { uuid: string; name: string }
-let token: { id: string; secret: string }
-let wingsPort: number
-let wings: WingsProcess | undefined
-let egg: string
-let location: string
-let owner: string
-
-async function cli(args: string[]): Promise<any> {
-  const res = await runPanel(panel.env, [...args, '--json'])
-  if (res.code !== 0) throw new Error(`panel ${args.join(' ')}: ${res.code} ${res.stderr}`)
-  return JSON.parse(res.stdout)
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; ms: number }> {
-  const started = Date.now()
-  const res = await fetch(`${panel.url}${path}`, {
-    method,
-    headers: { cookie, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json(), ms: Date.now() - started }
-}
-
-/** Asks the node itself (with its token), as an operator would with curl. */
-async function onNode(path: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`http://127.0.0.1:${wingsPort}${path}`, {
-    headers: { authorization: `Bearer ${token.secret}`, accept: 'application/json' },
-  })
-  return { status: res.status, body: await res.json().catch(() => null) }
-}
-
-/** Starts the double as its own process (`--fail` faults given). */
-async function startWings(faults: string[] = []): Promise<void> {
-  await stopWings()
-  const args = ['--panel', panel.url, '--token-id', token.id, '--token', token.secret, '--port', String(wingsPort)]
-  for (const f of faults) args.push('--fail', f)
-  args.push('--install-delay', '50', '--callback-delay', '10')
-  wings = await spawnWingsDouble(args)
-}
-
-async function stopWings(): Promise<void> {
-  await stopWingsDouble(wings)
-  wings = undefined
-}
+useTwoProcesses()
 
 let port = 25565
 /** A free allocation of the node (made through the API), for one server. */
@@ -75,9 +23,6 @@ async function allocation(): Promise<string> {
   return list.body.allocations.data[0].uuid
 }
 
-const serverBody = (name: string, allocationUuid: string) =>
-  paperServerBody({ node_uuid: node.uuid, owner_uuid: owner, egg_uuid: egg, allocation_uuid: allocationUuid }, name)
-
 /** Nothing of a failed create remains: no server by that name, the allocation free. */
 async function nothingHalfMade(name: string, allocationUuid: string): Promise<void> {
   expect((await api('GET', `/api/admin/servers?search=${name}`)).body.servers.total).toBe(0)
@@ -85,79 +30,6 @@ async function nothingHalfMade(name: string, allocationUuid: string): Promise<vo
   const row = list.body.allocations.data.find((a: any) => a.uuid === allocationUuid)
   expect(row.server).toBeNull()
 }
-
-beforeAll(async () => {
-  db = process.env.DATABASE_URL ? await freshDatabase() : undefined
-  panel = await startServer(serverEnv({ DATABASE_URL: db?.url ?? '' }))
-  const admin = await cli([
-    'users',
-    'create',
-    '--username',
-    'e2e_admin',
-    '--email',
-    'e2e_admin@example.com',
-    '--password',
-    'a-long-password',
-    '--name-first',
-    'E',
-    '--name-last',
-    'Admin',
-    '--admin',
-  ])
-  expect(admin.admin).toBe(true)
-  const login = await fetch(`${panel.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: 'e2e_admin', password: 'a-long-password' }),
-  })
-  cookie = login.headers.get('set-cookie')!.split(';')[0]
-  owner = (
-    await cli([
-      'users',
-      'create',
-      '--username',
-      'e2e_owner',
-      '--email',
-      'e2e_owner@example.com',
-      '--password',
-      'a-long-password',
-      '--name-first',
-      'E',
-      '--name-last',
-      'Owner',
-      '--name-first',
-      'E',
-      '--name-last',
-      'Owner',
-    ])
-  ).uuid
-  location = (await cli(['locations', 'create', '--name', 'e2e-location'])).uuid
-  wingsPort = freePort()
-  const created = await cli([
-    'nodes',
-    'create',
-    '--name',
-    'e2e-node',
-    '--location',
-    'e2e-location',
-    '--url',
-    `http://127.0.0.1:${wingsPort}`,
-  ])
-  node = created.node
-  token = { id: created.token_id, secret: created.token }
-  expect(created.join.token).toBe(created.token)
-  const nest = await api('POST', '/api/admin/nests', { author: 'e2e@example.com', name: 'Minecraft' })
-  const imported = await cli(['nests', 'import', nest.body.nest.uuid, PAPER])
-  egg = imported.results[0].uuid
-  expect(egg).toBeString()
-  await startWings()
-}, 180_000)
-
-afterAll(async () => {
-  await stopWings()
-  panel?.cleanup()
-  await db?.drop()
-})
 
 describe('a server through its life, panel and node as separate processes', () => {
   test('deployed from the Paper egg for a user → the node fetches its configuration and reports the install → suspended and back (each synced) → deleted', async () => {

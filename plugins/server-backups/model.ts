@@ -1,6 +1,6 @@
 import { t, type Static } from 'elysia'
 import { createSelectSchema } from 'drizzle-typebox'
-import { model as serverModel } from '../servers'
+import { model as serverModel, wingsModel } from '../servers'
 import { serverBackupGroups, serverBackups } from './tables'
 
 const B = createSelectSchema(serverBackups).properties
@@ -70,23 +70,7 @@ export const RestoreBackup = t.Object({
   restore_startup: t.Optional(t.Boolean()),
 })
 
-export const ARCHIVE_FORMATS = [
-  'tar',
-  'tar_gz',
-  'tar_xz',
-  'tar_lzip',
-  'tar_bz2',
-  'tar_lz4',
-  'tar_zstd',
-  'itaf',
-  'itaf_gz',
-  'itaf_xz',
-  'itaf_lzip',
-  'itaf_bz2',
-  'itaf_lz4',
-  'itaf_zstd',
-  'zip',
-] as const
+export const ARCHIVE_FORMATS = wingsModel.STREAMABLE_ARCHIVE_FORMATS
 export const ArchiveFormat = t.UnionEnum(ARCHIVE_FORMATS)
 export const DownloadQuery = t.Object({ archive_format: t.Optional(ArchiveFormat) })
 export const ExportBackup = t.Object({

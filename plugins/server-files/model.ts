@@ -1,4 +1,5 @@
 import { t } from 'elysia'
+import { wingsModel } from '../servers'
 
 const u64 = t.Integer({ minimum: 0 })
 
@@ -28,26 +29,7 @@ export const EmptyOrOperation = t.Union([Identifier, t.Object({})])
 export const ArchiveFormat = t.UnionEnum(['tar', 'tar_gz', 'tar_xz', 'tar_lzip', 'tar_bz2', 'tar_lz4', 'tar_zstd', 'zip', 'seven_zip'], {
   default: 'tar_gz',
 })
-export const StreamableFormat = t.UnionEnum(
-  [
-    'tar',
-    'tar_gz',
-    'tar_xz',
-    'tar_lzip',
-    'tar_bz2',
-    'tar_lz4',
-    'tar_zstd',
-    'itaf',
-    'itaf_gz',
-    'itaf_xz',
-    'itaf_lzip',
-    'itaf_bz2',
-    'itaf_lz4',
-    'itaf_zstd',
-    'zip',
-  ],
-  { default: 'tar_gz' },
-)
+export const StreamableFormat = t.UnionEnum([...wingsModel.STREAMABLE_ARCHIVE_FORMATS], { default: 'tar_gz' })
 export const Algorithm = t.UnionEnum(['md5', 'crc32', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'curseforge'])
 export const SortMode = t.UnionEnum(
   [

@@ -92,3 +92,33 @@ export async function runPanel(env: Record<string, string>, args: string[]): Pro
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
   return { code, stdout, stderr }
 }
+
+/**
+ * `panel <args> --json` against a running panel's database; its parsed output, or an error naming the command.
+ * @example const node = await panelJson(panel, ['nodes', 'create', '--name', 'n1', ...])
+ */
+export async function panelJson(panel: RunningServer, args: string[]): Promise<any> {
+  const res = await runPanel(panel.env, [...args, '--json'])
+  if (res.code !== 0) throw new Error(`panel ${args.join(' ')}: ${res.code} ${res.stderr}`)
+  return JSON.parse(res.stdout)
+}
+
+/**
+ * A JSON request to a running panel with a session cookie: the status, the parsed body and how long it took.
+ * @example const res = await panelRequest(panel, cookie, 'GET', '/api/client/servers')
+ */
+export async function panelRequest(
+  panel: RunningServer,
+  cookie: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; ms: number }> {
+  const started = Date.now()
+  const res = await fetch(`${panel.url}${path}`, {
+    method,
+    headers: { cookie, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json(), ms: Date.now() - started }
+}

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect } from 'bun:test'
 import { join } from 'node:path'
 import { freshDatabase, type TestDatabase } from '../../src/testing/db'
-import { freePort, ROOT, runPanel, serverEnv, startServer, type RunningServer } from './server'
+import { freePort, ROOT, serverEnv, startServer, type RunningServer, panelJson, panelRequest } from './server'
 import { paperServerBody } from './paper-server'
 import { spawnWingsDouble, stopWingsDouble, type WingsProcess } from './wings-process'
 
@@ -24,21 +24,9 @@ export let egg: string
 export let location: string
 export let owner: string
 
-export async function cli(args: string[]): Promise<any> {
-  const res = await runPanel(panel.env, [...args, '--json'])
-  if (res.code !== 0) throw new Error(`panel ${args.join(' ')}: ${res.code} ${res.stderr}`)
-  return JSON.parse(res.stdout)
-}
+export const cli = (args: string[]): Promise<any> => panelJson(panel, args)
 
-export async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; ms: number }> {
-  const started = Date.now()
-  const res = await fetch(`${panel.url}${path}`, {
-    method,
-    headers: { cookie, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json(), ms: Date.now() - started }
-}
+export const api = (method: string, path: string, body?: unknown) => panelRequest(panel, cookie, method, path, body)
 
 /** Asks the node itself (with its token), as an operator would with curl. */
 export async function onNode(path: string): Promise<{ status: number; body: any }> {

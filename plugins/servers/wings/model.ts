@@ -127,3 +127,22 @@ export interface InstallationScript {
   script: string
   environment: Record<string, unknown>
 }
+
+/** The archive formats Wings streams a backup or a folder in (spec 04 §1.6 D–E). */
+export const STREAMABLE_ARCHIVE_FORMATS = [
+  'tar',
+  'tar_gz',
+  'tar_xz',
+  'tar_lzip',
+  'tar_bz2',
+  'tar_lz4',
+  'tar_zstd',
+  'itaf',
+  'itaf_gz',
+  'itaf_xz',
+  'itaf_lzip',
+  'itaf_bz2',
+  'itaf_lz4',
+  'itaf_zstd',
+  'zip',
+] as const
