@@ -14,6 +14,7 @@ import { remoteBackupRoutes } from './remote/routes'
 import { remoteServerBackupRoutes } from './remote/server-routes'
 import { adminBackupPage, backupStats } from './service/admin'
 import { retryStaleDeletions } from './service/delete'
+import { pruneAgedGroupBackups } from './service/retention'
 import { bindRuntime, type BackupRuntime } from './service/runtime'
 
 export { tables }
@@ -72,6 +73,11 @@ const plugin: PluginDescriptor<BackupRuntime> = definePlugin<BackupRuntime>({
       schedule: '*/5 * * * *',
       description: 'Send stale backup deletions again (back-off 5·2^n minutes, at most 60), up to 8 times',
       run: async (ctx) => void (await retryStaleDeletions(ctx.api(plugin))),
+    },
+    'group-age': {
+      schedule: '*/30 * * * *',
+      description: "Delete the unlocked, completed backups of a group older than its retention_days (logged as rule 'group-age')",
+      run: async (ctx) => void (await pruneAgedGroupBackups(ctx.api(plugin))),
     },
   },
   routes: {

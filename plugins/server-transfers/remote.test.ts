@@ -63,5 +63,6 @@ describe('POST /api/remote/servers/{server}/transfer/failure', () => {
     expect(k.src.wings.callbacks.map((c) => [c.path, c.status])).toContainEqual([`/api/remote/servers/${uuid}/transfer/failure`, 200])
     const again = await report(uuid, 'failure', k.src.node.uuid)
     expect([again.status, again.body.errors]).toEqual([409, ['server is not being transferred']])
+    expect(await k.failures(uuid)).toEqual([{ destination_node_uuid: k.dst.node.uuid, reason: 'reported' }])
   })
 })

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { adminCallers, plainCaller, SETUP_TIMEOUT, type AdminCaller, type TestApp } from 'hatchery/testing'
 import { tables as allocationTables } from '../allocations'
-import { makeEgg, nodeOnDouble, serverBody, serversApi, type DoubleNode } from '../servers/test-fixtures'
+import { makeEgg, nodeOnDouble, serverBody, serverEvents, serversApi, type DoubleNode } from '../servers/test-fixtures'
 import { tables as serverTables } from '../servers'
 
 const na = allocationTables.nodeAllocations
@@ -22,6 +22,9 @@ export function transferKit(t: TestApp) {
     db: () => t.kernel.database.db,
     row: async (uuid: string) =>
       (await t.kernel.database.db.select().from(serverTables.servers).where(eq(serverTables.servers.uuid, uuid)))[0],
+    /** The data of the server's `server:transfer.failure` activity entries, oldest first. */
+    failures: async (uuid: string) =>
+      (await serverEvents(t, uuid)).filter(([event]) => event === 'server:transfer.failure').map(([, data]) => data),
     /** The node-allocation uuids the server holds, as `node uuid → count`. */
     async held(uuid: string): Promise<Record<string, number>> {
       const { serverAllocations } = serverTables

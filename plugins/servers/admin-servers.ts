@@ -1,4 +1,4 @@
-import { and, eq, or } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { loadOr404, PageOf, PaginationQuery, pageParams, searchFilter, uuidParam, type PluginContext } from 'hatchery'
 import { tables as userTables } from '../users'
@@ -7,7 +7,7 @@ import type { ServersApi } from './api'
 import { AdminServer } from './model'
 import { adminServer, getServer, listServers, serverByExternalId } from './service/admin-servers'
 import { servers } from './tables'
-import { ownerColumns, subuserOf } from './client/servers'
+import { heldBy, ownerColumns } from './client/servers'
 
 const READ = 'admin:servers.read' as const
 const One = t.Object({ server: AdminServer })
@@ -75,10 +75,7 @@ export function adminServerReadRoutes(ctx: PluginContext, api: ServersApi) {
         const page = pageParams(query)
         if (query.owned) return { servers: await listServers(ctx.db, await api.views(), page, eq(servers.owner_uuid, user.uuid)) }
         // Without `owned`: also the servers they are a subuser of, and the search also matches each owner's username and email.
-        const where = and(
-          or(eq(servers.owner_uuid, user.uuid), subuserOf(user.uuid)),
-          searchFilter(page.search, [servers.name, ...ownerColumns()]),
-        )
+        const where = and(heldBy(user.uuid), searchFilter(page.search, [servers.name, ...ownerColumns()]))
         return { servers: await listServers(ctx.db, await api.views(), { ...page, search: undefined }, where) }
       },
       {

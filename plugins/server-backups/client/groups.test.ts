@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { expectModel, useTestApp } from 'hatchery/testing'
+import { expectModel, runJob, useTestApp } from 'hatchery/testing'
 import { BackupGroup } from '../model'
 import { serverBackups } from '../tables'
 import { backupKit } from '../test-kit'
@@ -92,6 +92,33 @@ describe('backup groups (spec 03 §5.2.4)', () => {
       ['GET', `/backups/groups/${other}`, undefined, 'backup-groups.read'],
       ['PATCH', `/backups/groups/${other}`, { name: 'y' }, 'backup-groups.update'],
       ['DELETE', `/backups/groups/${other}`, {}, 'backup-groups.delete'],
+    ])
+  })
+})
+
+describe('job server-backups:group-age (retention_days)', () => {
+  test('an old unlocked backup goes (logged group-age); a locked old one, a new one and another group stay', async () => {
+    const uuid = await k.backupServer(10)
+    const aged = await group(uuid, { name: 'weekly', retention_days: 7 })
+    const other = await group(uuid, { name: 'forever' })
+    const old = await k.backup(uuid, { name: 'old', backup_group_uuid: aged })
+    const oldLocked = await k.backup(uuid, { name: 'old-locked', backup_group_uuid: aged })
+    await k.backup(uuid, { name: 'new', backup_group_uuid: aged })
+    const untouched = await k.backup(uuid, { name: 'elsewhere', backup_group_uuid: other })
+    await k.call('PATCH', uuid, `/${oldLocked}`, undefined, { locked: true })
+    const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000)
+    for (const backup of [old, oldLocked, untouched])
+      await k.db().update(serverBackups).set({ created: eightDaysAgo }).where(eq(serverBackups.uuid, backup))
+    await runJob(t, 'server-backups:group-age')
+    await k.at.wings.idle()
+    expect((await k.backupRow(old)).deleted).not.toBeNull()
+    expect(k.at.wings.backups.has(old)).toBe(false)
+    expect((await live(uuid)).sort()).toEqual(['elsewhere', 'new', 'old-locked'])
+    expect((await k.backupRow(oldLocked)).deleting).toBeNull()
+    expect((await k.backupRow(untouched)).deleting).toBeNull()
+    expect(await k.events(uuid)).toContainEqual([
+      'server:backup.delete',
+      { source: 'eviction', uuid: old, name: 'old', rule: 'group-age', group: 'weekly', policy: null },
     ])
   })
 })

@@ -1,5 +1,5 @@
 import { and, count, eq, inArray, lt, sql } from 'drizzle-orm'
-import { BadRequest, Conflict, LimitExceeded, transaction, type Actor, type Db, type PluginContext, type Tx } from 'hatchery'
+import { BadRequest, Conflict, LimitExceeded, SYSTEM_ACTOR, transaction, type Actor, type Db, type PluginContext, type Tx } from 'hatchery'
 import { tables as allocationTables } from '../../allocations'
 import { getNode, type NodeRow } from '../../nodes'
 import { abandonTransfer, getServer, tables as serverTables, type ServerRow, type ServersApi } from '../../servers'
@@ -72,6 +72,29 @@ async function drop(tx: Tx, uuid: string): Promise<ServerRow | null> {
   return server
 }
 
+/** Why a transfer ended without the server moving: a node said so, nobody reported in time, an administrator cancelled it. */
+export type TransferFailure = 'reported' | 'timed_out' | 'cancelled'
+
+/**
+ * Clears the server's pending transfer as failed and writes `server:transfer.failure`
+ * `{destination_node_uuid, reason}` to the server's activity log, by the system (the reference logs
+ * nothing: it only emits an internal event; the cancelling administrator is in the admin log's
+ * `server:abort-transfer`). Null, nothing logged, when the server has no pending transfer.
+ */
+async function dropFailed(ctx: PluginContext, tx: Tx, uuid: string, reason: TransferFailure): Promise<ServerRow | null> {
+  const server = await drop(tx, uuid)
+  if (server)
+    await ctx.activity.log(
+      'server',
+      tx,
+      SYSTEM_ACTOR,
+      'server:transfer.failure',
+      { destination_node_uuid: server.destination_node_uuid, reason },
+      server.uuid,
+    )
+  return server
+}
+
 /** A call to another node whose failure only gets logged (the panel's state is already right). */
 async function sideCall(ctx: PluginContext, what: string, server: string, node: string, call: (node: NodeRow) => Promise<void>) {
   try {
@@ -132,7 +155,7 @@ export async function startTransfer(
  * Cancels a pending transfer (spec 02 §8.12 `cancel`): the source node is asked to abort (bounded;
  * a node that is down or no longer transferring does not keep the server stuck), then the transfer
  * is cleared whatever it said, the destination's copy deleted in the background. 409 `server is
- * not being transferred`. Logged `server:abort-transfer`.
+ * not being transferred`. Logged `server:abort-transfer` (admin log) and `server:transfer.failure` (server log).
  */
 export async function cancelTransfer(ctx: PluginContext, api: ServersApi, actor: Actor, uuid: string): Promise<void> {
   const server = await getServer(ctx.db, uuid)
@@ -141,7 +164,7 @@ export async function cancelTransfer(ctx: PluginContext, api: ServersApi, actor:
     api.wings(node).cancelTransfer(server.uuid, SIDE_CALL_MS),
   )
   const dropped = await transaction(ctx.db, async (tx) => {
-    const cleared = await drop(tx, server.uuid)
+    const cleared = await dropFailed(ctx, tx, server.uuid, 'cancelled')
     if (!cleared) throw new Conflict('server is not being transferred')
     await ctx.activity.admin(tx, actor, 'server:abort-transfer', {
       uuid: cleared.uuid,
@@ -190,7 +213,7 @@ export async function completeTransfer(ctx: PluginContext, api: ServersApi, uuid
  * copy is deleted in the background. 409 `server is not being transferred`.
  */
 export async function failTransfer(ctx: PluginContext, api: ServersApi, uuid: string): Promise<void> {
-  const dropped = await transaction(ctx.db, (tx) => drop(tx, uuid))
+  const dropped = await transaction(ctx.db, (tx) => dropFailed(ctx, tx, uuid, 'reported'))
   if (!dropped) throw new Conflict('server is not being transferred')
   ctx.log.warn('transfer: a node reported the transfer failed', { server: dropped.uuid, destination: dropped.destination_node_uuid! })
   void sideCall(ctx, 'delete the copy on the destination', dropped.uuid, dropped.destination_node_uuid!, (node) =>
@@ -216,7 +239,7 @@ export async function expireTransfers(ctx: PluginContext, api: ServersApi, minut
     .where(lt(serverTransfers.started, new Date(Date.now() - minutes * 60_000)))
   let ended = 0
   for (const { uuid } of stale) {
-    const dropped = await transaction(ctx.db, (tx) => drop(tx, uuid))
+    const dropped = await transaction(ctx.db, (tx) => dropFailed(ctx, tx, uuid, 'timed_out'))
     if (!dropped) continue
     ended++
     ctx.log.warn('transfer: timed out', { server: uuid, destination: dropped.destination_node_uuid!, minutes })
