@@ -3,6 +3,7 @@ import { definePlugin } from 'hatchery'
 import {
   adminCaller,
   bundledPlugins,
+  bundledPluginsWithout,
   expectGuarded,
   expectModel,
   expectRoutesGuarded,
@@ -32,8 +33,7 @@ const serversLike = definePlugin({
   },
 })
 
-const withoutServers = async () => (await bundledPlugins()).filter((p) => p.descriptor.name !== 'servers')
-const t = useTestApp(async () => ({ plugins: [...(await withoutServers()), inlinePlugin(serversLike)] }))
+const t = useTestApp(async () => ({ plugins: [...(await bundledPluginsWithout('servers')), inlinePlugin(serversLike)] }))
 let admin: AdminCaller
 let plain: AdminCaller
 

@@ -10,7 +10,7 @@
  */
 export { testApp, useTestApp, decode, SETUP_TIMEOUT, TEST_KEY } from './app'
 export type { Encoding, RequestOptions, TestApp, TestAppOptions, TestResponse } from './app'
-export { bundledPlugins, inlinePlugin, withPlugins } from './plugins'
+export { bundledPlugins, bundledPluginsWithout, inlinePlugin, withPlugins } from './plugins'
 export { freshDatabase, dropTemplates, RUN_ID } from './db'
 export type { TestDatabase } from './db'
 export {

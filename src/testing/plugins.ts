@@ -9,6 +9,25 @@ export function bundledPlugins(): Promise<LoadedPlugin[]> {
   return bundled
 }
 
+/**
+ * The bundled plugins without `names` and without every plugin that depends on one of them, directly
+ * or not (a test of a panel lacking, say, the servers plugin).
+ * @example const t = useTestApp(async () => ({ plugins: await bundledPluginsWithout('servers') }))
+ */
+export async function bundledPluginsWithout(...names: string[]): Promise<LoadedPlugin[]> {
+  const dropped = new Set(names)
+  const all = await bundledPlugins()
+  for (let grew = true; grew;) {
+    grew = false
+    for (const p of all)
+      if (!dropped.has(p.descriptor.name) && (p.descriptor.dependsOn ?? []).some((d) => dropped.has(d))) {
+        dropped.add(p.descriptor.name)
+        grew = true
+      }
+  }
+  return all.filter((p) => !dropped.has(p.descriptor.name))
+}
+
 /** Wraps a descriptor defined in a test as a loaded plugin. */
 export function inlinePlugin(descriptor: PluginDescriptor<any>, name = descriptor.name): LoadedPlugin {
   return { descriptor, file: `test:${name}`, dir: import.meta.dir, external: false }

@@ -173,6 +173,7 @@ describe('boot', () => {
     const added = randomUUID()
     kit.panel.configs.set(known, remoteServer(known, { suspended: true }))
     kit.panel.configs.set(added, remoteServer(added))
+    await kit.wings.idle() // an earlier test's schedule run reports to the panel in the background
     const before = kit.wings.callbacks.length
     const read = await kit.wings.boot(1)
     expect(read).toBe(kit.panel.configs.size)
