@@ -164,3 +164,5 @@ await runToCompletion(log, bench, async () => {
   await database?.drop().catch((e) => log(`could not drop ${database!.name}: ${e.message}`))
   rmSync(tmp, { recursive: true, force: true })
 })
+// A Wings double started in this process by a scenario (scenarios-server-area.ts) keeps it alive.
+process.exit()

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { Database } from '../src/db/client'
 import type { BenchOptions } from './options'
 import { BENCH_SERVERS, benchServers, benchServerUuid } from './servers'
+import { serverAreaScenarios } from './scenarios-server-area'
 
 /** What a scenario's `prepare` may use: the running panel on PostgreSQL and its CLI. */
 export interface ScenarioContext {
@@ -176,6 +177,8 @@ export function scenarios(options: BenchOptions): Scenario[] {
       target: 0.3,
       prepare: (ctx) => serversOfBench(ctx, BENCH_SERVERS),
     },
+    // The files list (through the Wings double) and the backups list (issue 15).
+    ...serverAreaScenarios(),
   ]
 }
 
