@@ -1,5 +1,6 @@
 /**
- * Real tar.gz archives of a server's tree (Bun.Archive), for compress/decompress and backups.
+ * Real tar.gz archives of a server's tree (Bun.Archive), for compress/decompress; backups, restores
+ * and transfers extract through `extractInto` too.
  * @example
  * const bytes = await archiveTree(server.files, 'world', ['level.dat', 'region'])
  * await extractInto(server.files, 'restored', bytes)
@@ -27,12 +28,14 @@ export async function archiveTree(tree: FileTree, root: string, paths?: string[]
 
 /**
  * Writes every regular file of a tar or tar.gz into `root` of the tree (names normalised, so
- * `../` cannot leave the root); returns how many files were written.
+ * `../` cannot leave the root), stopping after `limit` files (a transfer failing midway); returns
+ * how many files were written.
  */
-export async function extractInto(tree: FileTree, root: string, bytes: Uint8Array): Promise<number> {
+export async function extractInto(tree: FileTree, root: string, bytes: Uint8Array, limit = Infinity): Promise<number> {
   const entries = await new Bun.Archive(bytes).files()
   let written = 0
   for (const [name, file] of entries) {
+    if (written >= limit) break
     const path = joinPath(root, name)
     if (path === normalize(root)) continue
     tree.write(path, new Uint8Array(await file.arrayBuffer()))

@@ -13,6 +13,7 @@ import type { Ctx, Route } from './route'
 import { Type } from '@sinclair/typebox'
 import { BackupAdapter, Bodies, firstError } from './schemas'
 import type { FileTree } from './files'
+import { extractInto as extractTree } from './archive'
 import type { DoubleBackup, DoubleServer } from './types'
 
 /** Every file of the tree as `path → bytes`, without those an `ignore` glob (one per line) matches. */
@@ -45,10 +46,8 @@ export async function archiveOf(tree: FileTree, ignore = ''): Promise<{ archive:
 
 /** Writes every file of a tar(.gz) into the tree; `truncate` empties the tree first. */
 export async function extractInto(tree: FileTree, archive: Uint8Array, truncate: boolean): Promise<number> {
-  const files = await new Bun.Archive(archive).files()
   if (truncate) tree.clear()
-  for (const [path, file] of files) tree.write(path, new Uint8Array(await file.arrayBuffer()))
-  return files.size
+  return extractTree(tree, '', archive)
 }
 
 /** Uploads an S3 backup as Wings does: part URLs from the panel, one PUT per part; the parts to report. */

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import { compactVerify } from 'jose'
 import type { FileTree } from './files'
+import { extractInto } from './archive'
 import { WingsError } from './http'
 import type { WingsNode } from './node'
 import type { Route } from './route'
@@ -32,17 +33,6 @@ export async function archiveOf(files: FileTree): Promise<{ bytes: Uint8Array; c
   for (const [path, entry] of files.entries) if (!entry.directory) input[path] = entry.data
   const bytes = await new Bun.Archive(input, { compress: 'gzip' }).bytes()
   return { bytes, count: Object.keys(input).length }
-}
-
-/** Writes an archive's files into `files`; `limit` stops after that many (the midway fault). */
-async function unpack(bytes: Uint8Array, files: FileTree, limit = Infinity): Promise<number> {
-  let written = 0
-  for (const [path, blob] of await new Bun.Archive(bytes).files()) {
-    if (written >= limit) break
-    files.write(path, new Uint8Array(await blob.arrayBuffer()))
-    written++
-  }
-  return written
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
@@ -131,10 +121,10 @@ async function receive(node: WingsNode, request: Request, raw: Uint8Array): Prom
     if (form.get('checksum') !== sha256(bytes)) throw new Error('archive checksum does not match multipart checksum')
     if (node.faults.has('transfer-fails')) {
       const total = (await new Bun.Archive(bytes).files()).size
-      await unpack(bytes, server.files, Math.floor(total / 2))
+      await extractInto(server.files, '', bytes, Math.floor(total / 2))
       throw new Error('no space left on device (injected)')
     }
-    await unpack(bytes, server.files)
+    await extractInto(server.files, '', bytes)
   } catch (error) {
     node.servers.delete(uuid)
     await report(node, uuid, 'failure')
