@@ -1,5 +1,5 @@
 import { Elysia, t, type Static } from 'elysia'
-import { RouteOrderItem, wireReady, type PluginContext, type SettingsSnapshot } from 'hatchery'
+import { RouteOrderItem, stamped, wireReady, type PluginContext, type SettingsSnapshot } from 'hatchery'
 import { LANGUAGES } from '../users'
 
 const CaptchaPublic = t.Union([
@@ -115,7 +115,8 @@ export function publicRoutes(ctx: PluginContext, hasUsers: () => boolean | Promi
       // The debug switch is a setting too (POST /api/admin/system/debug), so it changes only with the snapshot.
       cached = { snapshot, users, doc: wireReady(publicSettings(snapshot, await ctx.kernel.debugMode.enabled(), users)) }
     }
-    return { ...cached.doc, time: new Date().toISOString() }
+    // The document is encoded once per snapshot and format; only `time` is new on each answer.
+    return stamped(cached.doc, { time: new Date().toISOString() })
   }
   return new Elysia({ tags: ['public'] })
     .use(ctx.guard)

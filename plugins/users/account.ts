@@ -4,7 +4,7 @@ import { BadRequest, Unauthorized, type PluginContext } from 'hatchery'
 import { Empty, FullUser } from './model'
 import { userSessions } from './tables'
 import type { UsersApi } from './api'
-import { fullUserOf, userTransaction } from './service/users'
+import { accountAnswerOf, userTransaction } from './service/users'
 import { loadedUser } from './service/authenticate'
 import { clearedSessionCookie } from './service/cookies'
 
@@ -19,7 +19,7 @@ export function accountRoutes(ctx: PluginContext, api: UsersApi) {
       async ({ principal }) => {
         const user = loadedUser(principal) ?? (await api.credentials.user(principal.user.uuid))
         if (!user) throw new Unauthorized('invalid session')
-        return { user: fullUserOf(user, ctx.settings.cached() ?? (await ctx.settings.snapshot())) }
+        return accountAnswerOf(user, ctx.settings.cached() ?? (await ctx.settings.snapshot()))
       },
       {
         exempt: ['suspended', 'two-factor'],

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { BadRequest, HttpError, MethodNotAllowed, NotFound, PayloadTooLarge, Validation, fromDatabaseError, fromPgError } from './errors'
 import { negotiate, type Format } from './negotiate'
-import { encode, toWire, decodeJson, decodeMsgpack, decodeXml, FieldError, PayloadError, HOSTILE_TEXT, isCleanText } from './wire'
+import { encode, encodeAnswer, decodeJson, decodeMsgpack, decodeXml, FieldError, PayloadError, HOSTILE_TEXT, isCleanText } from './wire'
 import { coerceXml } from './coerce'
 import { validationMessages, schemaOfValidator, containerMismatch } from './validation'
 import { cidrContains, resolveClientIp, type Cidr } from './net'
@@ -318,7 +318,7 @@ export function httpKernel(opts: HttpOptions) {
     .mapResponse({ as: 'global' }, ({ responseValue, set, request }) => {
       if (responseValue instanceof Response) return responseValue
       const format = metas.get(request)?.format ?? 'json'
-      const { body, type } = encode(toWire(responseValue ?? {}), format)
+      const { body, type } = encodeAnswer(responseValue ?? {}, format)
       set.headers['content-type'] = type
       // Returning the body (not a Response) lets Elysia build the one Response from `set`;
       // a Response here would be copied again to merge set.headers.

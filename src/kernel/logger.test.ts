@@ -57,3 +57,63 @@ describe('the request line', () => {
     expect(JSON.parse(child.lines[0])).toMatchObject({ msg: 'request', plugin: 'p', path: '/' })
   })
 })
+
+describe('stdout', () => {
+  const run = async (script: string) => {
+    const proc = Bun.spawn([process.execPath, '-e', script], { cwd: import.meta.dir, stdout: 'pipe', stderr: 'pipe' })
+    const [out] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
+    return out.split('\n').filter(Boolean)
+  }
+
+  test('every line arrives whole and in order, multi-byte text included, across buffer swaps', async () => {
+    const lines = await run(`
+      const { createLogger } = await import('./logger.ts')
+      const log = createLogger({ level: 'info' })
+      for (let i = 0; i < 6000; i++) {
+        log.request({ method: 'GET', path: '/é/' + i + '/' + 'x'.repeat(200), status: 200, request_id: 'r' + i, ip: '::1' })
+        if (i % 500 === 499) await new Promise((r) => setTimeout(r, 5))
+      }
+      await log.flush()
+    `)
+    expect(lines).toHaveLength(6000)
+    lines.forEach((line, i) => expect(JSON.parse(line).request_id).toBe('r' + i))
+    expect(JSON.parse(lines[0]).path.startsWith('/é/0/')).toBe(true)
+  })
+
+  test('lines beyond what a slow stdout can take are dropped and counted; exit writes what is buffered', async () => {
+    const lines = await run(`
+      const { createLogger } = await import('./logger.ts')
+      const log = createLogger({ level: 'info' })
+      for (let i = 0; i < 30000; i++) log.request({ method: 'GET', path: '/' + 'y'.repeat(300), status: 200, request_id: 'r' + i, ip: '::1' })
+      await log.flush()
+      log.info('last')
+    `)
+    const requests = lines.filter((l) => JSON.parse(l).msg === 'request')
+    const dropped = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'log lines dropped: stdout too slow')
+    expect(requests.length).toBeGreaterThan(1000)
+    expect(requests.length + dropped.dropped).toBe(30000)
+    expect(JSON.parse(lines.at(-1)!).msg).toBe('last')
+  })
+})
+
+test('a line larger than the log buffer is written whole, in its place', async () => {
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      '-e',
+      `const { createLogger } = await import('./logger.ts')
+       const log = createLogger({ level: 'info' })
+       log.info('before')
+       log.info('huge', { text: 'z'.repeat(2_000_000) })
+       log.info('after')
+       await log.flush()`,
+    ],
+    { cwd: import.meta.dir, stdout: 'pipe' },
+  )
+  const lines = (await new Response(proc.stdout).text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  expect(lines.map((l) => l.msg)).toEqual(['before', 'huge', 'after'])
+  expect(lines[1].text).toHaveLength(2_000_000)
+})

@@ -73,49 +73,85 @@ function errorFields(fields?: LogFields): LogFields | undefined {
   return out ?? fields
 }
 
-/** Lines kept in memory while stdout is slow; beyond this they are dropped and counted. */
-const MAX_PENDING = 10_000
+/** Bytes of log lines one buffer holds; two alternate, so at most twice this waits for a slow stdout. */
+const BUFFER_BYTES = 1 << 20
 
 /**
  * Stdout lines are buffered and written in batches: one write per request costs more than the
- * request itself. Warnings and errors go to stderr at once.
+ * request itself. Each line is encoded into a byte buffer as it comes, so no line string outlives
+ * its request (thousands of strings kept for the next write cost the garbage collector more than
+ * the writing). Two buffers alternate: one fills while the other is written. When both are full
+ * (stdout slower than the panel), lines are dropped and counted. Warnings and errors go to stderr at once.
  */
 class StdoutBuffer {
-  private pending: string[] = []
+  private fill: Buffer = Buffer.allocUnsafe(BUFFER_BYTES)
+  private spare: Buffer | undefined = Buffer.allocUnsafe(BUFFER_BYTES)
+  private used = 0
   private dropped = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private writing: Promise<unknown> = Promise.resolve()
 
   push(line: string) {
-    if (this.pending.length >= MAX_PENDING) {
+    if (line.length * 3 + 1 > BUFFER_BYTES) return this.pushLong(line)
+    // A UTF-8 byte per UTF-16 unit is the common case; three is the bound.
+    if (this.used + line.length * 3 + 1 > BUFFER_BYTES && !this.swap()) {
       this.dropped++
       return
     }
-    this.pending.push(line)
+    this.used += this.fill.write(line, this.used)
+    this.fill[this.used++] = 10
     this.timer ??= setTimeout(() => void this.flush(), 25)
   }
 
-  flush(): Promise<void> {
+  /** A line larger than a buffer is written on its own, after what is buffered. */
+  private pushLong(line: string) {
+    if (this.used > 0 && !this.swap()) {
+      this.dropped++
+      return
+    }
+    this.writing = this.writing.then(() => Bun.write(Bun.stdout, line + '\n')).catch(() => {})
+  }
+
+  /** Hands the filled buffer to the writer; false while the previous write still holds the spare. */
+  private swap(): boolean {
+    if (!this.spare) return false
+    const full = this.fill
+    const bytes = full.subarray(0, this.used)
+    this.fill = this.spare
+    this.spare = undefined
+    this.used = 0
+    this.writing = this.writing
+      .then(() => Bun.write(Bun.stdout, bytes))
+      .catch(() => {})
+      .then(() => void (this.spare = full))
+    return true
+  }
+
+  /** Writes everything buffered (waiting for a write in progress to free its buffer). */
+  async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
-    if (this.dropped > 0) {
-      this.pending.push(
-        JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'log lines dropped: stdout too slow', dropped: this.dropped }),
-      )
-      this.dropped = 0
+    while (this.used > 0 || this.dropped > 0) {
+      if (!this.spare) {
+        await this.writing
+        continue
+      }
+      if (this.dropped > 0) {
+        const dropped = this.dropped
+        this.dropped = 0
+        this.push(JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'log lines dropped: stdout too slow', dropped }))
+      }
+      if (this.used > 0) this.swap()
     }
-    if (this.pending.length > 0) {
-      const chunk = this.pending.join('\n') + '\n'
-      this.pending = []
-      this.writing = this.writing.then(() => Bun.write(Bun.stdout, chunk)).catch(() => {})
-    }
-    return this.writing.then(() => {})
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    await this.writing
   }
 
   /** Synchronous last resort when the process exits without a graceful flush. */
   flushSync() {
-    if (this.pending.length > 0) writeSync(1, this.pending.join('\n') + '\n')
-    this.pending = []
+    if (this.used > 0) writeSync(1, this.fill.subarray(0, this.used))
+    this.used = 0
   }
 }
 

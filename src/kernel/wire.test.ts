@@ -10,7 +10,9 @@ import {
   decodeMsgpack,
   decodeXml,
   encode,
+  encodeAnswer,
   isCleanText,
+  stamped,
   msgpackStringsAreUtf8,
   timestamp,
   toWire,
@@ -146,6 +148,49 @@ describe('encode', () => {
     const mp = encode({ a: 1, n: null }, 'msgpack')
     expect(mp.type).toBe(CONTENT_TYPES.msgpack)
     expect(packr.unpack(mp.body as Uint8Array)).toEqual({ a: 1, n: null })
+  })
+})
+
+describe('encodeAnswer', () => {
+  const unpack = (body: string | Uint8Array) => new Packr({ useRecords: false }).unpack(body as Uint8Array)
+
+  test('a wire-ready document is encoded once per format and the same body served again', () => {
+    const doc = wireReady({ user: { name: 'a', created: new Date('2026-01-02T03:04:05Z') } })
+    const first = encodeAnswer(doc, 'json')
+    expect(JSON.parse(first.body as string)).toEqual({ user: { name: 'a', created: '2026-01-02T03:04:05Z' } })
+    expect(encodeAnswer(doc, 'json')).toBe(first)
+    const packed = encodeAnswer(doc, 'msgpack')
+    expect(unpack(packed.body)).toEqual({ user: { name: 'a', created: '2026-01-02T03:04:05Z' } })
+    expect(encodeAnswer(doc, 'msgpack')).toBe(packed)
+    expect(encodeAnswer(doc, 'xml').body).toContain('<name>a</name>')
+  })
+
+  test('other values are encoded on every call', () => {
+    const value = { n: 1 }
+    const first = encodeAnswer(value, 'json')
+    value.n = 2
+    expect(encodeAnswer(value, 'json').body).toBe('{"n":2}')
+    expect(first.body).toBe('{"n":1}')
+  })
+
+  test('a stamped answer is its fields then its document, in every format', () => {
+    const doc = wireReady({ a: 1, nested: { b: [1, 2] } })
+    const json = encodeAnswer(stamped(doc, { time: 't1', n: null }), 'json')
+    expect(json.type).toBe(CONTENT_TYPES.json)
+    expect(json.body).toBe('{"time":"t1","n":null,"a":1,"nested":{"b":[1,2]}}')
+    expect(JSON.parse(encodeAnswer(stamped(doc, { time: 't2' }), 'json').body as string)).toEqual({
+      time: 't2',
+      a: 1,
+      nested: { b: [1, 2] },
+    })
+    expect(unpack(encodeAnswer(stamped(doc, { time: 't3' }), 'msgpack').body)).toEqual({ time: 't3', a: 1, nested: { b: [1, 2] } })
+    expect(encodeAnswer(stamped(doc, { time: 't4' }), 'xml').body).toContain('<time>t4</time>')
+    expect(encodeAnswer(stamped(wireReady({}), { time: 't5' }), 'json').body).toBe('{"time":"t5"}')
+    expect(encodeAnswer(stamped(doc, {}), 'json').body).toBe('{"a":1,"nested":{"b":[1,2]}}')
+  })
+
+  test('stamped refuses a document not made by wireReady', () => {
+    expect(() => stamped({ a: 1 }, { time: 'x' })).toThrow('wireReady')
   })
 })
 

@@ -127,6 +127,58 @@ export function toXml(value: unknown): string {
   return out.join('')
 }
 
+type Encoded = { body: string | Uint8Array; type: string }
+
+// Encodings of wire-ready documents, per format: a document served many times is encoded once.
+const ENCODED = new WeakMap<object, Partial<Record<Format, Encoded>>>()
+
+/** Scalars a stamped answer adds to its document on each request. */
+export type StampFields = Record<string, string | number | boolean | null>
+
+/**
+ * A wire-ready document answered with a few fields that change on every request (the public
+ * settings' `time`): the document's encoding is made once per format, and in JSON the fields are
+ * spliced in front of it instead of encoding the whole document again. The kernel answers it as
+ * `{...fields, ...document}`.
+ * @example return stamped(settingsDoc, { time: new Date().toISOString() })
+ */
+export class Stamped {
+  constructor(
+    readonly document: object,
+    readonly fields: StampFields,
+  ) {}
+}
+
+/** See {@link Stamped}; `document` must come from `wireReady`. */
+export function stamped(document: object, fields: StampFields): Stamped {
+  if (!READY.has(document)) throw new Error('stamped() needs a document made by wireReady()')
+  return new Stamped(document, fields)
+}
+
+/**
+ * Encodes a route's answer: wire-converted, then encoded for `format`. A document made by
+ * `wireReady` is encoded once per format and the same body served again (routes that cache
+ * their answers return the same frozen object); a {@link Stamped} answer reuses its document's.
+ */
+export function encodeAnswer(value: unknown, format: Format): Encoded {
+  if (value instanceof Stamped) {
+    if (format !== 'json') return encode({ ...value.fields, ...value.document }, format)
+    const doc = encodeReady(value.document, 'json').body as string
+    const fields = JSON.stringify(value.fields)
+    if (fields.length <= 2) return { body: doc, type: CONTENT_TYPES.json }
+    return { body: doc.length <= 2 ? fields : `${fields.slice(0, -1)},${doc.slice(1)}`, type: CONTENT_TYPES.json }
+  }
+  const wire = toWire(value)
+  if (wire !== null && typeof wire === 'object' && READY.has(wire)) return encodeReady(wire, format)
+  return encode(wire, format)
+}
+
+function encodeReady(value: object, format: Format): Encoded {
+  let byFormat = ENCODED.get(value)
+  if (!byFormat) ENCODED.set(value, (byFormat = {}))
+  return (byFormat[format] ??= encode(value, format))
+}
+
 /** Encodes an already wire-converted value; returns the body and its Content-Type. */
 export function encode(value: unknown, format: Format): { body: string | Uint8Array; type: string } {
   switch (format) {

@@ -79,7 +79,7 @@ export function toAdminUser(u: UserWithRole, settings: SettingsSnapshot) {
  */
 const derived = new WeakMap<
   UserWithRole,
-  { settings: SettingsSnapshot; principal?: PrincipalUser; full?: Readonly<ReturnType<typeof toFullUser>> }
+  { settings: SettingsSnapshot; principal?: PrincipalUser; account?: Readonly<{ user: ReturnType<typeof toFullUser> }> }
 >()
 function derivedOf(record: UserWithRole, settings: SettingsSnapshot) {
   let hit = derived.get(record)
@@ -93,10 +93,13 @@ export function principalUserOf(record: UserWithRole, settings: SettingsSnapshot
   return (hit.principal ??= Object.freeze(toPrincipalUser(record, settings)))
 }
 
-/** `toFullUser` as wire data, made once per loaded row and snapshot (`GET /api/client/account`). */
-export function fullUserOf(record: UserWithRole, settings: SettingsSnapshot): Readonly<ReturnType<typeof toFullUser>> {
+/**
+ * The answer of `GET /api/client/account` (`{user: toFullUser(…)}`) as wire data, made once per
+ * loaded row and snapshot: the kernel then encodes it once per format.
+ */
+export function accountAnswerOf(record: UserWithRole, settings: SettingsSnapshot): Readonly<{ user: ReturnType<typeof toFullUser> }> {
   const hit = derivedOf(record, settings)
-  return (hit.full ??= wireReady(toFullUser(record, settings)))
+  return (hit.account ??= wireReady({ user: toFullUser(record, settings) }))
 }
 
 export function toPrincipalUser({ user, role, has_security_key }: UserWithRole, settings: SettingsSnapshot): PrincipalUser {
