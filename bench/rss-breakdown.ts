@@ -4,7 +4,7 @@
  *
  * Boot (each run in a fresh Bun): VmRSS of the empty process, after importing the kernel, after
  * `createApp` on a PostgreSQL database (migrated beforehand, as `npm run bench` does) with the jobs
- * started, and after a warm-up burst of `GET /api/settings` answered in-process plus 3 idle seconds.
+ * started, after `shedBootMemory` (as `src/main.ts` calls it), and after a warm-up burst of `GET /api/settings` answered in-process plus 3 idle seconds.
  * `--plugins` adds, per bundled plugin, what importing its `index.ts` costs in a fresh Bun that has
  * already imported the kernel and the plugins it depends on, and the packages that import pulls in.
  * Reports to stdout (the children's results come back on their stderr); DATABASE_URL is the admin connection, as for `npm run bench`. See bench/README.md.
@@ -63,6 +63,9 @@ async function bootChild() {
   const panel = await createApp(loadConfig(process.env))
   panel.kernel.jobs.start()
   stages['createApp + jobs'] = settledRss()
+  const { shedBootMemory } = await import('../src/memory')
+  await shedBootMemory()
+  stages['boot code shed (as src/main.ts)'] = settledRss()
   const peer = { requestIP: () => ({ address: '127.0.0.1' }) }
   const url = `http://127.0.0.1:${process.env.PORT}/api/settings`
   const until = performance.now() + 2000
