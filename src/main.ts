@@ -4,6 +4,7 @@ import { PluginError } from './kernel/loader'
 import { MigrationError } from './db/migrate'
 import { DataDirBusy } from './db/lock'
 import { startControlSocket } from './cli/control'
+import { collectWhenQuiet, shedBootMemory } from './memory'
 
 /** Errors that mean "fix your setup", printed as one line without a stack. */
 function isSetupError(e: unknown): e is Error {
@@ -14,6 +15,8 @@ async function main() {
   const config = loadConfig()
   const panel = await createApp(config)
   const { log } = panel.kernel
+  await shedBootMemory()
+  const quiet = collectWhenQuiet()
   const server = Bun.serve({
     port: config.port,
     hostname: config.bind,
@@ -22,7 +25,10 @@ async function main() {
     // Bun closes a connection idle this long, even with a request in flight: keep it past the
     // request timeout, so that a slow request gets its answer (or its 503) and never an empty reply.
     idleTimeout: config.requestTimeout + 15,
-    fetch: (request, srv) => panel.fetch(request, srv),
+    fetch: (request, srv) => {
+      quiet.request()
+      return panel.fetch(request, srv)
+    },
     error(error) {
       log.error('unhandled server error', { error })
       return new Response(JSON.stringify({ errors: ['internal server error'] }), {
@@ -50,6 +56,7 @@ async function main() {
     }, 25_000)
     await server.stop(false)
     clearTimeout(force)
+    quiet.stop()
     control?.stop()
     await panel.close()
     log.info('stopped')

@@ -36,6 +36,7 @@ export { tables, ServersApi }
 export type { ServerDeletionHook } from './api'
 export { serverActivity } from './client/activity'
 export { WingsClient } from './wings/client'
+export { signWingsToken } from './wings/jwt'
 export { stripConfigPatch, FORBIDDEN_CONFIG_PATHS } from './service/node-config'
 export { WingsUnreachable, PASSED_THROUGH, endpoint, type WingsOptions, type WingsTarget, type UnreachableReason } from './wings/transport'
 export type { Connector } from './wings/connect'

@@ -1,5 +1,4 @@
 import { and, eq, gt, or, sql } from 'drizzle-orm'
-import * as oauth from 'oauth4webapi'
 import { anonymousActor, NotFound, randomAlnum, transaction, type PluginContext, type SettingsSnapshot } from 'hatchery'
 import {
   createCheckpoint,
@@ -17,7 +16,7 @@ import {
   type UsersApi,
 } from '../../users'
 import { oauthProviders, oauthStates, userOauthLinks } from '../tables'
-import { authorizationUrl, ProviderError, redeem, wantsOpenId } from './protocol'
+import { authorizationUrl, oauthLibrary, ProviderError, redeem, wantsOpenId } from './protocol'
 import { applyMappings, type MappingTypes } from './mappings'
 import { touchLink } from './links'
 import { extractText } from './jsonpath'
@@ -55,6 +54,7 @@ async function enabledProvider(deps: OAuthDeps, uuid: string): Promise<ProviderR
 export async function startAuthorization(deps: OAuthDeps, providerUuid: string): Promise<{ location: string; cookie: string }> {
   const provider = await enabledProvider(deps, providerUuid)
   const settings = await deps.settings.snapshot()
+  const oauth = await oauthLibrary()
   const state = oauth.generateRandomState()
   const browser = randomAlnum(43)
   const verifier = oauth.generateRandomCodeVerifier()

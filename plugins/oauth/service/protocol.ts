@@ -1,4 +1,4 @@
-import * as oauth from 'oauth4webapi'
+import type * as OAuth from 'oauth4webapi'
 import { fetchOutbound } from 'hatchery'
 import type { ProviderRow } from './providers'
 
@@ -16,6 +16,10 @@ export interface Exchange {
   timeoutMs: number
 }
 
+let library: Promise<typeof OAuth> | undefined
+/** oauth4webapi, imported on first use: only logins through a provider need it (~0.7 MiB at boot). */
+export const oauthLibrary = () => (library ??= import('oauth4webapi'))
+
 export const wantsOpenId = (provider: ProviderRow) => provider.scopes.includes('openid')
 
 /** The authorization request URL: code flow with `state`, PKCE S256, and a nonce for OpenID Connect. */
@@ -26,6 +30,7 @@ export async function authorizationUrl(
   codeVerifier: string,
   nonce: string | null,
 ): Promise<string> {
+  const oauth = await oauthLibrary()
   const url = new URL(provider.auth_url)
   url.searchParams.set('response_type', 'code')
   url.searchParams.set('client_id', provider.client_id)
@@ -57,15 +62,16 @@ function peekJwt(jwt: unknown): { header: Record<string, unknown>; claims: Recor
  * is read from the user-info answer anyway.
  */
 export async function redeem(x: Exchange, callback: URLSearchParams): Promise<{ scopes: string[]; info: Record<string, unknown> }> {
+  const oauth = await oauthLibrary()
   const outbound: typeof fetch = ((url: string, init: RequestInit) =>
     fetchOutbound(url, init, { allowPrivate: x.allowPrivate, timeoutMs: x.timeoutMs, maxBytes: 1024 * 1024, maxRedirects: 0 })) as any
   const options = { [oauth.customFetch]: outbound, [oauth.allowInsecureRequests]: x.allowPrivate, signal: AbortSignal.timeout(x.timeoutMs) }
-  let as: oauth.AuthorizationServer = {
+  let as: OAuth.AuthorizationServer = {
     issuer: callback.get('iss') ?? new URL(x.provider.token_url).origin,
     authorization_endpoint: x.provider.auth_url,
     token_endpoint: x.provider.token_url,
   }
-  const client: oauth.Client = { client_id: x.provider.client_id }
+  const client: OAuth.Client = { client_id: x.provider.client_id }
   const auth = x.provider.basic_auth ? oauth.ClientSecretBasic(x.clientSecret) : oauth.ClientSecretPost(x.clientSecret)
   try {
     const params = oauth.validateAuthResponse(as, client, callback, oauth.skipStateCheck)

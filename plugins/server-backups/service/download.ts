@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { SignJWT, type JWTPayload } from 'jose'
 import { getNode } from '../../nodes'
+import { signWingsToken } from '../../servers'
 import { expectUsable, usableConfiguration, type BackupRow } from './backups'
 import type { BackupRuntime } from './runtime'
 import { downloadUrl } from './restore'
@@ -35,10 +35,7 @@ export async function backupDownloadUrl(rt: BackupRuntime, backup: BackupRow, us
     backup_uuid: backup.uuid,
     unique_id: randomUUID(),
   }
-  // `sub` and `nbf` are null on the wire, which jose's payload type does not foresee.
-  const token = await new SignJWT(claims as unknown as JWTPayload)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(wings.target.token))
+  const token = await signWingsToken(wings, claims)
   const url = new URL(`${wings.publicUrl.replace(/\/+$/, '')}/download/backup`)
   url.searchParams.set('token', token)
   url.searchParams.set('archive_format', format)

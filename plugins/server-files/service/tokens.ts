@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { SignJWT, type JWTPayload } from 'jose'
-import type { WingsClient } from '../../servers'
+import { signWingsToken, type WingsClient } from '../../servers'
 
 /** Lifetime of download and upload URLs (spec 04 §2.2). */
 export const URL_TOKEN_SECONDS = 900
@@ -28,9 +27,7 @@ export async function wingsToken(
     ...rest,
     ...(oneShot ? { unique_id: randomUUID() } : {}),
   }
-  return new SignJWT(payload as unknown as JWTPayload)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(wings.target.token))
+  return signWingsToken(wings, payload)
 }
 
 /** `public_url` (else `url`) of the node + `path` + the query. */

@@ -1,5 +1,4 @@
-import { SignJWT, type JWTPayload } from 'jose'
-import type { WingsClient } from '../../servers'
+import { signWingsToken, type WingsClient } from '../../servers'
 
 /** Lifetime of a transfer token (spec 04 §2.2). */
 export const TRANSFER_TOKEN_SECONDS = 600
@@ -20,8 +19,5 @@ export async function transferToken(destination: WingsClient, serverUuid: string
     iat: now,
     jti: sourceNodeUuid,
   }
-  // `nbf` is null on the wire, which jose's payload type does not foresee.
-  return new SignJWT(claims as unknown as JWTPayload)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(destination.target.token))
+  return signWingsToken(destination, claims)
 }

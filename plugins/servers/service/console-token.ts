@@ -1,8 +1,8 @@
-import { SignJWT, type JWTPayload } from 'jose'
 import type { Db, Principal, SettingsSnapshot, Tx } from 'hatchery'
 import { avatarUrl, getUser } from '../../users'
 import type { ClientServerAccess } from '../client/scope'
 import type { WingsClient } from '../wings/client'
+import { signWingsToken } from '../wings/jwt'
 import type { ServerRow } from './admin-servers'
 import { wingsPermissions, type ServerRelation } from './subusers'
 
@@ -53,9 +53,6 @@ export async function consoleCredentials(
     permissions: wingsPermissions(relationOf(principal, access), settings, principal.apiKey?.serverPermissions),
     ignored_files: access.subuser?.ignored_files ?? [],
   }
-  // `sub` and `nbf` are null on the wire, which jose's payload type does not foresee.
-  const token = await new SignJWT(claims as unknown as JWTPayload)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(wings.target.token))
+  const token = await signWingsToken(wings, claims)
   return { token, url: consoleUrl(wings, server.uuid) }
 }

@@ -1,6 +1,7 @@
 import type { TSchema, Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { Packr } from 'msgpackr'
+// The pure-JS entry, as src/kernel/wire.ts uses (the main one loads a native addon and node:stream).
+import { Packr } from 'msgpackr/pack'
 import { BadGateway, HttpError } from 'hatchery'
 import { Anything } from './model'
 import { endpointOf, noteAnswered, recentlyAnswered, tcpProbe, type Connector } from './connect'
