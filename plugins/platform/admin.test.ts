@@ -184,6 +184,21 @@ describe('PUT /api/admin/settings', () => {
     expect((await put({ captcha_provider: { type: 'none' } })).status).toBe(200)
   })
 
+  test('GET /api/settings: one fresh time per answer, in JSON, MessagePack and XML', async () => {
+    const first = await t.request('GET', '/api/settings')
+    await Bun.sleep(5)
+    const again = await t.request('GET', '/api/settings')
+    expect(first.text.match(/"time":/g)).toHaveLength(1)
+    expect(again.text.match(/"time":/g)).toHaveLength(1)
+    expect(Date.parse(again.body.time)).toBeGreaterThan(Date.parse(first.body.time))
+    expect({ ...again.body, time: null }).toEqual({ ...first.body, time: null })
+    const xml = await t.request('GET', '/api/settings', { as: 'xml' })
+    expect(xml.text.match(/<time>/g)).toHaveLength(1)
+    const packed = await t.request('GET', '/api/settings', { as: 'msgpack' })
+    expect(packed.body.time).toMatch(/^\d{4}-\d\d-\d\dT/)
+    expect({ ...packed.body, time: null }).toEqual({ ...first.body, time: null })
+  })
+
   test('bad values → 400 with every problem, nothing changed', async () => {
     const before = await current('app.name')
     const res = await put({

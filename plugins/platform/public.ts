@@ -107,13 +107,14 @@ export function publicSettings(s: SettingsSnapshot, debug: boolean, hasUsers: bo
 export function publicRoutes(ctx: PluginContext, hasUsers: () => boolean | Promise<boolean>) {
   const languages = { languages: [...LANGUAGES] }
   // The document changes only with the settings snapshot (and the first user): build it once per snapshot.
-  let cached: { snapshot: SettingsSnapshot; users: boolean; doc: Static<typeof PublicSettings> } | undefined
+  let cached: { snapshot: SettingsSnapshot; users: boolean; doc: Omit<Static<typeof PublicSettings>, 'time'> } | undefined
   const current = async () => {
     const snapshot = ctx.settings.cached() ?? (await ctx.settings.snapshot())
     const users = await hasUsers()
     if (cached?.snapshot !== snapshot || cached.users !== users) {
       // The debug switch is a setting too (POST /api/admin/system/debug), so it changes only with the snapshot.
-      cached = { snapshot, users, doc: wireReady(publicSettings(snapshot, await ctx.kernel.debugMode.enabled(), users)) }
+      const { time: _built, ...doc } = publicSettings(snapshot, await ctx.kernel.debugMode.enabled(), users)
+      cached = { snapshot, users, doc: wireReady(doc) }
     }
     // The document is encoded once per snapshot and format; only `time` is new on each answer.
     return stamped(cached.doc, { time: new Date().toISOString() })

@@ -189,6 +189,13 @@ describe('encodeAnswer', () => {
     expect(encodeAnswer(stamped(doc, {}), 'json').body).toBe('{"a":1,"nested":{"b":[1,2]}}')
   })
 
+  test('a stamped field the document also has replaces it, never a duplicate key', () => {
+    const doc = wireReady({ time: 'built', a: 1 })
+    const body = encodeAnswer(stamped(doc, { time: 'now' }), 'json').body as string
+    expect(body.match(/"time"/g)).toHaveLength(1)
+    expect(JSON.parse(body)).toEqual({ time: 'now', a: 1 })
+  })
+
   test('stamped refuses a document not made by wireReady', () => {
     expect(() => stamped({ a: 1 }, { time: 'x' })).toThrow('wireReady')
   })

@@ -165,6 +165,10 @@ export function stamped(document: object, fields: StampFields): Stamped {
  */
 export function encodeAnswer(value: unknown, format: Format): Encoded {
   if (value instanceof Stamped) {
+    let clash = false
+    for (const key in value.fields) if (Object.hasOwn(value.document, key)) clash = true
+    // A field the document also has: the field's value, the document encoded again.
+    if (clash) return encode({ ...value.document, ...value.fields }, format)
     if (format !== 'json') return encode({ ...value.fields, ...value.document }, format)
     const doc = encodeReady(value.document, 'json').body as string
     const fields = JSON.stringify(value.fields)
