@@ -1,26 +1,45 @@
-import { Elysia, t } from 'elysia'
-import { PageOf, pageParams, type PluginContext } from 'hatchery'
+import { Elysia, t, type Static } from 'elysia'
+import { hasAdminPermission, PageOf, pageParams, watch, type Page, type PluginContext } from 'hatchery'
 import { ClientServer, ServersQuery } from './model'
-import { listClientServers, toClientServers } from './servers'
+import { VersionedCache } from './page-cache'
+import { CLIENT_SERVER_TABLES, listClientServers, toClientServers } from './servers'
 
-/** `GET /api/client/servers` (spec 03 §1.6). */
+/** Server objects kept in cached list pages, at most (a page weighs its length). */
+const CACHED_SERVERS = 20_000
+const CACHE_MAX_AGE_MS = 60_000
+
+/**
+ * `GET /api/client/servers` (spec 03 §1.6). A page is kept per caller and query until a table it
+ * is read from changes (`CLIENT_SERVER_TABLES`): a repeated request runs no SQL. The key holds
+ * everything of the caller the page depends on: the user, the admin flag (`permissions` of
+ * subuser servers) and whether `other` applies (the admin permission `servers.read`).
+ */
 export function clientServerListRoutes(ctx: PluginContext) {
-  return new Elysia({ tags: ['client servers'] })
-    .use(ctx.guard)
-    .get(
-      '/servers',
-      async ({ principal, query }) => ({ servers: await listClientServers(ctx.db, principal, pageParams(query), query.other ?? false) }),
-      {
-        permission: 'user:servers.read',
-        query: ServersQuery,
-        response: { 200: t.Object({ servers: PageOf(ClientServer) }) },
-        detail: {
-          summary: 'List your servers',
-          description:
-            'The servers you own or are a subuser of, oldest first; `search` matches the name or the owner username or email. With `other=true` and the admin permission `servers.read`: the servers you neither own nor are a subuser of (without the permission, `other` is ignored).',
-        },
+  const pages = new VersionedCache<{ servers: Page<Static<typeof ClientServer>> }>(watch(ctx.db, CLIENT_SERVER_TABLES), {
+    maxWeight: CACHED_SERVERS,
+    maxAgeMs: CACHE_MAX_AGE_MS,
+    weigh: (v) => v.servers.data.length + 1,
+  })
+  return new Elysia({ tags: ['client servers'] }).use(ctx.guard).get(
+    '/servers',
+    ({ principal, query }) => {
+      const page = pageParams(query)
+      const other = (query.other ?? false) && hasAdminPermission(principal, 'servers.read')
+      const { uuid, admin } = principal.user
+      const key = `${uuid} ${admin ? 1 : 0}${other ? 1 : 0} ${page.page} ${page.perPage} ${page.search ?? ''}`
+      return pages.get(key, async () => ({ servers: await listClientServers(ctx.db, principal, page, other) }))
+    },
+    {
+      permission: 'user:servers.read',
+      query: ServersQuery,
+      response: { 200: t.Object({ servers: PageOf(ClientServer) }) },
+      detail: {
+        summary: 'List your servers',
+        description:
+          'The servers you own or are a subuser of, oldest first; `search` matches the name or the owner username or email. With `other=true` and the admin permission `servers.read`: the servers you neither own nor are a subuser of (without the permission, `other` is ignored).',
       },
-    )
+    },
+  )
 }
 
 /** Routes under the `client:server` scope: `GET /api/client/servers/{server}` (spec 03 §1.7). */

@@ -12,6 +12,24 @@ import type { ClientServer } from './model'
 import { readsEveryServer, type ClientServerAccess } from './scope'
 
 type Client = Static<typeof ClientServer>
+
+/**
+ * The tables a client `Server` object and its lists are read from (`toClientServers`, `heldBy`,
+ * the owner search): what a cache of them watches. Each has the trigger of
+ * `migrations/servers/0003_change_notify.sql`, so other panel processes see its changes too.
+ */
+export const CLIENT_SERVER_TABLES = [
+  'servers',
+  'server_subusers',
+  'server_allocations',
+  'node_allocations',
+  'nodes',
+  'locations',
+  'nest_eggs',
+  'egg_configurations',
+  'egg_configuration_eggs',
+  'users',
+]
 const distinct = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))]
 
 /** Where SFTP clients connect (spec 03 §1.8): `sftp_host`, else the host of `public_url`, else of `url`. */
