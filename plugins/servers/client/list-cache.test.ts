@@ -170,6 +170,34 @@ describe('GET /api/client/servers: cached pages', () => {
   })
 })
 
+describe('GET /api/client/servers/{server}: cached object', () => {
+  test("a repeated request runs only the scope's statements; changes are seen by the next request", async () => {
+    const uuid = await k.server()
+    const one = async (cookie = k.owner.cookie) => {
+      const res = await t.request('GET', `/api/client/servers/${uuid}`, { cookie })
+      expect(res.status).toBe(200)
+      return res.body.server
+    }
+    const first = await statementsOf(() => one())
+    expect(first.some((s) => s.includes('"nest_eggs"'))).toBe(true)
+    const again = await statementsOf(() => one())
+    expect(again.some((s) => /"(nodes|nest_eggs|egg_configurations|server_allocations)"/.test(s))).toBe(false)
+    const ok = (res: { status: number; body: any }) => expect([res.status, res.body?.errors]).toEqual([200, undefined])
+    await t
+      .request('POST', `/api/client/servers/${uuid}/settings/rename`, {
+        cookie: k.owner.cookie,
+        body: { name: 'one renamed', description: 'd' },
+      })
+      .then(ok)
+    expect([(await one()).name, (await one()).description]).toEqual(['one renamed', 'd'])
+    await t.request('PATCH', `/api/admin/nodes/${k.at.node.uuid}`, { cookie: k.admin.cookie, body: { name: 'node-again' } }).then(ok)
+    expect((await one()).node_name).toBe('node-again')
+    // The admin (another caller) gets its own object: permissions ["*"], not the owner's entry.
+    expect((await one(k.admin.cookie)).is_owner).toBe(false)
+    expect((await one()).is_owner).toBe(true)
+  })
+})
+
 describe.if(!!process.env.DATABASE_URL)('GET /api/client/servers: other panel processes (PostgreSQL)', () => {
   let other: Database
   beforeAll(async () => void (other = await openDatabase({ databaseUrl: t.db.url!, dataDir: '', max: 1 })))

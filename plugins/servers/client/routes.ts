@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm'
 import { Elysia, t, type Static } from 'elysia'
-import { hasAdminPermission, PageOf, pageParams, watch, wireReady, type Page, type PluginContext } from 'hatchery'
+import { hasAdminPermission, NotFound, PageOf, pageParams, watch, wireReady, type Page, type PluginContext } from 'hatchery'
+import { servers } from '../tables'
 import { ClientServer, ServersQuery } from './model'
 import { VersionedCache } from './page-cache'
 import { CLIENT_SERVER_TABLES, listClientServers, toClientServers } from './servers'
@@ -44,17 +46,33 @@ export function clientServerListRoutes(ctx: PluginContext) {
   )
 }
 
-/** Routes under the `client:server` scope: `GET /api/client/servers/{server}` (spec 03 §1.7). */
+/**
+ * Routes under the `client:server` scope: `GET /api/client/servers/{server}` (spec 03 §1.7). The
+ * object is cached like the list's pages, keyed by the caller, the admin flag, the server and the
+ * access the scope found; the scope read the row before the version is taken, so a miss reads the
+ * row again rather than build the object from it.
+ */
 export function clientServerRoutes(ctx: PluginContext) {
+  const objects = new VersionedCache<{ server: Static<typeof ClientServer> } | null>(watch(ctx.db, CLIENT_SERVER_TABLES), {
+    maxWeight: CACHED_SERVERS,
+    maxAgeMs: CACHE_MAX_AGE_MS,
+  })
   return ctx.scope('client:server').get(
     '',
-    async ({ principal, resource: server, access }) => ({
-      server: (await toClientServers(ctx.db, principal, [server], () => access))[0],
-    }),
+    async ({ principal, resource, access }) => {
+      const key = `${principal.user.uuid} ${principal.user.admin ? 1 : 0} ${resource.uuid} ${access.owner ? 1 : 0} ${access.subuser?.permissions.join(',')}`
+      const found = await objects.get(key, async () => {
+        const [row] = await ctx.db.select().from(servers).where(eq(servers.uuid, resource.uuid))
+        return row ? wireReady({ server: (await toClientServers(ctx.db, principal, [row], () => access))[0] }) : null
+      })
+      if (!found) throw new NotFound('server not found')
+      return found
+    },
     {
       authenticated: true,
       scope: { stateGate: false },
-      response: { 200: t.Object({ server: ClientServer }) },
+      // As the list: cached wire data, documented rather than checked per answer.
+      documents: t.Object({ server: ClientServer }),
       detail: {
         tags: ['client servers'],
         summary: 'A server',
