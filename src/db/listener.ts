@@ -1,7 +1,10 @@
 import type { Client, Notification } from 'pg'
 import { CHANGES_CHANNEL, type ChangeFeed, type Listener } from './changes'
 
-/** How often the listening connection is checked: a peer gone without a word is noticed within this plus `PING_TIMEOUT_MS`. */
+/**
+ * How often the listening connection is checked (a notification sent to itself): a peer gone
+ * without a word, or notifications that stopped arriving, are noticed within this plus `PING_TIMEOUT_MS`.
+ */
 const PING_EVERY_MS = 5_000
 const PING_TIMEOUT_MS = 3_000
 const MAX_RETRY_MS = 5_000
@@ -12,8 +15,10 @@ export const LISTENER_APPLICATION_NAME = 'hatchery-changes'
 /**
  * The other processes' changes for `feed`: one connection of its own (not from a pool: a LISTEN
  * belongs to a session), `LISTEN hatchery_changes`, each notification bumping the table it names.
- * The feed is live only while that connection listens; a lost connection (an error, its end, a
- * ping unanswered) makes it not live and is made again after a growing wait.
+ * The feed is live only once a notification the connection sent itself has come back (behind a
+ * pooler in transaction mode it never does: nothing is then cached), and while its pings keep
+ * coming back; a lost connection (an error, its end, a ping unanswered) makes it not live and is
+ * made again after a growing wait.
  */
 export function postgresListener(url: string, connectTimeoutMs: number): (feed: ChangeFeed) => Listener {
   return (feed) => {
@@ -48,10 +53,22 @@ export function postgresListener(url: string, connectTimeoutMs: number): (feed: 
         keepAlive: true,
       })
       client = c
+      // A round trip through the channel itself (a listening session hears its own notifications):
+      // the proof that notifications arrive, which a pooler in transaction mode would break.
+      let echo: (() => void) | undefined
+      const echoed = () =>
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS)
+          timer.unref?.()
+          echo = () => (clearTimeout(timer), resolve(true))
+          c.query(`select pg_notify('${CHANGES_CHANNEL}', '')`).catch(() => (clearTimeout(timer), resolve(false)))
+        })
       c.on('error', () => lost(c))
       c.on('end', () => lost(c))
       c.on('notification', (n: Notification) => {
-        if (n.channel === CHANGES_CHANNEL && n.payload) feed.bump(n.payload)
+        if (n.channel !== CHANGES_CHANNEL) return
+        if (n.payload) feed.bump(n.payload)
+        else echo?.()
       })
       try {
         await c.connect()
@@ -59,21 +76,12 @@ export function postgresListener(url: string, connectTimeoutMs: number): (feed: 
       } catch {
         return lost(c)
       }
+      if (!(await echoed())) return lost(c)
       if (client !== c) return
       if (closed) return void c.end().catch(() => {})
       failures = 0
       feed.setLive(true)
-      ping = setInterval(() => {
-        const timer = setTimeout(() => lost(c), PING_TIMEOUT_MS)
-        timer.unref?.()
-        c.query('select 1').then(
-          () => clearTimeout(timer),
-          () => {
-            clearTimeout(timer)
-            lost(c)
-          },
-        )
-      }, PING_EVERY_MS)
+      ping = setInterval(() => void echoed().then((ok) => ok || lost(c)), PING_EVERY_MS)
       ping.unref?.()
     }
 
