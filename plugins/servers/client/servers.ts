@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, ne, not, sql, type SQL } from 'drizzle-orm'
 import type { Static } from 'elysia'
 import { hasAdminPermission, paginate, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
-import { mergedEggConfiguration } from '../../egg-configurations'
+import { mergedEggConfigurations } from '../../egg-configurations'
 import { tables as locationTables } from '../../locations'
 import { pairsToObject, tables as nestTables } from '../../nests'
 import { tables as nodeTables } from '../../nodes'
@@ -63,7 +63,7 @@ export async function toClientServers(
   const eggOf = new Map(
     (await db.select().from(nestTables.nestEggs).where(inArray(nestTables.nestEggs.uuid, eggUuids))).map((e) => [e.uuid, e]),
   )
-  const configOf = new Map(await Promise.all(eggUuids.map(async (u) => [u, await mergedEggConfiguration(db, u)] as const)))
+  const configOf = await mergedEggConfigurations(db, eggUuids)
   const primaryUuids = distinct(rows.map((r) => r.allocation_uuid))
   const primaries = primaryUuids.length
     ? new Map((await serverAllocationsOf(db, inArray(serverAllocations.uuid, primaryUuids), new Set(primaryUuids))).map((a) => [a.uuid, a]))
