@@ -7,6 +7,7 @@ import { TAKEN } from './service'
 export { tables, model }
 export {
   mergedEggConfiguration,
+  mergedEggConfigurations,
   getEggConfiguration,
   toEggConfiguration,
   type EggConfigurationRow,

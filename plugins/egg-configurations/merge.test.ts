@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { SETUP_TIMEOUT, useTestApp } from 'hatchery/testing'
 import { transaction } from 'hatchery'
 import { tables as nestTables } from '../nests'
-import { createEggConfiguration, mergedEggConfiguration } from './service'
+import { createEggConfiguration, mergedEggConfiguration, mergedEggConfigurations } from './service'
 import { eggConfigurations } from './tables'
 
 const t = useTestApp()
@@ -67,6 +67,12 @@ describe('mergedEggConfiguration', () => {
     await db().update(eggConfigurations).set({ order: -10 }).where(eq(eggConfigurations.uuid, late.uuid))
     expect((await mergedEggConfiguration(db(), egg)).config_startup).toEqual(startup(false))
     expect((await mergedEggConfiguration(db(), other)).config_routes).toEqual(routes('/other'))
+    // Several eggs in one statement: each merged as alone.
+    const fresh = await makeEgg()
+    const many = await mergedEggConfigurations(db(), [egg, other, fresh])
+    expect([...many.keys()]).toEqual([egg, other, fresh])
+    for (const u of [egg, other, fresh]) expect(many.get(u)).toEqual(await mergedEggConfiguration(db(), u))
+    expect(many.get(fresh)).toEqual({ config_allocations: null, config_startup: null, config_routes: null })
   })
 
   test('at the same order, the one created later wins', async () => {

@@ -82,17 +82,29 @@ export async function listEggConfigurations(db: Db | Tx, page: PageParams) {
  * @example const { config_allocations } = await mergedEggConfiguration(db, egg.uuid)
  */
 export async function mergedEggConfiguration(db: Db | Tx, eggUuid: string): Promise<MergedEggConfiguration> {
+  return (await mergedEggConfigurations(db, [eggUuid])).get(eggUuid)!
+}
+
+/**
+ * `mergedEggConfiguration` of several eggs in one statement (a page of servers).
+ * @example const configOf = await mergedEggConfigurations(db, eggUuids)
+ */
+export async function mergedEggConfigurations(db: Db | Tx, eggUuids: string[]): Promise<Map<string, MergedEggConfiguration>> {
+  const merged = new Map<string, MergedEggConfiguration>(
+    eggUuids.map((u) => [u, { config_allocations: null, config_startup: null, config_routes: null }]),
+  )
+  if (!eggUuids.length) return merged
   const rows = await db
-    .select({ c: eggConfigurations })
+    .select({ egg: eggConfigurationEggs.egg_uuid, c: eggConfigurations })
     .from(eggConfigurations)
     .innerJoin(eggConfigurationEggs, eq(eggConfigurationEggs.egg_configuration_uuid, eggConfigurations.uuid))
-    .where(eq(eggConfigurationEggs.egg_uuid, eggUuid))
+    .where(inArray(eggConfigurationEggs.egg_uuid, eggUuids))
     .orderBy(...ORDER)
-  const merged: MergedEggConfiguration = { config_allocations: null, config_startup: null, config_routes: null }
-  for (const { c } of rows) {
-    if (c.config_allocations) merged.config_allocations = c.config_allocations as MergedEggConfiguration['config_allocations']
-    if (c.config_startup) merged.config_startup = c.config_startup
-    if (c.config_routes) merged.config_routes = c.config_routes as MergedEggConfiguration['config_routes']
+  for (const { egg, c } of rows) {
+    const into = merged.get(egg)!
+    if (c.config_allocations) into.config_allocations = c.config_allocations as MergedEggConfiguration['config_allocations']
+    if (c.config_startup) into.config_startup = c.config_startup
+    if (c.config_routes) into.config_routes = c.config_routes as MergedEggConfiguration['config_routes']
   }
   return merged
 }

@@ -1,4 +1,5 @@
 import { t, type Static } from 'elysia'
+import { WireInteger } from 'hatchery'
 import { createSelectSchema } from 'drizzle-typebox'
 import { model as backupModel } from '../backup-configurations'
 import { model as eggConfigurationModel } from '../egg-configurations'
@@ -15,7 +16,7 @@ export const ServerAllocation = t.Object({
   uuid: SA.properties.uuid,
   ip: t.String(),
   ip_alias: t.Nullable(t.String()),
-  port: t.Integer(),
+  port: WireInteger(),
   notes: SA.properties.notes,
   is_primary: t.Boolean(),
   created: SA.properties.created,

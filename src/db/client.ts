@@ -8,6 +8,8 @@ import { DataDirLock } from './lock'
 import { embedded } from '../embedded'
 import { DatabaseUnreachable, DeadlineExceeded, isDatabaseUnavailable } from './errors'
 import { queryScope } from './scope'
+import { CASCADES_SQL, ChangeFeed, type StatementTracker } from './changes'
+import { postgresListener } from './listener'
 
 /** The Drizzle handle every service receives (PostgreSQL or embedded PGlite). */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>
@@ -24,6 +26,8 @@ export interface Database {
   query<T = Record<string, unknown>>(query: SQL): Promise<T[]>
   /** Who is told when a COMMIT's outcome is unknown (the kernel logs it); PostgreSQL only. */
   onCommitUnknown(handler: CommitUnknownHandler): void
+  /** The tables written, for caches (`watch(db, tables)` from hatchery). */
+  changes: ChangeFeed
   close(): Promise<void>
 }
 
@@ -92,8 +96,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     }
   }
   const pg = client
-  guardPglite(pg)
+  // One process holds the data directory: its own statements are every change there is.
+  const changes = new ChangeFeed({ cascades: async () => (await pg.query<{ child: string; parent: string }>(CASCADES_SQL)).rows })
+  guardPglite(pg, changes)
   const db = drizzle(pg) as unknown as Db
+  changes.bind(db)
   return {
     db,
     background: db,
@@ -101,7 +108,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     query: async (q) => rowsOf(await db.execute(q)),
     // In-process: a COMMIT cannot be lost on the way.
     onCommitUnknown: () => {},
+    changes,
     close: once(async () => {
+      await changes.close()
       await pg.close()
       lock?.release()
     }),
@@ -126,31 +135,52 @@ function checkDeadline(text: string): void {
   if (deadline !== undefined && performance.now() > deadline && !/^\s*rollback/i.test(text)) throw new DeadlineExceeded()
 }
 
+/** Runs `bump` once `result` settles, before the caller's own reactions (registered first). */
+function settled<T>(result: Promise<T>, bump: (() => void) | undefined): Promise<T> {
+  if (bump) result.then(bump, bump)
+  return result
+}
+
 // PGlite runs one statement at a time in this process; its `query`/`exec` (and those of the
-// transaction object it hands out) are where a late statement is stopped.
-function guardPglite(pg: import('@electric-sql/pglite').PGlite): void {
-  const wrap = <T extends { query: Function; exec: Function }>(target: T) => {
+// transaction object it hands out) are where a late statement is stopped and where writes are
+// seen: the tables a transaction wrote are bumped once its `transaction()` has committed.
+function guardPglite(pg: import('@electric-sql/pglite').PGlite, changes: ChangeFeed): void {
+  const wrap = <T extends { query: Function; exec: Function }>(target: T, tracker: StatementTracker) => {
     const query = target.query.bind(target)
     const exec = target.exec.bind(target)
     target.query = ((text: string, ...rest: unknown[]) => {
-      checkDeadline(queryText(text))
-      return query(text, ...rest)
+      const sql = queryText(text)
+      checkDeadline(sql)
+      return settled(query(text, ...rest), tracker.sent(sql))
     }) as T['query']
     target.exec = ((text: string, ...rest: unknown[]) => {
       checkDeadline(text)
-      return exec(text, ...rest)
+      return settled(exec(text, ...rest), tracker.sent(text))
     }) as T['exec']
     return target
   }
-  wrap(pg)
+  wrap(pg, changes.tracker())
   const transaction = pg.transaction.bind(pg)
-  pg.transaction = ((fn: (tx: never) => Promise<unknown>) => transaction((tx) => fn(wrap(tx) as never))) as typeof pg.transaction
+  pg.transaction = ((fn: (tx: never) => Promise<unknown>) => {
+    const tracker = changes.tracker(true)
+    const done = transaction((tx) => fn(wrap(tx, tracker) as never))
+    // Registered before the caller's await: the bump happens before its code sees the commit.
+    done.then(
+      () => tracker.takeWritten()?.(),
+      () => tracker.takeWritten()?.(),
+    )
+    return done
+  }) as typeof pg.transaction
 }
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   const { default: pg } = await import('pg')
   const { drizzle } = await import('drizzle-orm/node-postgres')
   let onCommitUnknown: CommitUnknownHandler | undefined
+  const changes = new ChangeFeed({
+    cascades: async () => rowsOf(await db.execute(sql.raw(CASCADES_SQL))),
+    listen: postgresListener(url, opts.connectTimeoutMs ?? 3000),
+  })
 
   // Every statement of the panel goes through this client: a request past its deadline cannot
   // start a statement, and a COMMIT lost with its connection is reported.
@@ -166,19 +196,36 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       this.on('error', () => {})
     }
 
-    // node-postgres' overloads (promise, callback, submittable) are passed through untouched.
+    // The tables this connection's open transaction wrote (the change feed).
+    private readonly tracker = changes.tracker()
+
+    // node-postgres' overloads (promise, callback, submittable) are passed through; a write's
+    // bump runs once the statement settles, before the caller's callback or reactions.
     override query(...args: unknown[]): any {
       const text = queryText(args[0])
       const begin = /^\s*begin\b/i.test(text)
+      const at = args.findIndex((a) => typeof a === 'function')
       try {
         checkDeadline(text)
       } catch (e) {
         if (begin) this.releaseAfterFailedBegin(e as Error)
-        const callback = args.find((a) => typeof a === 'function') as ((e: Error) => void) | undefined
+        const callback = args[at] as ((e: Error) => void) | undefined
         if (callback) return void queueMicrotask(() => callback(e as Error))
         return Promise.reject(e)
       }
+      const bump = this.tracker.sent(text)
+      if (bump && at !== -1) {
+        const callback = args[at] as (...a: unknown[]) => void
+        args[at] = (...a: unknown[]) => {
+          bump()
+          callback(...a)
+        }
+      }
       const result = (super.query as (...a: unknown[]) => any)(...args)
+      if (bump && at === -1) {
+        if (typeof result?.then === 'function') result.then(bump, bump)
+        else if (typeof result?.once === 'function') (result.once('end', bump), result.once('error', bump))
+      }
       if (result && typeof result.catch === 'function') {
         if (begin) result.catch((error: Error) => this.releaseAfterFailedBegin(error))
         // A COMMIT sent on a live connection that then broke may or may not have been applied.
@@ -247,13 +294,15 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   const jobs = pool(2, BACKGROUND_STATEMENT_TIMEOUT_MS)
   const db = drizzle(requests) as unknown as Db
   const background = drizzle(jobs) as unknown as Db
+  changes.bind(db, background)
   return {
     db,
     background,
     kind: 'postgres',
     query: async (q) => rowsOf(await db.execute(q)),
     onCommitUnknown: (handler) => void (onCommitUnknown = handler),
-    close: once(() => Promise.all([requests.end(), jobs.end()]).then(() => {})),
+    changes,
+    close: once(() => Promise.all([changes.close(), requests.end(), jobs.end()]).then(() => {})),
   }
 }
 

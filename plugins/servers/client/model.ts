@@ -1,6 +1,15 @@
 import { t } from 'elysia'
-import { PaginationQuery, RouteOrderItem } from 'hatchery'
+import { createSelectSchema } from 'drizzle-typebox'
+import { PaginationQuery, RouteOrderItem, WireInteger } from 'hatchery'
+import { tables as nestTables } from '../../nests'
 import { ServerAllocation } from '../model'
+import { servers } from '../tables'
+
+// Response models without a transform (no `t.Date()`, no `t.Integer()`): one transform anywhere
+// makes Elysia walk every answer with TypeBox's generic Encode (see `WireInteger`).
+const created = createSelectSchema(servers).properties.created
+const eggCreated = createSelectSchema(nestTables.nestEggs).properties.created
+const Int = WireInteger
 
 const OrderedMap = (description: string) => t.Record(t.String(), t.String(), { description: `${description}; key order kept` })
 
@@ -13,7 +22,7 @@ export const ClientNestEgg = t.Object({
   separate_port: t.Boolean(),
   features: t.Array(t.String()),
   docker_images: OrderedMap('Docker images by display name'),
-  created: t.Date(),
+  created: eggCreated,
 })
 
 /** The egg configurations that apply to the server's egg, merged (spec 03 §1.8). */
@@ -45,17 +54,17 @@ export const ClientServer = t.Object({
   node_name: t.String(),
   node_maintenance_enabled: t.Boolean(),
   sftp_host: t.String(),
-  sftp_port: t.Integer(),
+  sftp_port: Int(),
   name: t.String(),
   description: t.Nullable(t.String()),
-  limits: t.Object({ cpu: t.Integer(), memory: t.Integer(), swap: t.Integer(), disk: t.Integer() }),
-  feature_limits: t.Object({ allocations: t.Integer(), databases: t.Integer(), backups: t.Integer(), schedules: t.Integer() }),
+  limits: t.Object({ cpu: Int(), memory: Int(), swap: Int(), disk: Int() }),
+  feature_limits: t.Object({ allocations: Int(), databases: Int(), backups: Int(), schedules: Int() }),
   startup: t.String(),
   image: t.String(),
-  auto_kill: t.Object({ enabled: t.Boolean(), seconds: t.Integer() }),
+  auto_kill: t.Object({ enabled: t.Boolean(), seconds: Int() }),
   auto_start_behavior: t.Union([t.Literal('always'), t.Literal('unless_stopped'), t.Literal('never')]),
   timezone: t.Nullable(t.String()),
-  created: t.Date(),
+  created,
 })
 
 export const ServersQuery = t.Object({

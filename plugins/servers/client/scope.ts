@@ -1,5 +1,6 @@
 import { and, eq, type SQL } from 'drizzle-orm'
-import { Conflict, hasServerPermission, NotFound, type Db, type PluginContext, type Principal, type Tx } from 'hatchery'
+import { Conflict, hasServerPermission, NotFound, watch, type Db, type PluginContext, type Principal, type Tx } from 'hatchery'
+import { VersionedCache } from './page-cache'
 import type { ServersApi } from '../api'
 import type { ServerRow } from '../service/admin-servers'
 import type { SubuserGrant } from '../service/subusers'
@@ -38,6 +39,18 @@ export function serverIdentifier(value: string): SQL | null {
 /** "Admin read" of spec 03 §1.2: the role's `servers.read` when the user has a role, else the admin flag. */
 export function readsEveryServer(p: Principal): boolean {
   return p.user.role ? p.user.role.adminPermissions.includes('servers.read') : p.user.admin
+}
+
+type Visible = Awaited<ReturnType<typeof visibleServer>>
+/** Scope resolutions kept (one per caller and server named). */
+const RESOLVED_SERVERS = 20_000
+
+function frozen(v: Visible): Visible {
+  Object.freeze(v.server)
+  const grant = v.access.subuser
+  if (grant) for (const part of [grant.permissions, grant.ignored_files, grant]) Object.freeze(part)
+  Object.freeze(v.access)
+  return Object.freeze(v)
 }
 
 /** The server `value` names, if `principal` may see it: 404 `server not found` otherwise (spec 03 §1.1, §1.2). */
@@ -83,13 +96,20 @@ export function permitsServer(principal: Principal, access: ClientServerAccess, 
  * (spec 03 §1.3).
  */
 export function provideClientScope(ctx: PluginContext, api: ServersApi): void {
+  // Who sees which server, kept until `servers` or `server_subusers` change (the subuser slot is
+  // this plugin's `findSubuser`); entries are frozen, since every route of the scope shares them.
+  const found = new VersionedCache<Visible>(watch(ctx.db, ['servers', 'server_subusers']), {
+    maxWeight: RESOLVED_SERVERS,
+    maxAgeMs: 60_000,
+  })
   ctx.kernel.provideScope(
     'client:server',
     {
       path: '/servers/:server',
       catalog: 'server',
       async resolve({ params, principal, route }) {
-        const { server, access } = await visibleServer(ctx.db, api, principal, params.server)
+        const key = `${principal.user.uuid} ${readsEveryServer(principal) ? 1 : 0} ${params.server.toLowerCase()}`
+        const { server, access } = await found.get(key, async () => frozen(await visibleServer(ctx.db, api, principal, params.server)))
         if (route.options.stateGate !== false) stateGate(server, principal)
         return { resource: server, access }
       },

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, ne, not, sql, type SQL } from 'drizzle-orm'
 import type { Static } from 'elysia'
 import { hasAdminPermission, paginate, type Db, type PageParams, type Principal, type Tx } from 'hatchery'
-import { mergedEggConfiguration } from '../../egg-configurations'
+import { mergedEggConfigurations } from '../../egg-configurations'
 import { tables as locationTables } from '../../locations'
 import { pairsToObject, tables as nestTables } from '../../nests'
 import { tables as nodeTables } from '../../nodes'
@@ -12,6 +12,24 @@ import type { ClientServer } from './model'
 import { readsEveryServer, type ClientServerAccess } from './scope'
 
 type Client = Static<typeof ClientServer>
+
+/**
+ * The tables a client `Server` object and its lists are read from (`toClientServers`, `heldBy`,
+ * the owner search): what a cache of them watches. Each has the trigger of
+ * `migrations/servers/0003_change_notify.sql`, so other panel processes see its changes too.
+ */
+export const CLIENT_SERVER_TABLES = [
+  'servers',
+  'server_subusers',
+  'server_allocations',
+  'node_allocations',
+  'nodes',
+  'locations',
+  'nest_eggs',
+  'egg_configurations',
+  'egg_configuration_eggs',
+  'users',
+]
 const distinct = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))]
 
 /** Where SFTP clients connect (spec 03 §1.8): `sftp_host`, else the host of `public_url`, else of `url`. */
@@ -45,7 +63,7 @@ export async function toClientServers(
   const eggOf = new Map(
     (await db.select().from(nestTables.nestEggs).where(inArray(nestTables.nestEggs.uuid, eggUuids))).map((e) => [e.uuid, e]),
   )
-  const configOf = new Map(await Promise.all(eggUuids.map(async (u) => [u, await mergedEggConfiguration(db, u)] as const)))
+  const configOf = await mergedEggConfigurations(db, eggUuids)
   const primaryUuids = distinct(rows.map((r) => r.allocation_uuid))
   const primaries = primaryUuids.length
     ? new Map((await serverAllocationsOf(db, inArray(serverAllocations.uuid, primaryUuids), new Set(primaryUuids))).map((a) => [a.uuid, a]))

@@ -1,0 +1,86 @@
+import type { Watch } from 'hatchery'
+
+interface Entry<V> {
+  version: number
+  at: number
+  weight: number
+  value: Promise<V>
+}
+
+export interface VersionedCacheOptions<V> {
+  /** Most weight kept (least recently used entries go first). */
+  maxWeight: number
+  /** A last resort: an entry older than this is read again whatever the watch says. */
+  maxAgeMs: number
+  /** An entry's weight once loaded (default 1). */
+  weigh?: (value: V) => number
+}
+
+/**
+ * Answers read from the tables `changes` watches, kept per key while those tables are unchanged:
+ * the watch's version is taken before the answer is read, and an entry is served only while
+ * `changes.version()` still returns it (never while it is `null`). A hit is the same object
+ * instance each time (not to be mutated); a read in flight is shared by the requests that ask
+ * for it meanwhile; a failed read is not kept.
+ * @example
+ * const pages = new VersionedCache(watch(ctx.db, ['servers']), { maxWeight: 1000, maxAgeMs: 60_000 })
+ * const page = await pages.get(`${user} ${page}`, () => listServers(ctx.db, user, page))
+ */
+export class VersionedCache<V> {
+  private readonly entries = new Map<string, Entry<V>>()
+  private weight = 0
+
+  constructor(
+    private readonly changes: Watch,
+    private readonly options: VersionedCacheOptions<V>,
+  ) {}
+
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const version = this.changes.version()
+    if (version === null) return load()
+    const now = performance.now()
+    const hit = this.entries.get(key)
+    if (hit) {
+      this.remove(key, hit)
+      if (hit.version === version && now - hit.at < this.options.maxAgeMs) {
+        this.entries.set(key, hit)
+        this.weight += hit.weight
+        return hit.value
+      }
+    }
+    const entry: Entry<V> = { version, at: now, weight: 1, value: load() }
+    this.entries.set(key, entry)
+    this.weight += entry.weight
+    entry.value.then(
+      (value) => {
+        if (this.entries.get(key) !== entry) return
+        const weight = this.options.weigh?.(value) ?? 1
+        this.weight += weight - entry.weight
+        entry.weight = weight
+        this.evict()
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.remove(key, entry)
+      },
+    )
+    this.evict()
+    return entry.value
+  }
+
+  /** Entries kept (tests). */
+  get size(): number {
+    return this.entries.size
+  }
+
+  private remove(key: string, entry: Entry<V>): void {
+    this.entries.delete(key)
+    this.weight -= entry.weight
+  }
+
+  private evict(): void {
+    for (const [key, entry] of this.entries) {
+      if (this.weight <= this.options.maxWeight) return
+      this.remove(key, entry)
+    }
+  }
+}
