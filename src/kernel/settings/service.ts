@@ -130,14 +130,18 @@ export class SettingsService {
   }
 
   /**
-   * The snapshot `snapshot()` would answer when it needs no database read (the request's own, or a
-   * cached one younger than 1 s), else undefined. For per-request hot paths, which skip an await:
+   * The snapshot `snapshot()` would answer without waiting for the database (the request's own, or
+   * the cached one while younger than 2 s; past 1 s it starts the reload, as `snapshot()` does),
+   * else undefined. For per-request hot paths, which skip an await:
    * @example const settings = ctx.settings.cached() ?? (await ctx.settings.snapshot())
    */
   cached(): SettingsSnapshot | undefined {
     const scope = queryScope.getStore()
     if (scope?.settings) return scope.settings as SettingsSnapshot
-    if (!this.current || Date.now() - this.loadedAt >= REFRESH_AFTER_MS) return undefined
+    if (!this.current) return undefined
+    const age = Date.now() - this.loadedAt
+    if (age >= MAX_AGE_MS) return undefined
+    if (age >= REFRESH_AFTER_MS) void this.reload().catch(() => {})
     if (scope) scope.settings = this.current
     return this.current
   }
