@@ -1,5 +1,5 @@
 import { Elysia, t, type Static } from 'elysia'
-import { RouteOrderItem, stamped, wireReady, type PluginContext, type SettingsSnapshot } from 'hatchery'
+import { RouteOrderItem, isoNow, stamped, wireReady, type PluginContext, type SettingsSnapshot } from 'hatchery'
 import { LANGUAGES } from '../users'
 
 const CaptchaPublic = t.Union([
@@ -108,7 +108,17 @@ export function publicRoutes(ctx: PluginContext, hasUsers: () => boolean | Promi
   const languages = { languages: [...LANGUAGES] }
   // The document changes only with the settings snapshot (and the first user): build it once per snapshot.
   let cached: { snapshot: SettingsSnapshot; users: boolean; doc: Omit<Static<typeof PublicSettings>, 'time'> } | undefined
+  // The document is encoded once per snapshot and format; only `time` is new on each answer.
+  const answer = (doc: object) => stamped(doc, { time: isoNow() })
+  // The answer when the document of the cached snapshot is built already (the ready lane's).
+  const ready = () => {
+    const snapshot = ctx.settings.cached()
+    if (!snapshot || cached?.snapshot !== snapshot || cached.users !== hasUsers()) return undefined
+    return answer(cached.doc)
+  }
   const current = async () => {
+    const now = ready()
+    if (now) return now
     const snapshot = ctx.settings.cached() ?? (await ctx.settings.snapshot())
     const users = await hasUsers()
     if (cached?.snapshot !== snapshot || cached.users !== users) {
@@ -116,12 +126,12 @@ export function publicRoutes(ctx: PluginContext, hasUsers: () => boolean | Promi
       const { time: _built, ...doc } = publicSettings(snapshot, await ctx.kernel.debugMode.enabled(), users)
       cached = { snapshot, users, doc: wireReady(doc) }
     }
-    // The document is encoded once per snapshot and format; only `time` is new on each answer.
-    return stamped(cached.doc, { time: new Date().toISOString() })
+    return answer(cached.doc)
   }
   return new Elysia({ tags: ['public'] })
     .use(ctx.guard)
     .get('/settings', current, {
+      ready,
       documents: PublicSettings,
       detail: { summary: 'Public panel settings', description: 'What the web frontend needs before login; secrets are never part of it.' },
     })

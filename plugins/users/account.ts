@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia'
 import { eq } from 'drizzle-orm'
-import { BadRequest, Unauthorized, type PluginContext } from 'hatchery'
+import { BadRequest, Unauthorized, type PluginContext, type ReadyContext } from 'hatchery'
 import { Empty, FullUser } from './model'
 import { userSessions } from './tables'
 import type { UsersApi } from './api'
@@ -23,6 +23,12 @@ export function accountRoutes(ctx: PluginContext, api: UsersApi) {
       },
       {
         exempt: ['suspended', 'two-factor'],
+        // The caller's row as the authenticator loaded it and a cached snapshot: the answer is at hand.
+        ready: ({ principal }: ReadyContext) => {
+          const user = principal && loadedUser(principal)
+          const settings = ctx.settings.cached()
+          return user && settings ? accountAnswerOf(user, settings) : undefined
+        },
         // The hottest authenticated route: toFullUser names every field, so skip checking each answer.
         documents: t.Object({ user: FullUser }),
         detail: { summary: 'The account of the caller (the impersonated user when impersonating)' },

@@ -15,7 +15,8 @@ import { JobScheduler, checkSchedule } from './jobs'
 import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState } from './guard'
 import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
 import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
-import { httpKernel, requestMeta, setPeer } from './http'
+import { httpKernel, pathOf, requestMeta, setPeer, type RequestMeta } from './http'
+import { ReadyLane } from './ready'
 import { Deadlines } from './deadline'
 import { uniqueMessage } from './errors'
 import { RouteRegistry, routeShape, type RouteInfo } from './routes'
@@ -62,6 +63,11 @@ export interface KernelOptions {
   plugins?: LoadedPlugin[]
   /** Close the injected database on close() (default: only a database the kernel opened). */
   ownsDatabase?: boolean
+}
+
+export interface AppOptions extends KernelOptions {
+  /** Answer routes that declare `ready` through the ready lane (default true; tests compare both paths). */
+  readyLane?: boolean
 }
 
 export const CORE_MIGRATIONS = join(ROOT, 'migrations/core')
@@ -269,8 +275,13 @@ export interface Panel {
   routes: RouteRegistry
   /** Handles a request in-process as if it came from `ip` (default 127.0.0.1). */
   handle(request: Request, opts?: { ip?: string }): Promise<Response>
-  /** `Bun.serve` fetch handler: peer address from the socket, one log line per request. */
-  fetch(request: Request, server: { requestIP(r: Request): { address: string } | null }): Promise<Response>
+  /**
+   * `Bun.serve` fetch handler: peer address from the socket, one log line per request. Answers
+   * synchronously when the ready lane does.
+   */
+  fetch(request: Request, server: { requestIP(r: Request): { address: string } | null }): Response | Promise<Response>
+  /** The ready lane (see `ReadyLane`); `answered` counts its answers. */
+  readyLane: ReadyLane
   close(): Promise<void>
 }
 
@@ -325,26 +336,27 @@ function checkScopedRoutes(routes: RouteRegistry, scopes: ScopeSlots, plugins: L
  * Never listens; `src/main.ts` does.
  * @example const panel = await createApp(loadConfig()); const res = await panel.handle(new Request('http://localhost/api/settings'))
  */
-export async function createApp(config: Config, opts: KernelOptions = {}): Promise<Panel> {
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<Panel> {
   const kernel = await createKernel(config, opts)
   try {
     const routes = new RouteRegistry()
     const { settings, limiter, guard, guardState } = kernel
+    // Synchronous unless settings must be read or Redis counts: most requests await nothing here.
+    const namespaceLimit = (_request: Request, meta: RequestMeta, path: string): Promise<void> | void => {
+      const bucket = bucketOf(path)
+      if (!bucket) return
+      const key = `ratelimits.${bucket}` as const
+      const cached = settings.cached()
+      if (cached) return limiter.consume(bucket, meta.ip, cached.get(key))
+      return settings.snapshot().then((s) => limiter.consume(bucket, meta.ip, s.get(key)))
+    }
     const app = new Elysia({ name: 'hatchery' }).use(
       httpKernel({
         log: kernel.log,
         debug: () => kernel.debugMode.enabled(),
         trustedProxies: config.trustedProxies,
         routes,
-        // Synchronous unless settings must be read or Redis counts: most requests await nothing here.
-        onRequest(_request, meta, path) {
-          const bucket = bucketOf(path)
-          if (!bucket) return
-          const key = `ratelimits.${bucket}` as const
-          const cached = settings.cached()
-          if (cached) return limiter.consume(bucket, meta.ip, cached.get(key))
-          return settings.snapshot().then((s) => limiter.consume(bucket, meta.ip, s.get(key)))
-        },
+        onRequest: namespaceLimit,
       }),
     )
 
@@ -402,34 +414,38 @@ export async function createApp(config: Config, opts: KernelOptions = {}): Promi
     await kernel.extensions.attachRoutes(routes)
 
     const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
-    const handle = (request: Request, o: { ip?: string } = {}) => {
-      setPeer(request, o.ip ?? '127.0.0.1')
-      return deadlines.run(request, () => app.handle(request))
+    const lane = new ReadyLane({ routes, guard: guardState, trustedProxies: config.trustedProxies, limit: namespaceLimit })
+    const useLane = (opts.readyLane ?? true) && lane.size > 0
+    // The ready lane's answer when it has one (synchronously), else the full pipeline's.
+    const respond = (request: Request, peer: string): Response | Promise<Response> => {
+      setPeer(request, peer)
+      return (useLane && lane.answer(request)) || deadlines.run(request, () => app.handle(request))
+    }
+    const logged = (request: Request, response: Response, peer: string): Response => {
+      let meta: RequestMeta | undefined
+      try {
+        meta = requestMeta(request)
+      } catch {}
+      kernel.log.request({
+        method: request.method,
+        path: pathOf(request.url),
+        status: response.status,
+        duration_ms: meta ? Math.round((performance.now() - meta.start) * 100) / 100 : undefined,
+        request_id: meta?.id ?? response.headers.get('x-request-id'),
+        ip: meta?.ip ?? peer,
+      })
+      return response
     }
     return {
       app,
       kernel,
       routes,
-      handle,
-      async fetch(request, server) {
+      readyLane: lane,
+      handle: async (request, o = {}) => respond(request, o.ip ?? '127.0.0.1'),
+      fetch(request, server) {
         const peer = server.requestIP(request)?.address ?? '127.0.0.1'
-        const response = await handle(request, { ip: peer })
-        let meta: ReturnType<typeof requestMeta> | undefined
-        try {
-          meta = requestMeta(request)
-        } catch {}
-        const url = request.url
-        const pathStart = url.indexOf('/', url.indexOf('//') + 2)
-        const q = url.indexOf('?', pathStart)
-        kernel.log.request({
-          method: request.method,
-          path: q === -1 ? url.slice(pathStart) : url.slice(pathStart, q),
-          status: response.status,
-          duration_ms: meta ? Math.round((performance.now() - meta.start) * 100) / 100 : undefined,
-          request_id: meta?.id ?? response.headers.get('x-request-id'),
-          ip: meta?.ip ?? peer,
-        })
-        return response
+        const response = respond(request, peer)
+        return response instanceof Promise ? response.then((r) => logged(request, r, peer)) : logged(request, response, peer)
       },
       close: () => {
         deadlines.stop()

@@ -7,8 +7,11 @@ import {
   FLAG_PERMISSION,
   FLAG_PUBLIC,
   FLAG_RAW_BODY,
+  FLAG_READY,
   FLAG_TIMEOUT,
   type Gate,
+  type ReadyAnswer,
+  type RouteInfo,
   type RouteRegistry,
 } from './routes'
 import { requestMeta } from './http'
@@ -28,8 +31,13 @@ export interface AuthInput {
   setHeader(name: string, value: string): void
 }
 
-/** Checks credentials and returns who is calling; throws `Unauthorized`/`Forbidden`. */
-export type Authenticator = (input: AuthInput) => Promise<Principal>
+/**
+ * Checks credentials and returns who is calling; throws `Unauthorized`/`Forbidden`. It may answer
+ * synchronously when it needs no I/O (credentials cached): the kernel's ready lane then answers
+ * a route with a `ready` function without a promise. It must not have side effects beyond what a
+ * successful authentication records (it can run twice for one request that leaves the ready lane).
+ */
+export type Authenticator = (input: AuthInput) => Principal | Promise<Principal>
 
 /** What the remote namespace's authenticator gets (the same as `AuthInput`, without a namespace). */
 export type RemoteAuthInput = Omit<AuthInput, 'namespace'>
@@ -136,6 +144,9 @@ const resolveRemote = ({ request }: { request: Request }) => ({ remote: remotes.
  * - `timeout: 120` — seconds this route may take instead of the panel's `REQUEST_TIMEOUT`;
  *   `timeout: false` for streams (file contents, downloads, logs), which then call
  *   `server.timeout(request, seconds)` to keep an idle timeout of their own;
+ * - `ready: ({ request, principal }) => answer | undefined` — on a GET without path parameters, the
+ *   answer when it is at hand without waiting (a cached document): the kernel's ready lane then
+ *   answers without the full pipeline; `undefined` lets the request take it (see plugins/README.md);
  * - `documents: Schema` — the 200 response schema for `/openapi.json` without checking each
  *   answer against it (prefer `response`, which also strips unknown fields, unless the route is hot).
  * @example new Elysia().use(ctx.guard).get('/me', ({ principal }) => ({ uuid: principal.user.uuid }), { authenticated: true })
@@ -161,6 +172,12 @@ export function createGuard(state: GuardState) {
     documents: (schema: TSchema) => ({
       detail: { responses: { 200: { description: 'Success', content: { 'application/json': { schema } } } } } as Record<string, unknown>,
     }),
+    // The route's synchronous answer for the ready lane (see ReadyLane): a GET without path
+    // parameters whose answer is at hand (a cached document) is answered without the full pipeline.
+    ready: (fn: ReadyAnswer) => {
+      if (typeof fn !== 'function') throw new Error('ready must be a function')
+      return { detail: { [FLAG_READY]: fn } as Record<string, unknown> }
+    },
     permission: (spec: PermissionSpec | PermissionSpec[]) => {
       const specs = Array.isArray(spec) ? spec : [spec]
       for (const s of specs) {
@@ -179,6 +196,49 @@ export function createGuard(state: GuardState) {
 }
 
 export type Guard = ReturnType<typeof createGuard>
+
+/**
+ * The gates after authentication: suspended users and users missing required 2FA are stopped
+ * unless the route is exempt, and `/api/admin` needs the admin flag or an admin permission.
+ */
+function admit(kind: 'client' | 'admin', info: RouteInfo | undefined, principal: Principal): void {
+  if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
+  if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
+    throw new Forbidden('two-factor authentication required')
+  }
+  if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
+}
+
+const ignore = () => {}
+
+/**
+ * For the ready lane: the caller of a request to an unscoped `/api/client` or `/api/admin` route,
+ * when the authenticator answers synchronously and the caller passes the gates and holds the
+ * route's permissions. `undefined` otherwise — credentials not at hand, or any refusal, whose
+ * answer the full pipeline gives (it authenticates again).
+ */
+export function readyPrincipal(
+  state: GuardState,
+  kind: 'client' | 'admin',
+  info: RouteInfo,
+  input: Omit<AuthInput, 'namespace'>,
+): Principal | undefined {
+  if (!state.authenticate) return undefined
+  try {
+    const principal = state.authenticate({ ...input, namespace: kind })
+    if (principal instanceof Promise) {
+      // Its outcome is the full pipeline's to give; a refusal here must not be an unhandled rejection.
+      principal.catch(ignore)
+      return undefined
+    }
+    admit(kind, info, principal)
+    principals.set(input.request, principal)
+    checkPermissions(state, input.request, info.permissions as PermissionSpec[])
+    return principal
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * A namespace (`/api/client`, `/api/admin`, `/api/remote`): every route mounted in it is
@@ -216,11 +276,7 @@ export function guardedNamespace(
     } else {
       if (!state.authenticate) throw new Unauthorized('missing authorization')
       const principal = await state.authenticate({ ...input, namespace: kind })
-      if (principal.actor.suspended && !info?.exempt.has('suspended')) throw new Forbidden('account is suspended')
-      if (principal.actor.requireTwoFactor && !principal.actor.totpEnabled && !info?.exempt.has('two-factor')) {
-        throw new Forbidden('two-factor authentication required')
-      }
-      if (kind === 'admin' && !canEnterAdmin(principal.user)) throw new Forbidden('unauthorized')
+      admit(kind, info, principal)
       principals.set(request, principal)
       caller = principal
     }

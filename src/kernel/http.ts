@@ -25,7 +25,20 @@ export interface RequestMeta {
 // request costs more on every request (and on every garbage collection) than a property.
 const META = Symbol('hatchery.meta')
 const PEER = Symbol('hatchery.peer')
-type Tagged = Request & { [META]?: RequestMeta; [PEER]?: string }
+const HANDOVER = Symbol('hatchery.handover')
+type Tagged = Request & { [META]?: RequestMeta; [PEER]?: string; [HANDOVER]?: Handover }
+
+/**
+ * What the ready lane did before it left a request to the full pipeline: the request's metadata
+ * (same id) and whether it consumed the namespace rate limit, with the outcome when that was not
+ * a plain pass (the 429 thrown, or the promise of a limiter that counts in Redis). The pipeline's
+ * first hook takes it and does neither again.
+ */
+export interface Handover {
+  meta: RequestMeta
+  limited: boolean
+  outcome?: unknown
+}
 const metas = {
   get: (request: Request) => (request as Tagged)[META],
   set: (request: Request, meta: RequestMeta) => void ((request as Tagged)[META] = meta),
@@ -54,6 +67,36 @@ export function requestMeta(request: Request): RequestMeta {
 const REQUEST_ID = /^[\w.:@-]{1,128}$/
 
 const isTrustedPeer = (peer: string, trusted: Cidr[]) => trusted.length > 0 && trusted.some((c) => cidrContains(c, peer))
+
+/**
+ * Starts the kernel's record of a request: its id (a trusted proxy's `X-Request-Id`, else a new
+ * uuid), the client IP after the trusted-proxy walk, the start time and the negotiated format.
+ */
+export function beginRequest(request: Request, trustedProxies: Cidr[]): RequestMeta {
+  const peer = peers.get(request) ?? '127.0.0.1'
+  const ip = resolveClientIp(peer, request.headers, trustedProxies)
+  const forwardedId = isTrustedPeer(peer, trustedProxies) ? request.headers.get('x-request-id') : null
+  const meta: RequestMeta = {
+    id: forwardedId && REQUEST_ID.test(forwardedId) ? forwardedId : crypto.randomUUID(),
+    ip,
+    start: performance.now(),
+    format: negotiate(request.headers.get('accept')),
+  }
+  metas.set(request, meta)
+  return meta
+}
+
+/** Leaves a request begun by the ready lane to the full pipeline (see {@link Handover}). */
+export function handOver(request: Request, handover: Handover): void {
+  ;(request as Tagged)[HANDOVER] = handover
+}
+
+/** The path of a request URL (no query), without parsing the URL. */
+export function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  const q = url.indexOf('?', start)
+  return q === -1 ? url.slice(start) : url.slice(start, q)
+}
 
 export interface HttpOptions {
   log: Logger
@@ -250,27 +293,20 @@ export function httpKernel(opts: HttpOptions) {
 
   return new Elysia({ name: 'hatchery.http' })
     .onRequest(async ({ request, set }) => {
-      const peer = peers.get(request) ?? '127.0.0.1'
-      const ip = resolveClientIp(peer, request.headers, opts.trustedProxies)
-      const forwardedId = isTrustedPeer(peer, opts.trustedProxies) ? request.headers.get('x-request-id') : null
-      const meta: RequestMeta = {
-        id: forwardedId && REQUEST_ID.test(forwardedId) ? forwardedId : crypto.randomUUID(),
-        ip,
-        start: performance.now(),
-        format: negotiate(request.headers.get('accept')),
-      }
-      metas.set(request, meta)
+      const handover = (request as Tagged)[HANDOVER]
+      if (handover) (request as Tagged)[HANDOVER] = undefined
+      const meta = handover ? handover.meta : beginRequest(request, opts.trustedProxies)
       const scope = queryScope.getStore()
       if (scope) scope.requestId = meta.id
       set.headers['x-request-id'] = meta.id
       set.headers['vary'] = 'Accept'
       const length = Number(request.headers.get('content-length') ?? NaN)
       if (length > routes.maxBodyLimit) throw new PayloadTooLarge(routes.maxBodyLimit)
-      if (opts.onRequest) {
-        const url = request.url
-        const start = url.indexOf('/', url.indexOf('//') + 2)
-        const q = url.indexOf('?', start)
-        const pending = opts.onRequest(request, meta, q === -1 ? url.slice(start) : url.slice(start, q))
+      if (handover?.limited) {
+        if (handover.outcome instanceof Promise) await handover.outcome
+        else if (handover.outcome !== undefined) throw handover.outcome
+      } else if (opts.onRequest) {
+        const pending = opts.onRequest(request, meta, pathOf(request.url))
         if (pending) await pending
       }
     })

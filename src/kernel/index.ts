@@ -27,6 +27,7 @@ export type { Principal, PrincipalUser, ApiKeyScope, PermissionGroups, CatalogNa
 export { hasAdminPermission, hasUserPermission, hasServerPermission, canEnterAdmin, denied, PermissionCatalog } from './permissions'
 export { principalOf, remoteOf } from './guard'
 export type { Guard, Authenticator, AuthInput, RemoteAuthenticator, RemoteAuthInput, KernelHooks, PermissionSpec } from './guard'
+export type { ReadyContext, ReadyAnswer } from './routes'
 export { scopeOf } from './scope'
 export type {
   Scopes,
@@ -50,6 +51,7 @@ export { RouteOrderItem, MailMode, CaptchaProvider, StorageDriver } from './sett
 export type { SettingsService, SettingsSnapshot } from './settings/service'
 export type { RateLimitRule } from './ratelimit'
 export type { Logger } from './logger'
+export { isoNow } from './logger'
 export type { Secrets } from './secrets'
 export { SECRET_MASK, writeSecret } from './secrets'
 export { timestamp, wireReady, stamped } from './wire'

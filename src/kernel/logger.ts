@@ -167,7 +167,11 @@ function stdoutBuffer(): StdoutBuffer {
 
 // One ISO text per millisecond: a busy panel writes dozens of lines in each.
 let lastTime = { ms: NaN, text: '' }
-function isoNow(): string {
+/**
+ * `new Date().toISOString()`, made once per millisecond (the text has millisecond resolution):
+ * for the log lines and answers that carry the current time.
+ */
+export function isoNow(): string {
   const ms = Date.now()
   if (ms !== lastTime.ms) lastTime = { ms, text: new Date(ms).toISOString() }
   return lastTime.text

@@ -1,5 +1,6 @@
 import { Memoirist } from 'memoirist'
 import type { TSchema } from '@sinclair/typebox'
+import type { Principal } from './permissions'
 
 /** Route flags the kernel's macros record in a route's `detail`. */
 export const FLAG_PUBLIC = 'x-hatchery-public'
@@ -10,6 +11,18 @@ export const FLAG_TIMEOUT = 'x-hatchery-timeout'
 export const FLAG_BODY_LIMIT = 'x-hatchery-body-limit'
 export const FLAG_SCOPE_OPTIONS = 'x-hatchery-scope'
 export const FLAG_SCOPE_KEY = 'x-hatchery-scope-key'
+export const FLAG_READY = 'x-hatchery-ready'
+
+/**
+ * What a route's `ready` function gets: the request and, on an authenticated route, the caller.
+ * It runs synchronously before the route's handler would, and returns the answer when it has it
+ * at hand (a cached document), or `undefined` to let the request take the full path.
+ */
+export interface ReadyContext {
+  request: Request
+  principal: Principal | undefined
+}
+export type ReadyAnswer = (ctx: ReadyContext) => unknown
 
 /** Gates of the guard that a route may be exempt from (account pages a blocked user still needs). */
 export type Gate = 'suspended' | 'two-factor'
@@ -35,6 +48,8 @@ export interface RouteInfo {
   scopeOptions: Record<string, unknown>
   /** The key of the `ctx.scope(key)` instance it was declared on (boot checks it is mounted there). */
   declaredScope?: string
+  /** The route's synchronous answer for the kernel's ready lane (see `ReadyLane`), if it declares one. */
+  ready?: ReadyAnswer
 }
 
 interface ElysiaRoute {
@@ -93,6 +108,7 @@ export class RouteRegistry {
         scope: scopes.get(`${r.method} ${routeShape(r.path)}`),
         scopeOptions: (detail[FLAG_SCOPE_OPTIONS] as Record<string, unknown> | undefined) ?? {},
         declaredScope: detail[FLAG_SCOPE_KEY] as string | undefined,
+        ready: typeof detail[FLAG_READY] === 'function' ? (detail[FLAG_READY] as ReadyAnswer) : undefined,
       }
       this.byKey.set(`${r.method} ${r.path}`, info)
       let paths = this.byMethod.get(r.method)

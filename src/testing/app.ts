@@ -81,6 +81,8 @@ export interface TestAppOptions {
   db?: TestDatabase
   /** The kernel's logger (default: silent unless LOG_LEVEL says otherwise). */
   log?: Logger
+  /** Answer routes that declare `ready` through the ready lane (default true; false: the full pipeline only). */
+  readyLane?: boolean
 }
 
 /**
@@ -99,7 +101,7 @@ export async function testApp(opts: TestAppOptions = {}): Promise<TestApp> {
     ...opts.env,
   })
   const plugins = opts.plugins ?? (opts.pluginsDir ? await withPlugins(opts.pluginsDir) : await bundledPlugins())
-  const panel = await createApp(config, { database: db.database, plugins, ownsDatabase: false, log: opts.log })
+  const panel = await createApp(config, { database: db.database, plugins, ownsDatabase: false, log: opts.log, readyLane: opts.readyLane })
   const close = panel.close
   return Object.assign(panel, {
     db,

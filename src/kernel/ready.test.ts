@@ -1,0 +1,249 @@
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { Elysia } from 'elysia'
+import { definePlugin, wireReady, type ReadyContext } from '.'
+import { createLogger } from './logger'
+import { bundledPlugins, inlinePlugin, login, makeApiKey, makeUser, relaxRateLimits, useTestApp, type TestApp } from 'hatchery/testing'
+import type { Principal } from './permissions'
+import { updateUser } from '../../plugins/users/test-helpers'
+
+// What the fixture's ready functions do: answer, decline (undefined) or break (throw).
+const mode = { ready: 'answer' as 'answer' | 'decline' | 'throw' }
+const answerOf = (principal?: Principal) => wireReady({ lane: true, caller: principal?.user.uuid ?? null })
+const ready = ({ principal }: ReadyContext) => {
+  if (mode.ready === 'throw') throw new Error('ready broke')
+  return mode.ready === 'answer' ? answerOf(principal) : undefined
+}
+
+const lanes = definePlugin({
+  name: 'lanes',
+  version: '1.0.0',
+  routes: {
+    public: (ctx) => new Elysia().use(ctx.guard).get('/lanes/open', () => answerOf(), { ready }),
+    client: (ctx) =>
+      new Elysia()
+        .use(ctx.guard)
+        .get('/lanes/mine', ({ principal }) => answerOf(principal), { authenticated: true, ready })
+        .get('/lanes/activity', ({ principal }) => answerOf(principal), { permission: 'user:activity.read', ready })
+        .get('/lanes/open', () => answerOf(), { public: true, ready })
+        .get('/lanes/:id', ({ principal }) => answerOf(principal), { authenticated: true, ready }),
+    admin: (ctx) =>
+      new Elysia().use(ctx.guard).get('/lanes/stats', ({ principal }) => answerOf(principal), { permission: 'admin:stats.read', ready }),
+  },
+})
+
+const plugins = async () => [...(await bundledPlugins()), inlinePlugin(lanes)]
+
+// The same database served twice: with the ready lane, and by the full pipeline only.
+const fast = useTestApp(async () => ({ plugins: await plugins() }))
+const slow = useTestApp(async () => ({ plugins: await plugins(), db: fast.db, readyLane: false }))
+
+interface Caller {
+  name: string
+  headers: Record<string, string>
+}
+let callers: Caller[]
+let admin: Caller
+let narrowed: Caller
+
+beforeAll(async () => {
+  await relaxRateLimits(fast)
+  await relaxRateLimits(slow)
+  const user = await makeUser(fast)
+  const cookie = await login(fast, user)
+  const boss = await makeUser(fast, { admin: true })
+  const bossCookie = await login(fast, boss)
+  const suspended = await makeUser(fast)
+  const suspendedCookie = await login(fast, suspended)
+  await updateUser(fast, suspended.uuid, { suspended: true }, [fast, slow])
+  admin = { name: 'admin cookie', headers: { cookie: bossCookie } }
+  narrowed = {
+    name: 'narrowed key',
+    headers: { authorization: `Bearer ${(await makeApiKey(fast, cookie, { user_permissions: [] })).key}` },
+  }
+  callers = [
+    { name: 'nobody', headers: {} },
+    { name: 'cookie', headers: { cookie } },
+    { name: 'api key', headers: { authorization: `Bearer ${(await makeApiKey(fast, cookie)).key}` } },
+    admin,
+    narrowed,
+    { name: 'impersonating', headers: { cookie: bossCookie, 'calagopus-user': user.uuid } },
+    { name: 'suspended', headers: { cookie: suspendedCookie } },
+    { name: 'bad cookie', headers: { cookie: `${cookie.split('=')[0]}=${'a'.repeat(16)}:${'b'.repeat(64)}` } },
+    { name: 'bad key', headers: { authorization: `Bearer c7sp_${'x'.repeat(43)}` } },
+    { name: 'malformed key', headers: { authorization: 'Bearer nope' } },
+  ]
+})
+
+const ACCEPT = { json: 'application/json', msgpack: 'application/msgpack', xml: 'text/xml' }
+
+async function call(t: TestApp, path: string, headers: Record<string, string>, init: RequestInit = {}) {
+  const before = t.readyLane.answered
+  const res = await t.handle(new Request(`http://localhost${path}`, { ...init, headers }))
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  return { res, bytes, text: new TextDecoder().decode(bytes), viaLane: t.readyLane.answered > before }
+}
+
+// A response with what differs by nature between two requests taken out: the request id, the
+// settings' `time`, and the expiry date of a refreshed session cookie.
+function comparable(r: Awaited<ReturnType<typeof call>>) {
+  const type = r.res.headers.get('content-type') ?? ''
+  const body =
+    r.text === ''
+      ? ''
+      : type.includes('json')
+        ? JSON.stringify({ ...JSON.parse(r.text), time: undefined })
+        : type.includes('xml')
+          ? r.text.replace(/<time>[^<]*<\/time>/, '')
+          : null
+  const headers = [...r.res.headers].filter(([k]) => k !== 'x-request-id' && k !== 'date' && k !== 'content-length')
+  return {
+    status: r.res.status,
+    headers: headers.map(([k, v]) => [k, k === 'set-cookie' ? v.replace(/expires=[^;]*/i, '') : v]),
+    body: body ?? (r.text.includes('time') ? `${r.bytes.length} bytes` : r.text),
+    id: /^[0-9a-f-]{36}$/.test(r.res.headers.get('x-request-id') ?? ''),
+  }
+}
+
+// Whether the lane answers this request: once a second a cache (settings, credentials) is
+// reloaded and one request takes the pipeline, so three tries in a row.
+async function laneAnswers(t: TestApp, path: string, headers: Record<string, string>): Promise<boolean> {
+  for (let i = 0; i < 3; i++) if ((await call(t, path, headers)).viaLane) return true
+  return false
+}
+
+const PATHS = [
+  '/api/settings',
+  '/api/client/account',
+  '/api/client/lanes/mine',
+  '/api/client/lanes/activity',
+  '/api/client/lanes/open',
+  '/api/admin/lanes/stats',
+  '/api/lanes/open',
+]
+
+describe('the ready lane', () => {
+  test('answers exactly what the full pipeline answers, for every caller, route and encoding', async () => {
+    let viaLane = 0
+    for (const path of PATHS) {
+      for (const caller of callers) {
+        for (const [format, accept] of Object.entries(ACCEPT)) {
+          const headers = { ...caller.headers, accept }
+          const a = await call(fast, path, headers)
+          const b = await call(slow, path, headers)
+          const what = `${path} as ${caller.name} in ${format}`
+          expect({ what, ...comparable(a) }).toEqual({ what, ...comparable(b) })
+          expect(b.viaLane).toBe(false)
+          // Only answers are the lane's; every refusal comes from the pipeline.
+          if (a.viaLane) {
+            viaLane++
+            expect({ what, status: a.res.status }).toEqual({ what, status: 200 })
+          }
+        }
+      }
+    }
+    expect(viaLane).toBeGreaterThan(50)
+  })
+
+  test('takes the answers it can give, and leaves the rest to the pipeline', async () => {
+    const cookie = callers[1].headers
+    expect(await laneAnswers(fast, '/api/client/account', cookie)).toBe(true)
+    expect(await laneAnswers(fast, '/api/settings', {})).toBe(true)
+    expect(await laneAnswers(fast, '/api/client/lanes/mine', narrowed.headers)).toBe(true)
+    // Refused: not the lane's.
+    expect((await call(fast, '/api/client/lanes/activity', narrowed.headers)).res.status).toBe(403)
+    expect((await call(fast, '/api/client/lanes/activity', narrowed.headers)).viaLane).toBe(false)
+    expect((await call(fast, '/api/admin/lanes/stats', cookie)).viaLane).toBe(false)
+    for (const [path, init] of [
+      ['/api/settings?x=1', {}],
+      ['/api/settings/', {}],
+      ['/api/settin%67s', {}],
+      ['/api/settings', { method: 'HEAD' }],
+      ['/api/client/lanes/some-id', {}],
+    ] as const) {
+      const lane = await call(fast, path, cookie, init)
+      const full = await call(slow, path, cookie, init)
+      expect({ path, ...comparable(lane) }).toEqual({ path, ...comparable(full) })
+      expect({ path, viaLane: lane.viaLane }).toEqual({ path, viaLane: false })
+    }
+  })
+
+  test('a ready function that declines or breaks leaves the request to its handler', async () => {
+    try {
+      for (const m of ['decline', 'throw'] as const) {
+        mode.ready = m
+        const r = await call(fast, '/api/client/lanes/mine', callers[1].headers)
+        expect(r.viaLane).toBe(false)
+        expect(r.res.status).toBe(200)
+        expect(JSON.parse(r.text).lane).toBe(true)
+      }
+    } finally {
+      mode.ready = 'answer'
+    }
+  })
+
+  test("a switched-off plugin's route answers 404 as on the full pipeline", async () => {
+    const hidden = fast.routes.hidden
+    fast.routes.hidden = (p) => p === 'lanes'
+    try {
+      const r = await call(fast, '/api/client/lanes/mine', callers[1].headers)
+      expect(r.viaLane).toBe(false)
+      expect(r.res.status).toBe(404)
+    } finally {
+      fast.routes.hidden = hidden
+    }
+  })
+
+  test('counts each request once against the namespace rate limit, on either path', async () => {
+    const limit = { hits: 3, window_seconds: 60 }
+    await fast.kernel.settings.update({ 'ratelimits.client': limit })
+    try {
+      for (const m of ['answer', 'decline'] as const) {
+        mode.ready = m
+        const ip = m === 'answer' ? '10.9.0.1' : '10.9.0.2'
+        const statuses: number[] = []
+        for (let i = 0; i < 4; i++) {
+          const res = await fast.handle(new Request('http://localhost/api/client/lanes/mine', { headers: callers[1].headers }), { ip })
+          statuses.push(res.status)
+          if (res.status === 429) {
+            expect(res.headers.get('retry-after')).toBeTruthy()
+            expect(res.headers.get('x-request-id')).toBeTruthy()
+            expect(await res.json()).toEqual({ errors: [expect.stringContaining('')] })
+          }
+        }
+        expect({ m, statuses }).toEqual({ m, statuses: [200, 200, 200, 429] })
+      }
+    } finally {
+      mode.ready = 'answer'
+      await relaxRateLimits(fast)
+    }
+  })
+
+  test('through fetch: answers without a promise and logs one line with its request id', async () => {
+    const lines: Record<string, any>[] = []
+    const log = createLogger({ level: 'info', write: (line) => void lines.push(JSON.parse(line)) })
+    const kernelLog = fast.kernel.log
+    ;(fast.kernel as { log: typeof log }).log = log
+    try {
+      const server = { requestIP: () => ({ address: '192.0.2.7' }) }
+      // A cache reloaded in between sends one request down the pipeline: take the first that is not.
+      let res: Response | Promise<Response> | undefined
+      for (let i = 0; i < 3 && !(res instanceof Response); i++) {
+        res = fast.fetch(new Request('http://localhost/api/client/account', { headers: callers[1].headers }), server)
+        await res
+      }
+      expect(res).toBeInstanceOf(Response)
+      const id = (res as Response).headers.get('x-request-id')
+      const logged = lines.filter((l) => l.msg === 'request')
+      expect(logged.at(-1)).toMatchObject({ method: 'GET', path: '/api/client/account', status: 200, request_id: id, ip: '192.0.2.7' })
+      expect(logged.filter((l) => l.request_id === id)).toHaveLength(1)
+      const count = logged.length
+      const refused = await fast.fetch(new Request('http://localhost/api/client/account'), server)
+      expect(refused.status).toBe(401)
+      const after = lines.filter((l) => l.msg === 'request')
+      expect(after).toHaveLength(count + 1)
+      expect(after.at(-1)).toMatchObject({ status: 401, request_id: refused.headers.get('x-request-id'), ip: '192.0.2.7' })
+    } finally {
+      ;(fast.kernel as { log: typeof log }).log = kernelLog
+    }
+  })
+})
