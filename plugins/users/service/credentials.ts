@@ -42,6 +42,10 @@ export class Credentials {
   private users = new Map<string, Cached<UserWithRole | null>>()
   private pendingSessions = new Map<string, { ip: string; userAgent: string; at: Date }>()
   private pendingKeys = new Map<string, Date>()
+  /** Loads in flight, by kind and key: requests that miss together share one query. */
+  private loading = new Map<string, Promise<unknown>>()
+  /** Moves on at every `forget`/`invalidate`: a load started before it is not remembered. */
+  private generation = 0
   private timer: ReturnType<typeof setInterval>
 
   constructor(
@@ -74,10 +78,22 @@ export class Credentials {
     const now = Date.now()
     const hit = this.sessions.get(cookie)
     if (hit && hit.until > now) return this.unexpired(hit.value, maxAgeSeconds, now)
-    return this.loadSession(cookie, now).then((row) => this.unexpired(row, maxAgeSeconds, now))
+    return this.once(`s:${cookie}`, () => this.loadSession(cookie, now)).then((row) => this.unexpired(row, maxAgeSeconds, now))
+  }
+
+  /** One load per key at a time (the others await it), its result remembered unless the cache was dropped meanwhile. */
+  private once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const pending = this.loading.get(key)
+    if (pending) return pending as Promise<T>
+    const started = load().finally(() => {
+      if (this.loading.get(key) === started) this.loading.delete(key)
+    })
+    this.loading.set(key, started)
+    return started
   }
 
   private async loadSession(cookie: string, now: number): Promise<SessionRow | null> {
+    const generation = this.generation
     let row: SessionRow | null = null
     if (cookie[16] === ':') {
       const rows = await this.db
@@ -87,7 +103,7 @@ export class Credentials {
       const secret = cookie.slice(17)
       row = rows.find((r) => this.secrets.verifyHmac(secret, r.key_hash)) ?? null
     }
-    this.remember(this.sessions, cookie, row, now)
+    this.remember(this.sessions, cookie, row, now, generation)
     return row
   }
 
@@ -114,17 +130,18 @@ export class Credentials {
     const now = Date.now()
     const hit = this.keys.get(key)
     if (hit && hit.until > now) return unexpiredKey(hit.value, now)
-    return this.loadApiKey(key, now).then((row) => unexpiredKey(row, now))
+    return this.once(`k:${key}`, () => this.loadApiKey(key, now)).then((row) => unexpiredKey(row, now))
   }
 
   private async loadApiKey(key: string, now: number): Promise<ApiKeyRow | null> {
+    const generation = this.generation
     const [found] = await this.db
       .select()
       .from(userApiKeys)
       .where(eq(userApiKeys.key_start, key.slice(0, 16)))
       .limit(1)
     const row = found && this.secrets.verifyHmac(key, found.key_hash) ? found : null
-    this.remember(this.keys, key, row, now)
+    this.remember(this.keys, key, row, now, generation)
     return row
   }
 
@@ -139,10 +156,13 @@ export class Credentials {
     const now = Date.now()
     const hit = this.users.get(uuid)
     if (hit && hit.until > now) return hit.value
-    return findUser(this.db, uuid).then((row) => {
-      this.remember(this.users, uuid, row, now)
-      return row
-    })
+    const generation = this.generation
+    return this.once(`u:${uuid}`, () =>
+      findUser(this.db, uuid).then((row) => {
+        this.remember(this.users, uuid, row, now, generation)
+        return row
+      }),
+    )
   }
 
   /**
@@ -151,6 +171,7 @@ export class Credentials {
    */
   forget(userUuid?: string): void {
     if (userUuid === undefined) return this.invalidate()
+    this.dropLoads()
     this.users.delete(userUuid)
     for (const map of [this.sessions, this.keys] as Map<string, Cached<{ user_uuid: string } | null>>[]) {
       for (const [k, hit] of map) if (hit.value?.user_uuid === userUuid) map.delete(k)
@@ -159,12 +180,21 @@ export class Credentials {
 
   /** Forgets everything cached. */
   invalidate(): void {
+    this.dropLoads()
     this.sessions.clear()
     this.keys.clear()
     this.users.clear()
   }
 
-  private remember<T>(map: Map<string, Cached<T>>, key: string, value: T, now: number) {
+  // A load in flight may have read the rows before the change that drops the cache: requests from
+  // now on start their own, and what it read is not remembered.
+  private dropLoads(): void {
+    this.generation++
+    this.loading.clear()
+  }
+
+  private remember<T>(map: Map<string, Cached<T>>, key: string, value: T, now: number, generation: number) {
+    if (generation !== this.generation) return
     if (map.size > 10_000) map.clear()
     map.set(key, { value, until: now + CACHE_MS })
   }
