@@ -6,6 +6,11 @@ export interface BenchOptions {
   connections: number
   /** Unmeasured seconds of load before each measurement (JIT, pools, caches). */
   warmup: number
+  /**
+   * Bare-then-panel measurement pairs per scenario. The machine's speed drifts within a run, so
+   * one pair's ratio can be far off; the median pair's is reported, with the range.
+   */
+  rounds: number
   /** Seconds of silence before reading idle RSS, so the request burst's garbage can be collected. */
   idle: number
   /** The public settings route; configurable so the harness runs before the route exists. */
@@ -18,9 +23,9 @@ export interface BenchOptions {
   logLevel: string
 }
 
-const USAGE = `usage: bun bench/run.ts [--duration S] [--connections N] [--warmup S] [--idle S]
+const USAGE = `usage: bun bench/run.ts [--duration S] [--rounds N] [--connections N] [--warmup S] [--idle S]
                         [--settings-path /api/settings] [--only name,name] [--log-level info]
-env: BENCH_DURATION BENCH_CONNECTIONS BENCH_WARMUP BENCH_IDLE BENCH_SETTINGS_PATH BENCH_ONLY
+env: BENCH_DURATION BENCH_ROUNDS BENCH_CONNECTIONS BENCH_WARMUP BENCH_IDLE BENCH_SETTINGS_PATH BENCH_ONLY
      BENCH_LOG_LEVEL; DATABASE_URL is the admin connection; REDIS_URL, if set, is passed on`
 
 function positive(name: string, raw: string, integer: boolean, usage: string): number {
@@ -47,6 +52,7 @@ export function parseOptions(
       duration: { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string' },
       idle: { type: 'string' },
       'settings-path': { type: 'string' },
       only: { type: 'string' },
@@ -66,6 +72,7 @@ export function parseOptions(
     duration: positive('duration', pick('duration', 'BENCH_DURATION', String(defaults.duration ?? 10)), false, usage),
     connections: positive('connections', pick('connections', 'BENCH_CONNECTIONS', String(defaults.connections ?? 32)), true, usage),
     warmup: positive('warmup', pick('warmup', 'BENCH_WARMUP', '2'), false, usage),
+    rounds: positive('rounds', pick('rounds', 'BENCH_ROUNDS', '3'), true, usage),
     idle: positive('idle', pick('idle', 'BENCH_IDLE', '3'), false, usage),
     settingsPath,
     only: pick('only', 'BENCH_ONLY', '')

@@ -37,7 +37,18 @@ export interface ScenarioResult {
   ratio?: number
   /** Bare's server CPU per request over the panel's: the ratio a shared machine distorts least. */
   cpuRatio?: number | null
+  /** Every round's ratios, in the order measured (`bare`, `measurement` and the ratios above are the median round's). */
+  ratios?: number[]
+  cpuRatios?: (number | null)[]
   verdict: string
+}
+
+/** One bare-then-panel pair of a scenario. */
+export interface Round {
+  bare: Measurement
+  measurement: Measurement
+  ratio: number
+  cpuRatio: number | null
 }
 
 export interface ScalingResult {
@@ -143,7 +154,7 @@ function table(rows: string[][]): string {
 
 export function formatReport(r: BenchResults): string {
   const o = r.options
-  const head = `Hatchery bench: ${o.connections} connections, ${o.duration} s per scenario after ${o.warmup} s warm-up; ${r.environment.cpus} CPUs, bun ${r.environment.bun}, ${r.environment.generator}, rate limiter ${r.environment.rateLimiter}`
+  const head = `Hatchery bench: ${o.connections} connections, ${o.rounds ?? 1} × ${o.duration} s per scenario after ${o.warmup} s warm-up (bare and panel in alternation, the median round shown); ${r.environment.cpus} CPUs, bun ${r.environment.bun}, ${r.environment.generator}, rate limiter ${r.environment.rateLimiter}`
   const rows: string[][] = [
     ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'cpu srv/gen/other', 'srv µs/req', 'statuses', 'vs bare', 'cpu vs bare', 'target', ''],
   ]
@@ -156,6 +167,13 @@ export function formatReport(r: BenchResults): string {
       row(s.title, s.measurement!, fraction(s.ratio!), `≥ ${fraction(s.target)}`, s.verdict, s.cpuRatio ? fraction(s.cpuRatio) : ''),
     )
     rows.push(row(`  vs ${r.bare.title}`, s.bare!, '', '', ''))
+    if (s.ratios && s.ratios.length > 1) {
+      const range = (xs: (number | null | undefined)[]) => {
+        const v = xs.filter((x): x is number => typeof x === 'number')
+        return v.length ? `${fraction(Math.min(...v))}–${fraction(Math.max(...v))}` : ''
+      }
+      rows.push([`  ${s.ratios.length} rounds, range`, '', '', '', '', '', '', range(s.ratios), range(s.cpuRatios ?? []), '', ''])
+    }
   }
   for (const s of r.scaling) {
     if (s.skipped) {
