@@ -36,15 +36,15 @@ export async function bulkPower(
   onPowered: (server: ServerRow, access: ClientServerAccess) => Promise<void>,
 ): Promise<Record<string, PowerResult>> {
   const results: Record<string, PowerResult> = {}
-  const byNode = new Map<string, { id: string; server: ServerRow; access: ClientServerAccess }[]>()
+  const byNode = new Map<string, { id: string; at: number; server: ServerRow; access: ClientServerAccess }[]>()
   await Promise.all(
-    ids.map(async (id) => {
+    ids.map(async (id, at) => {
       try {
         const { server, access } = await rules.visible(id)
         rules.gate(server)
         if (!rules.permits(access)) throw rules.denied()
         const list = byNode.get(server.node_uuid) ?? []
-        list.push({ id, server, access })
+        list.push({ id, at, server, access })
         byNode.set(server.node_uuid, list)
       } catch (e) {
         results[id] = failure(e)
@@ -53,6 +53,8 @@ export async function bulkPower(
   )
   await Promise.all(
     [...byNode].map(async ([nodeUuid, list]) => {
+      // In the caller's order, whichever lookup finished first (some are answered from a cache).
+      list.sort((a, b) => a.at - b.at)
       try {
         const node = await getNode(db, nodeUuid)
         await api.power(node, { type: 'uuids', uuids: [...new Set(list.map((s) => s.server.uuid))] }, action)
