@@ -14,7 +14,7 @@ import { PermissionCatalog } from './permissions'
 import { JobScheduler, checkSchedule } from './jobs'
 import { createGuard, guardedNamespace, kernelHooks, type Guard, type GuardState } from './guard'
 import { discoverPlugins, PluginError, ROOT, type LoadedPlugin } from './loader'
-import { NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
+import { guardedNamespaceOf, NAMESPACE_PREFIX, type Namespace, type PluginContext, type PluginDescriptor } from './plugin'
 import { httpKernel, pathOf, requestMeta, setPeer, type RequestMeta } from './http'
 import { ReadyLane } from './ready'
 import { Deadlines } from './deadline'
@@ -285,19 +285,6 @@ export interface Panel {
   close(): Promise<void>
 }
 
-const BUCKETS: [string, string][] = [
-  ['/api/client', 'client'],
-  ['/api/admin', 'admin'],
-  ['/api/remote', 'remote'],
-]
-
-function bucketOf(path: string): string | null {
-  for (const [prefix, bucket] of BUCKETS) {
-    if (path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/')) return bucket
-  }
-  return null
-}
-
 /**
  * What only the mounted routes tell: a route under a scope cannot be public (its resolver needs
  * a caller), a route made with `ctx.scope(key)` must be mounted under that key, user and admin
@@ -343,7 +330,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     const { settings, limiter, guard, guardState } = kernel
     // Synchronous unless settings must be read or Redis counts: most requests await nothing here.
     const namespaceLimit = (_request: Request, meta: RequestMeta, path: string): Promise<void> | void => {
-      const bucket = bucketOf(path)
+      const bucket = guardedNamespaceOf(path)
       if (!bucket) return
       const key = `ratelimits.${bucket}` as const
       const cached = settings.cached()

@@ -1,6 +1,6 @@
 import { queryScope, type QueryScope } from '../db/scope'
 import { ServiceUnavailable } from './errors'
-import { errorResponse } from './http'
+import { errorResponse, pathOf } from './http'
 import type { Logger } from './logger'
 
 interface InFlight {
@@ -55,12 +55,7 @@ export class Deadlines {
       const { deadline, requestId } = entry.scope
       if (deadline === undefined || now <= deadline) continue
       this.inFlight.delete(entry)
-      const url = entry.request.url
-      this.log.warn('request timed out', {
-        request_id: requestId,
-        method: entry.request.method,
-        path: url.slice(url.indexOf('/', url.indexOf('//') + 2)).split('?')[0],
-      })
+      this.log.warn('request timed out', { request_id: requestId, method: entry.request.method, path: pathOf(entry.request.url) })
       entry.answer(errorResponse(entry.request, new ServiceUnavailable('request timed out', 1)))
     }
   }

@@ -30,6 +30,20 @@ export const NAMESPACE_PREFIX: Record<Namespace, string> = {
   remote: '/api/remote',
 }
 
+const GUARDED = ['client', 'admin', 'remote'] as const
+
+/**
+ * The authenticated namespace a request path lies in (`/api/client`, `/api/client/…`), or null:
+ * it names the namespace's rate-limit bucket and tells the ready lane whom to authenticate.
+ */
+export function guardedNamespaceOf(path: string): (typeof GUARDED)[number] | null {
+  for (const ns of GUARDED) {
+    const prefix = NAMESPACE_PREFIX[ns]
+    if (path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/')) return ns
+  }
+  return null
+}
+
 /** What a plugin's factories and services receive. */
 export interface PluginContext {
   /** This plugin's name. */

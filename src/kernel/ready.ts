@@ -1,6 +1,6 @@
 import { beginRequest, handOver, type Handover, type RequestMeta } from './http'
 import { readyPrincipal, type GuardState } from './guard'
-import { NAMESPACE_PREFIX } from './plugin'
+import { guardedNamespaceOf } from './plugin'
 import type { Cidr } from './net'
 import type { RouteInfo, RouteRegistry } from './routes'
 import type { Principal } from './permissions'
@@ -13,13 +13,6 @@ export interface ReadyLaneOptions {
   /** The namespace rate limit the full pipeline applies first (the same function). */
   limit(request: Request, meta: RequestMeta, path: string): Promise<void> | void
 }
-
-// The namespaces whose routes are authenticated unless declared public.
-const GUARDED = [
-  [`${NAMESPACE_PREFIX.client}/`, 'client'],
-  [`${NAMESPACE_PREFIX.admin}/`, 'admin'],
-  [`${NAMESPACE_PREFIX.remote}/`, 'remote'],
-] as const
 
 /**
  * The ready lane: a `GET` of a route that declares `ready` is answered without Elysia's pipeline
@@ -86,7 +79,7 @@ export class ReadyLane {
 
     let principal: Principal | undefined
     const out: Record<string, string> = { 'x-request-id': meta.id, vary: 'Accept' }
-    const kind = info.public ? undefined : GUARDED.find(([prefix]) => path.startsWith(prefix) || path === prefix.slice(0, -1))?.[1]
+    const kind = info.public ? null : guardedNamespaceOf(path)
     // Nodes' routes (`/api/remote`) are authenticated otherwise: not answered here.
     if (kind === 'remote') return this.leave(request, handover)
     if (kind) {
