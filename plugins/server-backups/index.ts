@@ -16,6 +16,7 @@ import { adminBackupPage, backupStats } from './service/admin'
 import { retryStaleDeletions } from './service/delete'
 import { pruneAgedGroupBackups } from './service/retention'
 import { bindRuntime, type BackupRuntime } from './service/runtime'
+import { transferHook } from './service/transfer'
 
 export { tables }
 export * as model from './model'
@@ -49,6 +50,7 @@ const plugin: PluginDescriptor<BackupRuntime> = definePlugin<BackupRuntime>({
     api.documentContributors.add(async (db, server) => ({
       backups: (await db.select({ uuid: b.uuid }).from(b).where(eq(b.server_uuid, server.uuid)).orderBy(asc(b.created))).map((r) => r.uuid),
     }))
+    api.transferHooks.add(transferHook)
     api.nodeResetHooks.add(async (tx, node) => {
       const onNode = tx
         .select({ uuid: serverTables.servers.uuid })

@@ -71,7 +71,7 @@ export function adminTransferRoutes(ctx: PluginContext, api: ServersApi) {
           tags: ['admin nodes'],
           summary: "Move a node's servers to another node",
           description:
-            'Each selected server of the node not already transferring is transferred as by `POST /api/admin/servers/{server}/transfer`, its destination allocations chosen by `allocation_mode` (`egg_config_deployment`: 400, not supported yet); one that fails is skipped. `affected`: the transfers started. 409 `cannot transfer servers to the same node`, 404 `node not found`, 400 `multiplex channels cannot exceed 16`. Backups are not moved. Logged `node:servers.transfer`.',
+            'Each selected server of the node not already transferring is transferred as by `POST /api/admin/servers/{server}/transfer`, its destination allocations chosen by `allocation_mode` (`egg_config_deployment`: 400, not supported yet); one that fails is skipped. `affected`: the transfers started. 409 `cannot transfer servers to the same node`, 404 `node not found`, 400 `multiplex channels cannot exceed 16`. `transfer_backups`: the backups of each server that are not shared go along (the source node sends those it stores itself); `delete_source_backups`: the source deletes its copies once delivered. Logged `node:servers.transfer`.',
         },
       },
     )

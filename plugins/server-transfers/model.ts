@@ -1,6 +1,8 @@
 import { t, type Static } from 'elysia'
 
 const Uuid = t.String({ format: 'uuid' })
+/** A uuid as an object key (a record's keys are matched by pattern, not format). */
+const UUID_KEY = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 
 export const ArchiveFormat = t.UnionEnum(['tar', 'tar_gz', 'tar_xz', 'tar_lzip', 'tar_bz2', 'tar_lz4', 'tar_zstd'])
 export const CompressionLevel = t.UnionEnum(['best_speed', 'good_speed', 'good_compression', 'best_compression'])
@@ -52,8 +54,26 @@ export const TransferProgress = t.Object({
   files_processed: t.Integer(),
 })
 
-/** The remote success callback's body (spec 04 §3); backups are moved by the plugin owning them. */
-export const TransferSuccess = t.Object({
-  backups: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: 10_000 })),
-  backup_migrations: t.Optional(t.Record(t.String(), t.Unknown())),
+/** The Wings backup adapters (spec 04 §1.6 E); `wings` is the panel's `local` disk. */
+export const BackupAdapter = t.UnionEnum(['wings', 's3', 'ddup-bak', 'btrfs', 'zfs', 'restic', 'proxmox-backup-server', 'kopia'])
+
+/** What changed about a backup on its way (the checksum is stored as `<checksum_type>:<checksum>`). */
+export const BackupMigration = t.Object({
+  checksum: t.String({ minLength: 1, maxLength: 200 }),
+  checksum_type: t.String({ minLength: 1, maxLength: 32 }),
+  browsable: t.Boolean(),
+  streaming: t.Boolean(),
+  adapter: t.Optional(t.Nullable(BackupAdapter)),
 })
+
+/**
+ * The remote success callback's body (spec 04 §3): the backups the destination received, and
+ * what changed about them. The plugins owning backups move them (`ServersApi.transferHooks`).
+ */
+export const TransferSuccess = t.Object({
+  backups: t.Optional(t.Array(Uuid, { maxItems: 10_000 })),
+  backup_migrations: t.Optional(
+    t.Record(t.String({ pattern: UUID_KEY }), BackupMigration, { maxProperties: 10_000, additionalProperties: false }),
+  ),
+})
+export type TransferSuccess = Static<typeof TransferSuccess>

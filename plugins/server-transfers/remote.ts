@@ -11,8 +11,8 @@ export function remoteTransferRoutes(ctx: PluginContext, api: ServersApi) {
     .scope('remote:server')
     .post(
       '/transfer/success',
-      async ({ resource, access }) => {
-        await completeTransfer(ctx, api, resource.uuid, access.node)
+      async ({ resource, access, body }) => {
+        await completeTransfer(ctx, api, resource.uuid, access.node, body)
         return {}
       },
       {
@@ -21,7 +21,7 @@ export function remoteTransferRoutes(ctx: PluginContext, api: ServersApi) {
         response: { 200: Empty },
         detail: detail(
           'The destination node has the server',
-          "The server moves to the calling node (its primary the reserved one), allocations elsewhere are released; the source deletes its copy in the background. 409 `server is not being transferred`; 417 `server is not being transferred to this node`. Backups are not moved (the backups plugin's concern).",
+          "The server moves to the calling node (its primary the reserved one), allocations elsewhere are released; the source deletes its copy in the background. 409 `server is not being transferred`; 417 `server is not being transferred to this node`. The backups the destination received (`backups`) and the server's shared backups move to the destination, with what `backup_migrations` says changed about them (checksum stored as `<checksum_type>:<checksum>`, `browsable`, `streaming`, the adapter's disk).",
         ),
       },
     )

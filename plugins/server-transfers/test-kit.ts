@@ -49,8 +49,11 @@ export function transferKit(t: TestApp) {
         .slice(0, n)
         .map((r) => r.uuid)
     },
-    /** A server of the owner on the source node with a primary there and `files` on the double. */
-    async server(files: Record<string, string> = { 'server.properties': 'motd=hello', 'world/level.dat': 'level' }): Promise<string> {
+    /** A server of the owner on the source node with a primary there and `files` on the double, allowed `backups` backups. */
+    async server(
+      files: Record<string, string> = { 'server.properties': 'motd=hello', 'world/level.dat': 'level' },
+      backups = 0,
+    ): Promise<string> {
       const [primary] = await kit.free(kit.src.node.uuid, 1)
       const res = await t.request('POST', '/api/admin/servers', {
         cookie: kit.who.admin.cookie,
@@ -59,7 +62,7 @@ export function transferKit(t: TestApp) {
           {
             name: `srv${Math.random().toString(36).slice(2, 8)}`,
             allocation_uuid: primary,
-            feature_limits: { allocations: 5, databases: 0, backups: 0, schedules: 0 },
+            feature_limits: { allocations: 5, databases: 0, backups, schedules: 0 },
           },
         ),
       })

@@ -13,6 +13,34 @@ import type { AnnouncementRow } from '../announcements'
 import type { PowerAction, ResourceUsage, ServerSelector, WingsConfig } from './wings/model'
 import type { WingsOptions } from './wings/transport'
 
+/** What changed about a backup on its way to the destination (spec 04 §3 `transfer/success`). */
+export interface BackupMigration {
+  checksum: string
+  checksum_type: string
+  browsable: boolean
+  streaming: boolean
+  /** The Wings adapter it is stored with now; absent or null: unchanged. */
+  adapter?: string | null
+}
+
+/** A transfer the destination reported done, as the other plugins see it in its transaction. */
+export interface CompletedTransfer {
+  server: string
+  source: string
+  destination: string
+  /** The backups the destination received. */
+  backups: string[]
+  backup_migrations: Record<string, BackupMigration>
+}
+
+/** What another plugin contributes to transfers (the backups plugin: which backups go along, and moving them). */
+export interface TransferHook {
+  /** The backups a mass transfer with `transfer_backups` sends along with `server`. */
+  backupsOf?(db: Db | Tx, server: string): Promise<string[]>
+  /** Runs in the success callback's transaction, after the server moved; a throw undoes the move. */
+  completed?(tx: Tx, transfer: CompletedTransfer): Promise<void>
+}
+
 /** Removes what another plugin holds for `server` before it is deleted. */
 export type ServerDeletionHook = (server: ServerRow, force: boolean) => Promise<void>
 
@@ -35,6 +63,8 @@ export class ServersApi {
   readonly deletionHooks = new Set<ServerDeletionHook>()
   /** What other plugins reset when a node boots (`POST /api/remote/servers/reset`), in its transaction. */
   readonly nodeResetHooks = new Set<NodeResetHook>()
+  /** What other plugins contribute to server transfers, in `setup`. */
+  readonly transferHooks = new Set<TransferHook>()
 
   constructor(
     private readonly secrets: Secrets,

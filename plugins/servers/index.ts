@@ -33,7 +33,7 @@ import { SUBUSERS_CHANGED } from './service/subuser-changes'
 import { serverSubuserMappingType } from './service/oauth-mapping'
 
 export { tables, ServersApi }
-export type { ServerDeletionHook } from './api'
+export type { BackupMigration, CompletedTransfer, ServerDeletionHook, TransferHook } from './api'
 export { serverActivity } from './client/activity'
 export { WingsClient } from './wings/client'
 export { signWingsToken } from './wings/jwt'

@@ -6,6 +6,12 @@
  * `POST /api/remote/servers/{uuid}/transfer/success` (or `/failure`). A source that cannot deliver
  * reports `/failure` itself, as Wings does. The `transfer-fails` fault makes a destination fail
  * midway: half the files written, then the failure reported and the partial server dropped.
+ *
+ * Backups go along as Wings sends them: each requested backup the source stores itself (adapter
+ * `wings`, finished) as a `backup-<uuid>` part (`backup/wings`) followed by its
+ * `backup-checksum-<uuid>` (sha256); others are skipped. The destination keeps those whose
+ * checksum matches and lists them in its success report (`{backups: [uuid]}`); with
+ * `delete_backups` the source deletes its copies once the destination has them.
  */
 import { createHash } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
@@ -53,8 +59,8 @@ async function transferSubject(node: WingsNode, header: string | null): Promise<
 }
 
 /** A transfer callback to the panel; anything but 200 is a problem. */
-async function report(node: WingsNode, uuid: string, outcome: 'success' | 'failure') {
-  const { status } = await node.remote('POST', `/servers/${uuid}/transfer/${outcome}`, { backups: [] }).catch(() => ({ status: 0 }))
+async function report(node: WingsNode, uuid: string, outcome: 'success' | 'failure', backups: string[] = []) {
+  const { status } = await node.remote('POST', `/servers/${uuid}/transfer/${outcome}`, { backups }).catch(() => ({ status: 0 }))
   if (status !== 200) node.problem(`POST /api/remote/servers/${uuid}/transfer/${outcome} answered ${status || 'nothing'}`)
   return status
 }
@@ -80,6 +86,15 @@ function push(node: WingsNode, server: DoubleServer, body: typeof TransferBody.s
       const form = new FormData()
       form.append('archive', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/gzip' }), 'archive.tar.gz')
       form.append('checksum', sha256(bytes))
+      const sent: string[] = []
+      for (const uuid of body.backups) {
+        const backup = node.backups.get(uuid.toLowerCase())
+        if (!backup?.archive || backup.server !== server.uuid || backup.adapter !== 'wings') continue
+        const archive = backup.archive as Uint8Array<ArrayBuffer>
+        form.append(`backup-${backup.uuid}`, new Blob([archive], { type: 'backup/wings' }), `${backup.uuid}.tar.gz`)
+        form.append(`backup-checksum-${backup.uuid}`, sha256(archive))
+        sent.push(backup.uuid)
+      }
       const response = await fetch(body.url, {
         method: 'POST',
         headers: { authorization: body.token },
@@ -89,6 +104,7 @@ function push(node: WingsNode, server: DoubleServer, body: typeof TransferBody.s
       transfer.network_bytes_processed = bytes.byteLength
       await response.arrayBuffer()
       delivered = response.ok
+      if (delivered && body.delete_backups) for (const uuid of sent) node.backups.delete(uuid)
       // A destination that failed after accepting the stream has reported the failure itself.
       if (!response.ok && response.status !== 417) await report(node, server.uuid, 'failure')
     } catch (error) {
@@ -111,6 +127,7 @@ async function receive(node: WingsNode, request: Request, raw: Uint8Array): Prom
   if (node.servers.has(uuid)) throw new WingsError(409, 'server with this uuid already exists')
   const server = node.addServer(uuid, config)
   server.transferring = true
+  const received = new Map<string, Uint8Array>()
   try {
     const form = await new Response(raw as Uint8Array<ArrayBuffer>, {
       headers: { 'content-type': request.headers.get('content-type') ?? '' },
@@ -125,13 +142,26 @@ async function receive(node: WingsNode, request: Request, raw: Uint8Array): Prom
       throw new Error('no space left on device (injected)')
     }
     await extractInto(server.files, '', bytes)
+    for (const [name, part] of form.entries()) {
+      const backup = /^backup-([0-9a-f-]{36})$/i.exec(name)?.[1]?.toLowerCase()
+      if (!backup || !(part instanceof Blob)) continue
+      const archive = new Uint8Array(await part.arrayBuffer())
+      if (form.get(`backup-checksum-${backup}`) !== sha256(archive))
+        throw new Error(`backup ${backup} checksum does not match multipart checksum`)
+      received.set(backup, archive)
+    }
   } catch (error) {
     node.servers.delete(uuid)
     await report(node, uuid, 'failure')
     throw new WingsError(417, `failed to complete server transfer: ${(error as Error).message}`)
   }
+  for (const [backup, archive] of received) {
+    const files = (await new Bun.Archive(archive).files()).size
+    const checksum = createHash('sha1').update(archive).digest('hex')
+    node.backups.set(backup, { uuid: backup, server: uuid, adapter: 'wings', checksum, size: archive.byteLength, files, archive })
+  }
   server.transferring = false
-  await report(node, uuid, 'success')
+  await report(node, uuid, 'success', [...received.keys()])
   return Response.json({})
 }
 

@@ -47,6 +47,9 @@ export function toServerBackup(r: BackupRow): ServerBackup {
 /** The Wings adapter of a disk (spec 04 §1.6 E): `local` is Wings' own storage. */
 export const adapterOf = (disk: string) => (disk === 'local' ? 'wings' : disk)
 
+/** The disk of a Wings adapter: the inverse of {@link adapterOf}. */
+export const diskOf = (adapter: string) => (adapter === 'wings' ? 'local' : adapter)
+
 /** Disks Hatchery can serve (the others are refused when a backup configuration is created). */
 export const SERVED_DISKS = ['local', 's3', 'ddup-bak', 'btrfs', 'zfs', 'restic'] as const
 

@@ -10,6 +10,13 @@ import { MAX_MULTIPLEX_CHANNELS, startTransfer } from './transfers'
 const { servers, serverAllocations } = serverTables
 const na = allocationTables.nodeAllocations
 
+/** What the transfer hooks send along with `server` when backups are transferred (the backups plugin's non-shared backups). */
+async function backupsOf(db: Db, api: ServersApi, server: string): Promise<string[]> {
+  const out: string[] = []
+  for (const hook of api.transferHooks) if (hook.backupsOf) out.push(...(await hook.backupsOf(db, server)))
+  return out
+}
+
 /** Free allocations of a node (no server holds them) in a port range, in random order. */
 function free(db: Db, node: string, from = 1, to = 65535) {
   return db
@@ -110,7 +117,7 @@ export async function massTransfer(
       const allocations = await allocationsFor(ctx.db, server, destination.uuid, body.allocation_mode)
       await startTransfer(ctx, api, actor, server.uuid, destination.uuid, {
         ...allocations,
-        backups: [],
+        backups: body.transfer_backups ? await backupsOf(ctx.db, api, server.uuid) : [],
         delete_source_backups: body.delete_source_backups,
         archive_format: body.archive_format,
         compression_level: body.compression_level,

@@ -3,7 +3,7 @@ import { BadRequest, Conflict, LimitExceeded, SYSTEM_ACTOR, transaction, type Ac
 import { tables as allocationTables } from '../../allocations'
 import { getNode, type NodeRow } from '../../nodes'
 import { abandonTransfer, getServer, tables as serverTables, type ServerRow, type ServersApi } from '../../servers'
-import type { TransferBody } from '../model'
+import type { TransferBody, TransferSuccess } from '../model'
 import { serverTransfers } from '../tables'
 import { transferToken } from './jwt'
 
@@ -179,12 +179,19 @@ export async function cancelTransfer(ctx: PluginContext, api: ServersApi, actor:
 
 /**
  * The destination reports the server arrived (spec 04 §3 `transfer/success`): in one transaction
- * the server moves (`node_uuid`, the primary), the allocations off the destination are released
- * and the transfer row goes. Then, in the background, the source deletes its copy and the
+ * the server moves (`node_uuid`, the primary), the allocations off the destination are released,
+ * the transfer row goes and the transfer hooks run (the backups plugin moves the backups the
+ * destination received, and the shared ones). Then, in the background, the source deletes its copy and the
  * destination gets the configuration as it now is. 409 `server is not being transferred`; 417
  * when the caller is not the destination.
  */
-export async function completeTransfer(ctx: PluginContext, api: ServersApi, uuid: string, caller: NodeRow): Promise<void> {
+export async function completeTransfer(
+  ctx: PluginContext,
+  api: ServersApi,
+  uuid: string,
+  caller: NodeRow,
+  report: TransferSuccess = {},
+): Promise<void> {
   const moved = await transaction(ctx.db, async (tx) => {
     const server = await getServer(tx, uuid, true)
     if (!server.destination_node_uuid) throw new Conflict('server is not being transferred')
@@ -196,6 +203,14 @@ export async function completeTransfer(ctx: PluginContext, api: ServersApi, uuid
       .where(eq(servers.uuid, server.uuid))
     await abandonTransfer(tx, { uuid: server.uuid, node_uuid: destination })
     await tx.delete(serverTransfers).where(eq(serverTransfers.server_uuid, server.uuid))
+    const done = {
+      server: server.uuid,
+      source: server.node_uuid,
+      destination,
+      backups: [...new Set((report.backups ?? []).map((b) => b.toLowerCase()))],
+      backup_migrations: Object.fromEntries(Object.entries(report.backup_migrations ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    }
+    for (const hook of api.transferHooks) await hook.completed?.(tx, done)
     return { uuid: server.uuid, source: server.node_uuid }
   })
   void sideCall(ctx, 'delete the copy on the source', moved.uuid, moved.source, (node) =>
