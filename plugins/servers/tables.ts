@@ -163,7 +163,9 @@ export const serverVariables = pgTable(
  * The server activity log (the kernel's `server` log, written by `ctx.activity.log('server', …)`,
  * and Wings' batches of `POST /api/remote/activity`, stored with the time Wings gives). Gone with
  * the server; a deleted user, impersonator or API key leaves the entry with null. `schedule_uuid`
- * names the schedule that acted (no foreign key until schedules have a table).
+ * names the schedule that acted. Deliberately no foreign key (the reference has one, `on delete
+ * set null`): a node's batch naming a schedule deleted meanwhile would fail whole, and an entry
+ * would stop saying a schedule acted (`is_schedule`) once the schedule is gone.
  */
 export const serverActivities = pgTable(
   'server_activities',
