@@ -1,3 +1,5 @@
+import { Kind, TransformKind, Type, type TObject, type TSchema } from '@sinclair/typebox'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { beginRequest, handOver, type Handover, type RequestMeta } from './http'
 import { readyPrincipal, type GuardState } from './guard'
 import { guardedNamespaceOf } from './plugin'
@@ -21,8 +23,13 @@ export interface ReadyLaneOptions {
  * route's `ready` function returning its answer. The answer is the full pipeline's to the byte:
  * the same encoding per `Accept`, `X-Request-Id`, `Vary` and the authenticator's headers.
  *
+ * A query string is taken only in its plain form, and only by a route whose query schema is an
+ * object of optional integers, numbers, booleans and strings (see {@link QueryReader}): each key
+ * once, no percent-escape or `+`, integers in their shortest digits, booleans `true`/`false`, the
+ * whole passing the schema. `ready` then gets it typed as the handler would.
+ *
  * Anything else leaves the request to the full pipeline, which then gives every error and every
- * other answer: a query string, a percent-escape, a body, `HEAD`, a trailing slash, a path with
+ * other answer: any other query, a percent-escape, a body, `HEAD`, a trailing slash, a path with
  * parameters, a switched-off plugin, credentials to load, a refusal of any kind, a `ready` that
  * returns `undefined` or throws. What the lane did by then (the request id, the rate limit's
  * count) is handed over and not done twice; authentication is done again (it is cached).
@@ -32,12 +39,18 @@ export interface ReadyLaneOptions {
  */
 export class ReadyLane {
   private paths = new Map<string, RouteInfo>()
+  private queries = new Map<RouteInfo, QueryReader>()
   /** Requests answered by the lane (tests use it to tell the two paths apart). */
   answered = 0
 
   constructor(private o: ReadyLaneOptions) {
     for (const info of o.routes.all()) {
       if (info.method !== 'GET' || !info.ready || info.scope || info.path.includes(':') || info.path.includes('*')) continue
+      if (info.querySchema) {
+        const reader = QueryReader.of(info.querySchema)
+        if (!reader) continue
+        this.queries.set(info, reader)
+      }
       this.paths.set(info.path, info)
     }
   }
@@ -52,11 +65,19 @@ export class ReadyLane {
     if (request.method !== 'GET') return undefined
     const url = request.url
     const pathStart = url.indexOf('/', url.indexOf('//') + 2)
-    // A query is validated (and may be refused) by the pipeline; a percent-escape too.
-    if (url.indexOf('?', pathStart) !== -1 || url.indexOf('%', pathStart) !== -1) return undefined
-    const path = url.slice(pathStart)
+    // A percent-escape is decoded (and may be refused) by the pipeline.
+    if (url.indexOf('%', pathStart) !== -1) return undefined
+    const queryStart = url.indexOf('?', pathStart)
+    const path = queryStart === -1 ? url.slice(pathStart) : url.slice(pathStart, queryStart)
     const info = this.paths.get(path)
     if (!info || this.o.routes.isHidden(info)) return undefined
+    let query: Record<string, unknown> = {}
+    if (queryStart !== -1 || info.querySchema) {
+      const reader = this.queries.get(info)
+      const read = reader ? reader.read(queryStart === -1 ? '' : url.slice(queryStart + 1)) : undefined
+      if (!read) return undefined
+      query = read
+    }
     const headers = request.headers
     if (headers.has('content-length') || headers.has('transfer-encoding')) return undefined
 
@@ -96,7 +117,7 @@ export class ReadyLane {
     let body: string | Uint8Array
     let type: string
     try {
-      const value = info.ready!({ request, principal })
+      const value = info.ready!({ request, principal, query })
       if (value === undefined || value instanceof Response) return this.leave(request, handover)
       ;({ body, type } = encodeAnswer(value, meta.format))
     } catch {
@@ -112,3 +133,75 @@ export class ReadyLane {
     return undefined
   }
 }
+
+type Field = 'integer' | 'number' | 'boolean' | 'string'
+
+/**
+ * Reads a query string the way the pipeline would for the plain queries it sees most, and
+ * declines (`undefined`) the rest, which the pipeline then validates and answers. Only for a query
+ * schema that is an object of optional integer, number, boolean and string fields without
+ * transforms; `of` gives no reader for any other schema, and its route's queries are left to the
+ * pipeline. A value is taken only in its canonical text (an integer's shortest digits, `true` or
+ * `false`, a string without `%`, `+` or `=`), each key once; the result must pass the schema.
+ */
+export class QueryReader {
+  private constructor(
+    private readonly fields: ReadonlyMap<string, Field>,
+    private readonly check: TypeCheck<TSchema>,
+  ) {}
+
+  static of(schema: TSchema): QueryReader | undefined {
+    if (schema[Kind] !== 'Object' || TransformKind in schema) return undefined
+    const required = new Set((schema as TObject).required ?? [])
+    const fields = new Map<string, Field>()
+    const plain: Record<string, TSchema> = {}
+    for (const [key, declared] of Object.entries((schema as TObject).properties)) {
+      const field = plainField(declared)
+      const kind = field && FIELD_KINDS[String(field[Kind])]
+      if (!field || !kind || required.has(key)) return undefined
+      fields.set(key, kind)
+      plain[key] = Type.Optional(field)
+    }
+    return new QueryReader(fields, TypeCompiler.Compile(Type.Object(plain)))
+  }
+
+  /** The typed query, or `undefined` to leave the request to the pipeline. */
+  read(text: string): Record<string, unknown> | undefined {
+    const out: Record<string, unknown> = {}
+    if (text === '') return this.check.Check(out) ? out : undefined
+    if (text.includes('+')) return undefined
+    for (const pair of text.split('&')) {
+      const eq = pair.indexOf('=')
+      if (eq <= 0) return undefined
+      const key = pair.slice(0, eq)
+      const raw = pair.slice(eq + 1)
+      const field = this.fields.get(key)
+      if (!field || Object.hasOwn(out, key) || raw.includes('=')) return undefined
+      if (field === 'string') out[key] = raw
+      else if (field === 'boolean') {
+        if (raw !== 'true' && raw !== 'false') return undefined
+        out[key] = raw === 'true'
+      } else {
+        if (!CANONICAL_INTEGER.test(raw)) return undefined
+        out[key] = Number(raw)
+      }
+    }
+    return this.check.Check(out) ? out : undefined
+  }
+}
+
+const FIELD_KINDS: Record<string, Field | undefined> = { Integer: 'integer', Number: 'number', Boolean: 'boolean', String: 'string' }
+
+/**
+ * A query field as declared. Elysia turns a number field of a query schema into a union of a
+ * numeric string (with the transform that decodes it) and the number: its number member is taken.
+ */
+function plainField(field: TSchema): TSchema | undefined {
+  if (!(TransformKind in field)) return field
+  if (field[Kind] !== 'Union') return undefined
+  const member = (field.anyOf as TSchema[]).find((m) => (m[Kind] === 'Integer' || m[Kind] === 'Number') && !(TransformKind in m))
+  return member
+}
+
+/** An integer as `String(n)` writes it, and safe: `0`, `7`, `-12`; not `007`, `1e3`, `+1`, `1.0`. */
+const CANONICAL_INTEGER = /^(0|-?[1-9][0-9]{0,14})$/

@@ -14,13 +14,15 @@ export const FLAG_SCOPE_KEY = 'x-hatchery-scope-key'
 export const FLAG_READY = 'x-hatchery-ready'
 
 /**
- * What a route's `ready` function gets: the request and, on an authenticated route, the caller.
- * It runs synchronously before the route's handler would, and returns the answer when it has it
- * at hand (a cached document), or `undefined` to let the request take the full path.
+ * What a route's `ready` function gets: the request, on an authenticated route the caller, and
+ * the query typed as the route's query schema says (`{}` without one). It runs synchronously
+ * before the route's handler would, and returns the answer when it has it at hand (a cached
+ * document), or `undefined` to let the request take the full path.
  */
 export interface ReadyContext {
   request: Request
   principal: Principal | undefined
+  query: Record<string, unknown>
 }
 export type ReadyAnswer = (ctx: ReadyContext) => unknown
 

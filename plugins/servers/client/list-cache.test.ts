@@ -78,8 +78,11 @@ describe('GET /api/client/servers: cached pages', () => {
     await server()
     const first = await statementsOf(() => list())
     expect(readsServers(first)).toBe(true)
+    const answered = t.readyLane.answered
     const again = await statementsOf(async () => expect(await list()).toEqual(await list()))
     expect(again).toEqual([])
+    // A loaded page is the ready lane's (the pipeline's otherwise, once a second: caches reload).
+    expect(t.readyLane.answered).toBeGreaterThan(answered)
     // Another page, search or caller is another entry.
     expect(readsServers(await statementsOf(() => list(k.owner.cookie, 'per_page=49')))).toBe(true)
     expect(readsServers(await statementsOf(() => list(k.admin.cookie)))).toBe(true)
@@ -88,6 +91,7 @@ describe('GET /api/client/servers: cached pages', () => {
   test('every change of what the page shows is seen by the next request', async () => {
     const uuid = await server({ allocation_uuid: allocations[0] })
     const { node_uuid, location_uuid } = await mine(uuid)
+    // The cached page (answered by the ready lane) is dropped by each change: the pipeline reads it again.
     const fresh = async (change: () => Promise<unknown>, check: (s: any) => void) => {
       await mine(uuid)
       expect(readsServers(await statementsOf(() => mine(uuid)))).toBe(false)

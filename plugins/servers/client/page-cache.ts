@@ -5,6 +5,8 @@ interface Entry<V> {
   at: number
   weight: number
   value: Promise<V>
+  /** Once the read has settled successfully: its value, for `peek`. */
+  loaded?: { value: V }
 }
 
 export interface VersionedCacheOptions<V> {
@@ -35,6 +37,19 @@ export class VersionedCache<V> {
     private readonly options: VersionedCacheOptions<V>,
   ) {}
 
+  /**
+   * The value `get` would answer without reading, when it is loaded and current; `undefined`
+   * otherwise (nothing is read or started). For the kernel's ready lane.
+   */
+  peek(key: string): V | undefined {
+    const hit = this.entries.get(key)
+    if (!hit?.loaded || hit.version !== this.changes.version() || performance.now() - hit.at >= this.options.maxAgeMs) return undefined
+    // Most recently used now.
+    this.entries.delete(key)
+    this.entries.set(key, hit)
+    return hit.loaded.value
+  }
+
   get(key: string, load: () => Promise<V>): Promise<V> {
     const version = this.changes.version()
     if (version === null) return load()
@@ -53,6 +68,7 @@ export class VersionedCache<V> {
     this.weight += entry.weight
     entry.value.then(
       (value) => {
+        entry.loaded = { value }
         if (this.entries.get(key) !== entry) return
         const weight = this.options.weigh?.(value) ?? 1
         this.weight += weight - entry.weight

@@ -1,8 +1,22 @@
 import { eq } from 'drizzle-orm'
 import { Elysia, t, type Static } from 'elysia'
-import { hasAdminPermission, NotFound, PageOf, pageParams, watch, wireReady, type Page, type PluginContext } from 'hatchery'
+import {
+  hasAdminPermission,
+  NotFound,
+  PageOf,
+  pageParams,
+  watch,
+  wireReady,
+  type Page,
+  type PageParams,
+  type PluginContext,
+  type Principal,
+  type ReadyContext,
+} from 'hatchery'
 import { servers } from '../tables'
 import { ClientServer, ServersQuery } from './model'
+
+type ListQuery = Static<typeof ServersQuery>
 import { VersionedCache } from './page-cache'
 import { CLIENT_SERVER_TABLES, listClientServers, toClientServers } from './servers'
 
@@ -22,18 +36,27 @@ export function clientServerListRoutes(ctx: PluginContext) {
     maxAgeMs: CACHE_MAX_AGE_MS,
     weigh: (v) => v.servers.data.length + 1,
   })
+  // Everything of the caller and the query a page depends on.
+  const keyOf = (principal: Principal, page: PageParams, other: boolean) =>
+    `${principal.user.uuid} ${principal.user.admin ? 1 : 0}${other ? 1 : 0} ${page.page} ${page.perPage} ${page.search ?? ''}`
+  const otherOf = (principal: Principal, query: ListQuery) => (query.other ?? false) && hasAdminPermission(principal, 'servers.read')
   return new Elysia({ tags: ['client servers'] }).use(ctx.guard).get(
     '/servers',
     ({ principal, query }) => {
       const page = pageParams(query)
-      const other = (query.other ?? false) && hasAdminPermission(principal, 'servers.read')
-      const { uuid, admin } = principal.user
-      const key = `${uuid} ${admin ? 1 : 0}${other ? 1 : 0} ${page.page} ${page.perPage} ${page.search ?? ''}`
-      return pages.get(key, async () => wireReady({ servers: await listClientServers(ctx.db, principal, page, other) }))
+      const other = otherOf(principal, query)
+      return pages.get(keyOf(principal, page, other), async () =>
+        wireReady({ servers: await listClientServers(ctx.db, principal, page, other) }),
+      )
     },
     {
       permission: 'user:servers.read',
       query: ServersQuery,
+      // A page already loaded and current is answered by the kernel's ready lane.
+      ready: ({ principal, query }: ReadyContext) => {
+        const q = query as ListQuery
+        return pages.peek(keyOf(principal!, pageParams(q), otherOf(principal!, q)))
+      },
       // Hot, and toClientServers names every field: documented, not checked per answer (the
       // cached page is wire data, frozen once by wireReady).
       documents: t.Object({ servers: PageOf(ClientServer) }),
