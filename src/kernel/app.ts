@@ -403,10 +403,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     const deadlines = new Deadlines(config.requestTimeout * 1000, kernel.log)
     const lane = new ReadyLane({ routes, guard: guardState, trustedProxies: config.trustedProxies, limit: namespaceLimit })
     const useLane = (opts.readyLane ?? true) && lane.size > 0
-    // The ready lane's answer when it has one (synchronously), else the full pipeline's.
+    const pipeline = (request: Request) => deadlines.run(request, () => app.handle(request))
+    // The ready lane's answer when it has one (synchronously, or once Redis has counted), else the full pipeline's.
     const respond = (request: Request, peer: string): Response | Promise<Response> => {
       setPeer(request, peer)
-      return (useLane && lane.answer(request)) || deadlines.run(request, () => app.handle(request))
+      const answer = useLane ? lane.answer(request) : undefined
+      if (answer === undefined) return pipeline(request)
+      if (answer instanceof Response) return answer
+      return answer.then((response) => response ?? pipeline(request))
     }
     const logged = (request: Request, response: Response, peer: string): Response => {
       let meta: RequestMeta | undefined

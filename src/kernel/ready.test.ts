@@ -313,3 +313,56 @@ describe('the ready lane', () => {
     }
   })
 })
+
+describe('the ready lane with the rate limit counted in Redis', () => {
+  const redisUrl = process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379'
+  const shared = useTestApp(async () => ({ plugins: await plugins(), db: fast.db, env: { REDIS_URL: redisUrl } }))
+
+  test('waits for the count, then answers what the full pipeline answers', async () => {
+    // The lane's answer is a promise while Redis counts (of undefined while the caller's
+    // credentials are not cached yet: the pipeline then loads them).
+    let answered: unknown
+    for (let i = 0; i < 50 && !(answered instanceof Response); i++) {
+      const pending = shared.readyLane.answer(new Request('http://localhost/api/client/lanes/mine', { headers: callers[1].headers }))
+      if (pending instanceof Promise) answered = await pending
+      if (answered === undefined) await call(shared, '/api/client/lanes/mine', callers[1].headers)
+    }
+    expect(answered).toBeInstanceOf(Response)
+    expect((answered as Response).status).toBe(200)
+    let viaLane = 0
+    for (const path of PATHS) {
+      for (const caller of callers) {
+        const headers = { ...caller.headers, accept: ACCEPT.json }
+        const a = await call(shared, path, headers)
+        const b = await call(slow, path, headers)
+        const what = `${path} as ${caller.name}`
+        expect({ what, ...comparable(a) }).toEqual({ what, ...comparable(b) })
+        if (a.viaLane) {
+          viaLane++
+          expect({ what, status: a.res.status }).toEqual({ what, status: 200 })
+        }
+      }
+    }
+    expect(viaLane).toBeGreaterThan(20)
+  })
+
+  test('counts each request once; the 429 is the pipeline’s', async () => {
+    await shared.kernel.settings.update({ 'ratelimits.client': { hits: 3, window_seconds: 60 } })
+    try {
+      for (const m of ['answer', 'decline'] as const) {
+        mode.ready = m
+        const ip = `10.10.${Math.floor(Math.random() * 250)}.${m === 'answer' ? 1 : 2}`
+        const statuses: number[] = []
+        for (let i = 0; i < 4; i++) {
+          const res = await shared.handle(new Request('http://localhost/api/client/lanes/mine', { headers: callers[1].headers }), { ip })
+          statuses.push(res.status)
+          if (res.status === 429) expect(await res.json()).toEqual({ errors: [expect.any(String)] })
+        }
+        expect({ m, statuses }).toEqual({ m, statuses: [200, 200, 200, 429] })
+      }
+    } finally {
+      mode.ready = 'answer'
+      await relaxRateLimits(shared)
+    }
+  })
+})

@@ -18,7 +18,7 @@ export interface ReadyLaneOptions {
 
 /**
  * The ready lane: a `GET` of a route that declares `ready` is answered without Elysia's pipeline
- * when everything it needs is at hand synchronously — the rate limit counted in this process, the
+ * when everything it needs is at hand synchronously — the rate limit counted, the
  * caller's credentials cached (and passing the gates and the route's permissions), and the
  * route's `ready` function returning its answer. The answer is the full pipeline's to the byte:
  * the same encoding per `Accept`, `X-Request-Id`, `Vary` and the authenticator's headers.
@@ -27,6 +27,9 @@ export interface ReadyLaneOptions {
  * object of optional integers, numbers, booleans and strings (see {@link QueryReader}): each key
  * once, no percent-escape or `+`, integers in their shortest digits, booleans `true`/`false`, the
  * whole passing the schema. `ready` then gets it typed as the handler would.
+ *
+ * When the namespace rate limit counts in Redis, the lane waits for the count (a promise) and then
+ * goes on as above.
  *
  * Anything else leaves the request to the full pipeline, which then gives every error and every
  * other answer: any other query, a percent-escape, a body, `HEAD`, a trailing slash, a path with
@@ -60,8 +63,11 @@ export class ReadyLane {
     return this.paths.size
   }
 
-  /** The response when the lane can give it now; `undefined` leaves the request to the pipeline. */
-  answer(request: Request): Response | undefined {
+  /**
+   * The response when the lane can give it now; `undefined` leaves the request to the pipeline.
+   * A promise when the rate limit counts in Redis: of the response, or `undefined` (the pipeline's).
+   */
+  answer(request: Request): Response | Promise<Response | undefined> | undefined {
     if (request.method !== 'GET') return undefined
     const url = request.url
     const pathStart = url.indexOf('/', url.indexOf('//') + 2)
@@ -86,18 +92,33 @@ export class ReadyLane {
     try {
       const pending = this.o.limit(request, meta, path)
       handover.limited = true
-      if (pending) {
-        // The pipeline awaits it; until then a 429 must not count as an unhandled rejection.
-        pending.catch(() => {})
-        handover.outcome = pending
-        return this.leave(request, handover)
-      }
+      // Counted in Redis: the rest once it has counted (bounded by the client's command timeout,
+      // and in memory while Redis is down); a 429 or any failure goes to the pipeline to answer.
+      if (pending)
+        return pending.then(
+          () => this.finish(request, info, path, query, handover),
+          (e) => {
+            handover.outcome = e
+            return this.leave(request, handover)
+          },
+        )
     } catch (e) {
       handover.limited = true
       handover.outcome = e
       return this.leave(request, handover)
     }
+    return this.finish(request, info, path, query, handover)
+  }
 
+  /** After the rate limit: the caller, the route's permissions, and `ready`'s answer. */
+  private finish(
+    request: Request,
+    info: RouteInfo,
+    path: string,
+    query: Record<string, unknown>,
+    handover: Handover,
+  ): Response | undefined {
+    const meta = handover.meta
     let principal: Principal | undefined
     const out: Record<string, string> = { 'x-request-id': meta.id, vary: 'Accept' }
     const kind = info.public ? null : guardedNamespaceOf(path)
