@@ -15,7 +15,15 @@ import {
   type RouteRegistry,
 } from './routes'
 import { requestMeta } from './http'
-import { checkScopePermission, resolveScope, type RemotePrincipal, type ScopeKey, type ScopeProvider, type ScopeSlots } from './scope'
+import {
+  checkScopePermission,
+  readyScope,
+  resolveScope,
+  type RemotePrincipal,
+  type ScopeKey,
+  type ScopeProvider,
+  type ScopeSlots,
+} from './scope'
 
 /** `user:account.email`, `admin:nodes.update`, `server:files.read`. */
 export type PermissionSpec = `${'user' | 'admin' | 'server'}:${string}`
@@ -144,7 +152,8 @@ const resolveRemote = ({ request }: { request: Request }) => ({ remote: remotes.
  * - `timeout: 120` — seconds this route may take instead of the panel's `REQUEST_TIMEOUT`;
  *   `timeout: false` for streams (file contents, downloads, logs), which then call
  *   `server.timeout(request, seconds)` to keep an idle timeout of their own;
- * - `ready: ({ request, principal }) => answer | undefined` — on a GET without path parameters, the
+ * - `ready: ({ request, principal, query, params, resource, access }) => answer | undefined` — on
+ *   a GET without path parameters but its scope's (whose filler declares `ready` too), the
  *   answer when it is at hand without waiting (a cached document): the kernel's ready lane then
  *   answers without the full pipeline; `undefined` lets the request take it (see plugins/README.md);
  * - `documents: Schema` — the 200 response schema for `/openapi.json` without checking each
@@ -172,8 +181,8 @@ export function createGuard(state: GuardState) {
     documents: (schema: TSchema) => ({
       detail: { responses: { 200: { description: 'Success', content: { 'application/json': { schema } } } } } as Record<string, unknown>,
     }),
-    // The route's synchronous answer for the ready lane (see ReadyLane): a GET without path
-    // parameters whose answer is at hand (a cached document) is answered without the full pipeline.
+    // The route's synchronous answer for the ready lane (see ReadyLane): a GET whose answer is at
+    // hand (a cached document) is answered without the full pipeline.
     ready: (fn: ReadyAnswer) => {
       if (typeof fn !== 'function') throw new Error('ready must be a function')
       return { detail: { [FLAG_READY]: fn } as Record<string, unknown> }
@@ -212,16 +221,18 @@ function admit(kind: 'client' | 'admin', info: RouteInfo | undefined, principal:
 const ignore = () => {}
 
 /**
- * For the ready lane: the caller of a request to an unscoped `/api/client` or `/api/admin` route,
- * when the authenticator answers synchronously and the caller passes the gates and holds the
- * route's permissions. `undefined` otherwise — credentials not at hand, or any refusal, whose
- * answer the full pipeline gives (it authenticates again).
+ * For the ready lane: the caller of a request to a `/api/client` or `/api/admin` route, when the
+ * authenticator answers synchronously, the caller passes the gates, the route's scope (if any)
+ * is resolved by its filler's `ready` (`params`, the path's), and the caller holds the route's
+ * permissions. `undefined` otherwise — credentials or scope not at hand, or any refusal, whose
+ * answer the full pipeline gives (it authenticates and resolves again).
  */
 export function readyPrincipal(
   state: GuardState,
   kind: 'client' | 'admin',
   info: RouteInfo,
   input: Omit<AuthInput, 'namespace'>,
+  scope?: { params: Record<string, string>; hidden: (plugin: string) => boolean },
 ): Principal | undefined {
   if (!state.authenticate) return undefined
   try {
@@ -233,6 +244,11 @@ export function readyPrincipal(
     }
     admit(kind, info, principal)
     principals.set(input.request, principal)
+    if (info.scope) {
+      if (!scope) return undefined
+      const at = { request: input.request, params: scope.params, principal, ip: input.ip }
+      if (!readyScope(state.scopes, info, at, scope.hidden)) return undefined
+    }
     checkPermissions(state, input.request, info.permissions as PermissionSpec[])
     return principal
   } catch {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { Elysia, t } from 'elysia'
-import { definePlugin, PaginationQuery, wireReady, type ReadyContext } from '.'
+import { Conflict, definePlugin, NotFound, PaginationQuery, wireReady, type ReadyContext } from '.'
 import { createLogger } from './logger'
 import { bundledPlugins, inlinePlugin, login, makeApiKey, makeUser, relaxRateLimits, useTestApp, type TestApp } from 'hatchery/testing'
 import type { Principal } from './permissions'
@@ -10,18 +10,47 @@ import { updateUser } from '../../plugins/users/test-helpers'
 const mode = { ready: 'answer' as 'answer' | 'decline' | 'throw' }
 // The query as the route got it, keys sorted (its order is not what is compared).
 const sorted = (query: Record<string, unknown>) => Object.fromEntries(Object.entries(query).sort(([a], [b]) => (a < b ? -1 : 1)))
-const answerOf = (principal?: Principal, query: Record<string, unknown> = {}) =>
-  wireReady({ lane: true, caller: principal?.user.uuid ?? null, query: sorted(query) })
-const ready = ({ principal, query }: ReadyContext) => {
+const answerOf = (principal?: Principal, query: Record<string, unknown> = {}, box: unknown = null) =>
+  wireReady({ lane: true, caller: principal?.user.uuid ?? null, query: sorted(query), box })
+const ready = ({ principal, query, resource }: ReadyContext) => {
   if (mode.ready === 'throw') throw new Error('ready broke')
-  return mode.ready === 'answer' ? answerOf(principal, query) : undefined
+  return mode.ready === 'answer' ? answerOf(principal, query, resource ?? null) : undefined
+}
+
+// A scope of the fixture (`/api/client/lane-boxes/:box`): `missing` is 404, `locked` 409, any other
+// box grants `files.read`; its `ready` resolves the same, or declines (`scopeMode`).
+const scopeMode = { ready: 'answer' as 'answer' | 'decline' }
+function boxOf(id: string) {
+  if (id === 'missing') throw new NotFound('box not found')
+  if (id === 'locked') throw new Conflict('box is locked')
+  return { resource: { id }, access: { permissions: ['files.read'] } }
 }
 const ListQuery = t.Object({ ...PaginationQuery.properties, other: t.Optional(t.Boolean()), ratio: t.Optional(t.Number()) })
 
 const lanes = definePlugin({
   name: 'lanes',
   version: '1.0.0',
+  setup(ctx) {
+    ctx.kernel.provideScope(
+      'client:lane-box',
+      {
+        path: '/lane-boxes/:box',
+        catalog: 'server',
+        resolve: async ({ params }) => boxOf(params.box) as never,
+        ready: ({ params }) => (scopeMode.ready === 'answer' ? (boxOf(params.box) as never) : undefined),
+        permits: ({ access, permission }) => (access as { permissions: string[] }).permissions.includes(permission),
+      },
+      ctx.plugin,
+    )
+  },
   routes: {
+    'client:lane-box': (ctx) =>
+      ctx
+        .scope('client:lane-box')
+        .get('', ({ principal, resource }) => answerOf(principal, {}, resource), { authenticated: true, ready })
+        .get('/files', ({ principal, resource }) => answerOf(principal, {}, resource), { permission: 'server:files.read', ready })
+        .get('/secrets', ({ principal, resource }) => answerOf(principal, {}, resource), { permission: 'server:settings.rename', ready })
+        .get('/items/:item', ({ principal, resource }) => answerOf(principal, {}, resource), { authenticated: true, ready }),
     public: (ctx) => new Elysia().use(ctx.guard).get('/lanes/open', () => answerOf(), { ready }),
     client: (ctx) =>
       new Elysia()
@@ -132,6 +161,11 @@ const PATHS = [
   '/api/client/lanes/list?page=2&per_page=5&search=abc&other=true',
   '/api/client/servers?per_page=5',
   '/api/client/servers',
+  '/api/client/lane-boxes/b1',
+  '/api/client/lane-boxes/b1/files',
+  '/api/client/lane-boxes/b1/secrets',
+  '/api/client/lane-boxes/missing',
+  '/api/client/lane-boxes/locked/files',
 ]
 
 describe('the ready lane', () => {
@@ -163,6 +197,9 @@ describe('the ready lane', () => {
     expect(await laneAnswers(fast, '/api/settings', {})).toBe(true)
     expect(await laneAnswers(fast, '/api/client/lanes/mine', narrowed.headers)).toBe(true)
     expect(await laneAnswers(fast, '/api/client/servers?per_page=5', cookie)).toBe(true)
+    // Under a scope whose filler resolves without waiting.
+    expect(await laneAnswers(fast, '/api/client/lane-boxes/b1', cookie)).toBe(true)
+    expect(await laneAnswers(fast, '/api/client/lane-boxes/b2/files', cookie)).toBe(true)
     // Refused: not the lane's.
     expect((await call(fast, '/api/client/lanes/activity', narrowed.headers)).res.status).toBe(403)
     expect((await call(fast, '/api/client/lanes/activity', narrowed.headers)).viaLane).toBe(false)
@@ -173,6 +210,12 @@ describe('the ready lane', () => {
       ['/api/settin%67s', {}],
       ['/api/settings', { method: 'HEAD' }],
       ['/api/client/lanes/some-id', {}],
+      ['/api/client/lane-boxes/b1/', {}],
+      ['/api/client/lane-boxes/b1/items/x', {}],
+      ['/api/client/lane-boxes/b1/secrets', {}],
+      ['/api/client/lane-boxes/missing', {}],
+      ['/api/client/lane-boxes/locked', {}],
+      ['/api/client/lane-boxes/b%31', {}],
     ] as const) {
       const lane = await call(fast, path, cookie, init)
       const full = await call(slow, path, cookie, init)
@@ -230,6 +273,16 @@ describe('the ready lane', () => {
       const a = await call(fast, path, cookie)
       expect({ path, ...comparable(a) }).toEqual({ path, ...comparable(await call(slow, path, cookie)) })
       expect({ path, viaLane: a.viaLane }).toEqual({ path, viaLane: false })
+    }
+  })
+
+  test("a scope whose filler's ready declines: the pipeline resolves it and answers", async () => {
+    try {
+      scopeMode.ready = 'decline'
+      const r = await call(fast, '/api/client/lane-boxes/b1', callers[1].headers)
+      expect([r.viaLane, r.res.status, JSON.parse(r.text).box]).toEqual([false, 200, { id: 'b1' }])
+    } finally {
+      scopeMode.ready = 'answer'
     }
   })
 

@@ -3,6 +3,8 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { beginRequest, handOver, type Handover, type RequestMeta } from './http'
 import { readyPrincipal, type GuardState } from './guard'
 import { guardedNamespaceOf } from './plugin'
+import { scopeOf } from './scope'
+import { Memoirist } from 'memoirist'
 import type { Cidr } from './net'
 import type { RouteInfo, RouteRegistry } from './routes'
 import type { Principal } from './permissions'
@@ -28,14 +30,20 @@ export interface ReadyLaneOptions {
  * once, no percent-escape or `+`, integers in their shortest digits, booleans `true`/`false`, the
  * whole passing the schema. `ready` then gets it typed as the handler would.
  *
+ * Path parameters are taken only on a route under a scope, and only the scope's own: the scope's
+ * filler resolves them with its synchronous `ready` (a cache), then the scope's permissions are
+ * checked, and `ready` gets `params`, `resource` and `access`. The full router must pick the same
+ * route for the path (a static route beside a parameter wins there).
+ *
  * When the namespace rate limit counts in Redis, the lane waits for the count (a promise) and then
  * goes on as above.
  *
  * Anything else leaves the request to the full pipeline, which then gives every error and every
- * other answer: any other query, a percent-escape, a body, `HEAD`, a trailing slash, a path with
- * parameters, a switched-off plugin, credentials to load, a refusal of any kind, a `ready` that
- * returns `undefined` or throws. What the lane did by then (the request id, the rate limit's
- * count) is handed over and not done twice; authentication is done again (it is cached).
+ * other answer: any other query, a percent-escape, a body, `HEAD`, a trailing slash, any other path
+ * parameters, a switched-off plugin, credentials or a scope to load, a refusal of any kind, a
+ * `ready` that returns `undefined` or throws. What the lane did by then (the request id, the rate
+ * limit's count) is handed over and not done twice; authentication (cached) and the scope's
+ * resolution are done again.
  *
  * Why: on the hottest reads the pipeline's hooks, promises and deadline bookkeeping cost more
  * than the answer (bench/README.md, *Ready lane*).
@@ -46,21 +54,51 @@ export class ReadyLane {
   /** Requests answered by the lane (tests use it to tell the two paths apart). */
   answered = 0
 
+  // Routes with path parameters: those of their scope only (the scope's filler checks them).
+  private withParams = new Memoirist<RouteInfo>()
+  private paramNames = new Map<RouteInfo, string[]>()
+
   constructor(private o: ReadyLaneOptions) {
     for (const info of o.routes.all()) {
-      if (info.method !== 'GET' || !info.ready || info.scope || info.path.includes(':') || info.path.includes('*')) continue
+      if (info.method !== 'GET' || !info.ready || info.path.includes('*')) continue
+      const names = paramsOf(info.path)
+      const scopePath = info.scope ? o.guard.scopes.get(info.scope)?.provider.path : undefined
+      if (info.scope && (!scopePath || paramsOf(scopePath).length !== names.length)) continue
+      if (!info.scope && names.length) continue
       if (info.querySchema) {
         const reader = QueryReader.of(info.querySchema)
         if (!reader) continue
         this.queries.set(info, reader)
       }
-      this.paths.set(info.path, info)
+      if (!names.length) this.paths.set(info.path, info)
+      else {
+        try {
+          this.withParams.add('GET', info.path, info)
+        } catch {
+          continue // a parameter named otherwise at the same place: left to the pipeline
+        }
+        this.paramNames.set(info, names)
+      }
     }
   }
 
   /** Whether any route can be answered here (else the app skips the lane). */
   get size(): number {
-    return this.paths.size
+    return this.paths.size + this.paramNames.size
+  }
+
+  /**
+   * The lane's route of a path and its parameters. A parameter route only when the full
+   * pipeline's router picks the same route (a static route beside it wins there).
+   */
+  private route(path: string): { info: RouteInfo; params: Record<string, string> } | undefined {
+    const info = this.paths.get(path)
+    if (info) return { info, params: NO_PARAMS }
+    if (this.paramNames.size === 0 || path.endsWith('/')) return undefined
+    const found = this.withParams.find('GET', path)
+    if (!found || this.o.routes.match('GET', path) !== found.store) return undefined
+    for (const name of this.paramNames.get(found.store)!) if (!found.params[name]) return undefined
+    return { info: found.store, params: found.params }
   }
 
   /**
@@ -75,8 +113,9 @@ export class ReadyLane {
     if (url.indexOf('%', pathStart) !== -1) return undefined
     const queryStart = url.indexOf('?', pathStart)
     const path = queryStart === -1 ? url.slice(pathStart) : url.slice(pathStart, queryStart)
-    const info = this.paths.get(path)
-    if (!info || this.o.routes.isHidden(info)) return undefined
+    const routed = this.route(path)
+    if (!routed || this.o.routes.isHidden(routed.info)) return undefined
+    const { info, params } = routed
     let query: Record<string, unknown> = {}
     if (queryStart !== -1 || info.querySchema) {
       const reader = this.queries.get(info)
@@ -96,7 +135,7 @@ export class ReadyLane {
       // and in memory while Redis is down); a 429 or any failure goes to the pipeline to answer.
       if (pending)
         return pending.then(
-          () => this.finish(request, info, path, query, handover),
+          () => this.finish(request, info, path, params, query, handover),
           (e) => {
             handover.outcome = e
             return this.leave(request, handover)
@@ -107,7 +146,7 @@ export class ReadyLane {
       handover.outcome = e
       return this.leave(request, handover)
     }
-    return this.finish(request, info, path, query, handover)
+    return this.finish(request, info, path, params, query, handover)
   }
 
   /** After the rate limit: the caller, the route's permissions, and `ready`'s answer. */
@@ -115,6 +154,7 @@ export class ReadyLane {
     request: Request,
     info: RouteInfo,
     path: string,
+    params: Record<string, string>,
     query: Record<string, unknown>,
     handover: Handover,
   ): Response | undefined {
@@ -125,20 +165,27 @@ export class ReadyLane {
     // Nodes' routes (`/api/remote`) are authenticated otherwise: not answered here.
     if (kind === 'remote') return this.leave(request, handover)
     if (kind) {
-      principal = readyPrincipal(this.o.guard, kind, info, {
-        request,
-        ip: meta.ip,
-        method: 'GET',
-        route: info.path,
-        setHeader: (name, value) => void (out[name.toLowerCase()] = value),
-      })
+      principal = readyPrincipal(
+        this.o.guard,
+        kind,
+        info,
+        {
+          request,
+          ip: meta.ip,
+          method: 'GET',
+          route: info.path,
+          setHeader: (name, value) => void (out[name.toLowerCase()] = value),
+        },
+        { params, hidden: this.o.routes.hidden },
+      )
       if (!principal) return this.leave(request, handover)
     }
+    const scoped = info.scope ? scopeOf(request) : undefined
 
     let body: string | Uint8Array
     let type: string
     try {
-      const value = info.ready!({ request, principal, query })
+      const value = info.ready!({ request, principal, params, query, resource: scoped?.resource, access: scoped?.access })
       if (value === undefined || value instanceof Response) return this.leave(request, handover)
       ;({ body, type } = encodeAnswer(value, meta.format))
     } catch {
@@ -154,6 +201,9 @@ export class ReadyLane {
     return undefined
   }
 }
+
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>
+const paramsOf = (path: string) => [...path.matchAll(/:([^/]+)/g)].map((m) => m[1])
 
 type Field = 'integer' | 'number' | 'boolean' | 'string'
 

@@ -22,7 +22,12 @@ export const FLAG_READY = 'x-hatchery-ready'
 export interface ReadyContext {
   request: Request
   principal: Principal | undefined
+  /** The path's parameters (only a scope's: the lane takes no other parameter routes). */
+  params: Record<string, string>
   query: Record<string, unknown>
+  /** Under a scope: what its filler's `ready` resolved (as `resource` and `access` in handlers). */
+  resource?: unknown
+  access?: unknown
 }
 export type ReadyAnswer = (ctx: ReadyContext) => unknown
 

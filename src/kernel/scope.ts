@@ -74,6 +74,12 @@ export interface ScopeResolution<K extends ScopeKey = ScopeKey> {
 export interface ScopeProvider<K extends ScopeKey = ScopeKey> {
   path: string
   resolve(input: ScopeRequest<K>): Promise<ScopeResolution<K>>
+  /**
+   * For the kernel's ready lane: what `resolve` would return, when it is at hand without waiting
+   * (a cache). `undefined`, or a throw, leaves the request to the full pipeline and `resolve`. It
+   * must refuse (throw) whatever `resolve` refuses: the lane answers only what `resolve` lets through.
+   */
+  ready?(input: ScopeRequest<K>): ScopeResolution<K> | undefined
   catalog?: CatalogName
   permits?(input: { principal: ScopeCaller<K>; access: ScopeAccess<K>; permission: string }): boolean
 }
@@ -151,14 +157,38 @@ export class ScopeSlots {
 export async function resolveScope(
   slots: ScopeSlots,
   info: RouteInfo,
-  input: { request: Request; params: Record<string, string>; principal: unknown; ip: string },
+  input: ScopeInput,
   hidden: (plugin: string) => boolean,
 ): Promise<void> {
   const filled = slots.get(info.scope!)
   if (!filled || hidden(filled.owner)) throw new NotFound('route not found')
+  const result = await filled.provider.resolve(scopeRequest(filled, info, input))
+  ;(input.request as Carrier)[SCOPE] = { key: filled.key, resource: result.resource, access: result.access }
+}
+
+/**
+ * For the ready lane: the route's scope resolved synchronously by its filler's `ready`, kept on
+ * the request as `resolveScope` does. False when it is not at hand or refused (the pipeline's then).
+ */
+export function readyScope(slots: ScopeSlots, info: RouteInfo, input: ScopeInput, hidden: (plugin: string) => boolean): boolean {
+  const filled = slots.get(info.scope!)
+  if (!filled?.provider.ready || hidden(filled.owner)) return false
+  try {
+    const result = filled.provider.ready(scopeRequest(filled, info, input))
+    if (!result) return false
+    ;(input.request as Carrier)[SCOPE] = { key: filled.key, resource: result.resource, access: result.access }
+    return true
+  } catch {
+    return false
+  }
+}
+
+type ScopeInput = { request: Request; params: Record<string, string>; principal: unknown; ip: string }
+
+function scopeRequest(filled: Filled, info: RouteInfo, input: ScopeInput): ScopeRequest<any> {
   const { catalog } = filled.provider
   const prefix = `${catalog}:`
-  const result = await filled.provider.resolve({
+  return {
     ...input,
     principal: input.principal as never,
     route: {
@@ -167,8 +197,7 @@ export async function resolveScope(
       permissions: catalog ? info.permissions.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length)) : [],
       options: info.scopeOptions as never,
     },
-  })
-  ;(input.request as Carrier)[SCOPE] = { key: filled.key, resource: result.resource, access: result.access }
+  }
 }
 
 /**

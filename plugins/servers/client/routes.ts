@@ -19,6 +19,8 @@ import { ClientServer, ServersQuery } from './model'
 type ListQuery = Static<typeof ServersQuery>
 import { VersionedCache } from './page-cache'
 import { CLIENT_SERVER_TABLES, listClientServers, toClientServers } from './servers'
+import type { ClientServerAccess } from './scope'
+import type { ServerRow } from '../service/admin-servers'
 
 /** Server objects kept in cached list pages, at most (a page weighs its length). */
 const CACHED_SERVERS = 20_000
@@ -80,11 +82,13 @@ export function clientServerRoutes(ctx: PluginContext) {
     maxWeight: CACHED_SERVERS,
     maxAgeMs: CACHE_MAX_AGE_MS,
   })
+  // Everything of the caller and their access the object depends on.
+  const keyOf = (principal: Principal, server: ServerRow, access: ClientServerAccess) =>
+    `${principal.user.uuid} ${principal.user.admin ? 1 : 0} ${server.uuid} ${access.owner ? 1 : 0} ${access.subuser?.permissions.join(',')}`
   return ctx.scope('client:server').get(
     '',
     async ({ principal, resource, access }) => {
-      const key = `${principal.user.uuid} ${principal.user.admin ? 1 : 0} ${resource.uuid} ${access.owner ? 1 : 0} ${access.subuser?.permissions.join(',')}`
-      const found = await objects.get(key, async () => {
+      const found = await objects.get(keyOf(principal, resource, access), async () => {
         const [row] = await ctx.db.select().from(servers).where(eq(servers.uuid, resource.uuid))
         return row ? wireReady({ server: (await toClientServers(ctx.db, principal, [row], () => access))[0] }) : null
       })
@@ -94,6 +98,9 @@ export function clientServerRoutes(ctx: PluginContext) {
     {
       authenticated: true,
       scope: { stateGate: false },
+      // A loaded, current object is answered by the kernel's ready lane (a missing one is the pipeline's 404).
+      ready: ({ principal, resource, access }: ReadyContext) =>
+        objects.peek(keyOf(principal!, resource as ServerRow, access as ClientServerAccess)) ?? undefined,
       // As the list: cached wire data, documented rather than checked per answer.
       documents: t.Object({ server: ClientServer }),
       detail: {

@@ -102,16 +102,26 @@ export function provideClientScope(ctx: PluginContext, api: ServersApi): void {
     maxWeight: RESOLVED_SERVERS,
     maxAgeMs: 60_000,
   })
+  const keyOf = (principal: Principal, server: string) =>
+    `${principal.user.uuid} ${readsEveryServer(principal) ? 1 : 0} ${server.toLowerCase()}`
   ctx.kernel.provideScope(
     'client:server',
     {
       path: '/servers/:server',
       catalog: 'server',
       async resolve({ params, principal, route }) {
-        const key = `${principal.user.uuid} ${readsEveryServer(principal) ? 1 : 0} ${params.server.toLowerCase()}`
-        const { server, access } = await found.get(key, async () => frozen(await visibleServer(ctx.db, api, principal, params.server)))
+        const { server, access } = await found.get(keyOf(principal, params.server), async () =>
+          frozen(await visibleServer(ctx.db, api, principal, params.server)),
+        )
         if (route.options.stateGate !== false) stateGate(server, principal)
         return { resource: server, access }
+      },
+      // The same, when the caller's resolution is loaded and current (refusals are never kept).
+      ready({ params, principal, route }) {
+        const hit = found.peek(keyOf(principal, params.server))
+        if (!hit) return undefined
+        if (route.options.stateGate !== false) stateGate(hit.server, principal)
+        return { resource: hit.server, access: hit.access }
       },
       permits: ({ principal, access, permission }) => permitsServer(principal, access, permission),
     },
