@@ -43,7 +43,7 @@ export class VersionedCache<V> {
    */
   peek(key: string): V | undefined {
     const hit = this.entries.get(key)
-    if (!hit?.loaded || hit.version !== this.changes.version() || performance.now() - hit.at >= this.options.maxAgeMs) return undefined
+    if (!hit?.loaded || !this.current(hit, this.changes.version(), performance.now())) return undefined
     // Most recently used now.
     this.entries.delete(key)
     this.entries.set(key, hit)
@@ -57,7 +57,7 @@ export class VersionedCache<V> {
     const hit = this.entries.get(key)
     if (hit) {
       this.remove(key, hit)
-      if (hit.version === version && now - hit.at < this.options.maxAgeMs) {
+      if (this.current(hit, version, now)) {
         this.entries.set(key, hit)
         this.weight += hit.weight
         return hit.value
@@ -86,6 +86,11 @@ export class VersionedCache<V> {
   /** Entries kept (tests). */
   get size(): number {
     return this.entries.size
+  }
+
+  /** Whether an entry may be served: read at the watch's current version (never while it is null), and not too old. */
+  private current(entry: Entry<V>, version: number | null, now: number): boolean {
+    return version !== null && entry.version === version && now - entry.at < this.options.maxAgeMs
   }
 
   private remove(key: string, entry: Entry<V>): void {

@@ -15,12 +15,12 @@ import {
 } from 'hatchery'
 import { servers } from '../tables'
 import { ClientServer, ServersQuery } from './model'
-
-type ListQuery = Static<typeof ServersQuery>
 import { VersionedCache } from './page-cache'
 import { CLIENT_SERVER_TABLES, listClientServers, toClientServers } from './servers'
 import type { ClientServerAccess } from './scope'
 import type { ServerRow } from '../service/admin-servers'
+
+type ListQuery = Static<typeof ServersQuery>
 
 /** Server objects kept in cached list pages, at most (a page weighs its length). */
 const CACHED_SERVERS = 20_000
